@@ -1,0 +1,64 @@
+"""The one loader for word lists under ``pipeline/data/``.
+
+Every data file opens with a format line, as HeidelTime's resources do:
+``# format: col1<TAB>col2<TAB>...`` for TSV. Further ``#`` lines are comments.
+Keeping vocabulary in data files lets linguists grow it without touching code,
+and lets one test check every file for malformed or duplicate rows.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class LexiconError(ValueError):
+    """A data file is malformed: names the file and line."""
+
+
+def data_path(relpath: str) -> Path:
+    return DATA_DIR / relpath
+
+
+def parse_tsv(path: Path) -> tuple[tuple[str, ...], list[dict[str, str]]]:
+    """Columns and rows of a TSV data file; raises LexiconError on a bad row."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or not lines[0].startswith("# format:"):
+        raise LexiconError(f"{path}: first line must be '# format: col1<TAB>col2...'")
+    columns = tuple(c.strip() for c in lines[0].removeprefix("# format:").strip().split("\t"))
+    rows: list[dict[str, str]] = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) > len(columns):
+            raise LexiconError(f"{path}:{number}: {len(cells)} cells, format has {len(columns)}")
+        cells += [""] * (len(columns) - len(cells))
+        rows.append(dict(zip(columns, (c.strip() for c in cells), strict=True)))
+    return columns, rows
+
+
+@lru_cache(maxsize=None)
+def load_tsv(relpath: str) -> tuple[dict[str, str], ...]:
+    """Rows of ``pipeline/data/<relpath>`` as dicts keyed by the format line's columns."""
+    return tuple(parse_tsv(data_path(relpath))[1])
+
+
+@lru_cache(maxsize=None)
+def load_yaml(relpath: str) -> Any:
+    """A YAML data file; its first line must be a ``# format:`` comment too."""
+    path = data_path(relpath)
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("# format:"):
+        raise LexiconError(f"{path}: first line must be a '# format: ...' comment")
+    return yaml.safe_load(text)
+
+
+def lang_file(lang: str, name: str) -> str:
+    """Relative path of a per-language data file, e.g. ``de/months.tsv``."""
+    return f"{lang}/{name}"

@@ -1,0 +1,175 @@
+"""Build the spaCy pipeline for a language and hold the Doc extensions the stages share.
+
+A statistical pipeline (``de_core_news_lg``, ``en_core_web_*`` or one the user names)
+is used when it is installed; otherwise a blank ``de``/``en`` with a rule-based
+sentencizer and the lookup lemmatizer from ``spacy-lookups-data``. Nothing is
+downloaded. Our stages are registered components (``@Language.factory``) appended
+after whatever the base pipeline has; each writes its results to a ``Doc``
+extension, and :func:`pipeline.runner.doc_to_records` turns them into records.
+"""
+
+from __future__ import annotations
+
+import bisect
+import importlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .records import Evidence
+
+log = logging.getLogger(__name__)
+
+#: Statistical pipelines tried, in order, when the user names none.
+DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
+    "de": ("de_core_news_lg", "de_core_news_md", "de_core_news_sm"),
+    "en": ("en_core_web_lg", "en_core_web_md", "en_core_web_sm"),
+}
+
+#: Our stages in pipeline order; each module registers its factory on import.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("numbers", "pipeline.numbers"),
+    ("dates", "pipeline.dates"),
+    ("people", "pipeline.people"),
+    ("troops", "pipeline.troops"),
+    ("weapons", "pipeline.weapons"),
+    ("budgets", "pipeline.budgets"),
+)
+
+#: Doc extensions and their defaults. Stages write lists; the runner reads them.
+DOC_EXTENSIONS: dict[str, object] = {
+    "doc_id": "",
+    "published": None,  # date | datetime | None: the reference for relative dates
+    "authors": (),  # from the sidecar, for the people stage
+    "boilerplate": (),  # ((start, end), ...) char ranges no stage may extract from
+    "numbers": None,
+    "dates": None,
+    "people": None,
+    "troops": None,
+    "weapons_orders": None,
+    "budgets": None,
+}
+
+
+def register_extensions() -> None:
+    for name, default in DOC_EXTENSIONS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+
+
+register_extensions()
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    """What the run used for a language; reported in the manifest."""
+
+    lang: str
+    base: str  # "blank:de" or the loaded package name / path
+    version: str
+    statistical: bool
+    components: tuple[str, ...]
+
+
+def _load_base(lang: str, model: str | None) -> tuple[Language, str, bool]:
+    """The base pipeline: the named model, else an installed default, else blank."""
+    if model:
+        # A user-named model must exist; failing loudly beats silently degrading.
+        nlp = spacy.load(model)
+        if nlp.lang != lang:
+            raise ValueError(f"model {model!r} is for language {nlp.lang!r}, not {lang!r}")
+        return nlp, str(model), True
+    for name in DEFAULT_MODELS.get(lang, ()):
+        if spacy.util.is_package(name):
+            return spacy.load(name), name, True
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    except (ValueError, OSError) as exc:  # lookups tables missing for this language
+        log.warning("no lookup lemmatizer for %s: %s", lang, exc)
+        if "lemmatizer" in nlp.pipe_names:
+            nlp.remove_pipe("lemmatizer")
+    return nlp, f"blank:{lang}", False
+
+
+def build_nlp(lang: str, model: str | Path | None = None) -> Language:
+    """The full pipeline for ``lang``: base pipeline plus our stages."""
+    nlp, base, statistical = _load_base(lang, str(model) if model else None)
+    if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
+        nlp.add_pipe("sentencizer", first=True)
+    for name, module in STAGES:
+        importlib.import_module(module)
+        nlp.add_pipe(name, name=name)
+    nlp.meta["newsfacts_base"] = base
+    nlp.meta["newsfacts_statistical"] = statistical
+    return nlp
+
+
+@lru_cache(maxsize=8)
+def cached_nlp(lang: str, model: str | None = None) -> Language:
+    """One pipeline per (language, model) per process: building one costs seconds."""
+    return build_nlp(lang, model)
+
+
+def pipeline_info(nlp: Language) -> PipelineInfo:
+    return PipelineInfo(
+        lang=nlp.lang,
+        base=str(nlp.meta.get("newsfacts_base", f"blank:{nlp.lang}")),
+        version=str(nlp.meta.get("version", "")),
+        statistical=bool(nlp.meta.get("newsfacts_statistical", False)),
+        components=tuple(nlp.pipe_names),
+    )
+
+
+def make_doc(
+    nlp: Language,
+    text: str,
+    doc_id: str = "",
+    published: date | datetime | None = None,
+    authors: tuple[str, ...] = (),
+    boilerplate: tuple[tuple[int, int], ...] = (),
+) -> Doc:
+    """A tokenised Doc carrying the metadata the stages read; run it with ``nlp(doc)``."""
+    doc = nlp.make_doc(text)
+    doc._.doc_id = doc_id
+    doc._.published = published
+    doc._.authors = authors
+    doc._.boilerplate = boilerplate
+    return doc
+
+
+# ---- helpers every stage uses to cite its evidence -------------------------------------
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Character offsets where sentences start (cached on the Doc's user data)."""
+    key = ("newsfacts", "sent_starts", None, None)
+    starts = doc.user_data.get(key)
+    if starts is None:
+        starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
+        doc.user_data[key] = starts
+    return list(starts)
+
+
+def sentence_index(doc: Doc, char: int) -> int:
+    """0-based index of the sentence holding character ``char``."""
+    starts = sentence_starts(doc)
+    return max(0, bisect.bisect_right(starts, char) - 1)
+
+
+def evidence(doc: Doc, start: int, end: int) -> Evidence:
+    """Evidence for ``doc.text[start:end]``, with its sentence index."""
+    return Evidence.from_text(doc._.doc_id, doc.text, start, end, sentence_index(doc, start))
+
+
+def in_boilerplate(doc: Doc, start: int, end: int) -> bool:
+    """True when the span overlaps text marked as newsletter/advert boilerplate."""
+    return any(start < b_end and end > b_start for b_start, b_end in doc._.boilerplate)
