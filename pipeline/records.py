@@ -328,3 +328,35 @@ class FactSummary(Record):
 def dump(record: BaseModel) -> dict[str, Any]:
     """JSON-ready dict with a stable key order (field order) for deterministic output."""
     return record.model_dump(mode="json")
+
+
+#: records.json keys, CSV file stems and record types, in output order.
+RECORD_TYPES: dict[str, type[Record]] = {
+    "documents": Document,
+    "people": Person,
+    "dates": DateMention,
+    "troops": TroopCount,
+    "weapons_orders": WeaponsOrder,
+    "budgets": BudgetFigure,
+    "conflicts": Conflict,
+    "facts": FactSummary,
+}
+
+
+class Records(Record):
+    """Everything one run produced; ``records.json`` is this model's JSON."""
+
+    documents: tuple[Document, ...] = ()
+    people: tuple[Person, ...] = ()
+    dates: tuple[DateMention, ...] = ()
+    troops: tuple[TroopCount, ...] = ()
+    weapons_orders: tuple[WeaponsOrder, ...] = ()
+    budgets: tuple[BudgetFigure, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    facts: tuple[FactSummary, ...] = ()
+
+    def to_frames(self) -> dict[str, Any]:
+        """One pandas DataFrame per record type, with proper dtypes (see ``pipeline.export``)."""
+        from .export import to_frames
+
+        return to_frames(self)
