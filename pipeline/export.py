@@ -1,0 +1,166 @@
+"""Write a run's outputs: CSV per record type, records.json, texts/ and manifest.json.
+
+The CSV columns are a contract that outside checks read. Files are written
+atomically (temp file + rename), UTF-8, rows in a stable order, so two runs on the
+same input give byte-identical outputs apart from the manifest's timings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .records import Records, dump
+
+#: Column order of each CSV; evidence columns are flattened from ``record.evidence``.
+EVIDENCE = ("sentence", "start", "end", "quote")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "documents": (
+        "doc_id", "source_path", "lang", "published", "publisher", "title",
+        "status", "error", "sentences", "words",
+    ),
+    "people": ("doc_id", "name", "aliases", "role", "role_en", "country", "mentions", *EVIDENCE),
+    "dates": ("doc_id", "text", "value", "kind", "granularity", "mod", *EVIDENCE),
+    "troops": (
+        "doc_id", "force", "host", "count", "qualifier", "low", "high", "as_of", "modality", *EVIDENCE,
+    ),
+    "weapons_orders": (
+        "doc_id", "buyer", "seller", "seller_inferred", "system", "category", "quantity", "status", *EVIDENCE,
+    ),
+    "budgets": ("doc_id", "country", "measure", "value", "unit", "status", "year", "change", *EVIDENCE),
+    "conflicts": (
+        "conflict_id", "fact", "subject", "kind", "compatible", "days_apart",
+        "possibly_changed_over_time", "explanation", "claims",
+    ),
+    "facts": (
+        "fact", "subject", "state", "claims", "documents", "min_value", "max_value",
+        "latest_doc_id", "latest_as_of", "latest_value",
+    ),
+}  # fmt: skip
+#: Columns that hold JSON (lists and objects) inside a CSV cell.
+JSON_COLUMNS = frozenset({"subject", "claims"})
+LIST_COLUMNS = frozenset({"aliases"})
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temp file beside ``path`` and rename it over: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column in JSON_COLUMNS:
+        return json.dumps(value, ensure_ascii=False, sort_keys=column == "subject")
+    if column in LIST_COLUMNS:
+        return "|".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def rows(kind: str, records: Iterable[Any]) -> list[dict[str, str]]:
+    """CSV rows for one record type, in the column order of ``COLUMNS[kind]``."""
+    out = []
+    for record in records:
+        data = dump(record)
+        evidence = data.pop("evidence", None) or {}
+        flat = {**data, **{k: evidence.get(k) for k in EVIDENCE}} if kind != "documents" else data
+        if kind == "conflicts":
+            flat["claims"] = [
+                {k: v for k, v in claim.items() if k != "evidence"} for claim in data["claims"]
+            ]
+        out.append({column: _cell(column, flat.get(column)) for column in COLUMNS[kind]})
+    return out
+
+
+def to_csv(kind: str, records: Iterable[Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS[kind], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows(kind, records))
+    return buffer.getvalue()
+
+
+def records_json(records: Records) -> str:
+    return json.dumps(dump(records), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_outputs(
+    out: Path,
+    records: Records,
+    texts: dict[str, str],
+    manifest: dict[str, Any],
+    extra: Iterable[Callable[[Path, Records], None]] = (),
+) -> list[Path]:
+    """Every output file of a run; returns the paths written."""
+    written = []
+    for kind in COLUMNS:
+        path = out / f"{kind}.csv"
+        atomic_write(path, to_csv(kind, getattr(records, kind)))
+        written.append(path)
+    for doc_id, text in sorted(texts.items()):
+        path = out / "texts" / f"{doc_id}.txt"
+        atomic_write(path, text)
+    path = out / "records.json"
+    atomic_write(path, records_json(records))
+    written.append(path)
+    for writer in extra:
+        writer(out, records)
+    path = out / "manifest.json"
+    atomic_write(path, json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    written.append(path)
+    return written
+
+
+def load_records(out: str | Path) -> Records:
+    """The records of an earlier run, from its ``records.json``."""
+    path = Path(out)
+    if path.is_dir():
+        path = path / "records.json"
+    return Records.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+# ---- pandas ---------------------------------------------------------------------------------
+
+_DATETIME_COLUMNS = frozenset({"published", "as_of", "latest_as_of"})
+_INT_COLUMNS = frozenset(
+    {"sentence", "start", "end", "count", "low", "high", "quantity", "year", "mentions", "sentences",
+     "words", "claims", "documents", "days_apart"}
+)  # fmt: skip
+
+
+def to_frames(records: Records) -> dict[str, Any]:
+    """One DataFrame per record type with the CSV's columns: datetimes, nullable Int64, lists."""
+    import pandas as pd
+
+    frames: dict[str, Any] = {}
+    for kind, columns in COLUMNS.items():
+        data = []
+        for record in getattr(records, kind):
+            row = dump(record)
+            evidence = row.pop("evidence", None) or {}
+            row.update({k: evidence.get(k) for k in EVIDENCE if kind != "documents"})
+            data.append({c: row.get(c) for c in columns})
+        frame = pd.DataFrame(data, columns=list(columns))
+        for column in columns:
+            if column in _DATETIME_COLUMNS:
+                frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce", format="ISO8601")
+            elif column in _INT_COLUMNS and not (kind == "conflicts" and column == "claims"):
+                frame[column] = pd.array(frame[column], dtype="Int64")
+        frames[kind] = frame
+    return frames
