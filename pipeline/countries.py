@@ -1,0 +1,291 @@
+"""Shared country resolver: which state (or NATO/EU/UN) a word or passage names.
+
+Every stage that needs a country (troops, weapons, budgets, people) asks here, so
+"US-Soldaten", "die japanische Regierung", "Tokio", "auf Okinawa" and "das Land"
+resolve the same way everywhere. Vocabulary lives in data files:
+
+- ``countries.tsv``: ISO code -> German and English names (German genitive "-s" is
+  generated: "Japans", "Chinas"); code ``-`` blocks look-alikes ("South America").
+- ``<lang>/demonyms.tsv``: adjective stems and nominal forms; German adjective endings
+  (-e/-en/-er/-es/-em) and noun forms (-n/-s/-in/-innen) are generated.
+- ``places.tsv``: capitals used as metonyms, national institutions ("Pentagon",
+  "Bundeswehr") and places that imply a host country ("Okinawa", "Ramstein").
+- ``<lang>/country_prepositions.tsv`` and ``<lang>/country_anaphors.tsv``.
+
+Matching is case-sensitive for names ("US" is never "uns"/"us"); German adjectives
+also match capitalised ("Japanische ..." at a sentence start).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from spacy.tokens import Doc
+
+from .lexicon import lang_file, load_tsv
+from .nlp import in_boilerplate, sentence_index
+
+#: Kinds of mention, from the most to the least explicit.
+KINDS = ("name", "demonym", "prefix", "capital", "place", "org", "anaphor")
+ORG_CODES = frozenset({"NATO", "EU", "UN"})
+BLOCKED = "-"
+#: Kinds that may serve as antecedent of "das Land" / "the country".
+_ANTECEDENT_KINDS = frozenset({"name", "capital", "prefix", "demonym"})
+_DE_ADJ_ENDINGS = ("e", "en", "er", "es", "em")
+_USER_DATA_KEY = "newsfacts.countries"
+
+
+@dataclass(frozen=True, slots=True)
+class CountryMention:
+    """One mention of a country in a text: ``text == source[start:end]``.
+
+    ``kind`` is one of :data:`KINDS`. ``preposition`` is the lowercased preposition
+    (with article or "ganz") right before the mention: "in", "in den", "in ganz",
+    "nach", "aus", "to the", or None. ``compound`` is the whole word when the mention
+    is the first part of a compound ("US-Militärpersonal", "Bundeswehrsoldaten").
+    """
+
+    text: str
+    start: int
+    end: int
+    code: str
+    kind: str
+    preposition: str | None = None
+    compound: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    code: str
+    kind: str
+    open_right: bool = False  # German compound may continue the word ("Bundeswehrsoldaten")
+
+
+def _variants(cell: str) -> list[str]:
+    return [v.strip() for v in cell.split("|") if v.strip()]
+
+
+def _de_genitive(name: str) -> str | None:
+    if name[-1] in "sxzßSXZ" or name.isupper() or "." in name:
+        return None
+    return name + "s"
+
+
+def _de_nouns(noun: str) -> list[str]:
+    """German nominal demonym forms: Japaner -> Japanern, Japaners, Japanerin, ..."""
+    if noun.endswith("er"):
+        return [noun, noun + "n", noun + "s", noun + "in", noun + "innen"]
+    if noun.endswith("e"):
+        return [noun, noun + "n", noun[:-1] + "in", noun[:-1] + "innen"]
+    return [noun]
+
+
+def _en_nouns(noun: str) -> list[str]:
+    if noun.endswith(("s", "ese", "men")):
+        return [noun]
+    return [noun, noun + "s"]
+
+
+@lru_cache(maxsize=4)
+def _table(lang: str) -> dict[str, _Entry]:
+    """Surface form -> entry for ``lang``; blocked look-alikes first, then names, demonyms, places."""
+    table: dict[str, _Entry] = {}
+
+    def add(surface: str, entry: _Entry) -> None:
+        table.setdefault(surface, entry)
+
+    col = "de" if lang == "de" else "en"
+    rows = load_tsv("countries.tsv")
+    for row in sorted(rows, key=lambda r: r["code"] != BLOCKED):
+        code = row["code"]
+        kind = "org" if code in ORG_CODES else "name"
+        for name in _variants(row[col]):
+            add(name, _Entry(code, kind))
+            if lang == "de" and code != BLOCKED and (gen := _de_genitive(name)):
+                add(gen, _Entry(code, kind))
+    for row in load_tsv(lang_file(col, "demonyms.tsv")):
+        code, stem = row["code"], row["stem"]
+        if lang == "de":
+            for form in [stem, *(stem + e for e in _DE_ADJ_ENDINGS)]:
+                add(form, _Entry(code, "demonym"))
+                if form != stem:
+                    add(form[0].upper() + form[1:], _Entry(code, "demonym"))
+            for noun in _variants(row["nouns"]):
+                for form in _de_nouns(noun):
+                    add(form, _Entry(code, "demonym"))
+        else:
+            add(stem, _Entry(code, "demonym"))
+            for noun in _variants(row["nouns"]):
+                for form in _en_nouns(noun):
+                    add(form, _Entry(code, "demonym"))
+    for row in load_tsv("places.tsv"):
+        if row["lang"] and row["lang"] != col:
+            continue
+        for name in _variants(row["name"]):
+            open_right = name.endswith("*")
+            name = name.rstrip("*")
+            add(name, _Entry(row["code"], row["kind"], open_right))
+            if lang == "de" and row["kind"] != "org" and (gen := _de_genitive(name)):
+                add(gen, _Entry(row["code"], row["kind"]))
+    return table
+
+
+def _alternation(surfaces: list[str]) -> str:
+    return "|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s)))
+
+
+@lru_cache(maxsize=4)
+def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(mention regex, preposition-before regex, anaphor regex) for ``lang``."""
+    table = _table(lang)
+    closed = [s for s, e in table.items() if not e.open_right]
+    opened = [s for s, e in table.items() if e.open_right]
+    parts = [f"(?P<closed>{_alternation(closed)})(?!\\w)"]
+    if opened:
+        parts.insert(0, f"(?P<open>{_alternation(opened)})")
+    mention = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
+    col = "de" if lang == "de" else "en"
+    words = load_tsv(lang_file(col, "country_prepositions.tsv"))
+    preps = _alternation([w["word"] for w in words if w["kind"] == "prep"])
+    dets = _alternation([w["word"] for w in words if w["kind"] == "det"])
+    before = re.compile(rf"(?<!\w)((?:{preps})(?:\s+(?:{dets})){{0,2}})\s+$", re.IGNORECASE)
+    phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
+    anaphor = re.compile(rf"(?<!\w)(?:{_alternation(phrases)})(?!\w)", re.IGNORECASE)
+    return mention, before, anaphor
+
+
+def _lang(lang: str) -> str:
+    return "de" if lang.lower().startswith("de") else "en"
+
+
+def _preposition(text: str, start: int, before: re.Pattern[str]) -> str | None:
+    m = before.search(text[max(0, start - 40) : start])
+    return " ".join(m.group(1).lower().split()) if m else None
+
+
+def _compound_end(text: str, end: int) -> int:
+    """End of the word a prefix starts ("US-" -> end of "US-Militärpersonal")."""
+    i = end
+    while i < len(text) and (text[i].isalnum() or text[i] == "-"):
+        i += 1
+    return i
+
+
+def find_countries(text: str, lang: str) -> list[CountryMention]:
+    """Country mentions in ``text`` (names, demonyms, prefixes, capitals, places, orgs),
+    ordered by position. Pure: no anaphors (see :func:`doc_countries`)."""
+    lang = _lang(lang)
+    table = _table(lang)
+    mention, before, _ = _patterns(lang)
+    found: list[CountryMention] = []
+    for m in mention.finditer(text):
+        surface = m.group(0)
+        entry = table[surface]
+        if entry.code == BLOCKED:
+            continue
+        start, end = m.start(), m.end()
+        kind, compound = entry.kind, None
+        if m.groupdict().get("open") is not None and end < len(text) and text[end].isalpha():
+            compound = text[start : _compound_end(text, end)]
+        elif end < len(text) and text[end] == "-" and kind != "demonym":
+            kind = "prefix"
+            compound = text[start : _compound_end(text, end + 1)]
+        found.append(
+            CountryMention(
+                text=surface,
+                start=start,
+                end=end,
+                code=entry.code,
+                kind=kind,
+                preposition=_preposition(text, start, before),
+                compound=compound,
+            )
+        )
+    return found
+
+
+def country_code(word: str, lang: str) -> str | None:
+    """ISO code (or NATO/EU/UN) a single word or name implies: 'japanische' -> 'JP',
+    'USA' -> 'US', 'Tokio' -> 'JP', 'US-Soldaten' -> 'US', 'Bundeswehrsoldaten' -> 'DE'."""
+    word = word.strip()
+    if not word:
+        return None
+    lang = _lang(lang)
+    table = _table(lang)
+    entry = table.get(word) or table.get(word.removesuffix("'s").removesuffix("’s"))
+    if entry is not None:
+        return None if entry.code == BLOCKED else entry.code
+    mentions = find_countries(word, lang)
+    if mentions and mentions[0].start == 0 and (mentions[0].compound or mentions[0].end == len(word)):
+        return mentions[0].code
+    return None
+
+
+def _antecedent(mentions: list[CountryMention], sents: list[int], char: int, sent: int) -> str | None:
+    """The country "das Land"/"the country" at ``char`` (in sentence ``sent``) refers to.
+
+    Subjects come early and are not governed by a preposition, so the sentence of the
+    anaphor (before it) and then the two sentences before are searched, each for its
+    first explicit mention without a preposition ("Auch hat Japan ... aus den USA ...
+    in China ... Das Land" -> Japan; "South Korea hosts US troops. The country" -> KR);
+    failing that, the last explicit mention before ``char`` wins.
+    """
+    explicit = [
+        (k, m)
+        for k, m in zip(sents, mentions, strict=True)
+        if m.end <= char and m.kind in _ANTECEDENT_KINDS and m.code not in ORG_CODES
+    ]
+    if not explicit:
+        return None
+    for k in range(sent, sent - 3, -1):
+        for kind_set in (("name", "capital"), ("prefix",)):
+            for s, m in explicit:
+                if s == k and m.preposition is None and m.kind in kind_set:
+                    return m.code
+    return explicit[-1][1].code
+
+
+def doc_countries(doc: Doc) -> list[CountryMention]:
+    """Country mentions of a Doc outside boilerplate, with anaphors ("das Land",
+    "des Landes", "the country") resolved to their antecedent (kind "anaphor").
+    Cached on ``doc.user_data``."""
+    cached = doc.user_data.get(_USER_DATA_KEY)
+    if cached is not None:  # plain tuples, so Doc.to_bytes can still serialise user_data
+        return [CountryMention(*fields) for fields in cached]
+    text = doc.text
+    lang = _lang(doc.lang_)
+    _, before, anaphor = _patterns(lang)
+    mentions = [m for m in find_countries(text, lang) if not in_boilerplate(doc, m.start, m.end)]
+    sents = [sentence_index(doc, m.start) for m in mentions]
+    resolved: list[CountryMention] = []
+    for a in anaphor.finditer(text):
+        if in_boilerplate(doc, a.start(), a.end()):
+            continue
+        code = _antecedent(mentions, sents, a.start(), sentence_index(doc, a.start()))
+        if code is not None:
+            resolved.append(
+                CountryMention(
+                    text=a.group(0),
+                    start=a.start(),
+                    end=a.end(),
+                    code=code,
+                    kind="anaphor",
+                    preposition=_preposition(text, a.start(), before),
+                )
+            )
+    result = sorted([*mentions, *resolved], key=lambda m: (m.start, m.end))
+    doc.user_data[_USER_DATA_KEY] = tuple(
+        (m.text, m.start, m.end, m.code, m.kind, m.preposition, m.compound) for m in result
+    )
+    return result
+
+
+def country_before(doc: Doc, char: int) -> str | None:
+    """The country a pronoun or "das Land" at ``char`` most likely refers to: an explicitly
+    named country before it, preferring the subject-like first mention without a
+    preposition in this or the two previous sentences (see :func:`_antecedent`)."""
+    mentions = [m for m in doc_countries(doc) if m.kind != "anaphor"]
+    sents = [sentence_index(doc, m.start) for m in mentions]
+    return _antecedent(mentions, sents, char, sentence_index(doc, char))
