@@ -1,7 +1,7 @@
 """Command line: each command is a thin call into the library.
 
-    python -m pipeline run --input data/raw --out data/out
-    python -m pipeline eval --out data/out
+python -m pipeline run --input data/raw --out data/out
+python -m pipeline eval --out data/out
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ def _progress(articles: Iterable[Article]) -> Iterable[Article]:
 
     items = list(articles)
     # A bar only where someone watches a long run; tqdm hides itself when stderr is no terminal.
-    return tqdm(items, desc="articles", unit="doc", disable=None if len(items) > 20 else True)
+    bar: Iterable[Article] = tqdm(
+        items, desc="articles", unit="doc", disable=None if len(items) > 20 else True
+    )
+    return bar
 
 
 def manifest(report: RunReport) -> dict[str, Any]:
@@ -147,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--input", type=Path, default=Path("data/raw"), help="folder of articles (recursive)")
     run.add_argument("--out", type=Path, default=Path("data/out"), help="output folder")
-    run.add_argument("--model", default=None, help="spaCy pipeline name or path (default: installed or blank)")
+    run.add_argument(
+        "--model", default=None, help="spaCy pipeline name or path (default: installed or blank)"
+    )
     run.add_argument("--lang", default=None, help="language for articles without one (de|en)")
     run.set_defaults(func=cmd_run)
 

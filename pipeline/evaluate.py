@@ -206,7 +206,8 @@ def score_conflicts(records: Records, gold_path: Path) -> dict[str, Any]:
         (c.fact.value, c.subject, frozenset(claim.doc_id for claim in c.claims)) for c in records.conflicts
     ]
     used: set[int] = set()
-    found, missed = [], []
+    found: list[dict[str, Any]] = []
+    missed: list[dict[str, Any]] = []
     for entry in gold:
         docs = frozenset(claim["doc"] for claim in entry["claims"])
         hit = next(
@@ -281,16 +282,16 @@ def evaluate_corpora(
 
 
 def print_table(result: dict[str, Any], echo: Callable[[str], None] = print) -> None:
-    header = f"{'corpus':<8} {'type':<15} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}  attributes"
+    header = (
+        f"{'corpus':<8} {'type':<15} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}  attributes"
+    )
     echo(header)
     echo("-" * len(header))
     rows = [(r["corpus"], r["types"]) for r in result["corpora"]] + [("total", result["total"])]
     for name, types in rows:
         for kind in TYPES:
             s = types[kind]
-            attrs = ", ".join(
-                f"{k}={v:.2f}" for k, v in (s.get("attributes") or {}).items() if v is not None
-            )
+            attrs = ", ".join(f"{k}={v:.2f}" for k, v in (s.get("attributes") or {}).items() if v is not None)
             echo(
                 f"{name:<8} {kind:<15} {s['precision']:>6.2f} {s['recall']:>6.2f} {s['f1']:>6.2f} "
                 f"{s['tp']:>4} {s['fp']:>4} {s['fn']:>4}  {attrs}"

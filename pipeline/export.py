@@ -81,9 +81,7 @@ def rows(kind: str, records: Iterable[Any]) -> list[dict[str, str]]:
         evidence = data.pop("evidence", None) or {}
         flat = {**data, **{k: evidence.get(k) for k in EVIDENCE}} if kind != "documents" else data
         if kind == "conflicts":
-            flat["claims"] = [
-                {k: v for k, v in claim.items() if k != "evidence"} for claim in data["claims"]
-            ]
+            flat["claims"] = [{k: v for k, v in claim.items() if k != "evidence"} for claim in data["claims"]]
         out.append({column: _cell(column, flat.get(column)) for column in COLUMNS[kind]})
     return out
 
@@ -161,6 +159,6 @@ def to_frames(records: Records) -> dict[str, Any]:
             if column in _DATETIME_COLUMNS:
                 frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce", format="ISO8601")
             elif column in _INT_COLUMNS and not (kind == "conflicts" and column == "claims"):
-                frame[column] = pd.array(frame[column], dtype="Int64")
+                frame[column] = frame[column].astype("Int64")
         frames[kind] = frame
     return frames

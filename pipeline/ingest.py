@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .lexicon import lang_file, load_tsv
-from .records import Document, DocStatus, Lang
+from .records import DocStatus, Document, Lang
 
 ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 MAX_BYTES = 5 * 1024 * 1024

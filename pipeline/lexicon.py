@@ -8,7 +8,7 @@ and lets one test check every file for malformed or duplicate rows.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,13 @@ def parse_tsv(path: Path) -> tuple[tuple[str, ...], list[dict[str, str]]]:
     return columns, rows
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_tsv(relpath: str) -> tuple[dict[str, str], ...]:
     """Rows of ``pipeline/data/<relpath>`` as dicts keyed by the format line's columns."""
     return tuple(parse_tsv(data_path(relpath))[1])
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(relpath: str) -> Any:
     """A YAML data file; its first line must be a ``# format:`` comment too."""
     path = data_path(relpath)

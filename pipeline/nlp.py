@@ -121,7 +121,7 @@ def cached_nlp(lang: str, model: str | None = None) -> Language:
 
 def pipeline_info(nlp: Language) -> PipelineInfo:
     return PipelineInfo(
-        lang=nlp.lang,
+        lang=str(nlp.lang),
         base=str(nlp.meta.get("newsfacts_base", f"blank:{nlp.lang}")),
         version=str(nlp.meta.get("version", "")),
         statistical=bool(nlp.meta.get("newsfacts_statistical", False)),
@@ -151,7 +151,7 @@ def make_doc(
 
 def sentence_starts(doc: Doc) -> list[int]:
     """Character offsets where sentences start (cached on the Doc's user data)."""
-    key = ("newsfacts", "sent_starts", None, None)
+    key = "newsfacts.sent_starts"
     starts = doc.user_data.get(key)
     if starts is None:
         starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]

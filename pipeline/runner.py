@@ -24,8 +24,8 @@ from .records import (
     BudgetFigure,
     DateKind,
     DateMention,
-    Document,
     DocStatus,
+    Document,
     Lang,
     Person,
     Records,
@@ -113,7 +113,8 @@ def process(
             failed = document.model_copy(
                 update={
                     "status": DocStatus.FAILED,
-                    "error": f"{Path(document.source_path).name}: pipeline error: {type(exc).__name__}: {exc}",
+                    "error": f"{Path(document.source_path).name}: pipeline error: "
+                    f"{type(exc).__name__}: {exc}",
                 }
             )
             yield DocResult(document=failed)
@@ -140,7 +141,9 @@ def reconcile_records(records: Records) -> Records:
     return records.model_copy(update={"conflicts": conflicts, "facts": facts})
 
 
-def extract(text: str, lang: str = "de", published: date | datetime | None = None, doc_id: str = "text") -> Records:
+def extract(
+    text: str, lang: str = "de", published: date | datetime | None = None, doc_id: str = "text"
+) -> Records:
     """Records for one text (no files written): the notebook's quickest path."""
     if lang not in {item.value for item in Lang}:
         raise ValueError(f"unsupported language {lang!r} (supported: de, en)")

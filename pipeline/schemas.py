@@ -11,10 +11,13 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .records import RECORD_TYPES, Evidence, NumberMention, Records
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-MODELS = {model.__name__: model for model in (*RECORD_TYPES.values(), Evidence, NumberMention, Records)}
+_MODELS: list[type[BaseModel]] = [*RECORD_TYPES.values(), Evidence, NumberMention, Records]
+MODELS: dict[str, type[BaseModel]] = {model.__name__: model for model in _MODELS}
 
 
 def render() -> dict[str, str]:

@@ -20,3 +20,12 @@ def seeds() -> Path:
     if not SEEDS.is_dir():
         pytest.skip("../shared/corpus/seeds is not present")
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def eval_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """One pipeline run per gold corpus (sample, and seeds when present), scored once per session."""
+    from pipeline.evaluate import evaluate_corpora
+
+    out = tmp_path_factory.mktemp("eval")
+    return out, evaluate_corpora(out)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import decode, discover, find_boilerplate, ingest, sanitise_id
+from pipeline.ingest import Article, decode, discover, find_boilerplate, ingest, sanitise_id
 from pipeline.records import DocStatus, Lang
 
 DE_TEXT = (
@@ -33,7 +33,7 @@ def write(folder: Path, name: str, data: str | bytes, meta: dict | str | None = 
     return path
 
 
-def by_path(folder: Path) -> dict[str, object]:
+def by_path(folder: Path) -> dict[str, Article]:
     return {Path(a.document.source_path).name: a for a in ingest(folder)}
 
 
@@ -42,14 +42,24 @@ def test_sidecar_metadata_is_used(tmp_path: Path) -> None:
         tmp_path,
         "a.txt",
         DE_TEXT,
-        {"id": "bw-litauen", "publisher": "Tagesblatt", "lang": "de", "published": "2025-03-12",
-         "authors": ["Anna Berger"], "unknown_key": 1},
+        {
+            "id": "bw-litauen",
+            "publisher": "Tagesblatt",
+            "lang": "de",
+            "published": "2025-03-12",
+            "authors": ["Anna Berger"],
+            "unknown_key": 1,
+        },
     )
     (article,) = list(ingest(tmp_path))
     doc = article.document
     assert doc.status is DocStatus.OK
     assert (doc.doc_id, doc.publisher, doc.lang, doc.published, doc.authors) == (
-        "bw-litauen", "Tagesblatt", Lang.DE, date(2025, 3, 12), ("Anna Berger",)
+        "bw-litauen",
+        "Tagesblatt",
+        Lang.DE,
+        date(2025, 3, 12),
+        ("Anna Berger",),
     )
     assert doc.sha256 and len(doc.sha256) == 64
 
@@ -108,7 +118,11 @@ def test_bad_input_fails_with_file_and_reason(
 
 
 def test_undetectable_language_is_an_error(tmp_path: Path) -> None:
-    write(tmp_path, "fr.txt", "Le ministre de la Défense a annoncé hier une hausse du budget militaire de la France.")
+    write(
+        tmp_path,
+        "fr.txt",
+        "Le ministre de la Défense a annoncé hier une hausse du budget militaire de la France.",
+    )
     (article,) = list(ingest(tmp_path))
     assert article.document.status is DocStatus.FAILED
     assert "unsupported language 'fr'" in (article.document.error or "")
@@ -135,7 +149,12 @@ def test_duplicate_doc_ids_fail_the_later_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("../../etc/passwd", "etc_passwd"), ("/abs/path", "abs_path"), ("..", "doc"), ("ok-id_1.2", "ok-id_1.2")],
+    [
+        ("../../etc/passwd", "etc_passwd"),
+        ("/abs/path", "abs_path"),
+        ("..", "doc"),
+        ("ok-id_1.2", "ok-id_1.2"),
+    ],
 )
 def test_doc_ids_cannot_escape_the_output_folder(raw: str, expected: str) -> None:
     assert sanitise_id(raw) == expected
@@ -176,11 +195,17 @@ def test_html_is_reduced_to_article_text(tmp_path: Path) -> None:
     assert doc.published == datetime.fromisoformat("2025-02-03T08:00:00+01:00")
     assert "Polen hat 180 Kampfpanzer vom Typ K2 in Südkorea bestellt." in article.text
     assert "Die Lieferung soll 2026 beginnen." in article.text
-    assert "tracking" not in article.text and "Startseite" not in article.text and "Verlag" not in article.text
+    assert (
+        "tracking" not in article.text and "Startseite" not in article.text and "Verlag" not in article.text
+    )
 
 
 def test_markdown_is_reduced_to_text(tmp_path: Path) -> None:
-    write(tmp_path, "notiz.md", "# Neue Fregatten\n\nDie **Marine** erhält [vier Fregatten](https://x.example) bis 2030.\n")
+    write(
+        tmp_path,
+        "notiz.md",
+        "# Neue Fregatten\n\nDie **Marine** erhält [vier Fregatten](https://x.example) bis 2030.\n",
+    )
     (article,) = list(ingest(tmp_path, lang_hint="de"))
     assert article.text == "Neue Fregatten\n\nDie Marine erhält vier Fregatten bis 2030.\n"
 

@@ -1,0 +1,58 @@
+"""Pipeline building: blank fallback without a model, a user-named pipeline loaded by path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spacy
+
+from pipeline.nlp import STAGES, build_nlp, evidence, make_doc, pipeline_info, sentence_index
+
+
+def test_blank_pipeline_has_sentences_lemmas_and_all_stages() -> None:
+    nlp = build_nlp("de")
+    info = pipeline_info(nlp)
+    assert info.base == "blank:de" and not info.statistical
+    assert info.components[:2] == ("sentencizer", "lemmatizer")
+    assert [name for name, _ in STAGES] == list(info.components[2:])
+    doc = nlp("Die Soldaten wurden verlegt. Der Minister sprach am Montag.")
+    assert [s.text for s in doc.sents] == ["Die Soldaten wurden verlegt.", "Der Minister sprach am Montag."]
+    assert doc[1].lemma_ == "Soldat"
+
+
+def test_english_blank_pipeline() -> None:
+    nlp = build_nlp("en")
+    assert pipeline_info(nlp).base == "blank:en"
+    doc = nlp("The troops arrived. They stayed.")
+    assert len(list(doc.sents)) == 2
+
+
+def test_model_loaded_by_path(tmp_path: Path) -> None:
+    base = spacy.blank("de")
+    ruler: Any = base.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PER", "pattern": [{"LOWER": "kaja"}, {"LOWER": "kallas"}]}])
+    base.to_disk(tmp_path / "tiny_de")
+    nlp = build_nlp("de", model=tmp_path / "tiny_de")
+    info = pipeline_info(nlp)
+    assert info.statistical and info.base == str(tmp_path / "tiny_de")
+    assert "entity_ruler" in info.components and "sentencizer" in info.components
+    doc = nlp("Die Außenbeauftragte Kaja Kallas reiste nach Kiew.")
+    assert [(e.text, e.label_) for e in doc.ents] == [("Kaja Kallas", "PER")]
+
+
+def test_model_for_the_wrong_language_is_refused(tmp_path: Path) -> None:
+    spacy.blank("en").to_disk(tmp_path / "tiny_en")
+    with pytest.raises(ValueError, match="not 'de'"):
+        build_nlp("de", model=tmp_path / "tiny_en")
+
+
+def test_evidence_quotes_the_text_and_knows_its_sentence() -> None:
+    nlp = build_nlp("de")
+    text = "Erster Satz. Die USA haben 50.000 Soldaten in Japan."
+    doc = nlp(make_doc(nlp, text, doc_id="d1"))
+    start = text.index("50.000")
+    ev = evidence(doc, start, start + 6)
+    assert (ev.doc_id, ev.sentence, ev.quote) == ("d1", 1, "50.000")
+    assert sentence_index(doc, 0) == 0
