@@ -1,0 +1,482 @@
+"""The analyst's HTML report: conflicts first, then the fact table, a troop chart and every document.
+
+``OUT/report.html`` is one self-contained file: inline CSS and SVG, no JavaScript, no
+network, readable on a laptop and printable. Every piece of article text reaches the
+page through Jinja2 autoescaping; nothing from an article is ever marked safe (the
+only unescaped markup is the chart SVG that matplotlib writes, whose text matplotlib
+escapes itself). The output is deterministic: no clock, sorted input, a fixed SVG
+hash salt and no SVG date, so two runs on the same records give the same bytes.
+
+``write_report(out, records)`` is the hook every run calls; ``report_from_outputs(out)``
+rebuilds the report from an earlier run's ``records.json`` and ``texts/``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from .export import atomic_write, load_records
+from .records import (
+    Claim,
+    Conflict,
+    DocStatus,
+    Document,
+    Evidence,
+    FactState,
+    FactSummary,
+    Number,
+    Qualifier,
+    Records,
+    TroopCount,
+)
+
+REPORT_NAME = "report.html"
+#: Characters of context shown on each side of a quote when its sentence runs longer.
+CONTEXT_LIMIT = 220
+#: At most this many troop charts (the subjects with the most claims).
+MAX_CHARTS = 12
+
+# A sentence ends at . ! or ? (not after a digit: "14. Mai", "2. Brigade") followed by
+# closing quotes and whitespace, or at a line break.
+_BOUNDARY = re.compile(r"(?<!\d)[.!?][\"'“”»«)]*\s+|\n\s*")
+_NUMERIC = re.compile(r"\d+(?:[.,\u00a0\u202f' ]\d{3})*(?:[.,]\d+)?")
+
+QUALIFIER_TEXT: dict[Qualifier, str] = {
+    Qualifier.EXACT: "",
+    Qualifier.APPROX: "about ",
+    Qualifier.MORE_THAN: "more than ",
+    Qualifier.AT_LEAST: "at least ",
+    Qualifier.LESS_THAN: "less than ",
+    Qualifier.AT_MOST: "at most ",
+    Qualifier.RANGE: "",
+}
+FACT_TITLES = {"troops": "Troops", "weapons_orders": "Weapons order", "budgets": "Budget"}
+
+
+# ---- quotes in their sentence ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a sentence: plain ``text``, the record's ``quote``, or the ``number`` in it."""
+
+    text: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Context:
+    """A quote in its sentence, cut into segments; ``clipped_*`` when the sentence was shortened."""
+
+    segments: tuple[Segment, ...]
+    clipped_before: bool = False
+    clipped_after: bool = False
+
+
+def sentence_bounds(text: str, start: int, end: int, limit: int = CONTEXT_LIMIT) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``, at most ``limit`` characters either side."""
+    return _bounds(_boundaries(text), text, start, end, limit)
+
+
+def _boundaries(text: str) -> tuple[list[int], list[int]]:
+    matches = list(_BOUNDARY.finditer(text))
+    return [m.start() for m in matches], [m.end() for m in matches]
+
+
+def _bounds(
+    marks: tuple[list[int], list[int]], text: str, start: int, end: int, limit: int
+) -> tuple[int, int]:
+    starts, ends = marks
+    i = bisect.bisect_right(ends, start)
+    lo = ends[i - 1] if i else 0
+    j = bisect.bisect_left(starts, end)
+    hi = starts[j] + 1 if j < len(starts) else len(text)
+    if text[hi - 1 : hi].isspace():
+        hi -= 1
+    if start - lo > limit:
+        cut = text.find(" ", start - limit, start)
+        lo = cut + 1 if cut != -1 else start - limit
+    if hi - end > limit:
+        cut = text.rfind(" ", end, end + limit)
+        hi = cut if cut != -1 else end + limit
+    return lo, hi
+
+
+def number_span(quote: str, value: Number | None) -> tuple[int, int] | None:
+    """Where ``value`` is written inside ``quote`` (digits only); the only number when unsure."""
+    found = list(_NUMERIC.finditer(quote))
+    if not found:
+        return None
+    if value is not None:
+        for match in found:
+            if any(_close(reading, value) for reading in _readings(match.group())):
+                return match.span()
+    return found[0].span() if len(found) == 1 else None
+
+
+def _readings(written: str) -> set[float]:
+    """A written number read the German way and the English way."""
+    compact = re.sub(r"[\u00a0\u202f' ]", "", written)
+    readings = set()
+    for thousands, decimal in ((".", ","), (",", ".")):
+        candidate = compact.replace(thousands, "").replace(decimal, ".")
+        try:
+            readings.add(float(candidate))
+        except ValueError:
+            continue
+    return readings
+
+
+def _close(reading: float, value: Number) -> bool:
+    target = float(value)
+    return any(abs(reading * scale - target) <= 1e-6 * max(1.0, abs(target)) for scale in (1, 1e3, 1e6, 1e9))
+
+
+def quote_context(
+    text: str | None,
+    evidence: Evidence,
+    value: Number | None = None,
+    marks: tuple[list[int], list[int]] | None = None,
+) -> Context:
+    """The evidence's sentence with the quote (and the number in it) as separate segments."""
+    quote = evidence.quote
+    if text is None or text[evidence.start : evidence.end] != quote:
+        return Context(_quote_segments(quote, value))
+    lo, hi = _bounds(marks or _boundaries(text), text, evidence.start, evidence.end, CONTEXT_LIMIT)
+    segments = [Segment(text[lo : evidence.start]), *_quote_segments(quote, value), Segment(text[evidence.end : hi])]
+    return Context(
+        tuple(s for s in segments if s.text),
+        clipped_before=lo > 0 and not _starts_sentence(text, lo),
+        clipped_after=hi < len(text) and not _ends_sentence(text, hi),
+    )
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    return at == 0 or text[at - 1].isspace() and (at < 2 or text[at - 2] in ".!?\n\"'“”»«)")
+
+
+def _ends_sentence(text: str, at: int) -> bool:
+    return at >= len(text) or text[at - 1] in ".!?\n\"'“”»«)"
+
+
+def _quote_segments(quote: str, value: Number | None) -> list[Segment]:
+    span = number_span(quote, value)
+    if span is None:
+        return [Segment(quote, "quote")]
+    a, b = span
+    parts = [Segment(quote[:a], "quote"), Segment(quote[a:b], "number"), Segment(quote[b:], "quote")]
+    return [p for p in parts if p.text]
+
+
+# ---- formatting -----------------------------------------------------------------------------
+
+
+def fmt_number(value: Number | None) -> str:
+    """4800 -> '4,800'; 1.5e9 -> '1.5 bn'; None -> '–'."""
+    if value is None:
+        return "–"
+    magnitude = abs(value)
+    for size, word in ((1e9, "bn"), (1e6, "m")):
+        if magnitude >= size:
+            return f"{value / size:,.4g} {word}"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.4g}"
+    return f"{int(value):,}"
+
+
+def fmt_claim(claim: Claim) -> str:
+    """A claim's value as its source put it: 'about 4,800', '3,000–5,000'."""
+    if claim.value is None:
+        return claim.status or "–"
+    if claim.qualifier is Qualifier.RANGE and claim.low is not None and claim.high is not None:
+        return f"{fmt_number(claim.low)}–{fmt_number(claim.high)}"
+    return QUALIFIER_TEXT.get(claim.qualifier or Qualifier.EXACT, "") + fmt_number(claim.value)
+
+
+def fmt_count(record: TroopCount) -> str:
+    if record.qualifier is Qualifier.RANGE and record.low is not None and record.high is not None:
+        return f"{fmt_number(record.low)}–{fmt_number(record.high)}"
+    return QUALIFIER_TEXT.get(record.qualifier, "") + fmt_number(record.count)
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else value.date().isoformat()
+    return value.isoformat()
+
+
+def fmt_subject(subject: Mapping[str, str]) -> str:
+    return " · ".join(f"{key} {value}" for key, value in subject.items())
+
+
+def fmt_enum(value: Any) -> str:
+    if value is None:
+        return "–"
+    raw = getattr(value, "value", value)
+    return str(raw).replace("_", " ")
+
+
+def anchor(doc_id: str) -> str:
+    """A fragment id for a document's section (characters outside [A-Za-z0-9_-] become '-')."""
+    return "doc-" + re.sub(r"[^A-Za-z0-9_-]", "-", doc_id)
+
+
+# ---- the troop chart ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    svg: Markup
+    points: int
+
+
+def _day(value: date | datetime | None) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def troop_series(records: Records) -> dict[tuple[str, str], dict[str, list[tuple[date, TroopCount]]]]:
+    """Troop claims per subject (force, host), per source (publisher or doc_id), by date.
+
+    A claim's date is its ``as_of``, else its document's publication date; undated
+    claims are left out.
+    """
+    docs = {d.doc_id: d for d in records.documents}
+    series: dict[tuple[str, str], dict[str, list[tuple[date, TroopCount]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for troop in records.troops:
+        document = docs.get(troop.doc_id)
+        when = troop.as_of or _day(document.published if document else None)
+        if when is None:
+            continue
+        source = (document.publisher if document else None) or troop.doc_id
+        series[(troop.force, troop.host or "")][source].append((when, troop))
+    return {
+        subject: {source: sorted(points, key=lambda p: (p[0], p[1].count)) for source, points in sorted(by.items())}
+        for subject, by in sorted(series.items())
+    }
+
+
+def troop_charts(records: Records, limit: int = MAX_CHARTS) -> list[Chart]:
+    """One small inline SVG per troop subject: each source's claimed counts over time."""
+    series = troop_series(records)
+    ranked = sorted(series.items(), key=lambda item: (-sum(len(p) for p in item[1].values()), item[0]))
+    return [_chart(subject, by_source) for subject, by_source in ranked[:limit]]
+
+
+def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, TroopCount]]]) -> Chart:
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
+    force, host = subject
+    title = f"{force} troops in {host}" if host else f"{force} troops"
+    settings = {
+        "svg.hashsalt": "newsfacts-report",
+        "svg.fonttype": "none",
+        "text.parse_math": False,
+        "font.family": "sans-serif",
+        "font.size": 8,
+    }
+    with matplotlib.rc_context(settings):
+        figure = Figure(figsize=(4.6, 2.6))
+        FigureCanvasSVG(figure)
+        axes = figure.add_subplot()
+        markers = "osD^v<>"
+        for i, (source, points) in enumerate(by_source.items()):
+            xs = [when for when, _ in points]
+            ys = [troop.count for _, troop in points]
+            lows = [troop.count - (troop.low if troop.low is not None else troop.count) for _, troop in points]
+            highs = [(troop.high if troop.high is not None else troop.count) - troop.count for _, troop in points]
+            axes.errorbar(
+                xs,  # type: ignore[arg-type]
+                ys,
+                yerr=[lows, highs],
+                marker=markers[i % len(markers)],
+                linestyle="-" if len(points) > 1 else "none",
+                capsize=2,
+                label=source,
+            )
+        locator = AutoDateLocator(minticks=2, maxticks=5)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.set_title(title)
+        axes.set_ylabel("troops")
+        axes.set_ylim(bottom=0)
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=7, loc="best", frameon=False)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    # matplotlib escapes every label it writes; the SVG holds no script or event attribute.
+    return Chart(title=title, svg=Markup(svg), points=sum(len(p) for p in by_source.values()))
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocView:
+    """One document's section: metadata and its facts with their contexts."""
+
+    document: Document
+    has_text: bool
+    tables: dict[str, list[tuple[Any, Context]]]
+
+
+def _value_of(record: Any) -> Number | None:
+    for name in ("count", "quantity", "value"):
+        value = getattr(record, name, None)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+    return None
+
+
+FACT_KINDS = ("people", "dates", "troops", "weapons_orders", "budgets")
+
+
+def build_view(records: Records, texts: Mapping[str, str]) -> dict[str, Any]:
+    """Everything the template shows, computed once (contexts, charts, per-document tables)."""
+    marks = {doc_id: _boundaries(text) for doc_id, text in texts.items()}
+
+    def ctx(evidence: Evidence | None, value: Number | None = None) -> Context:
+        if evidence is None:
+            return Context(())
+        text = texts.get(evidence.doc_id)
+        return quote_context(text, evidence, value, marks.get(evidence.doc_id))
+
+    per_doc: dict[str, dict[str, list[tuple[Any, Context]]]] = defaultdict(lambda: defaultdict(list))
+    for kind in FACT_KINDS:
+        for record in getattr(records, kind):
+            value = _value_of(record) if kind != "dates" else None
+            per_doc[record.doc_id or ""][kind].append((record, ctx(record.evidence, value)))
+    documents = [
+        DocView(d, d.doc_id in texts, {kind: per_doc[d.doc_id][kind] for kind in FACT_KINDS})
+        for d in records.documents
+    ]
+    conflicts = [
+        (conflict, [(claim, ctx(claim.evidence, claim.value)) for claim in conflict.claims])
+        for conflict in records.conflicts
+    ]
+    published = sorted(_day(d.published) for d in records.documents if d.published is not None)
+    return {
+        "records": records,
+        "documents": documents,
+        "conflicts": conflicts,
+        "facts": _sorted_facts(records.facts),
+        "charts": troop_charts(records),
+        "ok": sum(1 for d in records.documents if d.status is DocStatus.OK),
+        "failed": sum(1 for d in records.documents if d.status is DocStatus.FAILED),
+        "first_published": published[0] if published else None,
+        "last_published": published[-1] if published else None,
+        "publishers": {d.doc_id: d.publisher for d in records.documents},
+        "known_docs": {d.doc_id for d in records.documents},
+    }
+
+
+def _sorted_facts(facts: Sequence[FactSummary]) -> list[FactSummary]:
+    order = {FactState.CONFLICT: 0, FactState.AGREED: 1, FactState.SINGLE_SOURCE: 2}
+    return sorted(facts, key=lambda f: (order[f.state], f.fact.value, sorted(f.subject.items())))
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("pipeline", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        number=fmt_number,
+        claim=fmt_claim,
+        count=fmt_count,
+        day=fmt_date,
+        subject=fmt_subject,
+        enum=fmt_enum,
+        anchor=anchor,
+    )
+    env.globals["fact_titles"] = FACT_TITLES
+    return env
+
+
+def render_report(records: Records, texts: Mapping[str, str]) -> str:
+    """The report's HTML for these records and document texts (``doc_id -> text``)."""
+    return environment().get_template("report.html.j2").render(build_view(records, texts))
+
+
+def read_texts(out: Path, doc_ids: Iterable[str]) -> dict[str, str]:
+    """The plain texts a run wrote to ``OUT/texts/<doc_id>.txt`` (missing ones are skipped)."""
+    texts = {}
+    for doc_id in doc_ids:
+        path = out / "texts" / f"{doc_id}.txt"
+        if path.is_file():
+            texts[doc_id] = path.read_text(encoding="utf-8")
+    return texts
+
+
+def write_report(out: Path, records: Records, texts: Mapping[str, str] | None = None) -> Path:
+    """Write ``OUT/report.html``; texts default to the run's ``OUT/texts/``. The run's writer hook."""
+    if texts is None:
+        texts = read_texts(out, (d.doc_id for d in records.documents))
+    path = out / REPORT_NAME
+    atomic_write(path, render_report(records, texts))
+    return path
+
+
+def report_from_outputs(out: Path, dest: Path | None = None) -> Path:
+    """Rebuild the report from an earlier run's ``records.json`` and ``texts/``.
+
+    Raises ``FileNotFoundError`` when ``out`` holds no ``records.json``.
+    """
+    source = out / "records.json"
+    if not source.is_file():
+        raise FileNotFoundError(f"no records.json in {out} (run `python -m pipeline run --out {out}` first)")
+    records = load_records(source)
+    texts = read_texts(out, (d.doc_id for d in records.documents))
+    path = (dest or out) / REPORT_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, render_report(records, texts))
+    return path
+
+
+__all__ = [
+    "REPORT_NAME",
+    "Chart",
+    "Context",
+    "Conflict",
+    "Segment",
+    "build_view",
+    "fmt_claim",
+    "fmt_number",
+    "number_span",
+    "quote_context",
+    "render_report",
+    "report_from_outputs",
+    "sentence_bounds",
+    "troop_charts",
+    "troop_series",
+    "write_report",
+]
