@@ -1,17 +1,783 @@
-"""Stage 'dates': placeholder until its issue lands (writes an empty list)."""
+"""Stage 'dates': the temporal tagger for German and English news (HeidelTime's way).
+
+Two steps, as HeidelTime does them:
+
+1. **Extract** (:func:`extract`): one compiled regular expression per language, built from
+   the word lists in ``pipeline/data/<lang>/dates_*.tsv``, finds every expression and turns
+   it into an underspecified :class:`~pipeline.timex.Timex` ("Sonntag", "vergangenen Herbst",
+   "vor zwei Wochen"). Every match is anchored on a month/weekday/season/unit name or a
+   date-shaped number; prose is never searched by a date parser, so "Die" is never Tuesday.
+2. **Resolve** (:func:`pipeline.timex.resolve`): a pure function of the Timex, the
+   publication date and the sentence's tense gives the TIMEX3 value.
+
+The tense of a sentence is the marker (``dates_tense.tsv``: sagte/wird/said/will, ...)
+closest to the expression; see :mod:`pipeline.timex` for how it picks the direction.
+No clock is read: without a reference, relative expressions get ``value=None``.
+dateparser is not used: its German relative parsing is wrong for news (bare weekdays,
+"vor zwei Wochen", day-month order) and the absolute forms are simple enough to read here.
+"""
 
 from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .lexicon import lang_file, load_tsv
+from .nlp import evidence, in_boilerplate, sentence_starts
+from .records import DateKind, DateMention, DateMod, Granularity
+from .timex import Tense, Timex, resolve
+
+__all__ = ["DateMention", "DateTagger", "DatesStage", "Tense", "Timex", "extract", "find_dates", "tagger"]
+
+LANGS = ("de", "en")
+_NEVER = r"(?!x)x"
+_YEAR = r"(?:19|20)\d\d"
+_UNITS: dict[str, Granularity] = {
+    "day": Granularity.DAY,
+    "week": Granularity.WEEK,
+    "month": Granularity.MONTH,
+    "quarter": Granularity.QUARTER,
+    "year": Granularity.YEAR,
+}
+
+
+def _key(form: str) -> str:
+    """Lookup key of a matched word or phrase: case- and whitespace-insensitive."""
+    return " ".join(form.split()).casefold()
+
+
+def _alt(forms: Iterable[str], exact: bool = False) -> str:
+    """Regex alternation of word forms as a trie (fast in ``re``); longer forms are tried first.
+
+    Phrases allow any whitespace between their words. ``exact`` keeps the letter case.
+    """
+    trie: dict[str, Any] = {}
+    for form in {f for f in forms if f}:
+        node = trie
+        for atom in _atoms(form if exact else form.lower()):
+            node = node.setdefault(atom, {})
+        node[""] = {}
+    if not trie:
+        return _NEVER
+    body = _trie_regex(trie)
+    return f"(?-i:{body})" if exact else f"(?:{body})"
+
+
+def _atoms(form: str) -> list[str]:
+    atoms: list[str] = []
+    for i, word in enumerate(form.split()):
+        if i:
+            atoms.append(r"\s+")
+        atoms.extend(re.escape(ch) for ch in word)
+    return atoms
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    terminal = "" in node
+    branches = [atom + _trie_regex(child) for atom, child in sorted(node.items()) if atom]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if terminal:
+        return f"(?:{body})?"
+    return body
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All date vocabulary of one language, read from its data files."""
+
+    lang: str
+    months: Mapping[str, tuple[int, bool]]  # form -> (month, is full name)
+    weekdays: Mapping[str, int]
+    seasons: Mapping[str, str]
+    units: Mapping[str, tuple[Granularity, bool]]  # form -> (unit, is plural)
+    numbers: Mapping[str, int]
+    triggers: Mapping[str, Mapping[str, str]]  # role -> form -> value
+    deictic: Mapping[str, tuple[int, bool]]  # form -> (day offset, exact case)
+    unit_words: Mapping[str, tuple[Granularity, int, DateMod | None]]
+    tense_rows: tuple[tuple[str, str, str], ...]  # (form, tense, match)
+    count_after: tuple[str, ...]
+    count_before: tuple[str, ...]
+    blockers: tuple[str, ...]
+
+    def role(self, role: str) -> Mapping[str, str]:
+        return self.triggers.get(role, {})
+
+    def forms(self, role: str) -> list[str]:
+        return list(self.role(role))
+
+
+@lru_cache(maxsize=None)
+def load_lexicon(lang: str) -> Lexicon:
+    def rows(name: str) -> tuple[dict[str, str], ...]:
+        return load_tsv(lang_file(lang, name))
+
+    triggers: dict[str, dict[str, str]] = {}
+    for r in rows("dates_triggers.tsv"):
+        triggers.setdefault(r["role"], {})[_key(r["form"])] = r["value"]
+    unit_words: dict[str, tuple[Granularity, int, DateMod | None]] = {}
+    for r in rows("dates_unit_words.tsv"):
+        unit_words[_key(r["form"])] = (_UNITS[r["unit"]], int(r["shift"]), DateMod(r["mod"]) if r["mod"] else None)
+    context = rows("dates_year_context.tsv")
+    return Lexicon(
+        lang=lang,
+        months={r["form"]: (int(r["month"]), r["type"] == "full") for r in rows("dates_months.tsv")},
+        weekdays={r["form"]: int(r["weekday"]) for r in rows("dates_weekdays.tsv")},
+        seasons={r["form"]: r["season"] for r in rows("dates_seasons.tsv")},
+        units={r["form"]: (_UNITS[r["unit"]], r["number"] == "pl") for r in rows("dates_units.tsv")},
+        numbers={_key(r["form"]): int(r["value"]) for r in rows("dates_numbers.tsv")},
+        triggers=triggers,
+        deictic={r["form"]: (int(r["offset"]), r["case"] == "exact") for r in rows("dates_deictic.tsv")},
+        unit_words=unit_words,
+        tense_rows=tuple((r["form"], r["tense"], r["match"]) for r in rows("dates_tense.tsv")),
+        count_after=tuple(r["form"] for r in context if r["role"] == "count_after"),
+        count_before=tuple(r["form"] for r in context if r["role"] == "count_before"),
+        blockers=tuple(r["phrase"] for r in rows("dates_name_blockers.tsv")),
+    )
+
+
+# ---- the pattern ----------------------------------------------------------------------
+
+
+def _build_pattern(lex: Lexicon) -> str:
+    """One regex: optional trigger prefix (bis, Ende, noch, im, vergangenen...) + one core.
+
+    Each core is a named group ``c_<rule>``; the handler of that rule checks which prefixes
+    make sense with it and builds the Timex.
+    """
+    de = lex.lang == "de"
+    t = lex.forms
+    month_full = _alt([f for f, (_, full) in lex.months.items() if full], exact=True)
+    month_abbr = _alt([f for f, (_, full) in lex.months.items() if not full], exact=True)
+    month_any = rf"(?:{month_full}(?!\w)|{month_abbr}(?:\.|(?!\w)))"
+    weekday = _alt(lex.weekdays, exact=True)
+    season = _alt(lex.seasons, exact=de)
+    unit_sg = _alt(f for f, (_, pl) in lex.units.items() if not pl)
+    unit_any = _alt(lex.units)
+    quarter_word = _alt(f for f, (g, pl) in lex.units.items() if g is Granularity.QUARTER and not pl)
+    number = rf"(?:\d{{1,3}}|{_alt(lex.numbers)})"
+    approx = rf"(?:{_alt(t('approx'))}\s+)?"
+    year_word = _alt(t("yearword"))
+    wd_prefix = rf"(?:(?P<wd>{weekday})(?!\w),?\s+(?:{_alt(t('wdsep'))}\s+)?)?"
+    clock = rf"(?:[ \t]*(?:(?P<clock>{_alt(t('clock'))})(?!\w)|(?P<ampm>[ap]\.?m\.?)(?!\w)))?"
+    time = (
+        rf"(?:[ \t]*(?:[-–—,|/][ \t]*)?(?:{_alt(t('at'))}[ \t]+)?"
+        rf"(?:(?P<hh>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?!\d)"
+        rf"|(?P<hh2>[01]?\d|2[0-3])\.(?P<mi2>[0-5]\d)(?=[ \t]*{_alt(t('clock'))}(?!\w))){clock})?"
+    )
+    deictic_any = _alt(f for f, (_, exact) in lex.deictic.items() if not exact)
+    deictic_exact = _alt((f for f, (_, exact) in lex.deictic.items() if exact), exact=True)
+    daypart = rf"(?:\s+(?P<dp>{_alt(t('daypart'))})(?!\w))?"
+
+    prefix = (
+        rf"(?:(?P<bnd>{_alt(t('bnd'))})\s+(?:(?P<bndart>{_alt(t('bndart'))})\s+)?)?"
+        rf"(?:(?:(?P<prep0>{_alt(t('prep'))})\s+)?(?P<pos>{_alt(t('pos'))})(?:\s+|-)"
+        rf"(?:(?P<posart>{_alt(t('art'))})\s+)?)?"
+        rf"(?:(?P<hedge>{_alt(t('hedge'))})\s+)?"
+        rf"(?:(?P<prep>{_alt(t('prep'))})\s+)?"
+        rf"(?:(?P<art>{_alt(t('art'))})\s+)?"
+        rf"(?:(?P<shift>{_alt(t('shift'))})\s+|(?P<dadj>{_alt(t('dadj'))})\s+)?"
+    )
+    if de:
+        dmy = rf"{wd_prefix}(?P<d>[0-3]?\d)\.\s*{month_any}(?:,?\s+(?P<y>{_YEAR})(?!\d))?{time}"
+        mdy = _NEVER
+        decade = rf"(?P<dc>19|20)?(?P<dd>\d)0er(?:[-\s]?(?P<dyw>{year_word}|Jahren))?"
+        ago = rf"(?P<pre>{_alt(t('ago_pre'))}|{_alt(t('ahead_pre'))})\s+{approx}(?P<n>{number})\s+(?P<unit>{unit_any})"
+    else:
+        dmy = (
+            rf"{wd_prefix}(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{month_any}"
+            rf"(?:,?\s+(?P<y>{_YEAR})(?!\d))?{time}"
+        )
+        mdy = (
+            rf"{wd_prefix}{month_any}\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?!\d)"
+            rf"(?:,?\s+(?P<y>{_YEAR})(?!\d))?{time}"
+        )
+        decade = r"(?:(?P<dc>19|20)(?P<dd>\d)0s|['’](?P<dd2>\d)0s)"
+        ago = (
+            rf"{approx}(?P<n>{number})\s+(?P<unit>{unit_any})\s+"
+            rf"(?P<post>{_alt(t('ago_post'))}|{_alt(t('ahead_post'))})"
+            rf"|(?P<pre>{_alt(t('ahead_pre'))})\s+(?P<n2>{number})\s+(?P<unit2>{unit_any})"
+        )
+    cores = {
+        "numeric": rf"{wd_prefix}(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>{_YEAR}|\d\d)(?!\d){time}",
+        "iso": rf"(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ](?P<hh>[01]\d|2[0-3]):(?P<mi>[0-5]\d))?(?!\d)",
+        "dmy": dmy,
+        "mdy": mdy,
+        "month_year": rf"{month_any}\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d)",
+        "quarter": (
+            rf"(?:(?P<ord>{_alt(t('ordinal'))})|(?P<qn>[1-4])\.)\s+{quarter_word}"
+            rf"(?:\s+(?:(?:of|{_alt(t('art'))})\s+)?(?:{year_word}\s+)?(?P<y>{_YEAR})(?!\d))?"
+            rf"|Q(?P<q>[1-4])[\s/]+(?P<y2>{_YEAR})(?!\d)"
+        ),
+        "season": rf"{season}(?!\w)(?:\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d))?",
+        "decade": decade,
+        "year": rf"(?:(?P<yw>{year_word})\s+)?(?P<y>{_YEAR})(?!\w)(?![.,:]\d)",
+        "unit_word": _alt(lex.unit_words),
+        "duration": rf"(?P<dur>{_alt(t('duration'))})\s+{approx}(?P<n>{number})\s+(?P<unit>{unit_any})",
+        "offset": ago,
+        "unit": unit_sg,
+        "weekend": _alt(t("weekend")),
+        "weekday": rf"{weekday}(?:{_alt(t('daysuffix'))})?(?!\w){daypart}",
+        "deictic": rf"(?:{deictic_any}|{deictic_exact}){daypart}",
+        "month": month_full,
+    }
+    body = "|".join(f"(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items())
+    return rf"(?<![\w.]){prefix}(?:{body})(?!\w)"
+
+
+#: How far before its anchor an expression may start ("spätestens zum Ende des vergangenen ...")
+#: and how far after it it may end ("Sonntag, dem 7. April 2024 - 14:32 Uhr").
+_LOOKBACK = 100
+_LOOKAHEAD = 80
+
+
+def _build_anchor(lex: Lexicon) -> str:
+    """Words or characters every expression contains; matched as word starts."""
+    words = [
+        *lex.months,
+        *lex.weekdays,
+        *lex.seasons,
+        *lex.units,
+        *lex.unit_words,
+        *lex.deictic,
+        *lex.forms("weekend"),
+    ]
+    return rf"(?<!\w)(?:\d|['’]\d|Q[1-4]|{_alt(words)})"
+
+
+_GROUP = re.compile(r"\(\?P<(\w+)>")
+
+
+def _scope(name: str, pattern: str) -> str:
+    """Prefix a core's inner group names with its rule name so one regex can hold all cores."""
+    return _GROUP.sub(lambda m: f"(?P<{name}__{m.group(1)}>", pattern)
+
+
+# ---- the tagger -------------------------------------------------------------------------
+
+
+_SENT_BREAK = re.compile(r"(?<=[^\s\d.][.!?])[\"“”»«)\]]*\s+|\n\s*")
+_TENSE_OF = {"PAST": Tense.PAST, "FUTURE": Tense.FUTURE}
+
+
+def split_sentences(text: str) -> list[int]:
+    """Start offsets of sentences for plain text: a light split on end punctuation and newlines."""
+    return [0, *(m.end() for m in _SENT_BREAK.finditer(text))]
+
+
+class DateTagger:
+    """The compiled tagger of one language: extraction patterns, tense markers, handlers."""
+
+    def __init__(self, lang: str) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"no date rules for language {lang!r}; supported: {', '.join(LANGS)}")
+        self.lang = lang
+        self.lex = lex = load_lexicon(lang)
+        self.regex = re.compile(_build_pattern(lex), re.IGNORECASE)
+        self.anchor = re.compile(_build_anchor(lex), re.IGNORECASE)
+        self.count_after = re.compile(rf"\s*(?:{_alt(lex.count_after)})(?!\w)", re.IGNORECASE)
+        self.count_before = re.compile(rf"(?<!\w)(?:{_alt(lex.count_before)})\.?\s+\Z", re.IGNORECASE)
+        self.blocker = re.compile(rf"(?<!\w){_alt(lex.blockers)}(?!\w)") if lex.blockers else None
+        self.tense_regex, self.tense_groups = self._tense_pattern()
+        self.handlers: dict[str, Callable[[re.Match[str], dict[str, str | None], dict[str, str]], Timex | None]] = {
+            "numeric": self._numeric,
+            "iso": self._numeric,
+            "dmy": self._dmy,
+            "mdy": self._dmy,
+            "month_year": self._month_year,
+            "quarter": self._quarter,
+            "season": self._season,
+            "decade": self._decade,
+            "year": self._year,
+            "unit_word": self._unit_word,
+            "duration": self._duration,
+            "offset": self._offset,
+            "unit": self._unit,
+            "weekend": self._weekend,
+            "weekday": self._weekday,
+            "deictic": self._deictic,
+            "month": self._month,
+        }
+
+    # -- tense ----------------------------------------------------------------------------
+
+    def _tense_pattern(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        words: dict[str, list[str]] = {"NONE": [], "FUTURE": [], "PAST": []}
+        parts: list[str] = []
+        groups: dict[str, str] = {}
+        for form, tense, match in self.lex.tense_rows:
+            if match == "word":
+                words[tense].append(form)
+        for tense in ("NONE", "FUTURE", "PAST"):
+            parts.append(f"(?P<w_{tense}>{_alt(words[tense])})")
+            groups[f"w_{tense}"] = tense
+        for i, (form, tense, match) in enumerate(self.lex.tense_rows):
+            if match == "regex":
+                parts.append(f"(?P<r{i}>{form})")
+                groups[f"r{i}"] = tense
+        pattern = rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)"
+        return re.compile(pattern, re.IGNORECASE), groups
+
+    def tense_markers(self, text: str, start: int, end: int) -> list[tuple[int, int, Tense]]:
+        """Tense markers (span, tense) in ``text[start:end]`` - one sentence."""
+        found: list[tuple[int, int, Tense]] = []
+        for m in self.tense_regex.finditer(text, start, end):
+            tense = _TENSE_OF.get(self.tense_groups.get(m.lastgroup or "", ""))
+            if tense is not None:
+                found.append((m.start(), m.end(), tense))
+        return found
+
+    @staticmethod
+    def closest_tense(markers: list[tuple[int, int, Tense]], start: int, end: int) -> Tense | None:
+        """The tense of the marker nearest to the span ``start:end`` (ties: past)."""
+        best: tuple[int, int] | None = None
+        tense: Tense | None = None
+        for m_start, m_end, m_tense in markers:
+            if m_start < end and m_end > start:
+                continue  # the expression's own words ("nächsten") are no sentence tense
+            distance = start - m_end if m_end <= start else m_start - end
+            rank = (distance, 0 if m_tense is Tense.PAST else 1)
+            if best is None or rank < best:
+                best, tense = rank, m_tense
+        return tense
+
+    # -- extraction -----------------------------------------------------------------------
+
+    def extract(self, text: str) -> list[Timex]:
+        """All temporal expressions in ``text``, underspecified, in text order.
+
+        Every expression holds an anchor (a digit or a month/weekday/season/unit/deictic
+        word). A cheap anchor scan finds them; the full pattern only runs in a window just
+        before each anchor - the same leftmost matches as a full scan, several times faster.
+        """
+        found: list[Timex] = []
+        blocked: list[tuple[int, int]] | None = None
+        pos = 0
+        search = self.regex.search
+        size = len(text)
+        for anchor in self.anchor.finditer(text):
+            a_start = anchor.start()
+            if a_start < pos:
+                continue
+            start = max(pos, a_start - _LOOKBACK)
+            endpos = min(size, anchor.end() + _LOOKAHEAD)
+            while True:
+                m = search(text, start, endpos)
+                if m is None or m.start() > a_start:
+                    break  # nothing here covers this anchor
+                timex = self._handle(m, text)
+                if timex is None:
+                    start = m.start() + 1  # rejected: retry one character later
+                    continue
+                if blocked is None:
+                    blocked = [b.span() for b in self.blocker.finditer(text)] if self.blocker else []
+                if not any(s < timex.end and timex.start < e for s, e in blocked):
+                    found.append(timex)
+                pos = m.end()
+                break
+        return found
+
+    def _handle(self, m: re.Match[str], text: str) -> Timex | None:
+        core = (m.lastgroup or "").removeprefix("c_")
+        handler = self.handlers.get(core)
+        if handler is None:
+            return None
+        prefix = {
+            k: m.group(k)
+            for k in ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
+        }
+        inner = {k.split("__", 1)[1]: v for k, v in m.groupdict().items() if k.startswith(core + "__") and v}
+        return handler(m, prefix, inner)
+
+    # helpers for handlers
+    def _mod(self, prefix: Mapping[str, str | None], default: DateMod | None = None) -> DateMod | None:
+        if prefix["pos"]:
+            return DateMod(self.lex.role("pos")[_key(prefix["pos"])])
+        if prefix["bnd"]:
+            return DateMod(self.lex.role("bnd")[_key(prefix["bnd"])])
+        return default
+
+    def _shift(self, prefix: Mapping[str, str | None]) -> int | None:
+        return int(self.lex.role("shift")[_key(prefix["shift"])]) if prefix["shift"] else None
+
+    def _month_of(self, form: str) -> int:
+        form = form.rstrip(".")
+        if form in self.lex.months:
+            return self.lex.months[form][0]
+        folded = {k.casefold(): v for k, v in self.lex.months.items()}
+        return folded[form.casefold()][0]
+
+    def _month_in(self, m: re.Match[str], core: str) -> int:
+        """The month named inside the core's span (the first month word in it)."""
+        span = m.group(f"c_{core}")
+        for word in re.findall(r"[^\W\d_]+\.?", span):
+            try:
+                return self._month_of(word)
+            except KeyError:
+                continue
+        raise KeyError(span)
+
+    @staticmethod
+    def _has_modifier(prefix: Mapping[str, str | None]) -> bool:
+        return any(prefix[k] for k in ("bnd", "pos", "prep", "shift", "prep0"))
+
+    @staticmethod
+    def _no_shift(prefix: Mapping[str, str | None]) -> bool:
+        return not prefix["shift"] and not prefix["dadj"]
+
+    # handlers: each returns a Timex or None (reject; the search goes on one char later)
+
+    def _time(self, inner: Mapping[str, str]) -> tuple[int | None, int | None]:
+        hh, mi = inner.get("hh") or inner.get("hh2"), inner.get("mi") or inner.get("mi2")
+        if hh is None or mi is None:
+            return None, None
+        hour = int(hh)
+        ampm = (inner.get("ampm") or "").lower().replace(".", "")
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        return hour, int(mi)
+
+    @staticmethod
+    def _year_of(raw: str) -> int:
+        year = int(raw)
+        if len(raw) == 2:  # 10.4.24: fixed pivot, never the clock
+            year += 2000 if year < 50 else 1900
+        return year
+
+    def _day_timex(
+        self,
+        m: re.Match[str],
+        prefix: Mapping[str, str | None],
+        rule: str,
+        year: int | None,
+        month: int,
+        day: int,
+        inner: Mapping[str, str],
+    ) -> Timex | None:
+        if not self._no_shift(prefix):
+            return None
+        try:
+            date(year or 2000, month, day)
+        except ValueError:
+            return None
+        hour, minute = self._time(inner)
+        weekday = inner.get("wd")
+        if year is not None and weekday and date(year, month, day).isoweekday() != self.lex.weekdays.get(weekday):
+            weekday = None  # a wrong weekday: keep the date, it is the more specific part
+        granularity = Granularity.MINUTE if hour is not None else Granularity.DAY
+        return Timex(
+            m.start(),
+            m.end(),
+            ("dateline" if hour is not None else rule),
+            granularity,
+            DateKind.ABSOLUTE if year is not None else DateKind.RELATIVE,
+            self._mod(prefix),
+            year=year,
+            month=month,
+            day=day,
+            hour=hour,
+            minute=minute,
+        )
+
+    def _numeric(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        rule = "date_iso" if m.group("c_iso") else "date_numeric"
+        return self._day_timex(m, prefix, rule, self._year_of(inner["y"]), int(inner["m"]), int(inner["d"]), inner)
+
+    def _dmy(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        core = "dmy" if m.group("c_dmy") else "mdy"
+        year = int(inner["y"]) if inner.get("y") else None
+        month = self._month_in(m, core)
+        return self._day_timex(m, prefix, f"date_{core}", year, month, int(inner["d"]), inner)
+
+    def _month_year(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex:
+        return Timex(
+            m.start(),
+            m.end(),
+            "month_year",
+            Granularity.MONTH,
+            DateKind.ABSOLUTE,
+            self._mod(prefix),
+            year=int(inner["y"]),
+            month=self._month_in(m, "month_year"),
+        )
+
+    def _quarter(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if inner.get("ord"):
+            quarter = int(self.lex.role("ordinal")[_key(inner["ord"])])
+        else:
+            quarter = int(inner.get("qn") or inner["q"])
+        raw_year = inner.get("y") or inner.get("y2")
+        return Timex(
+            m.start(),
+            m.end(),
+            "quarter",
+            Granularity.QUARTER,
+            DateKind.ABSOLUTE if raw_year else DateKind.RELATIVE,
+            self._mod(prefix),
+            year=int(raw_year) if raw_year else None,
+            quarter=quarter,
+            shift=self._shift(prefix),
+        )
+
+    def _season(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        year = int(inner["y"]) if inner.get("y") else None
+        if year is None and not self._has_modifier(prefix):
+            return None  # a bare "Sommer" is a word, not a date
+        word = re.match(r"[^\W\d_]+", m.group("c_season"))
+        if word is None:
+            return None
+        season = self._season_of(word.group(0))
+        return Timex(
+            m.start(),
+            m.end(),
+            "season",
+            Granularity.SEASON,
+            DateKind.ABSOLUTE if year is not None else DateKind.RELATIVE,
+            self._mod(prefix),
+            year=year,
+            season=season,
+            shift=self._shift(prefix),
+        )
+
+    def _season_of(self, form: str) -> str:
+        folded = {k.casefold(): v for k, v in self.lex.seasons.items()}
+        return folded[form.casefold()]
+
+    def _decade(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        century = inner.get("dc")
+        digit = inner.get("dd") or inner.get("dd2")
+        if digit is None:
+            return None
+        if century is None:
+            if self.lang == "de" and not inner.get("dyw"):
+                return None  # "90er" alone may be a product name
+            century = "19" if int(digit) >= 3 else "20"
+        return Timex(
+            m.start(),
+            m.end(),
+            "decade",
+            None,
+            DateKind.ABSOLUTE,
+            self._mod(prefix),
+            decade=f"{century}{digit}",
+        )
+
+    def _year(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if not self._no_shift(prefix):
+            return None
+        y_start = m.start("year__y")
+        if self.count_after.match(m.string, m.end()):
+            return None  # "2024 Soldaten": a count
+        bare = not inner.get("yw") and not any(prefix.values())
+        if bare and self.count_before.search(m.string, max(0, y_start - 30), y_start):
+            return None  # "rund 2000", "Resolution 2231"
+        return Timex(
+            m.start(),
+            m.end(),
+            "year" if not bare else "year_bare",
+            Granularity.YEAR,
+            DateKind.ABSOLUTE,
+            self._mod(prefix),
+            year=int(inner["y"]),
+        )
+
+    def _unit_word(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if not self._no_shift(prefix):
+            return None
+        unit, shift, mod = self.lex.unit_words[_key(m.group("c_unit_word"))]
+        return Timex(
+            m.start(), m.end(), "unit_word", unit, DateKind.RELATIVE, self._mod(prefix, mod), offset=shift
+        )
+
+    def _count(self, raw: str) -> int:
+        return int(raw) if raw.isdigit() else self.lex.numbers[_key(raw)]
+
+    def _duration(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if any(prefix.values()):
+            return None
+        unit, _ = self._unit_of(inner["unit"])
+        return Timex(
+            m.start(), m.end(), "duration", unit, DateKind.DURATION, duration=self._count(inner["n"])
+        )
+
+    def _unit_of(self, form: str) -> tuple[Granularity, bool]:
+        folded = {k.casefold(): v for k, v in self.lex.units.items()}
+        return folded[_key(form)]
+
+    def _offset(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if any(prefix.values()):
+            return None
+        n = self._count(inner.get("n") or inner["n2"])
+        unit, _ = self._unit_of(inner.get("unit") or inner["unit2"])
+        word = _key(inner.get("pre") or inner.get("post") or "")
+        ago = word in self.lex.role("ago_pre") or word in self.lex.role("ago_post")
+        return Timex(m.start(), m.end(), "ago" if ago else "ahead", unit, DateKind.RELATIVE, offset=-n if ago else n)
+
+    def _unit(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        unit, _ = self._unit_of(m.group("c_unit"))
+        shift = self._shift(prefix)
+        if prefix["dadj"]:
+            if unit is not Granularity.DAY:
+                return None
+            shift = int(self.lex.role("dadj")[_key(prefix["dadj"])])
+        elif shift is None and not (prefix["pos"] and unit is not Granularity.DAY):
+            return None  # "des Jahres" alone names no period
+        elif unit is Granularity.DAY and shift not in (None, 0):
+            return None
+        return Timex(
+            m.start(), m.end(), "relative_unit", unit, DateKind.RELATIVE, self._mod(prefix), offset=shift or 0
+        )
+
+    def _weekend(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if not (prefix["prep"] or prefix["shift"] or prefix["art"]):
+            return None
+        return Timex(
+            m.start(),
+            m.end(),
+            "weekend",
+            Granularity.WEEK,
+            DateKind.RELATIVE,
+            self._mod(prefix),
+            weekend=True,
+            shift=self._shift(prefix),
+        )
+
+    def _weekday(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        word = re.match(r"[^\W\d_]+", m.group("c_weekday"))
+        assert word is not None
+        name = word.group(0)
+        weekday = next((v for k, v in self.lex.weekdays.items() if name.startswith(k)), None)
+        if weekday is None:
+            return None
+        if prefix["dadj"]:  # "am heutigen Mittwoch": the deictic day, whatever the name says
+            offset = int(self.lex.role("dadj")[_key(prefix["dadj"])])
+            return Timex(m.start(), m.end(), "weekday", Granularity.DAY, DateKind.RELATIVE, offset=offset)
+        return Timex(
+            m.start(),
+            m.end(),
+            "weekday",
+            Granularity.DAY,
+            DateKind.RELATIVE,
+            self._mod(prefix),
+            weekday=weekday,
+            shift=self._shift(prefix),
+        )
+
+    def _deictic(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if any(prefix.values()):
+            return None
+        span = m.group("c_deictic")
+        if inner.get("dp"):
+            span = span[: m.start("deictic__dp") - m.start("c_deictic")]
+        key = _key(span)
+        folded = {_key(k): v for k, v in self.lex.deictic.items()}
+        if key not in folded:
+            return None
+        return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=folded[key][0])
+
+    def _month(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+        if not self._has_modifier(prefix) or prefix["dadj"]:
+            return None
+        return Timex(
+            m.start(),
+            m.end(),
+            "month",
+            Granularity.MONTH,
+            DateKind.RELATIVE,
+            self._mod(prefix),
+            month=self._month_of(m.group("c_month")),
+            shift=self._shift(prefix),
+        )
+
+    # -- resolution -----------------------------------------------------------------------
+
+    def resolve_all(
+        self,
+        text: str,
+        timexes: list[Timex],
+        reference: date | datetime | None,
+        starts: list[int],
+    ) -> list[DateMention]:
+        """Resolve each Timex; the tense comes from its sentence (``starts``: sentence offsets)."""
+        markers: dict[int, list[tuple[int, int, Tense]]] = {}
+        mentions: list[DateMention] = []
+        for t in timexes:
+            tense: Tense | None = None
+            if t.needs_tense and reference is not None:
+                i = max(0, bisect.bisect_right(starts, t.start) - 1)
+                if i not in markers:
+                    end = starts[i + 1] if i + 1 < len(starts) else len(text)
+                    markers[i] = self.tense_markers(text, starts[i], end)
+                tense = self.closest_tense(markers[i], t.start, t.end)
+            mentions.append(
+                DateMention(
+                    text=text[t.start : t.end],
+                    start=t.start,
+                    end=t.end,
+                    value=resolve(t, reference, tense),
+                    kind=t.kind,
+                    granularity=t.granularity,
+                    mod=t.mod,
+                    rule=t.rule,
+                )
+            )
+        return mentions
+
+
+@lru_cache(maxsize=None)
+def tagger(lang: str) -> DateTagger:
+    """The compiled tagger for ``lang`` (one per process)."""
+    return DateTagger(_lang(lang))
+
+
+def _lang(lang: str) -> str:
+    return lang.split("-")[0].split("_")[0].lower()
+
+
+def extract(text: str, lang: str) -> list[Timex]:
+    """Step 1 only: the underspecified expressions of ``text``."""
+    return tagger(lang).extract(text)
+
+
+def find_dates(text: str, lang: str, reference: date | datetime | None = None) -> list[DateMention]:
+    """Temporal expressions of ``text`` in ``lang`` ("de"/"en"), resolved against ``reference``.
+
+    Ordered by position; ``text == source[start:end]``. Without a reference, relative
+    expressions get ``value=None``. No evidence/doc_id: the pipeline stage adds those.
+    """
+    tag = tagger(lang)
+    return tag.resolve_all(text, tag.extract(text), reference, split_sentences(text))
+
 
 class DatesStage:
+    """Writes ``doc._.dates``: the Doc's dates with doc_id and evidence, boilerplate skipped."""
+
     def __init__(self, lang: str) -> None:
-        self.lang = lang
+        self.lang = _lang(lang)
+        self.tagger = tagger(self.lang) if self.lang in LANGS else None
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.dates = []
+        if self.tagger is None:
+            doc._.dates = []
+            return doc
+        text = doc.text
+        timexes = [t for t in self.tagger.extract(text) if not in_boilerplate(doc, t.start, t.end)]
+        mentions = self.tagger.resolve_all(text, timexes, doc._.published, sentence_starts(doc))
+        doc._.dates = [
+            DateMention.model_validate({**dict(m), "doc_id": doc._.doc_id, "evidence": evidence(doc, m.start, m.end)})
+            for m in mentions
+        ]
         return doc
 
 
