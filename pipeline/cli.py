@@ -2,6 +2,8 @@
 
 python -m pipeline run --input data/raw --out data/out
 python -m pipeline eval --out data/out
+python -m pipeline report --out data/out
+python -m pipeline show de_01_japan_budget --out data/out
 """
 
 from __future__ import annotations
@@ -22,7 +24,20 @@ from .runner import RunReport, run_pipeline
 
 EPILOG_RUN = """example:
   python -m pipeline run --input data/raw --out data/out
-  python -m pipeline run --input ../shared/corpus/seeds --out /tmp/seeds --model de_core_news_lg"""
+  python -m pipeline run --input data/raw --out /tmp/out --format csv,json
+  python -m pipeline run --input ../shared/corpus/seeds --out /tmp/seeds --model de_core_news_lg
+
+outputs (in --out): <type>.csv, records.json, parquet/<type>.parquet (as chosen by --format),
+texts/<doc_id>.txt, manifest.json and report.html (always)."""
+EPILOG_MAIN = """examples:
+  python -m pipeline run --input data/raw --out data/out     # extract; writes data/out/report.html
+  python -m pipeline show de_01_japan_budget                 # one document's facts in the terminal
+  python -m pipeline report --out data/out                   # rebuild report.html from outputs
+  python -m pipeline eval --out data/out                     # precision/recall against gold
+
+each command has its own --help."""
+#: Output formats ``run --format`` can choose; texts/, manifest.json and report.html are always written.
+FORMATS = ("csv", "json", "parquet")
 
 
 class UsageError(Exception):
@@ -70,10 +85,29 @@ def manifest(report: RunReport) -> dict[str, Any]:
     }
 
 
+def parse_formats(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"csv,parquet"`` -> ``("csv", "parquet")``; None means every format."""
+    if value is None:
+        return FORMATS
+    items = value.split(",") if isinstance(value, str) else list(value)
+    chosen = {item.strip().lower() for item in items if item.strip()}
+    chosen.discard("html")  # the report is always written
+    unknown = sorted(chosen - set(FORMATS))
+    if unknown:
+        raise UsageError(f"--format: unknown {', '.join(unknown)} (choose from {', '.join(FORMATS)}, html)")
+    return tuple(f for f in FORMATS if f in chosen)
+
+
 def execute_run(
-    input_dir: Path, out: Path, model: str | None = None, lang: str | None = None, quiet: bool = False
+    input_dir: Path,
+    out: Path,
+    model: str | None = None,
+    lang: str | None = None,
+    quiet: bool = False,
+    formats: str | Iterable[str] | None = None,
 ) -> RunReport:
-    """Validate arguments, run, write outputs."""
+    """Validate arguments, run, write outputs (``formats``: see ``FORMATS``; report.html always)."""
+    chosen = parse_formats(formats)
     if not input_dir.exists():
         raise UsageError(f"input folder not found: {input_dir}")
     if lang is not None and lang not in ("de", "en"):
@@ -90,7 +124,12 @@ def execute_run(
         if model:
             raise UsageError(f"cannot load spaCy pipeline {model!r}: {exc}") from exc
         raise
-    write_outputs(out, report.records, report.texts, manifest(report))
+    from .export import write_parquet
+    from .report import report_writer
+
+    extra = [write_parquet] if "parquet" in chosen else []
+    extra.append(report_writer)
+    write_outputs(out, report.records, report.texts, manifest(report), extra=extra, formats=chosen)
     return report
 
 
@@ -117,8 +156,34 @@ def summary(report: RunReport, out: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    report = execute_run(args.input, args.out, model=args.model, lang=args.lang)
+    report = execute_run(args.input, args.out, model=args.model, lang=args.lang, formats=args.format)
     summary(report, args.out)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import report_from_outputs
+
+    try:
+        path = report_from_outputs(args.out, args.dest)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write the report: {exc.strerror or exc}") from exc
+    print(path)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .show import load_document_facts, print_document
+
+    try:
+        facts = load_document_facts(args.out, args.doc_id)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    except LookupError as exc:
+        raise UsageError(str(exc.args[0] if exc.args else exc)) from exc
+    print_document(facts)
     return 0
 
 
@@ -135,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="Extract people, dates, troop numbers, weapons orders and defence budgets from "
         "German and English news, with evidence, and flag where sources disagree.",
+        epilog=EPILOG_MAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and errors")
@@ -144,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="extract records from a folder of articles",
         description="Read .txt/.md/.html articles (with optional .meta.json sidecars) and write "
-        "CSV/JSON records, conflicts and a manifest.",
+        "CSV/JSON/Parquet records, conflicts, a manifest and the HTML report (report.html).",
         epilog=EPILOG_RUN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -154,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", default=None, help="spaCy pipeline name or path (default: installed or blank)"
     )
     run.add_argument("--lang", default=None, help="language for articles without one (de|en)")
+    run.add_argument(
+        "--format",
+        default=",".join(FORMATS),
+        help="comma-separated outputs: csv, json, parquet (default: all); report.html is always "
+        "written, and `report`/`show` need json",
+    )
     run.set_defaults(func=cmd_run)
 
     ev = sub.add_parser(
@@ -167,6 +240,32 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, default=Path("data/out"), help="where eval runs and eval.json go")
     ev.add_argument("--model", default=None, help="spaCy pipeline name or path")
     ev.set_defaults(func=cmd_eval)
+
+    rep = sub.add_parser(
+        "report",
+        help="rebuild report.html from a run's outputs",
+        description="Render OUT/report.html again from OUT/records.json and OUT/texts/ (every run "
+        "already writes it): conflicts side by side, the facts, a troop chart and every document.",
+        epilog="example:\n  python -m pipeline report --out data/out\n"
+        "  python -m pipeline report --out data/out --dest /tmp/share   # writes /tmp/share/report.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rep.add_argument("--out", type=Path, default=Path("data/out"), help="output folder of a run")
+    rep.add_argument("--dest", type=Path, default=None, help="folder for report.html (default: --out)")
+    rep.set_defaults(func=cmd_report)
+
+    show = sub.add_parser(
+        "show",
+        help="print one document's facts in the terminal",
+        description="Print a document's metadata, troops, weapons orders, budgets, people, dates and "
+        "conflicts as tables, each with its quote highlighted in the sentence (from a run's outputs).",
+        epilog="example:\n  python -m pipeline show de_01_japan_budget\n"
+        "  python -m pipeline show en_01_japan_philippines --out /tmp/out",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    show.add_argument("doc_id", help="document id (the article's file name without extension)")
+    show.add_argument("--out", type=Path, default=Path("data/out"), help="output folder of a run")
+    show.set_defaults(func=cmd_show)
     return parser
 
 

@@ -12,7 +12,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -104,19 +104,26 @@ def write_outputs(
     texts: dict[str, str],
     manifest: dict[str, Any],
     extra: Iterable[Callable[[Path, Records], None]] = (),
+    formats: Collection[str] = ("csv", "json"),
 ) -> list[Path]:
-    """Every output file of a run; returns the paths written."""
+    """Every output file of a run; returns the paths written.
+
+    ``formats`` picks the CSVs (``csv``) and ``records.json`` (``json``); texts/ and the
+    manifest are always written, other formats (Parquet, the report) come as ``extra`` writers.
+    """
     written = []
-    for kind in COLUMNS:
-        path = out / f"{kind}.csv"
-        atomic_write(path, to_csv(kind, getattr(records, kind)))
-        written.append(path)
+    if "csv" in formats:
+        for kind in COLUMNS:
+            path = out / f"{kind}.csv"
+            atomic_write(path, to_csv(kind, getattr(records, kind)))
+            written.append(path)
     for doc_id, text in sorted(texts.items()):
         path = out / "texts" / f"{doc_id}.txt"
         atomic_write(path, text)
-    path = out / "records.json"
-    atomic_write(path, records_json(records))
-    written.append(path)
+    if "json" in formats:
+        path = out / "records.json"
+        atomic_write(path, records_json(records))
+        written.append(path)
     for writer in extra:
         writer(out, records)
     path = out / "manifest.json"
@@ -162,3 +169,59 @@ def to_frames(records: Records) -> dict[str, Any]:
                 frame[column] = frame[column].astype("Int64")
         frames[kind] = frame
     return frames
+
+
+# ---- Parquet --------------------------------------------------------------------------------
+
+#: Columns that are floats (budgets ``value``, fact ranges); the rest follow ``to_frames``.
+_FLOAT_COLUMNS = frozenset({("budgets", "value"), ("facts", "min_value"), ("facts", "max_value"),
+                            ("facts", "latest_value")})  # fmt: skip
+_BOOL_COLUMNS = frozenset({"seller_inferred", "compatible", "possibly_changed_over_time"})
+
+
+def arrow_schema(kind: str) -> Any:
+    """The fixed Parquet schema of one record type: the same columns whatever rows a run has.
+
+    Integers are int64, dates UTC timestamps, ``aliases`` a list of strings; ``subject``
+    and ``claims`` hold the same JSON text as the CSV cells.
+    """
+    import pyarrow as pa
+
+    fields = []
+    for column in COLUMNS[kind]:
+        if column in _DATETIME_COLUMNS:
+            type_ = pa.timestamp("us", tz="UTC")
+        elif (kind, column) in _FLOAT_COLUMNS:
+            type_ = pa.float64()
+        elif column in _INT_COLUMNS and not (kind == "conflicts" and column == "claims"):
+            type_ = pa.int64()
+        elif column in _BOOL_COLUMNS:
+            type_ = pa.bool_()
+        elif column in LIST_COLUMNS:
+            type_ = pa.list_(pa.string())
+        else:
+            type_ = pa.string()
+        fields.append(pa.field(column, type_))
+    return pa.schema(fields)
+
+
+def to_parquet(kind: str, frame: Any) -> bytes:
+    """One record type's DataFrame (from ``to_frames``) as Parquet bytes with ``arrow_schema``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = frame.copy()
+    for column in JSON_COLUMNS & set(frame.columns):
+        if kind == "facts" and column == "claims":
+            continue
+        frame[column] = [None if v is None else _cell(column, v) for v in frame[column].astype(object)]
+    table = pa.Table.from_pandas(frame, schema=arrow_schema(kind), preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def write_parquet(out: Path, records: Records) -> None:
+    """``OUT/parquet/<type>.parquet`` for every record type (a ``write_outputs`` extra writer)."""
+    for kind, frame in to_frames(records).items():
+        atomic_write(out / "parquet" / f"{kind}.parquet", to_parquet(kind, frame))

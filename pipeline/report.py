@@ -30,7 +30,6 @@ from markupsafe import Markup
 from .export import atomic_write, load_records
 from .records import (
     Claim,
-    Conflict,
     DocStatus,
     Document,
     Evidence,
@@ -153,9 +152,13 @@ def quote_context(
     """The evidence's sentence with the quote (and the number in it) as separate segments."""
     quote = evidence.quote
     if text is None or text[evidence.start : evidence.end] != quote:
-        return Context(_quote_segments(quote, value))
+        return Context(tuple(_quote_segments(quote, value)))
     lo, hi = _bounds(marks or _boundaries(text), text, evidence.start, evidence.end, CONTEXT_LIMIT)
-    segments = [Segment(text[lo : evidence.start]), *_quote_segments(quote, value), Segment(text[evidence.end : hi])]
+    segments = [
+        Segment(text[lo : evidence.start]),
+        *_quote_segments(quote, value),
+        Segment(text[evidence.end : hi]),
+    ]
     return Context(
         tuple(s for s in segments if s.text),
         clipped_before=lo > 0 and not _starts_sentence(text, lo),
@@ -164,7 +167,7 @@ def quote_context(
 
 
 def _starts_sentence(text: str, at: int) -> bool:
-    return at == 0 or text[at - 1].isspace() and (at < 2 or text[at - 2] in ".!?\n\"'“”»«)")
+    return at == 0 or (text[at - 1].isspace() and (at < 2 or text[at - 2] in ".!?\n\"'“”»«)"))
 
 
 def _ends_sentence(text: str, at: int) -> bool:
@@ -215,7 +218,11 @@ def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else value.date().isoformat()
+        return (
+            value.strftime("%Y-%m-%d %H:%M")
+            if (value.hour, value.minute) != (0, 0)
+            else value.date().isoformat()
+        )
     return value.isoformat()
 
 
@@ -269,7 +276,9 @@ def troop_series(records: Records) -> dict[tuple[str, str], dict[str, list[tuple
         source = (document.publisher if document else None) or troop.doc_id
         series[(troop.force, troop.host or "")][source].append((when, troop))
     return {
-        subject: {source: sorted(points, key=lambda p: (p[0], p[1].count)) for source, points in sorted(by.items())}
+        subject: {
+            source: sorted(points, key=lambda p: (p[0], p[1].count)) for source, points in sorted(by.items())
+        }
         for subject, by in sorted(series.items())
     }
 
@@ -289,14 +298,14 @@ def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, Troop
 
     force, host = subject
     title = f"{force} troops in {host}" if host else f"{force} troops"
-    settings = {
+    settings: dict[str, Any] = {
         "svg.hashsalt": "newsfacts-report",
         "svg.fonttype": "none",
         "text.parse_math": False,
         "font.family": "sans-serif",
         "font.size": 8,
     }
-    with matplotlib.rc_context(settings):
+    with matplotlib.rc_context(settings):  # type: ignore[arg-type]
         figure = Figure(figsize=(4.6, 2.6))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
@@ -304,8 +313,12 @@ def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, Troop
         for i, (source, points) in enumerate(by_source.items()):
             xs = [when for when, _ in points]
             ys = [troop.count for _, troop in points]
-            lows = [troop.count - (troop.low if troop.low is not None else troop.count) for _, troop in points]
-            highs = [(troop.high if troop.high is not None else troop.count) - troop.count for _, troop in points]
+            lows = [
+                troop.count - (troop.low if troop.low is not None else troop.count) for _, troop in points
+            ]
+            highs = [
+                (troop.high if troop.high is not None else troop.count) - troop.count for _, troop in points
+            ]
             axes.errorbar(
                 xs,  # type: ignore[arg-type]
                 ys,
@@ -315,9 +328,9 @@ def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, Troop
                 capsize=2,
                 label=source,
             )
-        locator = AutoDateLocator(minticks=2, maxticks=5)
+        locator = AutoDateLocator(minticks=2, maxticks=5)  # type: ignore[no-untyped-call]
         axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
         axes.set_title(title)
         axes.set_ylabel("troops")
         axes.set_ylim(bottom=0)
@@ -344,7 +357,8 @@ class DocView:
     tables: dict[str, list[tuple[Any, Context]]]
 
 
-def _value_of(record: Any) -> Number | None:
+def fact_value(record: Any) -> Number | None:
+    """The number a fact record states (troop count, order quantity, budget value)."""
     for name in ("count", "quantity", "value"):
         value = getattr(record, name, None)
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -368,7 +382,7 @@ def build_view(records: Records, texts: Mapping[str, str]) -> dict[str, Any]:
     per_doc: dict[str, dict[str, list[tuple[Any, Context]]]] = defaultdict(lambda: defaultdict(list))
     for kind in FACT_KINDS:
         for record in getattr(records, kind):
-            value = _value_of(record) if kind != "dates" else None
+            value = fact_value(record) if kind != "dates" else None
             per_doc[record.doc_id or ""][kind].append((record, ctx(record.evidence, value)))
     documents = [
         DocView(d, d.doc_id in texts, {kind: per_doc[d.doc_id][kind] for kind in FACT_KINDS})
@@ -378,7 +392,7 @@ def build_view(records: Records, texts: Mapping[str, str]) -> dict[str, Any]:
         (conflict, [(claim, ctx(claim.evidence, claim.value)) for claim in conflict.claims])
         for conflict in records.conflicts
     ]
-    published = sorted(_day(d.published) for d in records.documents if d.published is not None)
+    published = sorted(day for d in records.documents if (day := _day(d.published)) is not None)
     return {
         "records": records,
         "documents": documents,
@@ -446,6 +460,11 @@ def write_report(out: Path, records: Records, texts: Mapping[str, str] | None = 
     return path
 
 
+def report_writer(out: Path, records: Records) -> None:
+    """``write_report`` in the shape of a ``write_outputs`` extra writer."""
+    write_report(out, records)
+
+
 def report_from_outputs(out: Path, dest: Path | None = None) -> Path:
     """Rebuild the report from an earlier run's ``records.json`` and ``texts/``.
 
@@ -466,15 +485,16 @@ __all__ = [
     "REPORT_NAME",
     "Chart",
     "Context",
-    "Conflict",
     "Segment",
     "build_view",
+    "fact_value",
     "fmt_claim",
     "fmt_number",
     "number_span",
     "quote_context",
     "render_report",
     "report_from_outputs",
+    "report_writer",
     "sentence_bounds",
     "troop_charts",
     "troop_series",

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
-import shutil
-import subprocess
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
-from pipeline.cli import execute_run, main
+from pipeline.cli import main
 from pipeline.export import write_outputs
 from pipeline.records import (
     BudgetFigure,
@@ -115,9 +109,7 @@ def sample(extra_title: str = "") -> tuple[Records, dict[str, str]]:
                 publisher="Daily Ledger",
                 title="Germany's Lithuania brigade grows",
             ),
-            Document(
-                doc_id="leer", source_path="in/leer.txt", status="failed", error="leer.txt: empty file"
-            ),
+            Document(doc_id="leer", source_path="in/leer.txt", status="failed", error="leer.txt: empty file"),
         ),
         people=(
             Person(
@@ -236,7 +228,7 @@ def assert_inert(html: str) -> None:
 
 
 def test_sentence_context_skips_ordinal_dots_and_marks_quote_and_number() -> None:
-    records, texts = sample()
+    records, _texts = sample()
     troop = records.troops[0]
     lo, hi = sentence_bounds(DE_TEXT, troop.evidence.start, troop.evidence.end)
     assert DE_TEXT[lo:hi].startswith("Am 14. Mai sagte") and DE_TEXT[lo:hi].endswith("stationieren.")
@@ -259,7 +251,7 @@ def test_long_sentences_are_clipped_around_the_quote() -> None:
     text = "a " * 400 + "QUOTE 12 " + "b " * 400
     start = text.index("QUOTE")
     lo, hi = sentence_bounds(text, start, start + 8)
-    assert 0 < lo and hi < len(text) and hi - lo < 500
+    assert lo > 0 and hi < len(text) and hi - lo < 500
 
 
 def test_troop_series_groups_by_subject_and_source() -> None:
@@ -280,7 +272,14 @@ def test_report_shows_conflict_cards_facts_documents_and_chart() -> None:
     assert_inert(html)
     conflicts = html[html.index('id="conflicts"') : html.index('id="facts"')]
     assert conflicts.count('class="card conflict"') == 1
-    for needle in ("Tagesblatt", "Daily Ledger", "about 4,800", "more than 5,000", "2025-05-14", "2025-06-02"):
+    for needle in (
+        "Tagesblatt",
+        "Daily Ledger",
+        "about 4,800",
+        "more than 5,000",
+        "2025-05-14",
+        "2025-06-02",
+    ):
         assert needle in conflicts, needle
     assert '<mark class="num">4.800</mark>' in conflicts and '<mark class="num">5,000</mark>' in conflicts
     assert "Tagesblatt says about 4,800" in conflicts
@@ -307,7 +306,10 @@ def test_hostile_article_text_is_escaped() -> None:
     evil = "Boris Pistorius " + HOSTILE
     text = DE_TEXT.replace("Boris Pistorius", evil)
     person = records.people[0].model_copy(update={"name": evil, "evidence": ev("de_brigade", text, evil, 1)})
-    docs = tuple(d.model_copy(update={"publisher": HOSTILE}) if d.doc_id == "en_brigade" else d for d in records.documents)
+    docs = tuple(
+        d.model_copy(update={"publisher": HOSTILE}) if d.doc_id == "en_brigade" else d
+        for d in records.documents
+    )
     records = records.model_copy(update={"people": (person,), "documents": docs})
     html = render_report(records, {**texts, "de_brigade": text})
     assert_inert(html)
