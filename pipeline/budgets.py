@@ -1,20 +1,246 @@
-"""Stage 'budgets': placeholder until its issue lands (writes an empty list)."""
+"""Stage 'budgets': defence budget and spending figures.
+
+A figure is a number the numbers stage found that is either
+
+- a currency amount (unit an ISO 4217 code, at least a million) in a sentence that
+  names a defence budget, spending, special fund, procurement or military aid
+  ("Sondervermögen von 100 Milliarden Euro", "a record $886 billion defense budget"), or
+- a percentage of GDP ("zwei Prozent des Bruttoinlandsprodukts", "2% of GDP") in such
+  a sentence, or a NATO-style goal that implies GDP ("Zwei-Prozent-Ziel", "NATO's 2
+  percent target"). Growth rates, polls and other percentages are not budgets.
+
+Inside the clause: country (the term's compound or adjective, "US-Verteidigungshaushalt",
+"Japans Verteidigungshaushalt"; a genitive after it; else the closest ungoverned
+country before the number; else the last subject before the sentence), measure (from
+the nearest term), status (cues in ``<lang>/modality.tsv``: actual-cue > target next
+to the number > proposed > target > planned > actual), year (a year the clause gives,
+not "seit 2014"), change ("verdoppelte" -> doubled). Vocabulary:
+``<lang>/budget_terms.tsv``, ``<lang>/budget_gdp.tsv``, ``<lang>/budget_changes.tsv``.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .countries import CountryMention, country_before, doc_countries
+from .facts import (
+    actor_before,
+    calendar_date,
+    clause_end,
+    compound_country,
+    cues,
+    fact_evidence,
+    is_state,
+    numbers_in,
+    owner_after,
+    segment,
+    sentences,
+)
+from .lexicon import lang_file, load_tsv
+from .records import BudgetFigure, BudgetMeasure, BudgetStatus, NumberMention, Qualifier
+
+#: Smallest currency amount read as a budget figure (full units).
+MIN_AMOUNT = 1_000_000
+#: Characters looked at before/after a number for GDP phrases and local cues.
+WINDOW = 60
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+#: A percentage right after "um"/"by" is a change rate, not a share of GDP.
+_RATE = re.compile(r"(?<!\w)(?:um|by|up|down)\s+$", re.IGNORECASE)
+#: The old value of a "von X auf Y" / "from X to Y" change.
+_FROM = re.compile(r"(?<!\w)(?:von|from)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_POSSESSIVE_GAP = re.compile(r"^(?:['’]s)?\s*$")
+_NATO = re.compile(r"(?<!\w)(?:nato|otan)", re.IGNORECASE)
+_GDP_WORD = re.compile(
+    r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross domestic product)", re.I
+)
+_OWNER_LINKS = frozenset({"der", "des", "of", "the"})
+_STATUS_ORDER = (BudgetStatus.PROPOSED, BudgetStatus.TARGET, BudgetStatus.PLANNED)
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    start: int  # start of the whole word, compound prefix included
+    end: int
+    head: int
+    measure: BudgetMeasure
+
 
 class BudgetsStage:
     def __init__(self, lang: str) -> None:
-        self.lang = lang
+        self.lang = "de" if lang.startswith("de") else "en"
+        rows = load_tsv(lang_file(self.lang, "budget_terms.tsv"))
+        self.measures = [BudgetMeasure(r["measure"]) for r in rows]
+        prefix = r"[\w-]*?" if self.lang == "de" else ""
+        alternatives = "|".join(f"(?P<t{i}>{r['pattern']})" for i, r in enumerate(rows))
+        self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
+        gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
+        self.gdp: dict[str, list[re.Pattern[str]]] = {}
+        for row in gdp:
+            self.gdp.setdefault(row["side"], []).append(re.compile(row["pattern"], re.IGNORECASE))
+        self.status = cues(self.lang, "modality.tsv", "budgets", "scope")
+        self.changes = cues(self.lang, "budget_changes.tsv", "change")
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.budgets = []
+        doc._.budgets = self.extract(doc)
         return doc
+
+    # ---- anchors -----------------------------------------------------------------------
+
+    def _terms(self, text: str, start: int, end: int) -> list[_Term]:
+        found: list[_Term] = []
+        for m in self.terms.finditer(text, start, end):
+            group = next(g for g, v in m.groupdict().items() if v is not None)
+            found.append(_Term(m.start(), m.end(), m.start(group), self.measures[int(group[1:])]))
+        return found
+
+    def _share_of_gdp(self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: bool) -> bool:
+        """Is the percentage ``num`` a share of GDP (or a NATO goal that implies one)?"""
+        before = text[max(s_start, num.start - WINDOW) : num.start]
+        after = text[num.end : min(s_end, num.end + WINDOW)]
+        if _RATE.search(before):
+            return False
+        word = _word_around(text, num.start, num.end)
+        if any(p.search(word) for p in self.gdp.get("compound", ())):
+            return True
+        sentence = text[s_start:s_end]
+        nato = bool(_NATO.search(sentence))
+        if any(p.search(after) for p in self.gdp.get("gdp_after", ())):
+            return has_term or nato
+        goal = any(p.search(after) for p in self.gdp.get("goal_after", ())) or any(
+            p.search(before) for p in self.gdp.get("goal_before", ())
+        )
+        return goal and (has_term or nato or bool(_GDP_WORD.search(sentence)))
+
+    # ---- roles -------------------------------------------------------------------------
+
+    def _country(
+        self, doc: Doc, num: NumberMention, term: _Term | None, mentions: list[CountryMention], seg_start: int
+    ) -> str | None:
+        text = doc.text
+        if term is not None:
+            if term.head > term.start and (m := compound_country(mentions, term.start)):
+                return m.code
+            just_before = [m for m in mentions if m.end <= term.start and m.kind != "anaphor"]
+            if (
+                just_before
+                and _POSSESSIVE_GAP.match(text[just_before[-1].end : term.start])
+                and (just_before[-1].preposition is None or just_before[-1].kind == "demonym")
+            ):
+                return just_before[-1].code
+            if m := owner_after(text, mentions, term.end, _OWNER_LINKS):
+                return m.code
+        first = min(num.start, term.start) if term is not None else num.start
+        if m := actor_before(mentions, first):
+            return m.code
+        later = [m for m in mentions if m.start >= num.end and m.preposition is None and is_state(m)]
+        if later:
+            return later[0].code
+        if m := actor_before(mentions, num.start):
+            return m.code
+        return country_before(doc, seg_start)
+
+    def _status(self, text: str, num: NumberMention, seg_start: int, ev_end: int, s_end: int) -> BudgetStatus:
+        clause = text[seg_start:ev_end]
+        if "actual" in self.status.labels(clause):
+            return BudgetStatus.ACTUAL
+        before = text[max(seg_start, num.start - WINDOW) : num.start]
+        after = text[num.end : min(s_end, num.end + WINDOW)]
+        if "target" in self.status.labels(before, "before") | self.status.labels(after, "after"):
+            return BudgetStatus.TARGET
+        labels = self.status.labels(clause)
+        for status in _STATUS_ORDER:
+            if status.value in labels:
+                return status
+        return BudgetStatus.ACTUAL
+
+    def _change(self, text: str, num: NumberMention, seg_start: int, ev_end: int) -> str | None:
+        if _FROM.search(text[max(seg_start, num.start - WINDOW) : num.start]):
+            return None
+        hit = self.changes.first(text[seg_start:ev_end])
+        return hit[2] if hit else None
+
+    # ---- extraction --------------------------------------------------------------------
+
+    def extract(self, doc: Doc) -> list[BudgetFigure]:
+        text = doc.text
+        all_mentions = doc_countries(doc)
+        records: list[BudgetFigure] = []
+        for s_start, s_end in sentences(doc):
+            terms = self._terms(text, s_start, s_end)
+            for num in numbers_in(doc, s_start, s_end):
+                unit = num.unit or ""
+                if unit == "percent":
+                    if not self._share_of_gdp(text, num, s_start, s_end, bool(terms)):
+                        continue
+                    unit = "percent_gdp"
+                elif _CURRENCY.match(unit):
+                    if not terms or num.value < MIN_AMOUNT:
+                        continue
+                else:
+                    continue
+                seg_start, seg_end = segment(text, s_start, s_end, num.start)
+                seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end] or terms
+                term = min(seg_terms, key=lambda t: _distance(t, num)) if seg_terms else None
+                mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
+                fact_end = max(num.end, term.end if term is not None and term.start < seg_end else num.end)
+                if unit == "percent_gdp":
+                    fact_end = max(fact_end, _gdp_end(text, num.end, s_end))
+                fact_end = min(fact_end, seg_end)
+                ev = fact_evidence(doc, seg_start, fact_end, seg_end)
+                ev_end = max(ev.end, clause_end(text, fact_end, seg_end))
+                dated = calendar_date(doc, seg_start, ev_end, num.start, year_only=True)
+                value = num.value
+                records.append(
+                    BudgetFigure(
+                        doc_id=doc._.doc_id,
+                        country=self._country(doc, num, term, mentions, seg_start),
+                        measure=term.measure if term is not None else BudgetMeasure.DEFENSE_SPENDING,
+                        value=int(value) if float(value).is_integer() else value,
+                        unit=unit,
+                        qualifier=num.qualifier if isinstance(num.qualifier, Qualifier) else Qualifier.EXACT,
+                        status=self._status(text, num, seg_start, ev_end, s_end),
+                        year=int(dated.value[:4]) if dated is not None and dated.value else None,
+                        change=self._change(text, num, seg_start, ev_end),
+                        rule=f"budgets.{'gdp_share' if unit == 'percent_gdp' else 'amount'}",
+                        evidence=ev,
+                    )
+                )
+        return records
+
+
+def _distance(term: _Term, num: NumberMention) -> int:
+    if term.end <= num.start:
+        return num.start - term.end
+    if term.start >= num.end:
+        return term.start - num.end
+    return 0
+
+
+def _word_around(text: str, start: int, end: int) -> str:
+    """The whole hyphenated word a number sits in ("Zwei-Prozent-Ziel")."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
+        end += 1
+    return text[start:end]
+
+
+_GDP_TAIL = re.compile(
+    r"^[\s-]*(?:prozent|percent|per\s+cent|%)?[\s-]*(?:\w+\s+){0,2}?"
+    r"(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross\s+domestic\s+product|economic\s+output)",
+    re.IGNORECASE,
+)
+
+
+def _gdp_end(text: str, end: int, limit: int) -> int:
+    m = _GDP_TAIL.match(text, end, limit)
+    return m.end() if m else end
 
 
 @Language.factory("budgets")
 def make_budgets(nlp: Language, name: str) -> BudgetsStage:
-    return BudgetsStage(nlp.lang)
+    return BudgetsStage(nlp.lang or "en")

@@ -1,20 +1,266 @@
-"""Stage 'troops': placeholder until its issue lands (writes an empty list)."""
+"""Stage 'troops': stated counts of stationed or deployed military personnel.
+
+A count is a number the numbers stage found, followed by a personnel noun
+("mehr als 50.000 Soldaten", "55.000 US-Militärpersonal", "28,500 US troops") or
+preceded by a strength noun ("Truppenstärke von 10.000"). Then, inside the clause:
+
+- force: the compound prefix or adjective on the noun ("US-Soldaten", "amerikanische
+  Soldaten", "Bundeswehrsoldaten"), a genitive/origin after it ("Soldaten der USA"),
+  else the closest country before the number that no preposition governs ("Die USA
+  haben ...", "Deutschland will ..."), else one after it ("... will Deutschland").
+- host: a country or place governed by a location preposition after the noun ("in
+  Japan", "in ganz Japan", "nach Litauen", "auf Okinawa"), else before the number;
+  with a hosting verb ("Südkorea beherbergt ...") the subject is the host.
+- modality from cue words (``<lang>/modality.tsv``), ``as_of`` from a calendar date in
+  the clause, else the publication date.
+
+Casualties, trainees, refugees and the like are left out (``<lang>/troop_exclusions.tsv``).
+Vocabulary: ``<lang>/troop_nouns.tsv``, ``<lang>/troop_roles.tsv``.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .countries import CountryMention, doc_countries
+from .facts import (
+    actor_before,
+    calendar_date,
+    clause_end,
+    compound_country,
+    cues,
+    fact_evidence,
+    located,
+    numbers_in,
+    owner_after,
+    published_date,
+    segment,
+    sentences,
+    to_date,
+    words,
+)
+from .lexicon import lang_file, load_tsv
+from .records import Modality, NumberMention, TroopCount
+
+#: Smallest count read as a troop count ("ein Soldat" is a person, not a force).
+MIN_COUNT = 2
+#: Most words between number and personnel noun ("28,500 American combat troops").
+MAX_GAP_WORDS = 3
+#: How far after the noun "after" exclusions are looked for (characters).
+AFTER_WINDOW = 60
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_GAP_BAD = re.compile(r"[\d,;:()!?\"„“”]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Noun:
+    start: int  # start of the whole word, compound prefix included
+    end: int
+    head: int  # start of the personnel noun proper
+
+
+def _noun_regex(rows: list[dict[str, str]]) -> re.Pattern[str] | None:
+    parts: list[str] = []
+    for row in rows:
+        prefix = r"[\w.-]*?" if row["compound"] == "yes" else ""
+        parts.append(f"{prefix}(?P<h{len(parts)}>(?:{row['pattern']}))")
+    if not parts:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+def _nouns(regex: re.Pattern[str] | None, text: str, start: int, end: int) -> list[_Noun]:
+    if regex is None:
+        return []
+    found: list[_Noun] = []
+    for m in regex.finditer(text, start, end):
+        head = next(m.start(g) for g, v in m.groupdict().items() if v is not None)
+        found.append(_Noun(m.start(), m.end(), head))
+    return found
+
 
 class TroopsStage:
     def __init__(self, lang: str) -> None:
-        self.lang = lang
+        self.lang = "de" if lang.startswith("de") else "en"
+        rows = list(load_tsv(lang_file(self.lang, "troop_nouns.tsv")))
+        self.after = _noun_regex([r for r in rows if r["position"] == "after"])
+        self.before = _noun_regex([r for r in rows if r["position"] == "before"])
+        self.exclusions = cues(self.lang, "troop_exclusions.tsv", "scope", "scope")
+        self.modality = cues(self.lang, "modality.tsv", "troops", "scope")
+        self.host_preps = words(self.lang, "troop_roles.tsv", "host")
+        self.force_links = words(self.lang, "troop_roles.tsv", "force")
+        self.host_verbs = words(self.lang, "troop_roles.tsv", "host_verb")
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.troops = []
+        doc._.troops = self.extract(doc)
         return doc
+
+    # ---- anchors -----------------------------------------------------------------------
+
+    def _countable(self, num: NumberMention) -> bool:
+        if num.unit is not None and (num.unit == "percent" or _CURRENCY.match(num.unit)):
+            return False
+        return num.value >= MIN_COUNT and float(num.value).is_integer()
+
+    def _gap_ok(self, text: str, gap_start: int, gap_end: int, mentions: list[CountryMention]) -> bool:
+        """Words between number and noun: few, no digits or punctuation, no casualty words;
+        in German a capitalised word there must be a country ("50.000 US Soldaten" aside)."""
+        gap = text[gap_start:gap_end]
+        if len(gap) > 60 or _GAP_BAD.search(gap) or len(gap.split()) > MAX_GAP_WORDS:
+            return False
+        if self.exclusions.labels(gap, "gap"):
+            return False
+        if self.lang == "de":
+            offset = gap_start
+            for word in gap.split():
+                at = text.index(word, offset)
+                offset = at + len(word)
+                if word[:1].isupper() and not any(m.start <= at < m.end for m in mentions):
+                    return False
+        return True
+
+    def _anchor(
+        self,
+        text: str,
+        num: NumberMention,
+        after: list[_Noun],
+        before: list[_Noun],
+        mentions: list[CountryMention],
+    ) -> _Noun | None:
+        for noun in after:
+            if noun.start >= num.end:
+                return noun if self._gap_ok(text, num.end, noun.start, mentions) else None
+        for noun in reversed(before):
+            if noun.end <= num.start:
+                gap = text[noun.end : num.start]
+                if len(gap.split()) <= MAX_GAP_WORDS and not _GAP_BAD.search(gap):
+                    return noun
+                return None
+        return None
+
+    def _excluded(self, text: str, num: NumberMention, noun: _Noun, seg_start: int, ev_end: int) -> bool:
+        after_end = min(ev_end, noun.end + AFTER_WINDOW)
+        if self.exclusions.labels(text[noun.end : after_end], "after"):
+            return True
+        return bool(self.exclusions.labels(text[seg_start:ev_end], "clause"))
+
+    # ---- roles -------------------------------------------------------------------------
+
+    def _force(
+        self, text: str, num: NumberMention, noun: _Noun, mentions: list[CountryMention], seg_end: int
+    ) -> CountryMention | None:
+        if noun.head > noun.start and (m := compound_country(mentions, noun.start)):
+            return m
+        lo, hi = (num.end, noun.start) if noun.start >= num.end else (noun.start, num.start)
+        inside = [m for m in mentions if m.start >= lo and m.end <= hi and m.kind != "anaphor"]
+        if inside:
+            return inside[-1]
+        tail = max(noun.end, num.end)
+        if m := owner_after(text, mentions, tail, self.force_links):
+            return m
+        first = min(num.start, noun.start)
+        if m := actor_before(mentions, first):
+            return m
+        later = [m for m in mentions if m.start >= tail and m.end <= seg_end and m.preposition is None]
+        return later[0] if later else None
+
+    def _host(
+        self,
+        text: str,
+        num: NumberMention,
+        noun: _Noun,
+        mentions: list[CountryMention],
+        force: CountryMention,
+        seg_start: int,
+        ev_end: int,
+    ) -> str | None:
+        tail = max(noun.end, num.end)
+        after = [m for m in located(mentions, tail, ev_end, self.host_preps) if m is not force]
+        if after:
+            return after[0].code
+        first = min(num.start, noun.start)
+        before = [m for m in located(mentions, seg_start, first, self.host_preps) if m is not force]
+        if before:
+            return before[-1].code
+        subject = actor_before(mentions, first, exclude=(force,))
+        between = text[subject.end : first].lower().split() if subject else []
+        if subject is not None and any(w in self.host_verbs for w in between):
+            return subject.code
+        return None
+
+    def _modality(self, clause: str) -> Modality:
+        labels = self.modality.labels(clause)
+        for label in (Modality.PROPOSED, Modality.PLANNED):
+            if label.value in labels:
+                return label
+        return Modality.ACTUAL
+
+    # ---- extraction --------------------------------------------------------------------
+
+    def extract(self, doc: Doc) -> list[TroopCount]:
+        text = doc.text
+        all_mentions = doc_countries(doc)
+        published = published_date(doc)
+        records: list[TroopCount] = []
+        seen: set[tuple[str, str | None, int, int]] = set()
+        for s_start, s_end in sentences(doc):
+            after = _nouns(self.after, text, s_start, s_end)
+            before = _nouns(self.before, text, s_start, s_end)
+            if not after and not before:
+                continue
+            for num in numbers_in(doc, s_start, s_end):
+                if not self._countable(num):
+                    continue
+                seg_start, seg_end = segment(text, s_start, s_end, num.start)
+                mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
+                noun = self._anchor(text, num, after, before, mentions)
+                if noun is None or noun.start < seg_start or noun.end > seg_end:
+                    continue
+                fact_end = max(num.end, noun.end)
+                ev_end = clause_end(text, fact_end, seg_end)
+                if self._excluded(text, num, noun, seg_start, ev_end):
+                    continue
+                force = self._force(text, num, noun, mentions, seg_end)
+                if force is None:
+                    continue
+                host = self._host(text, num, noun, mentions, force, seg_start, ev_end)
+                if host is not None:
+                    host_mention = [m for m in mentions if m.code == host and m.start >= fact_end]
+                    if host_mention:
+                        fact_end = max(fact_end, host_mention[0].end)
+                key = (force.code, host, int(num.value), num.start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                ev = fact_evidence(doc, seg_start, fact_end, seg_end)
+                dated = calendar_date(doc, seg_start, ev.end, num.start)
+                as_of = to_date(dated.value) if dated is not None else published
+                records.append(
+                    TroopCount(
+                        doc_id=doc._.doc_id,
+                        force=force.code,
+                        host=host,
+                        count=int(num.value),
+                        qualifier=num.qualifier,
+                        low=_int(num.low),
+                        high=_int(num.high),
+                        as_of=as_of,
+                        modality=self._modality(text[seg_start : ev.end]),
+                        rule=f"troops.{'noun_after' if noun.start >= num.end else 'noun_before'}",
+                        evidence=ev,
+                    )
+                )
+        return records
+
+
+def _int(value: int | float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 @Language.factory("troops")
 def make_troops(nlp: Language, name: str) -> TroopsStage:
-    return TroopsStage(nlp.lang)
+    return TroopsStage(nlp.lang or "en")

@@ -1,0 +1,293 @@
+"""Sentence-level helpers shared by the fact stages (troops, budgets, weapons).
+
+A fact stage finds an anchor (a number next to a trigger word) and then asks the
+same questions: which clause states it, which country acts (the subject), where
+("in Japan", "nach Litauen", "auf Okinawa"), how sure the text is (cues like "will",
+"schlägt vor", "Ziel"), which calendar date it gives, and what evidence to cite.
+This module answers them on top of the shared stages: numbers (``doc._.numbers``),
+dates (``doc._.dates``) and countries (:func:`pipeline.countries.doc_countries`).
+
+- :func:`sentences`, :func:`segment`, :func:`fact_evidence`: where a fact is stated.
+- :func:`numbers_in`, :func:`dates_in`, :func:`countries_in`: mentions inside a span.
+- :func:`actor_before`, :func:`compound_country`, :func:`owner_after`,
+  :func:`located`: who is who, by position and preposition.
+- :class:`Cues`: regular-expression word lists from ``pipeline/data/<lang>/*.tsv``.
+- :func:`calendar_date`, :func:`published_date`: ``as_of`` values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from spacy.tokens import Doc
+
+from .countries import ORG_CODES, CountryMention, doc_countries
+from .lexicon import lang_file, load_tsv
+from .nlp import evidence, in_boilerplate
+from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
+
+#: Characters that end a segment inside a sentence: colon, semicolon, dashes used as
+#: punctuation. A fact's clause never crosses them.
+_SEGMENT_BREAK = re.compile(r"[:;]\s|\s[–—]\s|\s-\s")
+#: Where a clause ends after the fact: a comma or semicolon followed by a space
+#: (a comma inside "28,500" is not followed by a space).
+_CLAUSE_END = re.compile(r"(?<!-)[,;:]\s|\s[–—]\s|\(")
+#: A date text that gives the start of a period, not the date of a figure.
+_SINCE = re.compile(r"^(?:seit|since|ab|from)\b", re.IGNORECASE)
+_SINCE_BEFORE = re.compile(r"(?<!\w)(?:seit|since|ab)\s+$", re.IGNORECASE)
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})")
+_YMD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:$|T)")
+
+
+def lang_of(doc: Doc) -> str:
+    return "de" if doc.lang_.startswith("de") else "en"
+
+
+# ---- where a fact is stated ------------------------------------------------------------
+
+
+def sentences(doc: Doc) -> list[tuple[int, int]]:
+    """Character spans of the Doc's sentences outside boilerplate, trailing space trimmed."""
+    spans: list[tuple[int, int]] = []
+    sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
+    for sent in sents:
+        start, end = sent.start_char, sent.end_char
+        while end > start and doc.text[end - 1].isspace():
+            end -= 1
+        if end > start and not in_boilerplate(doc, start, end):
+            spans.append((start, end))
+    return spans
+
+
+def segment(text: str, start: int, end: int, char: int) -> tuple[int, int]:
+    """The part of the sentence ``text[start:end]`` holding ``char``, between colons,
+    semicolons and dashes ("... gestärkt: Japan verdoppelte ..." -> "Japan verdoppelte ...")."""
+    seg_start, seg_end = start, end
+    for m in _SEGMENT_BREAK.finditer(text, start, end):
+        if m.end() <= char:
+            seg_start = m.end()
+        elif m.start() >= char:
+            seg_end = m.start()
+            break
+    return seg_start, seg_end
+
+
+def clause_end(text: str, char: int, limit: int) -> int:
+    """End of the clause that goes on at ``char``: the next comma/semicolon followed by a
+    space, or ``limit``."""
+    m = _CLAUSE_END.search(text, char, limit)
+    return m.start() if m else limit
+
+
+def fact_evidence(doc: Doc, seg_start: int, fact_end: int, seg_end: int) -> Evidence:
+    """Evidence from the segment start up to the end of the clause that holds the fact."""
+    end = clause_end(doc.text, fact_end, seg_end)
+    while end > seg_start and doc.text[end - 1].isspace():
+        end -= 1
+    return evidence(doc, seg_start, end)
+
+
+# ---- mentions inside a span --------------------------------------------------------------
+
+
+def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
+    """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers)."""
+    found = [
+        n
+        for n in (doc._.numbers or [])
+        if isinstance(n, NumberMention)
+        and n.start >= start
+        and n.end <= end
+        and n.kind is NumberKind.QUANTITY
+    ]
+    return sorted(found, key=lambda n: (n.start, n.end))
+
+
+def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
+    found = [
+        d for d in (doc._.dates or []) if isinstance(d, DateMention) and d.start >= start and d.end <= end
+    ]
+    return sorted(found, key=lambda d: (d.start, d.end))
+
+
+def countries_in(doc: Doc, start: int, end: int) -> list[CountryMention]:
+    return [m for m in doc_countries(doc) if m.start >= start and m.end <= end]
+
+
+# ---- who is who ------------------------------------------------------------------------
+
+
+def is_state(mention: CountryMention) -> bool:
+    return mention.code not in ORG_CODES
+
+
+def actor_before(
+    mentions: Sequence[CountryMention], char: int, exclude: Iterable[CountryMention] = ()
+) -> CountryMention | None:
+    """The acting country for a fact at ``char``: the closest mention before it that no
+    preposition governs ("Die USA haben ...", "Japan verdoppelte ...", "US-Präsident ...",
+    "Das Land ..."); states win over NATO/EU/UN, which act only when no state does."""
+    skip = set(exclude)
+    candidates = [m for m in mentions if m.end <= char and m.preposition is None and m not in skip]
+    for pool in ([m for m in candidates if is_state(m)], candidates):
+        if pool:
+            return pool[-1]
+    return None
+
+
+def compound_country(mentions: Sequence[CountryMention], word_start: int) -> CountryMention | None:
+    """The country a compound word starting at ``word_start`` names ("US-Soldaten",
+    "Bundeswehrsoldaten", "Nato-Truppen")."""
+    for m in mentions:
+        if m.start == word_start and m.compound:
+            return m
+    return None
+
+
+def owner_after(
+    text: str, mentions: Sequence[CountryMention], char: int, linkers: frozenset[str]
+) -> CountryMention | None:
+    """The country right after ``char`` linked by genitive or origin words ("Soldaten der
+    USA", "Truppen aus Deutschland", "troops from Germany")."""
+    for m in mentions:
+        if m.start < char:
+            continue
+        gap = text[char : m.start].lower().split()
+        if gap and all(w in linkers for w in gap) and len(gap) <= 3:
+            return m
+        return None
+    return None
+
+
+def located(
+    mentions: Sequence[CountryMention], start: int, end: int, preps: frozenset[str]
+) -> list[CountryMention]:
+    """Mentions in ``[start, end)`` governed by a location preposition ("in Japan",
+    "in ganz Japan", "nach Litauen", "auf Okinawa", "to Poland")."""
+    return [
+        m
+        for m in mentions
+        if m.start >= start and m.end <= end and m.preposition and m.preposition.split()[0] in preps
+    ]
+
+
+# ---- cue lists ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cue:
+    pattern: re.Pattern[str]
+    label: str
+    scope: str
+
+
+class Cues:
+    """A cue file ``<lang>/<name>``: one regular expression per row with a label column.
+
+    ``label_col`` picks the column holding the label (rows whose label is ``-`` are
+    skipped); ``scope_col`` the column saying where the cue applies (default
+    ``clause``). Patterns are case-insensitive and must start at a word start unless
+    they are anchored (``^`` for text after a number, ``$`` for text before it).
+    """
+
+    def __init__(self, lang: str, name: str, label_col: str, scope_col: str | None = None) -> None:
+        self.cues: list[Cue] = []
+        for row in load_tsv(lang_file(lang, name)):
+            label = row[label_col]
+            if not label or label == "-":
+                continue
+            raw = row["pattern"]
+            anchored = raw.startswith("^") or raw.endswith("$")
+            pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
+            self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
+
+    def labels(self, text: str, scope: str = "clause") -> set[str]:
+        return {c.label for c in self.cues if c.scope == scope and c.pattern.search(text)}
+
+    def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
+        """The earliest match in ``text``: (start, end, label)."""
+        best: tuple[int, int, str] | None = None
+        for c in self.cues:
+            if c.scope != scope:
+                continue
+            m = c.pattern.search(text)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), m.end(), c.label)
+        return best
+
+    def spans(self, text: str, scope: str = "clause") -> list[tuple[int, int, str]]:
+        """All matches of this scope in ``text``, ordered: (start, end, label)."""
+        found = [
+            (m.start(), m.end(), c.label)
+            for c in self.cues
+            if c.scope == scope
+            for m in c.pattern.finditer(text)
+        ]
+        return sorted(found)
+
+
+@lru_cache(maxsize=32)
+def cues(lang: str, name: str, label_col: str, scope_col: str | None = None) -> Cues:
+    """Compiled cue file, once per process."""
+    return Cues(lang, name, label_col, scope_col)
+
+
+@lru_cache(maxsize=16)
+def words(lang: str, name: str, role: str) -> frozenset[str]:
+    """The ``word`` column of rows with ``role`` in a ``word<TAB>role`` file."""
+    return frozenset(r["word"].lower() for r in load_tsv(lang_file(lang, name)) if r["role"] == role)
+
+
+# ---- dates -------------------------------------------------------------------------------
+
+
+def published_date(doc: Doc) -> date | None:
+    value = doc._.published
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+def to_date(value: str | None) -> date | None:
+    """The first day of an ISO 8601 value: "2027" -> 2027-01-01, "2024-W15" -> its Monday."""
+    if not value:
+        return None
+    if m := _WEEK.match(value):
+        try:
+            return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        except ValueError:
+            return None
+    if m := _YMD.match(value):
+        try:
+            return date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+        except ValueError:
+            return None
+    return None
+
+
+def calendar_date(
+    doc: Doc, start: int, end: int, char: int, *, year_only: bool = False
+) -> DateMention | None:
+    """The absolute date in ``[start, end)`` closest to ``char`` that dates a figure
+    ("bis 2027", "im Jahr 2024", "am 3. März 2025"); not "seit 2014" and not durations."""
+    best: DateMention | None = None
+    best_dist = 0
+    for d in dates_in(doc, start, end):
+        if d.kind is not DateKind.ABSOLUTE or not d.value or _SINCE.match(d.text):
+            continue
+        if _SINCE_BEFORE.search(doc.text[max(start, d.start - 8) : d.start]):
+            continue
+        if year_only and d.granularity is not Granularity.YEAR:
+            continue
+        if to_date(d.value) is None:
+            continue
+        dist = abs(d.start - char)
+        if best is None or dist < best_dist:
+            best, best_dist = d, dist
+    return best
