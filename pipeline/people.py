@@ -1,20 +1,808 @@
-"""Stage 'people': placeholder until its issue lands (writes an empty list)."""
+"""Stage 'people': who is named in an article, in which role, for which country.
+
+Works on spaCy's blank ``de``/``en`` (no statistical model needed); when the base
+pipeline has PER/PERSON entities they are merged in as one more cue. A person is
+found from runs of capitalised name tokens that carry a cue:
+
+- ``role_title``: a role or title right before the name ("der japanische
+  Premierminister Fumio Kishida", "US-Verteidigungsminister Pete Hegseth",
+  "General Nakatani", "Philippine President Ferdinand Marcos");
+- ``apposition``: a role after the name and a comma ("Kurt Campbell,
+  stellvertretender Außenminister", "Bruce Klingner, Asienexperte der Denkfabrik");
+- ``speech``: a speech verb next to it ("sagte Hegseth", "Kishida betonte");
+- ``gazetteer``: a known first name opens a run of two or more tokens ("Joe Biden");
+- ``known``: a well-known office holder (``known_people.tsv``);
+- ``model``: a PER/PERSON entity of a statistical pipeline;
+- ``byline`` / ``author``: a byline line or the sidecar's authors (journalists).
+
+Single surnames ("Kishida", "Trumps") link to the full name used elsewhere in the
+document. Vocabulary lives in ``pipeline/data`` (roles, modifiers, topics, speech
+verbs, first names, known people, not-people); this module holds the logic.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from spacy.lang.de.stop_words import STOP_WORDS as DE_STOP
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Token
+
+from .countries import country_code
+from .lexicon import lang_file, load_tsv
+from .nlp import evidence, in_boilerplate, sentence_index
+from .records import Person
+
+_PARTICLES = frozenset(
+    {"von", "van", "der", "de", "da", "di", "du", "bin", "ibn", "al", "el", "ben", "dos", "del"}
+)
+_SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
+_DETERMINERS = frozenset(
+    {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einer", "eines", "einem", "einen"}
+    | {"the", "a", "an", "this", "that"}
+)
+_CONTRACTIONS = frozenset({"zum", "zur", "im", "am", "vom", "beim", "ins", "ans"})
+_DE_INFLECTIONS = ("", "innen", "in", "en", "n", "s", "e", "es", "em", "er")
+_DE_ADJ_END = re.compile(r"(?:e|en|er|es|em)$")
+_ROLE_KINDS_RANK = {"office": 0, "expert": 0, "media": 0, "counterpart": 0, "title": 1, "honorific": 2}
+_JOURNALIST = "journalist"
+_NAME_WORD = re.compile(
+    r"^[A-ZÀ-ÖØ-ÞĀ-ſ](?:['’][A-Z])?[a-zß-öø-ÿā-ſ'’]+(?:-[A-Za-zÀ-ÿā-ſ][a-zß-öø-ÿā-ſ]+)*\.?$"
+)
+_INITIAL = re.compile(r"^[A-Z]\.$")
+_MODEL_LABELS = frozenset({"PER", "PERSON"})
+
+
+@dataclass(frozen=True)
+class RoleDef:
+    role_en: str
+    kind: str
+    country: str | None
+
+
+@dataclass
+class Role:
+    """A role phrase found in the text, with its normalised English name."""
+
+    text: str
+    start: int  # char offsets of the phrase
+    end: int
+    role_en: str | None
+    kind: str
+    country: str | None = None
+    possessor: str | None = None  # "Trumps Kandidat": the person whose role it is
+
+
+@dataclass
+class Candidate:
+    """One cued mention of a (possible) person."""
+
+    tokens: tuple[str, ...]
+    start: int
+    end: int
+    rule: str
+    roles: list[Role] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+@dataclass
+class _Entity:
+    """A person being assembled from its candidates within one document."""
+
+    forms: list[tuple[str, ...]]
+    cands: list[Candidate]
+    rule: str
+    aliases: list[str] = field(default_factory=list)
+    journalist: bool = False
+    mentions: int = 0
+
+    @property
+    def name_tokens(self) -> tuple[str, ...]:
+        return max(self.forms, key=len)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key for names."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    lang: str
+    given: frozenset[str]
+    family_first: frozenset[str]
+    roles: dict[str, RoleDef]
+    adj_modifiers: dict[str, str]
+    prefix_modifiers: dict[str, str]
+    topics: dict[str, str]
+    titles: dict[tuple[str, str], str]  # (country, generic role_en) -> national title
+    generic: dict[str, str]  # national title -> generic role_en
+    not_names: frozenset[str]
+    org_words: frozenset[str]
+    breaks: frozenset[str]
+    speech: frozenset[str]
+    known: dict[str, str]  # folded full name -> country
+    known_surnames: dict[str, str]  # folded surname -> folded full name
+    stop: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def lexicon(lang: str) -> Lexicon:
+    lang = "de" if lang.startswith("de") else "en"
+    names = load_tsv("first_names.tsv")
+    roles = {
+        r["stem"].lower(): RoleDef(r["role_en"], r["kind"], r["country"] or None)
+        for r in load_tsv(lang_file(lang, "roles.tsv"))
+    }
+    mods = load_tsv(lang_file(lang, "role_modifiers.tsv"))
+    titles = {(r["country"], r["role_en"]): r["title"] for r in load_tsv("role_titles.tsv")}
+    not_people = load_tsv("not_people.tsv")
+    known = {fold(r["name"]): r["country"] for r in load_tsv("known_people.tsv")}
+    surnames: dict[str, str] = {}
+    for full in known:
+        surnames.setdefault(full.split()[-1], full)
+    return Lexicon(
+        lang=lang,
+        given=frozenset(r["name"] for r in names if r["kind"] == "given"),
+        family_first=frozenset(r["name"] for r in names if r["kind"] == "family_first"),
+        roles=roles,
+        adj_modifiers={r["word"]: r["role_en"] for r in mods if r["position"] == "adj"},
+        prefix_modifiers={r["word"].rstrip("-"): r["role_en"] for r in mods if r["position"] == "prefix"},
+        topics={r["word"]: r["en"] for r in load_tsv(lang_file(lang, "role_topics.tsv"))},
+        titles=titles,
+        generic={title: generic for (_, generic), title in titles.items()},
+        not_names=frozenset(r["phrase"] for r in not_people if r["kind"] == "name"),
+        org_words=frozenset(r["phrase"] for r in not_people if r["kind"] in ("word", "product")),
+        breaks=frozenset(r["phrase"] for r in not_people if r["kind"] == "break"),
+        speech=frozenset(r["word"] for r in load_tsv(lang_file(lang, "speech_verbs.tsv"))),
+        known=known,
+        known_surnames=surnames,
+        stop=frozenset(DE_STOP if lang == "de" else EN_STOP),
+    )
 
 
 class PeopleStage:
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
+    """Finds people and writes ``doc._.people`` (list[Person])."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.lang = "de" if nlp.lang == "de" else "en"
+        self.lex = lexicon(self.lang)
+        self.role_matcher: PhraseMatcher | None = None
+        if self.lang == "en":
+            self.role_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+            for stem in self.lex.roles:
+                self.role_matcher.add(stem, [nlp.make_doc(stem)])
+        self.common: frozenset[str] = frozenset()
+        self.inflected: Any = None  # the lookup table: its keys are inflected forms
+        if nlp.has_pipe("lemmatizer"):
+            try:
+                lemmatizer: Any = nlp.get_pipe("lemmatizer")
+                table = lemmatizer.lookups.get_table("lemma_lookup")
+                self.common = frozenset(str(v) for v in table.values())
+                self.inflected = table
+            except (KeyError, AttributeError):
+                pass
+
+    def is_common_word(self, text: str) -> bool:
+        """A word the lookup lemmatizer knows as a common word ("Verluste", "officials")."""
+        word = text if self.lang == "de" else text.lower()
+        if word in self.lex.given or fold(word) in self.lex.known_surnames:
+            return False
+        table = self.inflected
+        return word in self.common or (table is not None and word in table)
+
+    # ---- token classes ---------------------------------------------------------------
+
+    def role_def(self, text: str) -> tuple[RoleDef, str, str | None] | None:
+        """German role word -> (definition, compound remainder, country prefix code)."""
+        country = None
+        word = text
+        if "-" in word:
+            head, rest = word.split("-", 1)
+            code = country_code(head + "-" + rest, self.lang) if head else None
+            if code is not None and country_code(head, self.lang) == code:
+                country, word = code, rest
+        lower = word.lower()
+        best: tuple[RoleDef, str] | None = None
+        best_len = 0
+        for ending in _DE_INFLECTIONS:
+            if ending and not lower.endswith(ending):
+                continue
+            base = lower[: len(lower) - len(ending)] if ending else lower
+            for cut in range(len(base)):
+                stem = base[cut:]
+                if len(stem) <= best_len:
+                    break
+                role = self.lex.roles.get(stem)
+                if role is not None:
+                    best, best_len = (role, base[:cut].rstrip("-")), len(stem)
+                    break
+        if best is None:
+            return None
+        role, remainder = best
+        if remainder and not (
+            remainder in self.lex.prefix_modifiers
+            or remainder.rstrip("s-") in self.lex.topics
+            or remainder in self.lex.topics
+            or len(remainder) >= 4
+        ):
+            return None
+        return role, remainder, country
+
+    def is_role_token(self, tok: Token) -> bool:
+        if self.lang == "de":
+            return tok.text[:1].isupper() and self.role_def(tok.text) is not None
+        return tok.lower_ in self.lex.roles
+
+    def is_name_token(self, tok: Token) -> bool:
+        text = tok.text
+        if not _NAME_WORD.match(text) or (text.endswith(".") and not _INITIAL.match(text)):
+            return _INITIAL.match(text) is not None
+        if text.lower() in self.lex.stop or text in self.lex.breaks or text in self.lex.org_words:
+            return False
+        if "-" in text:
+            parts = text.split("-")
+            if not all(p[:1].islower() or p in self.lex.given for p in parts[1:]):
+                return False  # "Kishida-Besuch", "Biden-Regierung": compounds, not names
+        if country_code(text, self.lang) is not None:
+            return False
+        return not self.is_role_token(tok)
+
+    # ---- runs of name tokens -------------------------------------------------------------
+
+    def runs(self, doc: Doc) -> list[tuple[int, int]]:
+        """Maximal runs [i, j) of name tokens (with particles inside), within a sentence."""
+        out: list[tuple[int, int]] = []
+        i, n = 0, len(doc)
+        while i < n:
+            if not self.is_name_token(doc[i]) or _INITIAL.match(doc[i].text):
+                i += 1
+                continue
+            j = i + 1
+            while j < n and "\n" not in doc[j - 1].whitespace_ and not doc[j].is_sent_start:
+                if self.is_name_token(doc[j]) or (
+                    doc[j].lower_ in _PARTICLES
+                    and not self.is_common_word(doc[j - 1].text)
+                    and j + 1 < n
+                    and (self.is_name_token(doc[j + 1]) or doc[j + 1].lower_ in _PARTICLES)
+                    and j - i <= 3
+                ):
+                    j += 1
+                else:
+                    break
+            while j > i + 1 and (doc[j - 1].lower_ in _PARTICLES or _INITIAL.match(doc[j - 1].text)):
+                j -= 1
+            out.append((i, j))
+            i = j
+        return out
+
+    # ---- roles ---------------------------------------------------------------------------
+
+    def _role_en(
+        self, base: str | None, modifier: str | None, topic: str | None, country: str | None
+    ) -> str | None:
+        if not base:
+            return None
+        role = base
+        if topic:
+            role = f"{topic} {base}" if base != "head" else f"head of {topic}"
+        if modifier and not role.startswith(modifier):
+            role = f"{modifier} {role}"
+        if country and (country, role) in self.lex.titles:
+            role = self.lex.titles[(country, role)]
+        return role
+
+    def _left_context(self, doc: Doc, i: int) -> tuple[int, str | None, str | None, str | None]:
+        """Scan left of token ``i`` over adjectives, demonyms, modifiers and a genitive
+        country or possessor: (start token, country, modifier, possessor)."""
+        country = modifier = possessor = None
+        k = i - 1
+        while k >= 0 and i - k <= 4:
+            tok = doc[k]
+            low = tok.lower_
+            code = country_code(tok.text, self.lang)
+            if self.lang == "de" and tok.text[:1].islower() and _DE_ADJ_END.search(low):
+                stem = _DE_ADJ_END.sub("", low)
+                if stem in self.lex.adj_modifiers:
+                    modifier = modifier or self.lex.adj_modifiers[stem]
+                elif code is not None:
+                    country = country or code
+                elif low in self.lex.stop or k == 0 or doc[k - 1].lower_ not in _DETERMINERS:
+                    break  # "Gerade tourte Präsident ...": a verb, not an adjective
+                k -= 1
+                continue
+            if self.lang == "en" and low in self.lex.adj_modifiers:
+                modifier = modifier or self.lex.adj_modifiers[low]
+                k -= 1
+                continue
+            if code is not None and low not in self.lex.stop:
+                country = country or code
+                k -= 1
+                if self.lang == "en" and k >= 0 and doc[k].lower_ == "'s":
+                    continue
+                continue
+            if tok.text in ("'s", "’s") and k > 0:
+                k -= 1
+                continue
+            if (
+                self.lang == "de"
+                and tok.text.endswith("s")
+                and tok.text[:1].isupper()
+                and self.is_name_token(tok)
+                and k + 1 < len(doc)
+            ):
+                possessor = tok.text[:-1]
+                k -= 1
+                break
+            break
+        return k + 1, country, modifier, possessor
+
+    def role_before(self, doc: Doc, i: int) -> Role | None:
+        """A role phrase ending right before token ``i`` ("US-Verteidigungsminister",
+        "der japanische Premierminister", "Philippine President")."""
+        if i == 0:
+            return None
+        if self.lang == "de":
+            tok = doc[i - 1]
+            parsed = self.role_def(tok.text) if tok.text[:1].isupper() else None
+            if parsed is None:
+                return None
+            return self._de_role(doc, i - 1, i, parsed)
+        return self._en_role_ending(doc, i)
+
+    def role_after(self, doc: Doc, j: int) -> Role | None:
+        """A role phrase in an apposition: ", stellvertretender Außenminister",
+        ", Asienexperte der Denkfabrik", ", a senior fellow at ..."."""
+        if j >= len(doc) or doc[j].text != ",":
+            return None
+        for k in range(j + 1, min(j + 6, len(doc))):
+            tok = doc[k]
+            if self.lang == "de":
+                parsed = self.role_def(tok.text) if tok.text[:1].isupper() else None
+                if parsed is not None:
+                    return self._de_role(doc, k, k + 1, parsed, floor=j + 1)
+            else:
+                role = self._en_role_starting(doc, k, floor=j + 1)
+                if role is not None:
+                    return role
+            stops = tok.is_punct or (tok.text[:1].isupper() and k > j + 1 and self.lang == "en")
+            if stops and not (self.lang == "en" and country_code(tok.text, self.lang)):
+                return None
+        return None
+
+    def _de_role(
+        self, doc: Doc, i: int, end: int, parsed: tuple[RoleDef, str, str | None], floor: int = 0
+    ) -> Role:
+        role, remainder, prefix_country = parsed
+        left, country, modifier, possessor = self._left_context(doc, i)
+        left = max(left, floor)
+        topic = None
+        if remainder in self.lex.prefix_modifiers:
+            modifier = self.lex.prefix_modifiers[remainder]
+        elif remainder:
+            topic = self.lex.topics.get(remainder) or self.lex.topics.get(remainder.rstrip("s-"))
+        word = doc[i].text
+        if "-" in word and prefix_country is None:
+            head = word.split("-", 1)[0].lower()
+            topic = topic or self.lex.topics.get(head)
+            if head in self.lex.prefix_modifiers:
+                modifier = self.lex.prefix_modifiers[head]
+        country = prefix_country or country or role.country
+        end_char = doc[end - 1].idx + len(doc[end - 1].text)
+        # "Chef des Thinktanks": the institution names the role
+        if role.role_en == "head" and end + 1 < len(doc) and doc[end].lower_ in ("des", "der"):
+            inst = doc[end + 1].lower_
+            if inst in self.lex.topics:
+                topic = self.lex.topics[inst]
+                end_char = doc[end + 1].idx + len(doc[end + 1].text)
+        role_en = self._role_en(role.role_en, modifier, topic, country)
+        nxt = end + (end < len(doc) and doc[end].lower_ in ("für", "als"))
+        if nxt > end and nxt < len(doc):
+            k = nxt + (nxt < len(doc) - 1 and doc[nxt].lower_ in _DETERMINERS)
+            inner = self.role_def(doc[k].text) if doc[k].text[:1].isupper() else None
+            if role.role_en == "nominee" and inner is not None:
+                # "Kandidat für den Unterstaatssekretär für Verteidigung"
+                sub = self._de_role(doc, k, k + 1, inner, floor=k)
+                role_en = f"nominee for {sub.role_en}"
+                country = country or sub.country
+                end_char = sub.end
+            elif doc[k].lower_ in self.lex.topics and role.kind == "office":
+                role_en = f"{role_en} of {self.lex.topics[doc[k].lower_]}"  # "... für Verteidigung"
+                end_char = doc[k].idx + len(doc[k].text)
+        if role.kind in ("expert", "media", "honorific"):
+            country = None
+        start_char = doc[left].idx
+        while left < i and doc[left].lower_ in _DETERMINERS:
+            left += 1
+            start_char = doc[left].idx
+        return Role(
+            text=doc.text[start_char:end_char],
+            start=start_char,
+            end=end_char,
+            role_en=role_en,
+            kind=role.kind,
+            country=country,
+            possessor=possessor,
+        )
+
+    def _en_matches(self, doc: Doc) -> dict[int, list[tuple[int, int, str]]]:
+        key = "newsfacts.people.role_matches"
+        cached = doc.user_data.get(key)
+        if cached is None:
+            assert self.role_matcher is not None
+            cached = {}
+            for match_id, s, e in self.role_matcher(doc):
+                cached.setdefault(s, []).append((s, e, doc.vocab.strings[match_id]))
+            doc.user_data[key] = cached
+        return dict(cached)
+
+    def _en_role(self, doc: Doc, s: int, e: int, stem: str, floor: int) -> Role:
+        role = self.lex.roles[stem]
+        left, country, modifier, _ = self._left_context(doc, s)
+        left = max(left, floor)
+        while left < s and doc[left].lower_ in _DETERMINERS:
+            left += 1
+        topic = None
+        if s - 1 >= left and doc[s - 1].lower_ in self.lex.topics and role.kind == "expert":
+            topic = self.lex.topics[doc[s - 1].lower_]
+        end_char = doc[e - 1].idx + len(doc[e - 1].text)
+        if role.role_en == "head" and e + 2 < len(doc) and doc[e].lower_ == "of":
+            k = e + 1 + (doc[e + 1].lower_ == "the")
+            for width in (2, 1):
+                phrase = " ".join(t.lower_ for t in doc[k : k + width])
+                if phrase in self.lex.topics:
+                    topic = self.lex.topics[phrase]
+                    end_char = doc[k + width - 1].idx + len(doc[k + width - 1].text)
+                    break
+        country = country or role.country
+        if role.kind in ("expert", "media", "honorific"):
+            country = None
+        start_char = doc[left].idx
+        return Role(
+            text=doc.text[start_char:end_char],
+            start=start_char,
+            end=end_char,
+            role_en=self._role_en(role.role_en, modifier, topic, country),
+            kind=role.kind,
+            country=country,
+        )
+
+    def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
+        best = None
+        for matches in self._en_matches(doc).values():
+            for s, e, stem in matches:
+                if e == i and (best is None or s < best[0]):
+                    best = (s, e, stem)
+        if best is None:
+            return None
+        s, e, stem = best
+        return self._en_role(doc, s, e, stem, 0)
+
+    def _en_role_starting(self, doc: Doc, k: int, floor: int) -> Role | None:
+        matches = self._en_matches(doc).get(k)
+        if not matches:
+            return None
+        s, e, stem = max(matches, key=lambda m: m[1])
+        return self._en_role(doc, s, e, stem, floor)
+
+    # ---- candidates ------------------------------------------------------------------
+
+    def _rejected(self, doc: Doc, i: int, j: int) -> bool:
+        span = doc[i:j].text
+        if span in self.lex.not_names or any(n in span for n in self.lex.not_names if " " in n):
+            return True
+        nxt = doc[j] if j < len(doc) else None
+        prev = doc[i - 1] if i > 0 else None
+        if nxt is not None and (nxt.text in self.lex.org_words or nxt.text in self.lex.not_names):
+            return True
+        return prev is not None and prev.text in self.lex.org_words
+
+    def _speech_cue(self, doc: Doc, i: int, j: int) -> bool:
+        before = doc[i - 1].lower_ if i > 0 else ""
+        after = doc[j].lower_ if j < len(doc) else ""
+        return before in self.lex.speech or after in self.lex.speech
+
+    def candidates(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
+        lex = self.lex
+        cands: list[Candidate] = []
+        runs = self.runs(doc)
+        for i, j in runs:
+            start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+            if in_boilerplate(doc, start, end) or self._rejected(doc, i, j):
+                continue
+            while (
+                j - i >= 2
+                and doc[i].text not in lex.given
+                and (self.is_common_word(doc[i].text) or any(t.text in lex.given for t in doc[i + 1 : j - 1]))
+            ):
+                i += 1  # "Wiederwahl Donald Trump", "Staatsbesuch Joe Biden": trim the noun
+                start = doc[i].idx
+            tokens = tuple(t.text for t in doc[i:j])
+            if len(tokens) > 5 or country_code(" ".join(tokens), self.lang) is not None:
+                continue
+            roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
+            before = roles[0] if roles and roles[0].end <= start else None
+            if before is not None and before.start >= 2:  # "Amtskollegen, General Nakatani"
+                k = doc.char_span(before.start, before.end, alignment_mode="expand")
+                if k is not None and k.start >= 2 and doc[k.start - 1].text == ",":
+                    earlier = self.role_before(doc, k.start - 1)
+                    if earlier is not None:
+                        roles.insert(0, earlier)
+            rule = ""
+            if any(r.end <= start for r in roles):
+                rule = "role_title"
+            elif roles:
+                rule = "apposition"
+            elif self._speech_cue(doc, i, j):
+                rule = "speech"
+            elif len(tokens) >= 2 and (tokens[0] in lex.given or tokens[0] in lex.family_first):
+                rule = "gazetteer"
+            elif fold(" ".join(tokens)) in lex.known or (
+                len(tokens) == 1 and fold(tokens[0]) in lex.known_surnames
+            ):
+                rule = "known"
+            if not rule:
+                continue
+            if len(tokens) == 1 and rule == "speech":
+                prev = doc[i - 1] if i > 0 else None
+                if (
+                    prev is not None
+                    and prev.lower_ not in lex.speech
+                    and (
+                        prev.lower_ in _DETERMINERS
+                        or prev.lower_ in _CONTRACTIONS
+                        or (self.lang == "de" and prev.text[:1].islower() and _DE_ADJ_END.search(prev.lower_))
+                    )
+                ):
+                    continue  # "die Regierung erklärte", "hohe Verluste forderte", "zum Leitmotiv erklärt"
+                if self.is_common_word(tokens[0]):
+                    continue
+            cands.append(Candidate(tokens=tokens, start=start, end=end, rule=rule, roles=roles))
+        cands.extend(self.model_candidates(doc))
+        return cands, runs
+
+    def model_candidates(self, doc: Doc) -> list[Candidate]:
+        out: list[Candidate] = []
+        for ent in doc.ents:
+            if ent.label_ not in _MODEL_LABELS or in_boilerplate(doc, ent.start_char, ent.end_char):
+                continue
+            i, j = ent.start, ent.end
+            while i < j and (self.is_role_token(doc[i]) or doc[i].lower_ in _DETERMINERS):
+                i += 1
+            if i >= j:
+                continue
+            roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
+            out.append(
+                Candidate(
+                    tokens=tuple(t.text for t in doc[i:j]),
+                    start=doc[i].idx,
+                    end=doc[j - 1].idx + len(doc[j - 1].text),
+                    rule="model",
+                    roles=roles,
+                )
+            )
+        return out
+
+    # ---- bylines -----------------------------------------------------------------------
+
+    _BYLINE_NAME = r"[A-ZÄÖÜ][\w'’-]+(?: [A-ZÄÖÜ][\w'’.-]+){1,2}"
+
+    def bylines(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """(name, start, end) of authors named in a byline of the text."""
+        name = self._BYLINE_NAME
+        joined = rf"{name}(?:\s*,\s*{name}|\s+(?:und|and|&)\s+{name})*"
+        prefixed = re.compile(rf"^[ \t]*(?:Von|By|Text:|Autor:|Autorin:)[ \t]+(?P<names>{joined})", re.M)
+        date = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
+        bare = re.compile(rf"(?:^|(?<=[.!?]))[ \t]*(?P<names>{joined})[ \t]*(?P<date>{date})?$", re.M)
+        out: list[tuple[str, int, int]] = []
+        for pattern in (prefixed, bare):
+            for m in pattern.finditer(doc.text):
+                names = list(re.finditer(name, m.group("names")))
+                if pattern is bare:
+                    if len(names) < 2 and not m.group("date"):
+                        continue
+                    if not all(n.group(0).split()[0] in self.lex.given for n in names):
+                        continue
+                base = m.start("names")
+                for n in names:
+                    s, e = base + n.start(), base + n.end()
+                    if not in_boilerplate(doc, s, e):
+                        out.append((n.group(0), s, e))
+        return out
+
+    # ---- assembly ----------------------------------------------------------------------
+
+    def _surname(self, tokens: tuple[str, ...]) -> str:
+        core = [t for t in tokens if t not in _SUFFIXES]
+        if len(core) >= 2 and core[0] in self.lex.family_first:
+            return core[0]
+        return core[-1]
+
+    def assemble(self, doc: Doc) -> list[Person]:
+        cands, runs = self.candidates(doc)
+        entities: list[_Entity] = []
+        by_key: dict[str, _Entity] = {}
+
+        def add(tokens: tuple[str, ...], cand: Candidate | None, rule: str) -> _Entity:
+            key = fold(" ".join(tokens))
+            ent = by_key.get(key)
+            if ent is None:
+                for other in entities:  # "Ferdinand Marcos" inside "Ferdinand Marcos Jr."
+                    longest = fold(" ".join(other.name_tokens))
+                    if len(tokens) >= 2 and (longest.startswith(key + " ") or key.startswith(longest + " ")):
+                        ent = other
+                        break
+            if ent is None:
+                ent = _Entity(forms=[tokens], cands=[], rule=rule)
+                entities.append(ent)
+            elif tokens not in ent.forms:
+                ent.forms.append(tokens)
+            by_key[key] = ent
+            if cand is not None:
+                ent.cands.append(cand)
+            return ent
+
+        # journalists first: the sidecar's authors, then bylines in the text
+        for author in doc._.authors or ():
+            tokens = tuple(author.split())
+            if tokens:
+                add(tokens, None, "author").journalist = True
+        for name, s, e in self.bylines(doc):
+            add(
+                tuple(name.split()), Candidate(tuple(name.split()), s, e, "byline"), "byline"
+            ).journalist = True
+        full = sorted((c for c in cands if len(c.tokens) >= 2), key=lambda c: c.start)
+        single = sorted((c for c in cands if len(c.tokens) == 1), key=lambda c: c.start)
+        for c in full:
+            add(c.tokens, c, c.rule)
+        surnames: dict[str, _Entity] = {}
+        for ent in entities:
+            surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+        for c in single:
+            key = fold(c.tokens[0])
+            linked = surnames.get(key) or surnames.get(key.removesuffix("s"))
+            if linked is not None:
+                linked.cands.append(c)
+            else:
+                surnames[key] = add(c.tokens, c, c.rule)
+        self._count(doc, entities, runs)
+        return [p for p in (self._person(doc, e, entities) for e in entities) if p is not None]
+
+    def _count(self, doc: Doc, entities: list[_Entity], runs: list[tuple[int, int]]) -> None:
+        """Mentions and aliases: every run of name tokens that is a form of an entity."""
+        forms: dict[str, _Entity] = {}
+        surnames: dict[str, _Entity] = {}
+        for ent in entities:
+            for form in ent.forms:
+                forms.setdefault(fold(" ".join(form)), ent)
+            surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+        for i, j in runs:
+            tokens = tuple(t.text for t in doc[i:j])
+            start = doc[i].idx
+            if in_boilerplate(doc, start, doc[j - 1].idx + len(doc[j - 1].text)):
+                continue
+            key = fold(" ".join(tokens))
+            found = forms.get(key)
+            if found is None and len(tokens) == 1:
+                found = surnames.get(key)
+                if found is None and self.lang == "de" and key.endswith("s"):
+                    genitive = surnames.get(key[:-1])  # "Kishidas", "Trumps"
+                    if genitive is not None:
+                        genitive.mentions += 1
+                    continue
+            if found is None:
+                continue
+            ent = found
+            ent.mentions += 1
+            if tokens != ent.name_tokens and " ".join(tokens) not in ent.aliases:
+                ent.aliases.append(" ".join(tokens))
+            if i > 0 and len(tokens) == 1:
+                title = doc[i - 1]
+                role = self.role_def(title.text) if self.lang == "de" else None
+                kind = role[0].kind if role else self.lex.roles.get(title.lower_, RoleDef("", "", None)).kind
+                if kind == "title" and title.text[:1].isupper():
+                    alias = f"{title.text} {tokens[0]}"
+                    if alias not in ent.aliases:
+                        ent.aliases.append(alias)
+
+    def _best_role(self, ent: _Entity) -> Role | None:
+        roles = [r for c in sorted(ent.cands, key=lambda c: c.start) for r in c.roles]
+        roles = [r for r in roles if r.kind != "honorific"]
+        if not roles:
+            return None
+        return min(roles, key=lambda r: (_ROLE_KINDS_RANK.get(r.kind, 3), r.start))
+
+    def _person(self, doc: Doc, ent: _Entity, entities: list[_Entity]) -> Person | None:
+        name_tokens = ent.name_tokens
+        name = " ".join(name_tokens)
+        role = self._best_role(ent)
+        role_text = role.text if role else None
+        role_en = role.role_en if role else None
+        country = role.country if role else None
+        if role is not None and role.kind == "counterpart":
+            role_en = self._counterpart(doc, ent, entities)
+        if role is not None and role.possessor and country is None:
+            owner = next((e for e in entities if self._surname(e.name_tokens) == role.possessor), None)
+            if owner is not None and owner is not ent:
+                owner_role = self._best_role(owner)
+                country = (owner_role.country if owner_role else None) or self._known_country(owner)
+        if ent.journalist and (role is None or role.kind in ("media", "honorific")):
+            role_text, role_en, country = _JOURNALIST, _JOURNALIST, None
+        elif country is None and (role is None or role.kind in ("office", "title", "counterpart")):
+            country = self._known_country(ent)
+        # evidence: the first mention of the full name, with its role when adjacent
+        first = [c for c in ent.cands if c.tokens == name_tokens] or ent.cands
+        if first:
+            c = min(first, key=lambda c: c.start)
+            start, end = c.start, c.end
+            adj = [r for r in c.roles if r.end <= start and start - r.end <= 3 and r.start >= start - 120]
+            if adj:
+                start = min(r.start for r in adj)
+            ev = evidence(doc, start, end)
+        else:
+            idx = doc.text.find(name)
+            ev = evidence(doc, idx, idx + len(name)) if idx >= 0 else evidence(doc, 0, 0)
+        aliases = tuple(a for a in ent.aliases if fold(a) != fold(name))
+        rule = ent.rule
+        if rule not in ("author", "byline") and ent.cands:
+            rule = min(ent.cands, key=lambda c: c.start).rule
+        return Person(
+            doc_id=doc._.doc_id,
+            name=name,
+            aliases=aliases,
+            role=role_text,
+            role_en=role_en,
+            country=country,
+            mentions=max(1, ent.mentions),
+            rule=ent.rule
+            if ent.rule in ("author", "byline")
+            else (ent.cands[0].rule if ent.cands else ent.rule),
+            evidence=ev,
+        )
+
+    def _known_country(self, ent: _Entity) -> str | None:
+        for form in sorted(ent.forms, key=len, reverse=True):
+            key = fold(" ".join(form))
+            if key in self.lex.known:
+                return self.lex.known[key]
+            if len(form) == 1 and key in self.lex.known_surnames:
+                return self.lex.known[self.lex.known_surnames[key]]
+        key = fold(self._surname(ent.name_tokens))
+        full = self.lex.known_surnames.get(key)
+        if full is not None and fold(ent.name_tokens[0]) == full.split()[0]:
+            return self.lex.known[full]
+        return None
+
+    def _counterpart(self, doc: Doc, ent: _Entity, entities: list[_Entity]) -> str | None:
+        """ "mit seinem japanischen Amtskollegen, General Nakatani": the counterpart holds
+        the same office as the other person of that sentence, in its generic name."""
+        sents = {sentence_index(doc, c.start) for c in ent.cands}
+        for other in entities:
+            if other is ent:
+                continue
+            if not any(sentence_index(doc, c.start) in sents for c in other.cands):
+                continue
+            role = self._best_role(other)
+            if role is not None and role.kind == "office" and role.role_en:
+                return self.lex.generic.get(role.role_en, role.role_en)
+        return None
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.people = []
+        people = self.assemble(doc)
+        doc._.people = sorted(people, key=lambda p: (p.evidence.start, p.name))
         return doc
 
 
 @Language.factory("people")
 def make_people(nlp: Language, name: str) -> PeopleStage:
-    return PeopleStage(nlp.lang)
+    return PeopleStage(nlp)
