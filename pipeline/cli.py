@@ -171,6 +171,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write the report: {exc.strerror or exc}") from exc
     print(path)
+    if args.screenshot:
+        from .report import browse, find_browser
+
+        if find_browser() is None:
+            print("no chromium binary: screenshot skipped", file=sys.stderr)
+        else:
+            browse(path, screenshot=path.with_suffix(".png"))
+            print(path.with_suffix(".png"))
     return 0
 
 
@@ -247,11 +255,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render OUT/report.html again from OUT/records.json and OUT/texts/ (every run "
         "already writes it): conflicts side by side, the facts, a troop chart and every document.",
         epilog="example:\n  python -m pipeline report --out data/out\n"
-        "  python -m pipeline report --out data/out --dest /tmp/share   # writes /tmp/share/report.html",
+        "  python -m pipeline report --out data/out --dest /tmp/share   # writes /tmp/share/report.html\n"
+        "  python -m pipeline report --out data/out --screenshot        # and data/out/report.png",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rep.add_argument("--out", type=Path, default=Path("data/out"), help="output folder of a run")
     rep.add_argument("--dest", type=Path, default=None, help="folder for report.html (default: --out)")
+    rep.add_argument(
+        "--screenshot",
+        action="store_true",
+        help="also save report.png beside it with headless Chromium (skipped when not installed)",
+    )
     rep.set_defaults(func=cmd_report)
 
     show = sub.add_parser(

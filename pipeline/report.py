@@ -16,6 +16,9 @@ from __future__ import annotations
 import bisect
 import io
 import re
+import shutil
+import subprocess
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,7 +89,8 @@ class Context:
 
 def sentence_bounds(text: str, start: int, end: int, limit: int = CONTEXT_LIMIT) -> tuple[int, int]:
     """The sentence around ``text[start:end]``, at most ``limit`` characters either side."""
-    return _bounds(_boundaries(text), text, start, end, limit)
+    lo, hi, _, _ = _bounds(_boundaries(text), text, start, end, limit)
+    return lo, hi
 
 
 def _boundaries(text: str) -> tuple[list[int], list[int]]:
@@ -96,7 +100,8 @@ def _boundaries(text: str) -> tuple[list[int], list[int]]:
 
 def _bounds(
     marks: tuple[list[int], list[int]], text: str, start: int, end: int, limit: int
-) -> tuple[int, int]:
+) -> tuple[int, int, bool, bool]:
+    """Sentence bounds and whether each side was clipped to ``limit``."""
     starts, ends = marks
     i = bisect.bisect_right(ends, start)
     lo = ends[i - 1] if i else 0
@@ -104,13 +109,14 @@ def _bounds(
     hi = starts[j] + 1 if j < len(starts) else len(text)
     if text[hi - 1 : hi].isspace():
         hi -= 1
+    clipped_lo = clipped_hi = False
     if start - lo > limit:
         cut = text.find(" ", start - limit, start)
-        lo = cut + 1 if cut != -1 else start - limit
+        lo, clipped_lo = (cut + 1 if cut != -1 else start - limit), True
     if hi - end > limit:
         cut = text.rfind(" ", end, end + limit)
-        hi = cut if cut != -1 else end + limit
-    return lo, hi
+        hi, clipped_hi = (cut if cut != -1 else end + limit), True
+    return lo, hi, clipped_lo, clipped_hi
 
 
 def number_span(quote: str, value: Number | None) -> tuple[int, int] | None:
@@ -148,34 +154,29 @@ def quote_context(
     evidence: Evidence,
     value: Number | None = None,
     marks: tuple[list[int], list[int]] | None = None,
+    number: bool = True,
 ) -> Context:
-    """The evidence's sentence with the quote (and the number in it) as separate segments."""
+    """The evidence's sentence with the quote (and, if ``number``, the number in it) as segments."""
     quote = evidence.quote
     if text is None or text[evidence.start : evidence.end] != quote:
-        return Context(tuple(_quote_segments(quote, value)))
-    lo, hi = _bounds(marks or _boundaries(text), text, evidence.start, evidence.end, CONTEXT_LIMIT)
+        return Context(tuple(_quote_segments(quote, value, number)))
+    lo, hi, clipped_lo, clipped_hi = _bounds(
+        marks or _boundaries(text), text, evidence.start, evidence.end, CONTEXT_LIMIT
+    )
     segments = [
         Segment(text[lo : evidence.start]),
-        *_quote_segments(quote, value),
+        *_quote_segments(quote, value, number),
         Segment(text[evidence.end : hi]),
     ]
     return Context(
         tuple(s for s in segments if s.text),
-        clipped_before=lo > 0 and not _starts_sentence(text, lo),
-        clipped_after=hi < len(text) and not _ends_sentence(text, hi),
+        clipped_before=clipped_lo,
+        clipped_after=clipped_hi,
     )
 
 
-def _starts_sentence(text: str, at: int) -> bool:
-    return at == 0 or (text[at - 1].isspace() and (at < 2 or text[at - 2] in ".!?\n\"'“”»«)"))
-
-
-def _ends_sentence(text: str, at: int) -> bool:
-    return at >= len(text) or text[at - 1] in ".!?\n\"'“”»«)"
-
-
-def _quote_segments(quote: str, value: Number | None) -> list[Segment]:
-    span = number_span(quote, value)
+def _quote_segments(quote: str, value: Number | None, number: bool = True) -> list[Segment]:
+    span = number_span(quote, value) if number else None
     if span is None:
         return [Segment(quote, "quote")]
     a, b = span
@@ -306,7 +307,7 @@ def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, Troop
         "font.size": 8,
     }
     with matplotlib.rc_context(settings):  # type: ignore[arg-type]
-        figure = Figure(figsize=(4.6, 2.6))
+        figure = Figure(figsize=(5.2, 2.9))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
         markers = "osD^v<>"
@@ -333,7 +334,9 @@ def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, Troop
         axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
         axes.set_title(title)
         axes.set_ylabel("troops")
-        axes.set_ylim(bottom=0)
+        top = max((t.high or t.count) for points in by_source.values() for _, t in points)
+        axes.set_ylim(0, max(1, top) * 1.18)
+        axes.margins(x=0.12)
         axes.grid(alpha=0.3)
         axes.legend(fontsize=7, loc="best", frameon=False)
         figure.tight_layout()
@@ -373,17 +376,18 @@ def build_view(records: Records, texts: Mapping[str, str]) -> dict[str, Any]:
     """Everything the template shows, computed once (contexts, charts, per-document tables)."""
     marks = {doc_id: _boundaries(text) for doc_id, text in texts.items()}
 
-    def ctx(evidence: Evidence | None, value: Number | None = None) -> Context:
+    def ctx(evidence: Evidence | None, value: Number | None = None, number: bool = True) -> Context:
         if evidence is None:
             return Context(())
         text = texts.get(evidence.doc_id)
-        return quote_context(text, evidence, value, marks.get(evidence.doc_id))
+        return quote_context(text, evidence, value, marks.get(evidence.doc_id), number)
 
     per_doc: dict[str, dict[str, list[tuple[Any, Context]]]] = defaultdict(lambda: defaultdict(list))
     for kind in FACT_KINDS:
         for record in getattr(records, kind):
-            value = fact_value(record) if kind != "dates" else None
-            per_doc[record.doc_id or ""][kind].append((record, ctx(record.evidence, value)))
+            numeric = kind in ("troops", "weapons_orders", "budgets")
+            value = fact_value(record) if numeric else None
+            per_doc[record.doc_id or ""][kind].append((record, ctx(record.evidence, value, numeric)))
     documents = [
         DocView(d, d.doc_id in texts, {kind: per_doc[d.doc_id][kind] for kind in FACT_KINDS})
         for d in records.documents
@@ -481,13 +485,75 @@ def report_from_outputs(out: Path, dest: Path | None = None) -> Path:
     return path
 
 
+# ---- a look in a real browser ---------------------------------------------------------------
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+#: Headless, offline, no profile state: the report needs nothing from the network.
+BROWSER_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+
+
+def find_browser() -> str | None:
+    """The first headless-capable Chromium on PATH, or None."""
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def browse(
+    html: Path,
+    screenshot: Path | None = None,
+    size: tuple[int, int] = (1280, 1800),
+    browser: str | None = None,
+    timeout: float = 120,
+) -> str:
+    """Open ``html`` in headless Chromium; return the DOM after load, optionally save a PNG.
+
+    Raises ``FileNotFoundError`` when no Chromium is installed.
+    """
+    binary = browser or find_browser()
+    if binary is None:
+        raise FileNotFoundError("no chromium binary on PATH (apt-get install chromium)")
+    url = html.resolve().as_uri()
+
+    def call(*args: str) -> str:
+        with tempfile.TemporaryDirectory(prefix="newsfacts-chromium-") as profile:
+            done = subprocess.run(
+                [binary, *BROWSER_FLAGS, f"--user-data-dir={profile}", *args, url],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=True,
+            )
+        return done.stdout
+
+    dom = call("--dump-dom")
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        call(f"--screenshot={screenshot.resolve()}", f"--window-size={size[0]},{size[1]}")
+    return dom
+
+
 __all__ = [
     "REPORT_NAME",
     "Chart",
     "Context",
     "Segment",
+    "browse",
     "build_view",
     "fact_value",
+    "find_browser",
     "fmt_claim",
     "fmt_number",
     "number_span",

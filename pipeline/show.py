@@ -113,9 +113,10 @@ def document_facts(records: Records, texts: dict[str, str], doc_id: str) -> Docu
         for record in getattr(records, kind):
             if record.doc_id != doc_id or record.evidence is None:
                 continue
-            value = fact_value(record) if kind != "dates" else None
+            numeric = kind in ("troops", "weapons_orders", "budgets")
+            value = fact_value(record) if numeric else None
             row = {**_row(kind, record), "quote": record.evidence.quote}
-            tables[kind].append((row, quote_context(text, record.evidence, value)))
+            tables[kind].append((row, quote_context(text, record.evidence, value, number=numeric)))
     tables["conflicts"] = []
     for conflict in records.conflicts:
         mine = [c for c in conflict.claims if c.doc_id == doc_id]
