@@ -58,7 +58,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -372,6 +372,7 @@ def _prepare(claims: pd.DataFrame, tolerance: float) -> tuple[pd.DataFrame, np.n
         if ("order_kind" in claims)
         else np.zeros(n, "int64")
     )
+    kcode = np.where(fact == 2, kcode, 0)  # order kinds only tell weapons orders apart
     scode, statuses = _sorted_codes(claims["status"].astype(object))
     stage = np.array([_ORDER_STAGE.get(str(s), -1) for s in statuses] + [-1], dtype="int64")
     value_family = np.array([_VALUE_FAMILY.get(str(s), -1) for s in statuses] + [-1], dtype="int64")
@@ -398,26 +399,13 @@ def _prepare(claims: pd.DataFrame, tolerance: float) -> tuple[pd.DataFrame, np.n
         [subjects[np.asarray(group_keys, dtype="int64") % width], np.full(len(lone), None, dtype=object)]
     )
     year_key = np.where(np.isnan(year), -1.0, year)
+    low_key, high_key = np.nan_to_num(low, nan=-np.inf), np.nan_to_num(high, nan=-np.inf)
+    tag = (qcode * (len(statuses) + 1) + scode + 1) * len(_ORDER_KINDS) + kcode
     # Sort by figure, then document, then position; duplicate mentions of one figure in
     # one document count once (the first).
-    order = np.lexsort(
-        (
-            np.nan_to_num(day, nan=-1e18),
-            high,
-            low,
-            end,
-            start,
-            doc,
-            kcode,
-            year_key,
-            scode,
-            qcode,
-            value_key,
-            gid,
-        )
-    )
-    keys = [a[order] for a in (gid, value_key, qcode, scode, year_key, kcode, doc)]
-    keep = order[_changes(keys)]
+    figure_cols = (gid, value_key, tag, year_key, low_key, high_key)
+    order = np.lexsort((np.nan_to_num(day, nan=-1e18), end, start, doc, *reversed(figure_cols)))
+    keep = order[_changes([a[order] for a in (*figure_cols, doc)])]
     lo, hi, step = _intervals_coded(value[keep], qcode[keep], low[keep], high[keep], tolerance)
     df = pd.DataFrame(
         {
@@ -440,16 +428,16 @@ def _prepare(claims: pd.DataFrame, tolerance: float) -> tuple[pd.DataFrame, np.n
         }
     )
     # Distinct troop/budget figures: runs of equal (gid, value, qualifier, status, year).
-    figure_keys = [a[keep] for a in (gid, value_key, qcode, scode, year_key)]
-    figure = np.cumsum(_changes(figure_keys)) - 1
+    figure = np.cumsum(_changes([a[keep] for a in figure_cols])) - 1
     df["figure"] = np.where(df["fact"].to_numpy() != 2, figure, -1)
     return df, gid_subject
 
 
 def _gap(a_min: Any, a_max: Any, b_min: Any, b_max: Any) -> np.ndarray[Any, Any]:
     """Days between two date ranges (0 when they overlap; NaN when a date is unknown)."""
-    a_min, a_max, b_min, b_max = (np.asarray(x, dtype=float) for x in (a_min, a_max, b_min, b_max))
-    return np.maximum(np.maximum(b_min - a_max, a_min - b_max), 0.0)
+    a0, a1, b0, b1 = (np.asarray(x, dtype=float) for x in (a_min, a_max, b_min, b_max))
+    gap: np.ndarray[Any, Any] = np.maximum(np.maximum(b0 - a1, a0 - b1), 0.0)
+    return gap
 
 
 def _pairs(units: pd.DataFrame, by: list[str], uid: str) -> pd.DataFrame:
@@ -467,7 +455,8 @@ def _units(df: pd.DataFrame, name: str, columns: Sequence[str]) -> pd.DataFrame:
     spec.update(
         day_min=("day", "min"), day_max=("day", "max"), docs=("doc", "nunique"), doc_first=("doc", "min")
     )
-    return grouped.agg(**spec).reset_index()
+    units: pd.DataFrame = grouped.agg(**spec).reset_index()
+    return units
 
 
 def _known(values: np.ndarray[Any, Any], known: np.ndarray[Any, Any]) -> pd.arrays.BooleanArray:
@@ -674,7 +663,7 @@ def synthetic_claims(n: int, seed: int = 0) -> pd.DataFrame:
     start = rng.integers(0, 10_000, n)
     return pd.DataFrame(
         {
-            "fact": pd.Categorical.from_codes(fact, categories=list(_FACTS)),
+            "fact": pd.Categorical.from_codes(fact, categories=pd.Index(list(_FACTS), dtype=object)),
             "subject": subjects,
             "doc_id": pd.Categorical.from_codes(doc, categories=doc_names),
             "start": start,
@@ -770,7 +759,7 @@ def _frame(items: Sequence[_Item]) -> pd.DataFrame:
                 r.qualifier.value,
                 r.low,
                 r.high,
-                r.modality,
+                r.modality.value,
                 None,
             )
         elif isinstance(r, BudgetFigure):
@@ -779,11 +768,11 @@ def _frame(items: Sequence[_Item]) -> pd.DataFrame:
                 r.qualifier.value,
                 None,
                 None,
-                r.status,
+                r.status.value,
                 r.year,
             )
         else:
-            value, qualifier, low, high, status, year = r.quantity, "exact", None, None, r.status, None
+            value, qualifier, low, high, status, year = r.quantity, "exact", None, None, r.status.value, None
         rows.append(
             {
                 "fact": item.fact,
@@ -796,7 +785,7 @@ def _frame(items: Sequence[_Item]) -> pd.DataFrame:
                 "qualifier": qualifier,
                 "low": low,
                 "high": high,
-                "status": status.value,
+                "status": status,
                 "year": year,
                 "order_kind": order_kind(r.evidence.quote) if isinstance(r, WeaponsOrder) else "",
                 "row": i,
@@ -833,7 +822,7 @@ def _short_names() -> dict[str, str]:
     return {row["code"]: row["name"] for row in load_tsv("reconcile_names.tsv")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def country_name(code: str) -> str:
     """Short English name of a country code: "US" -> "US", "JP" -> "Japan", "KR" -> "South Korea"."""
     if code in _short_names():
@@ -941,6 +930,10 @@ def explain(
 def _claim(item: _Item, publisher: str | None, lo: float, hi: float) -> Claim:
     r = item.record
     evidence: Evidence = r.evidence
+    value: Number | None
+    qualifier: Qualifier | None
+    low: Number | None
+    high: Number | None
     if isinstance(r, TroopCount):
         value, qualifier, status, year = r.count, r.qualifier, r.modality.value, None
         low, high = _number(lo), _number(hi)
@@ -1020,13 +1013,13 @@ def reconcile(
         return sorted((claim(r) for r in rows), key=_claim_order)
 
     conflicts = []
-    for c in result.conflicts.itertuples(index=False):
-        fact, subject, kind = str(c.fact), subjects[int(c.gid)], ConflictKind(str(c.kind))
-        a, b = side_claims(str(c.side), int(c.a)), side_claims(str(c.side), int(c.b))
+    for c in result.conflicts.to_dict("records"):
+        fact, subject, kind = str(c["fact"]), subjects[int(c["gid"])], ConflictKind(str(c["kind"]))
+        a, b = side_claims(str(c["side"]), int(c["a"])), side_claims(str(c["side"]), int(c["b"]))
         if _claim_order(b[0]) < _claim_order(a[0]):
             a, b = b, a
-        days = None if pd.isna(c.days_apart) else int(c.days_apart)
-        compatible = None if c.compatible is None or pd.isna(c.compatible) else bool(c.compatible)
+        days = None if pd.isna(c["days_apart"]) else int(c["days_apart"])
+        compatible = None if pd.isna(c["compatible"]) else bool(c["compatible"])
         both = sorted([*a, *b], key=_claim_order)
         conflicts.append(
             Conflict(
@@ -1036,7 +1029,7 @@ def reconcile(
                 kind=kind,
                 compatible=compatible,
                 days_apart=days,
-                possibly_changed_over_time=bool(c.possibly_changed_over_time),
+                possibly_changed_over_time=bool(c["possibly_changed_over_time"]),
                 explanation=explain(fact, subject, kind, a, b, compatible, days),
                 claims=tuple(both),
             )
@@ -1044,21 +1037,21 @@ def reconcile(
     conflicts.sort(key=lambda c: (c.fact.value, _subject_json(c.subject), c.conflict_id))
 
     facts = []
-    for f in result.facts.itertuples(index=False):
-        latest = items[int(f.latest_row)]
+    for f in result.facts.to_dict("records"):
+        latest = items[int(f["latest_row"])]
         latest_value = _latest_value(latest.record)
         facts.append(
             FactSummary(
-                fact=FactType(str(f.fact)),
-                subject=subjects[int(f.gid)],
-                claims=int(f.claims),
-                documents=int(f.documents),
-                min_value=_number(float(f.min_value)),
-                max_value=_number(float(f.max_value)),
+                fact=FactType(str(f["fact"])),
+                subject=subjects[int(f["gid"])],
+                claims=int(f["claims"]),
+                documents=int(f["documents"]),
+                min_value=_number(float(f["min_value"])),
+                max_value=_number(float(f["max_value"])),
                 latest_doc_id=latest.record.doc_id,
                 latest_as_of=latest.as_of,
                 latest_value=latest_value,
-                state=FactState(str(f.state)),
+                state=FactState(str(f["state"])),
             )
         )
     facts.sort(key=lambda f: (f.fact.value, _subject_json(f.subject), f.model_dump_json()))
