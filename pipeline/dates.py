@@ -22,10 +22,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -38,6 +38,10 @@ from .timex import Tense, Timex, resolve
 __all__ = ["DateMention", "DateTagger", "DatesStage", "Tense", "Timex", "extract", "find_dates", "tagger"]
 
 LANGS = ("de", "en")
+Match = re.Match[str]
+Prefix = dict[str, str | None]  # trigger groups before the core: bnd, pos, prep, shift, ...
+Inner = dict[str, str]  # the core's own groups that matched
+Handler = Callable[[Match, Prefix, Inner], "Timex | None"]
 _NEVER = r"(?!x)x"
 _YEAR = r"(?:19|20)\d\d"
 _UNITS: dict[str, Granularity] = {
@@ -116,7 +120,7 @@ class Lexicon:
         return list(self.role(role))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_lexicon(lang: str) -> Lexicon:
     def rows(name: str) -> tuple[dict[str, str], ...]:
         return load_tsv(lang_file(lang, name))
@@ -126,7 +130,11 @@ def load_lexicon(lang: str) -> Lexicon:
         triggers.setdefault(r["role"], {})[_key(r["form"])] = r["value"]
     unit_words: dict[str, tuple[Granularity, int, DateMod | None]] = {}
     for r in rows("dates_unit_words.tsv"):
-        unit_words[_key(r["form"])] = (_UNITS[r["unit"]], int(r["shift"]), DateMod(r["mod"]) if r["mod"] else None)
+        unit_words[_key(r["form"])] = (
+            _UNITS[r["unit"]],
+            int(r["shift"]),
+            DateMod(r["mod"]) if r["mod"] else None,
+        )
     context = rows("dates_year_context.tsv")
     return Lexicon(
         lang=lang,
@@ -191,7 +199,10 @@ def _build_pattern(lex: Lexicon) -> str:
         dmy = rf"{wd_prefix}(?P<d>[0-3]?\d)\.\s*{month_any}(?:,?\s+(?P<y>{_YEAR})(?!\d))?{time}"
         mdy = _NEVER
         decade = rf"(?P<dc>19|20)?(?P<dd>\d)0er(?:[-\s]?(?P<dyw>{year_word}|Jahren))?"
-        ago = rf"(?P<pre>{_alt(t('ago_pre'))}|{_alt(t('ahead_pre'))})\s+{approx}(?P<n>{number})\s+(?P<unit>{unit_any})"
+        ago = (
+            rf"(?P<pre>{_alt(t('ago_pre'))}|{_alt(t('ahead_pre'))})\s+{approx}"
+            rf"(?P<n>{number})\s+(?P<unit>{unit_any})"
+        )
     else:
         dmy = (
             rf"{wd_prefix}(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{month_any}"
@@ -209,7 +220,10 @@ def _build_pattern(lex: Lexicon) -> str:
         )
     cores = {
         "numeric": rf"{wd_prefix}(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>{_YEAR}|\d\d)(?!\d){time}",
-        "iso": rf"(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ](?P<hh>[01]\d|2[0-3]):(?P<mi>[0-5]\d))?(?!\d)",
+        "iso": (
+            rf"(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)"
+            rf"(?:[T ](?P<hh>[01]\d|2[0-3]):(?P<mi>[0-5]\d))?(?!\d)"
+        ),
         "dmy": dmy,
         "mdy": mdy,
         "month_year": rf"{month_any}\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d)",
@@ -286,9 +300,9 @@ class DateTagger:
         self.anchor = re.compile(_build_anchor(lex), re.IGNORECASE)
         self.count_after = re.compile(rf"\s*(?:{_alt(lex.count_after)})(?!\w)", re.IGNORECASE)
         self.count_before = re.compile(rf"(?<!\w)(?:{_alt(lex.count_before)})\.?\s+\Z", re.IGNORECASE)
-        self.blocker = re.compile(rf"(?<!\w){_alt(lex.blockers)}(?!\w)") if lex.blockers else None
+        self.blocker = re.compile(rf"(?<!\w){_alt(lex.blockers, exact=True)}(?!\w)") if lex.blockers else None
         self.tense_regex, self.tense_groups = self._tense_pattern()
-        self.handlers: dict[str, Callable[[re.Match[str], dict[str, str | None], dict[str, str]], Timex | None]] = {
+        self.handlers: dict[str, Handler] = {
             "numeric": self._numeric,
             "iso": self._numeric,
             "dmy": self._dmy,
@@ -396,7 +410,19 @@ class DateTagger:
             for k in ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
         }
         inner = {k.split("__", 1)[1]: v for k, v in m.groupdict().items() if k.startswith(core + "__") and v}
-        return handler(m, prefix, inner)
+        timex = handler(m, prefix, inner)
+        if (
+            timex is not None
+            and timex.kind is DateKind.ABSOLUTE
+            and prefix["prep"]
+            and not inner.get("yw")
+            and m.start("prep") == m.start()
+        ):
+            # "am 10. April 2024", "in the 1990s": a plain preposition adds nothing to an absolute date
+            start = m.end("prep")
+            start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
+            timex = replace(timex, start=start)
+        return timex
 
     # helpers for handlers
     def _mod(self, prefix: Mapping[str, str | None], default: DateMod | None = None) -> DateMod | None:
@@ -473,7 +499,11 @@ class DateTagger:
             return None
         hour, minute = self._time(inner)
         weekday = inner.get("wd")
-        if year is not None and weekday and date(year, month, day).isoweekday() != self.lex.weekdays.get(weekday):
+        if (
+            year is not None
+            and weekday
+            and date(year, month, day).isoweekday() != self.lex.weekdays.get(weekday)
+        ):
             weekday = None  # a wrong weekday: keep the date, it is the more specific part
         granularity = Granularity.MINUTE if hour is not None else Granularity.DAY
         return Timex(
@@ -490,17 +520,19 @@ class DateTagger:
             minute=minute,
         )
 
-    def _numeric(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _numeric(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         rule = "date_iso" if m.group("c_iso") else "date_numeric"
-        return self._day_timex(m, prefix, rule, self._year_of(inner["y"]), int(inner["m"]), int(inner["d"]), inner)
+        return self._day_timex(
+            m, prefix, rule, self._year_of(inner["y"]), int(inner["m"]), int(inner["d"]), inner
+        )
 
-    def _dmy(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _dmy(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         core = "dmy" if m.group("c_dmy") else "mdy"
         year = int(inner["y"]) if inner.get("y") else None
         month = self._month_in(m, core)
         return self._day_timex(m, prefix, f"date_{core}", year, month, int(inner["d"]), inner)
 
-    def _month_year(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex:
+    def _month_year(self, m: Match, prefix: Prefix, inner: Inner) -> Timex:
         return Timex(
             m.start(),
             m.end(),
@@ -512,7 +544,7 @@ class DateTagger:
             month=self._month_in(m, "month_year"),
         )
 
-    def _quarter(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _quarter(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if inner.get("ord"):
             quarter = int(self.lex.role("ordinal")[_key(inner["ord"])])
         else:
@@ -530,7 +562,7 @@ class DateTagger:
             shift=self._shift(prefix),
         )
 
-    def _season(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _season(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         year = int(inner["y"]) if inner.get("y") else None
         if year is None and not self._has_modifier(prefix):
             return None  # a bare "Sommer" is a word, not a date
@@ -554,7 +586,7 @@ class DateTagger:
         folded = {k.casefold(): v for k, v in self.lex.seasons.items()}
         return folded[form.casefold()]
 
-    def _decade(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _decade(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         century = inner.get("dc")
         digit = inner.get("dd") or inner.get("dd2")
         if digit is None:
@@ -573,7 +605,7 @@ class DateTagger:
             decade=f"{century}{digit}",
         )
 
-    def _year(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _year(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if not self._no_shift(prefix):
             return None
         y_start = m.start("year__y")
@@ -592,7 +624,7 @@ class DateTagger:
             year=int(inner["y"]),
         )
 
-    def _unit_word(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _unit_word(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if not self._no_shift(prefix):
             return None
         unit, shift, mod = self.lex.unit_words[_key(m.group("c_unit_word"))]
@@ -603,7 +635,7 @@ class DateTagger:
     def _count(self, raw: str) -> int:
         return int(raw) if raw.isdigit() else self.lex.numbers[_key(raw)]
 
-    def _duration(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _duration(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if any(prefix.values()):
             return None
         unit, _ = self._unit_of(inner["unit"])
@@ -615,16 +647,18 @@ class DateTagger:
         folded = {k.casefold(): v for k, v in self.lex.units.items()}
         return folded[_key(form)]
 
-    def _offset(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _offset(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if any(prefix.values()):
             return None
         n = self._count(inner.get("n") or inner["n2"])
         unit, _ = self._unit_of(inner.get("unit") or inner["unit2"])
         word = _key(inner.get("pre") or inner.get("post") or "")
         ago = word in self.lex.role("ago_pre") or word in self.lex.role("ago_post")
-        return Timex(m.start(), m.end(), "ago" if ago else "ahead", unit, DateKind.RELATIVE, offset=-n if ago else n)
+        return Timex(
+            m.start(), m.end(), "ago" if ago else "ahead", unit, DateKind.RELATIVE, offset=-n if ago else n
+        )
 
-    def _unit(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _unit(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         unit, _ = self._unit_of(m.group("c_unit"))
         shift = self._shift(prefix)
         if prefix["dadj"]:
@@ -639,7 +673,7 @@ class DateTagger:
             m.start(), m.end(), "relative_unit", unit, DateKind.RELATIVE, self._mod(prefix), offset=shift or 0
         )
 
-    def _weekend(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _weekend(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if not (prefix["prep"] or prefix["shift"] or prefix["art"]):
             return None
         return Timex(
@@ -653,7 +687,7 @@ class DateTagger:
             shift=self._shift(prefix),
         )
 
-    def _weekday(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _weekday(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         word = re.match(r"[^\W\d_]+", m.group("c_weekday"))
         assert word is not None
         name = word.group(0)
@@ -674,7 +708,7 @@ class DateTagger:
             shift=self._shift(prefix),
         )
 
-    def _deictic(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _deictic(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if any(prefix.values()):
             return None
         span = m.group("c_deictic")
@@ -686,7 +720,7 @@ class DateTagger:
             return None
         return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=folded[key][0])
 
-    def _month(self, m: re.Match[str], prefix: dict[str, str | None], inner: dict[str, str]) -> Timex | None:
+    def _month(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if not self._has_modifier(prefix) or prefix["dadj"]:
             return None
         return Timex(
@@ -735,7 +769,7 @@ class DateTagger:
         return mentions
 
 
-@lru_cache(maxsize=None)
+@cache
 def tagger(lang: str) -> DateTagger:
     """The compiled tagger for ``lang`` (one per process)."""
     return DateTagger(_lang(lang))
@@ -775,7 +809,9 @@ class DatesStage:
         timexes = [t for t in self.tagger.extract(text) if not in_boilerplate(doc, t.start, t.end)]
         mentions = self.tagger.resolve_all(text, timexes, doc._.published, sentence_starts(doc))
         doc._.dates = [
-            DateMention.model_validate({**dict(m), "doc_id": doc._.doc_id, "evidence": evidence(doc, m.start, m.end)})
+            DateMention.model_validate(
+                {**dict(m), "doc_id": doc._.doc_id, "evidence": evidence(doc, m.start, m.end)}
+            )
             for m in mentions
         ]
         return doc
@@ -783,4 +819,4 @@ class DatesStage:
 
 @Language.factory("dates")
 def make_dates(nlp: Language, name: str) -> DatesStage:
-    return DatesStage(nlp.lang)
+    return DatesStage(nlp.lang or "")

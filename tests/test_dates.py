@@ -1,0 +1,338 @@
+"""The temporal tagger: corpus tables per language, resolution rules, properties, seeds."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spacy
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.dates import DateMention, extract, find_dates
+from pipeline.nlp import make_doc
+from pipeline.records import DateKind, DateMod, Granularity
+from pipeline.timex import Tense, Timex, resolve
+
+CORPUS = Path(__file__).parent / "corpus"
+BRACKETS = re.compile(r"\[([^\]]+)\]")
+MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+             "Oktober", "November", "Dezember"]  # fmt: skip
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December"]  # fmt: skip
+
+
+def load_corpus(lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((CORPUS / lang / "dates.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def corpus_cases(lang: str) -> list[Any]:
+    data = load_corpus(lang)
+    reference = date.fromisoformat(data["reference"])
+    cases = []
+    for group in data["cases"]:
+        for sentence in group["sentences"]:
+            cases.append(
+                pytest.param(
+                    lang,
+                    reference,
+                    sentence,
+                    group["value"],
+                    group.get("mod"),
+                    group.get("kind"),
+                    id=sentence[:60],
+                )
+            )
+    return cases
+
+
+def negative_cases(lang: str) -> list[Any]:
+    data = load_corpus(lang)
+    reference = date.fromisoformat(data["reference"])
+    return [pytest.param(lang, reference, s, id=s[:60]) for s in data["negatives"]]
+
+
+@pytest.mark.parametrize(
+    ("lang", "reference", "sentence", "value", "mod", "kind"), corpus_cases("de") + corpus_cases("en")
+)
+def test_corpus(
+    lang: str, reference: date, sentence: str, value: str, mod: str | None, kind: str | None
+) -> None:
+    marked = BRACKETS.search(sentence)
+    assert marked, f"corpus sentence without [brackets]: {sentence}"
+    text = BRACKETS.sub(r"\1", sentence)
+    start = marked.start()
+    expected = marked.group(1)
+    mentions = find_dates(text, lang, reference)
+    got = [(m.text, m.start, m.value) for m in mentions]
+    hit = [m for m in mentions if m.start == start and m.text == expected]
+    assert hit, f"{expected!r} not found in {got}"
+    assert hit[0].value == value, got
+    if mod is not None:
+        assert hit[0].mod == DateMod(mod)
+    if kind is not None:
+        assert hit[0].kind == DateKind(kind)
+    # nothing else in the sentence is read as a calendar date
+    others = [m for m in mentions if m is not hit[0] and m.kind is not DateKind.DURATION]
+    assert not others, f"extra mentions {[(m.text, m.value) for m in others]}"
+
+
+@pytest.mark.parametrize(("lang", "reference", "sentence"), negative_cases("de") + negative_cases("en"))
+def test_negatives(lang: str, reference: date, sentence: str) -> None:
+    dates = [m for m in find_dates(sentence, lang, reference) if m.kind is not DateKind.DURATION]
+    assert dates == [], [(m.text, m.value, m.rule) for m in dates]
+
+
+def test_mentions_carry_offsets_rules_and_order() -> None:
+    text = "Am Sonntag sagte er, die Reform komme bis 2027. Am 19. November 2023 begann die Übung."
+    mentions = find_dates(text, "de", date(2024, 4, 10))
+    assert [m.text for m in mentions] == ["Am Sonntag", "bis 2027", "19. November 2023"]
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    assert all(m.rule for m in mentions)
+    assert [m.granularity for m in mentions] == [Granularity.DAY, Granularity.YEAR, Granularity.DAY]
+    assert isinstance(mentions[0], DateMention)
+
+
+def test_no_reference_leaves_relative_values_unresolved() -> None:
+    text = "Am Sonntag traf er Biden, im vergangenen Jahr Xi; das Abkommen vom 10. April 2024 gilt bis 2027."
+    mentions = find_dates(text, "de", None)
+    values = {m.text: m.value for m in mentions}
+    assert values["Am Sonntag"] is None
+    assert values["im vergangenen Jahr"] is None
+    assert values["10. April 2024"] == "2024-04-10"
+    assert values["bis 2027"] == "2027"
+    assert {m.kind for m in mentions if m.value is None} == {DateKind.RELATIVE}
+
+
+def test_datetime_reference_uses_its_own_calendar_day() -> None:
+    published = datetime.fromisoformat("2024-04-10T23:30:00+02:00")
+    assert [m.value for m in find_dates("Das sagte sie gestern.", "de", published)] == ["2024-04-09"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        # the same weekday as the reference is the reference day in both directions
+        ("Er sagte am Mittwoch, dass er kommt.", "2024-04-10"),
+        ("Er wird am Mittwoch kommen.", "2024-04-10"),
+        # no tense marker: the nearest one (Thursday is tomorrow, Monday was two days ago)
+        ("Gipfel in Rom am Donnerstag", "2024-04-11"),
+        ("Gipfel in Rom am Montag", "2024-04-08"),
+        # the marker closest to the date decides
+        ("Er sagte am Freitag, die Regierung werde liefern.", "2024-04-05"),
+        ("Sie sagte, die Regierung werde am Freitag liefern.", "2024-04-12"),
+        # the direction is read from the date's own sentence only
+        ("Die Minister werden sich treffen. Am Montag hatten sie telefoniert.", "2024-04-08"),
+    ],
+)
+def test_tense_direction_de(sentence: str, value: str) -> None:
+    mentions = [m for m in find_dates(sentence, "de", date(2024, 4, 10)) if m.granularity is Granularity.DAY]
+    assert [m.value for m in mentions] == [value]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("The minister said on Monday that talks had failed.", "2024-04-08"),
+        ("The minister will travel to Kyiv on Monday.", "2024-04-15"),
+        ("He said on Friday he would visit Kyiv on Sunday.", "2024-04-14"),
+    ],
+)
+def test_tense_direction_en(sentence: str, value: str) -> None:
+    mentions = [m for m in find_dates(sentence, "en", date(2024, 4, 10)) if m.granularity is Granularity.DAY]
+    assert mentions[-1].value == value
+
+
+def test_resolve_is_pure_and_tense_driven() -> None:
+    sunday = Timex(0, 10, "weekday", Granularity.DAY, DateKind.RELATIVE, weekday=7)
+    ref = date(2024, 4, 10)
+    assert resolve(sunday, ref, Tense.PAST) == "2024-04-07"
+    assert resolve(sunday, ref, Tense.FUTURE) == "2024-04-14"
+    assert resolve(sunday, ref, None) == "2024-04-07"
+    assert resolve(sunday, None, Tense.PAST) is None
+    march = Timex(0, 5, "month", Granularity.MONTH, DateKind.RELATIVE, month=3)
+    assert resolve(march, ref, Tense.FUTURE) == "2025-03"
+    assert resolve(march, ref, Tense.PAST) == "2024-03"
+    autumn = Timex(0, 5, "season", Granularity.SEASON, DateKind.RELATIVE, season="FA", shift=-1)
+    assert resolve(autumn, ref) == "2023-FA"
+    assert resolve(autumn, date(2024, 12, 5)) == "2024-FA"
+    winter = Timex(0, 5, "season", Granularity.SEASON, DateKind.RELATIVE, season="WI", shift=0)
+    assert resolve(winter, date(2025, 1, 15)) == "2024-WI"
+    quarter = Timex(0, 5, "relative_unit", Granularity.QUARTER, DateKind.RELATIVE, offset=-1)
+    assert resolve(quarter, date(2024, 2, 1)) == "2023-Q4"
+    # ISO week-numbering year differs from the calendar year around New Year
+    week = Timex(0, 5, "relative_unit", Granularity.WEEK, DateKind.RELATIVE, offset=0)
+    assert resolve(week, date(2024, 12, 30)) == "2025-W01"
+
+
+def test_extract_is_underspecified_before_resolution() -> None:
+    [timex] = extract("Das sagte er am Sonntag.", "de")
+    assert timex.weekday == 7 and timex.year is None and timex.needs_tense
+
+
+def test_unsupported_language_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no date rules"):
+        find_dates("le 10 avril 2024", "fr", None)
+
+
+# ---- properties --------------------------------------------------------------------------
+
+DAYS = st.dates(min_value=date(1950, 1, 1), max_value=date(2099, 12, 31))
+REFERENCES = st.one_of(st.none(), st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)))
+
+
+def formats(day: date) -> list[tuple[str, str]]:
+    de_month, en_month = MONTHS_DE[day.month - 1], MONTHS_EN[day.month - 1]
+    return [
+        ("de", f"{day.day:02d}.{day.month:02d}.{day.year}"),
+        ("de", f"{day.day}.{day.month}.{day.year}"),
+        ("de", f"{day.day}. {de_month} {day.year}"),
+        ("de", day.isoformat()),
+        ("en", f"{en_month} {day.day}, {day.year}"),
+        ("en", f"{day.day} {en_month} {day.year}"),
+        ("en", day.isoformat()),
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(day=DAYS, reference=REFERENCES)
+def test_absolute_dates_resolve_to_themselves(day: date, reference: date | None) -> None:
+    for lang, written in formats(day):
+        sentence = (
+            f"Das Treffen am {written} verlief ruhig."
+            if lang == "de"
+            else f"The meeting on {written} was calm."
+        )
+        mentions = find_dates(sentence, lang, reference)
+        assert [m.value for m in mentions] == [day.isoformat()], (written, mentions)
+        assert mentions[0].kind is DateKind.ABSOLUTE
+        assert written in mentions[0].text
+
+
+@settings(max_examples=60, deadline=None)
+@given(day=DAYS)
+def test_month_and_year_formats_resolve_to_themselves(day: date) -> None:
+    assert [
+        m.value for m in find_dates(f"Im {MONTHS_DE[day.month - 1]} {day.year} begann es.", "de", None)
+    ] == [f"{day.year:04d}-{day.month:02d}"]
+    assert [
+        m.value for m in find_dates(f"It began in {MONTHS_EN[day.month - 1]} {day.year}.", "en", None)
+    ] == [f"{day.year:04d}-{day.month:02d}"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(reference=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)), back=st.integers(0, 6))
+def test_weekdays_resolve_within_a_week(reference: date, back: int) -> None:
+    names = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+    target = reference - timedelta(days=back)
+    [past] = find_dates(f"Er sagte am {names[target.weekday()]}, es gehe voran.", "de", reference)
+    assert past.value == target.isoformat()
+    [future] = find_dates(f"Er wird am {names[target.weekday()]} sprechen.", "de", reference)
+    assert future.value == (reference + timedelta(days=(7 - back) % 7)).isoformat()
+
+
+ALPHABET = st.sampled_from(
+    [
+        *"0123456789 .,:-/–abcdefghijklmnopqrstuvwxyzäöüßAMSJQ'’\n",
+        *("Mai ", "März ", "am ", "Sonntag", "vor ", "Jahren", "Ende ", "bis ", "2024", "1990er", "Uhr"),
+        *("last ", "May ", "week", "ago", "in ", "Herbst", "Quartal", "Q1 ", "nächsten ", "heute"),
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.lists(ALPHABET, max_size=40).map("".join),
+    lang=st.sampled_from(["de", "en"]),
+    reference=REFERENCES,
+)
+def test_random_text_never_raises(text: str, lang: str, reference: date | None) -> None:
+    for m in find_dates(text, lang, reference):
+        assert text[m.start : m.end] == m.text
+        assert m.start < m.end
+
+
+@settings(max_examples=50, deadline=None)
+@given(text=st.text(max_size=200), lang=st.sampled_from(["de", "en"]))
+def test_arbitrary_unicode_never_raises(text: str, lang: str) -> None:
+    find_dates(text, lang, date(2024, 4, 10))
+
+
+# ---- the stage on the seed articles ------------------------------------------------------
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def _spans(text: str, needle: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text)]
+
+
+def score_seed(text: str, gold: dict[str, Any], mentions: list[DateMention]) -> tuple[int, int, int]:
+    """(true positives, predicted, gold) with GOLD.md's rule: value equal, text overlapping."""
+    predicted = [m for m in mentions if m.kind is not DateKind.DURATION]
+    optional = [span for needle in gold.get("optional", {}).get("dates", []) for span in _spans(text, needle)]
+    counted = [m for m in predicted if not any(_overlaps(m.start, m.end, s, e) for s, e in optional)]
+    gold_items: list[tuple[set[str], list[tuple[int, int]]]] = []
+    for g in gold["dates"]:
+        gold_items.append(({g["value"], *g.get("alternatives", [])}, _spans(text, g["text"])))
+    used: set[int] = set()
+    tp = 0
+    for values, spans in gold_items:
+        for i, m in enumerate(counted):
+            if i in used or m.value not in values:
+                continue
+            if any(_overlaps(m.start, m.end, s, e) for s, e in spans):
+                used.add(i)
+                tp += 1
+                break
+    return tp, len(counted), len(gold_items)
+
+
+def test_stage_on_seed_articles(seeds: Path) -> None:
+    import pipeline.dates  # noqa: F401  (registers the factory)
+
+    totals = [0, 0, 0]
+    for meta_path in sorted(seeds.glob("*.meta.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        stem = meta_path.name.removesuffix(".meta.json")
+        gold_path = seeds / f"{stem}.gold.json"
+        if meta.get("lang") not in ("de", "en") or not gold_path.exists():
+            continue
+        text = (seeds / f"{stem}.txt").read_text(encoding="utf-8")
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        published = meta.get("published")
+        reference = datetime.fromisoformat(published) if published else None
+        nlp = spacy.blank(meta["lang"])
+        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("dates")
+        doc = nlp(make_doc(nlp, text, doc_id=stem, published=reference))
+        mentions: list[DateMention] = doc._.dates
+        assert all(m.doc_id == stem and m.evidence is not None for m in mentions)
+        assert all(m.evidence.quote == m.text for m in mentions if m.evidence)
+        for i, n in enumerate(score_seed(text, gold, mentions)):
+            totals[i] += n
+    tp, predicted, expected = totals
+    assert expected > 0
+    precision, recall = tp / max(predicted, 1), tp / expected
+    assert precision >= 0.85 and recall >= 0.85, (precision, recall)
+
+
+def test_stage_skips_boilerplate_and_handles_no_reference() -> None:
+    import pipeline.dates  # noqa: F401
+
+    nlp = spacy.blank("de")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("dates")
+    text = "Am Sonntag sprach er. Newsletter: Jetzt bis 2027 sparen!"
+    cut = text.index("Newsletter")
+    doc = nlp(make_doc(nlp, text, doc_id="d1", published=None, boilerplate=((cut, len(text)),)))
+    assert [(m.text, m.value) for m in doc._.dates] == [("Am Sonntag", None)]
+    assert doc._.dates[0].evidence.sentence == 0
