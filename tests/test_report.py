@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline.cli import main
+import pytest
+
+from pipeline.cli import execute_run, main
 from pipeline.export import write_outputs
 from pipeline.records import (
     BudgetFigure,
@@ -30,6 +34,9 @@ from pipeline.records import (
 )
 from pipeline.report import (
     REPORT_NAME,
+    anchor,
+    browse,
+    find_browser,
     fmt_number,
     number_span,
     quote_context,
@@ -335,3 +342,56 @@ def test_report_command_rebuilds_from_outputs(tmp_path: Path) -> None:
     assert path == out / REPORT_NAME
     assert path.read_text(encoding="utf-8") == render_report(records, texts)
     assert main(["report", "--out", str(tmp_path / "nothing")]) == 2
+
+
+# ---- in a real browser ---------------------------------------------------------------------
+
+PWN = '"><img src=x onerror="document.title=\'pwned\'">'
+BROWSER_CORPUS = {
+    "de_litauen": (
+        {"lang": "de", "published": "2025-05-14", "publisher": "Tagesblatt",
+         "title": "Brigade Litauen " + HOSTILE},
+        "Deutschland stockt Brigade in Litauen auf\n\n"
+        "Die Bundeswehr will bis 2027 rund 4800 Soldaten dauerhaft in Litauen stationieren, sagte "
+        "Verteidigungsminister Boris Pistorius am Montag in Vilnius. " + HOSTILE + " " + PWN + "\n",
+    ),
+    "en_litauen": (
+        {"lang": "en", "published": "2025-06-02", "publisher": "Daily Ledger " + PWN,
+         "title": "Germany's Lithuania brigade grows"},
+        "Germany's Lithuania brigade grows\n\n"
+        "Germany will keep more than 5,000 troops in Lithuania by 2027, Defence Minister Boris Pistorius "
+        "said on Monday in Vilnius.\n",
+    ),
+}  # fmt: skip
+
+
+def test_report_in_headless_chromium(tmp_path: Path) -> None:
+    """The real pipeline on a small hostile corpus; Chromium loads the report and runs nothing."""
+    browser = find_browser()
+    if browser is None:
+        pytest.skip(
+            "no chromium binary on PATH: `make browser` (or apt-get install chromium) to run this test"
+        )
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for doc_id, (meta, text) in BROWSER_CORPUS.items():
+        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+        (folder / f"{doc_id}.meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    out = tmp_path / "out"
+    records = execute_run(folder, out, quiet=True).records
+    html = (out / REPORT_NAME).read_text(encoding="utf-8")
+    assert_inert(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+    png = out / "report.png"
+    dom = browse(out / REPORT_NAME, screenshot=png, browser=browser)
+    title = re.search(r"<title>(.*?)</title>", dom, re.S)
+    assert title is not None and title.group(1) == "newsfacts report", "a script changed the title"
+    assert_inert(dom)
+    assert "<script" not in dom and "<img" not in dom
+    assert 'id="conflicts"' in dom and 'id="facts"' in dom and 'id="documents"' in dom
+    assert dom.count('class="card conflict"') == len(records.conflicts)
+    for document in records.documents:
+        assert f'id="{anchor(document.doc_id)}"' in dom
+    assert "&lt;img src=x onerror=" in dom  # the payload is shown as text
+    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
