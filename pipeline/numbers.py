@@ -1,20 +1,695 @@
-"""Stage 'numbers': placeholder until its issue lands (writes an empty list)."""
+"""Stage 'numbers': every number in a text, with its value, unit, qualifier and interval.
+
+``find_numbers(text, lang)`` is the plain function; the ``numbers`` spaCy component runs it on
+``doc.text`` and writes ``doc._.numbers`` (a list of :class:`NumberMention`, by position) and
+``doc.spans["numbers"]`` (label = the mention's kind). Extractors take the mentions of one
+sentence with :func:`numbers_in`.
+
+How a number is read
+--------------------
+One compiled master regex per language finds number expressions: digits (German and English
+grouping), number words, vague magnitudes ("Tausende"), each optionally followed by a scale word
+("Mrd.", "billion"), a unit ("Prozent", "Euro") and a second number forming a range ("2 bis 3").
+A qualifier ("mehr als", "about") and a currency symbol ("$", "€") before the number are found
+by a short right-anchored regex on the text before it. All vocabulary comes from data files
+(``data/<lang>/numbers_*.tsv``, ``data/currencies.tsv``); this module holds only logic.
+
+Digits: the document language and the shape decide. ``50.000`` (de) is 50000 and ``54,000`` (en)
+is 54000 (a single 3-digit group after the language's grouping mark); ``1,5`` (de) and ``2.5``
+(en) are decimals; a separator followed by 1, 2 or 4+ digits is always a decimal, so English
+``2.5`` in a German text stays 2.5 (never 25); several groups (``1.000.000``) and a ``000``
+group are always grouping; both marks (``1.234,5`` / ``1,234.5``): the last one is the decimal.
+Space-like grouping (``50 000``, thin or narrow no-break space, apostrophe) is read in both.
+Number words go to text2num (``fünfundfünfzigtausend``, ``fifty-five thousand``); the scale word
+after them is applied here (``zwei Milliarden``). German "Billion" is 10^12.
+
+Not quantities: year-like numbers (1800-2100 without grouping, scale, unit or currency, unless a
+strong qualifier such as "mehr als" stands before them) and dates, clock times, ordinals
+("am 19. April", list numbering), slashed and phone-like strings are skipped. Model designations
+and names ("F-35", "PAC-3", "K2", "Leopard 2", "Artikel 5", long digit strings, leading zeros)
+are emitted with ``kind=identifier``: never use them as counts.
+
+Interval semantics (``low``/``high``; ``None`` = open end)
+----------------------------------------------------------
+=========================  ===============  ==============================  =================
+wording                    qualifier        low                             high
+=========================  ===============  ==============================  =================
+50.000                     exact            value                           value
+rund/etwa/about 50.000     approx           0.9 * value                     1.1 * value
+knapp/fast/nearly 50.000   approx           0.9 * value                     value
+gut 50.000                 approx           value                           1.1 * value
+mehr als/über/more than    more_than        value                           None
+mindestens/at least        at_least         value                           None
+weniger als/unter/fewer    less_than        None                            value
+bis zu/höchstens/up to     at_most          None                            value
+zwischen 2 und 3 / 2-3     range            first figure (= value)          second figure
+Tausende / thousands       approx (vague)   value (1000)                    10 * value
+=========================  ===============  ==============================  =================
+
+"knapp", "fast", "nahezu", "nearly", "almost" say the true figure is a little below the stated
+one, "gut" a little above; GOLD.md has no such qualifier, so they are ``approx`` with the
+interval cut on the side the word excludes. A range's ``value`` is its first figure. The span
+(``text``) covers the whole expression: qualifier, currency symbol, number, scale word and unit
+("mehr als 100 Milliarden Euro"); a range-opening "zwischen"/"between" only when a range follows.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from text_to_num import text2num
+
+from .lexicon import lang_file, load_tsv
+from .nlp import in_boilerplate
+from .records import NumberKind, NumberMention, Qualifier
+
+__all__ = [
+    "LANGS",
+    "NumberMention",
+    "NumbersStage",
+    "find_numbers",
+    "make_numbers",
+    "numbers_in",
+    "quantities",
+]
+
+LANGS: tuple[str, ...] = ("de", "en")
+
+# ---- regex building blocks ------------------------------------------------------------------
+
+H = r"[^\S\r\n]"  # horizontal white space, including no-break, thin and narrow no-break space
+WB_BEFORE = r"(?<![^\W_])"  # no letter or digit just before
+WB_AFTER = r"(?![^\W_])"  # no letter or digit just after
+DASH = "[-\u2011]"  # hyphen, non-breaking hyphen (compounds: "2-Prozent-Ziel")
+DIGIT_BEFORE = r"(?<![\w.,'’])(?<![^\W\d_][-\u2011])"  # a number does not start inside a token
+GROUP_SEPS = ".,'’\u00a0\u202f\u2009 "
+YEAR_MIN, YEAR_MAX = 1800, 2100
+APPROX_LOW, APPROX_HIGH = Decimal("0.9"), Decimal("1.1")
+LONG_DIGITS = 7  # ungrouped integers this long are ids, not amounts
+WINDOW = 48  # characters looked at before a number for qualifiers and currency symbols
+
+
+def _norm(form: str) -> str:
+    """Lookup key of a case-insensitive form: lower case, single spaces, plain hyphen."""
+    return " ".join(form.replace("\u2011", "-").split()).lower()
+
+
+def _form_pattern(form: str, boundary_before: bool = True) -> str:
+    """Regex for one lexicon form: spaces match any horizontal space; word edges are guarded."""
+    pattern = (H + "+").join(re.escape(part) for part in form.split())
+    if boundary_before and re.match(r"[^\W_]", form):
+        pattern = WB_BEFORE + pattern
+    if re.search(r"[^\W_]$", form):
+        pattern += WB_AFTER
+    return pattern
+
+
+def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True) -> str:
+    """Longest-first alternation of ``(form, case_sensitive)``; never matches when empty."""
+    ordered = sorted(set(forms), key=lambda f: (-len(f[0]), f[0]))
+    parts = []
+    for form, case_sensitive in ordered:
+        pattern = _form_pattern(form, boundary_before)
+        parts.append(pattern if case_sensitive else f"(?i:{pattern})")
+    return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
+
+
+class _Lookup:
+    """Form -> value, exact for case-sensitive forms, normalised otherwise."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, str] = {}
+        self.folded: dict[str, str] = {}
+
+    def add(self, form: str, value: str, case_sensitive: bool = False) -> None:
+        if case_sensitive:
+            self.exact[form] = value
+        else:
+            self.folded.setdefault(_norm(form), value)
+
+    def get(self, form: str) -> str | None:
+        if form in self.exact:
+            return self.exact[form]
+        return self.folded.get(_norm(form))
+
+
+@dataclass(frozen=True)
+class _Qual:
+    qualifier: str  # a Qualifier value, or "range_start"
+    bias: str  # "", "below", "above"
+    strong: bool
+
+
+@dataclass(frozen=True)
+class _Scale:
+    factor: int
+    needs_currency: bool
+
+
+@dataclass
+class _Part:
+    """One number of an expression, before qualifier and range are applied."""
+
+    value: Decimal
+    kind: NumberKind
+    core: str  # rule name of the core: digits, words, vague, ...
+    start: int
+    end: int  # end of the part including scale and unit
+    scale: _Scale | None
+    unit: str | None
+    year_like: bool
+    identifier: bool  # long digit string, leading zero
+
+
+class _Grammar:
+    """Everything compiled once per language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        word_rows = load_tsv(lang_file(lang, "numbers_words.tsv"))
+        self.morphemes = [r["word"] for r in word_rows if r["use"] in ("morpheme", "morpheme_nobare")]
+        self.big_morphemes = [
+            r["word"] for r in word_rows if r["use"] == "morpheme" and int(r["value"] or 0) >= 100
+        ]
+        self.nobare = {_norm(r["word"]) for r in word_rows if r["use"] == "morpheme_nobare"}
+        joiners = [r["word"] for r in word_rows if r["use"] == "joiner"]
+        self.inflected = {_norm(r["word"]): int(r["value"]) for r in word_rows if r["use"] == "inflected"}
+        articles = [r["word"] for r in word_rows if r["use"] == "article"]
+
+        self.scales = _Lookup()
+        scale_info: dict[str, _Scale] = {}
+        glued: list[tuple[str, bool]] = []
+        spaced: list[tuple[str, bool]] = []
+        for row in load_tsv(lang_file(lang, "numbers_scales.tsv")):
+            flags = {f.strip() for f in row["flags"].split(",") if f.strip()}
+            cs = "cs" in flags
+            key = row["form"] if cs else _norm(row["form"])
+            self.scales.add(row["form"], key, cs)
+            scale_info[key] = _Scale(int(row["factor"]), "currency" in flags)
+            if flags & {"glued", "glued_only"}:
+                glued.append((row["form"], cs))
+            if "glued_only" not in flags:
+                spaced.append((row["form"], cs))
+        self.scale_info = scale_info
+
+        self.vague = {
+            _norm(r["form"]): int(r["value"])
+            for r in load_tsv(lang_file(lang, "numbers_vague.tsv"))
+            if r["use"] == "word"
+        }
+        quantifiers = [
+            r["form"] for r in load_tsv(lang_file(lang, "numbers_vague.tsv")) if r["use"] == "quantifier"
+        ]
+
+        self.units = _Lookup()
+        unit_forms: list[tuple[str, bool]] = []
+        for row in load_tsv(lang_file(lang, "numbers_units.tsv")):
+            self.units.add(row["form"], row["unit"])
+            unit_forms.append((row["form"], False))
+        self.pre_currency = _Lookup()
+        pre_forms: list[tuple[str, bool]] = []
+        for row in load_tsv("currencies.tsv"):
+            if row["lang"] not in ("*", lang):
+                continue
+            # Codes and symbols are matched as written; currency words in any case.
+            cs = row["form"].isupper() or not row["form"].isalpha()
+            if row["position"] in ("post", "both"):
+                self.units.add(row["form"], row["code"], cs)
+                unit_forms.append((row["form"], cs))
+            if row["position"] in ("pre", "both"):
+                self.pre_currency.add(row["form"], row["code"], cs)
+                pre_forms.append((row["form"], cs))
+        self.currency_codes = {r["code"] for r in load_tsv("currencies.tsv")}
+
+        self.qualifiers: dict[str, _Qual] = {}
+        for row in load_tsv(lang_file(lang, "numbers_qualifiers.tsv")):
+            self.qualifiers[_norm(row["phrase"])] = _Qual(
+                row["qualifier"], row["bias"], row["strength"] == "strong"
+            )
+        self.connectors = {
+            _norm(r["form"]): r["needs_start"] == "yes"
+            for r in load_tsv(lang_file(lang, "numbers_connectors.tsv"))
+        }
+        id_prefixes = [r["word"] for r in load_tsv(lang_file(lang, "numbers_identifier_prefixes.tsv"))]
+        time_markers = [r["form"] for r in load_tsv(lang_file(lang, "numbers_time_markers.tsv"))]
+        self.ordinal_before: set[str] = set()
+        self.ordinal_after: set[str] = set()
+        if lang == "de":
+            for row in load_tsv(lang_file(lang, "numbers_ordinal_cues.tsv")):
+                target = self.ordinal_before if row["position"] == "before" else self.ordinal_after
+                target.add(_norm(row["word"]))
+
+        scale_glued = _alternation(glued, boundary_before=False)
+        scale_spaced = _alternation(spaced)
+        units = _alternation(unit_forms)
+        pre_currency = _alternation(pre_forms)
+
+        def morph_alt(forms: Iterable[str]) -> str:
+            return "(?i:" + "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: -len(f))) + ")"
+
+        morph = morph_alt(self.morphemes)
+        if lang == "de":  # German compounds are one word: "fünfundfünfzigtausend"
+            words = rf"{WB_BEFORE}{morph}(?:{morph_alt([*self.morphemes, *joiners])})*{WB_AFTER}"
+        else:  # "fifty-five thousand", "two hundred and fifty": the joiner only after hundreds
+            after_big = "|".join(f"(?<={re.escape(f)})" for f in self.big_morphemes)
+            joiner = "|".join(re.escape(j) for j in joiners) or "(?!)"
+            words = (
+                rf"{WB_BEFORE}{morph}(?:(?:-|{H}+){morph}"
+                rf"|(?i:{after_big}){H}+(?i:{joiner}){H}+{morph})*{WB_AFTER}"
+            )
+        inflected = _alternation((f, False) for f in self.inflected)
+        vague = _alternation((f, False) for f in self.vague)
+        quantifier = _alternation((f, False) for f in quantifiers)
+        article = _alternation((f, False) for f in articles)
+
+        def digits(i: int) -> str:
+            return (
+                rf"{DIGIT_BEFORE}(?P<d{i}>\d{{1,3}}(?P<sep{i}>[{GROUP_SEPS}])\d{{3}}(?:(?P=sep{i})\d{{3}})*"
+                rf"(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?!\d|[.,:/]\d)"
+            )
+
+        def tail(i: int) -> str:
+            return (
+                rf"(?:(?P<g{i}>{scale_glued})|(?:{H}+|{DASH})(?P<s{i}>{scale_spaced}))?{WB_AFTER}"
+                rf"(?:(?:{H}*|{DASH})(?P<u{i}>{units}))?"
+            )
+
+        core1 = (
+            rf"(?P<v1>{vague})|(?P<q1>{quantifier})(?={H}+{scale_spaced})"
+            rf"|(?P<a1>{article})(?={H}+{scale_spaced})|(?P<i1>{inflected})|(?P<w1>{words})|{digits(1)}"
+        )
+        core2 = rf"(?P<i2>{inflected})|(?P<w2>{words})|{digits(2)}"
+        connectors = _alternation((f, False) for f in self.connectors)
+        expr = (
+            rf"(?:{core1}){tail(1)}"
+            rf"(?:{H}*(?P<conn>{connectors}){H}*(?:(?P<cur2>{pre_currency}){H}?)?(?:{core2}){tail(2)})?"
+        )
+        times = _alternation((f, True) for f in time_markers)
+        skip = [
+            r"\d{1,2}\.\d{1,2}\.\d{2,4}(?!\d)",  # 10.04.2024
+            r"\d{4}-\d{1,2}-\d{1,2}(?!\d)",  # 2024-04-10
+            r"\d+(?:/\d+)+",  # 10/4/2024, 2023/24
+            r"\d+(?::\d+)+",  # 14:32, 2:1
+            rf"\d{{1,2}}(?:[.:]\d{{2}})?(?={H}*{times})",  # 14.30 Uhr, 9 a.m.
+            r"\+\d[\d \u00a0\u202f\u2009\-/()]{6,}\d",  # +49 30 1234567
+            r"0\d{2,5}(?:[ \u00a0\u202f\u2009/-]\d{2,})+",  # 030 1234567
+        ]
+        if lang == "de":
+            skip.append(r"\d{1,2}\.\d{1,2}\.(?!\d)")  # 10.4.
+        if lang == "en":
+            skip.append(rf"\d+(?:st|nd|rd|th){WB_AFTER}")  # 19th
+        master = (
+            rf"(?P<skip>{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
+            rf"|(?P<id>{WB_BEFORE}[^\W\d_]+{DASH}?\d[^\W_]*)"
+            rf"|(?P<expr>{expr})"
+            rf"|(?P<id2>{DIGIT_BEFORE}\d+[^\W\d_][^\W_]*)"
+        )
+        self.master = re.compile(master)
+        quals = _alternation((q, False) for q in self.qualifiers)
+        self.prefix = re.compile(rf"(?:(?P<q>{quals}){H}+)?(?:(?P<c>{pre_currency}){H}?)?\Z")
+        self.id_prefix = re.compile(rf"{_alternation((p, True) for p in id_prefixes)}{H}+\Z")
+        self.prev_word = re.compile(rf"([^\W\d_]+(?:{H}+[^\W\d_]+)?){H}+\Z")
+        self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
+
+
+@cache
+def _grammar(lang: str) -> _Grammar:
+    if lang not in LANGS:
+        raise ValueError(f"no number grammar for language {lang!r}; have {LANGS}")
+    return _Grammar(lang)
+
+
+# ---- reading values ------------------------------------------------------------------------
+
+
+def _to_number(value: Decimal) -> int | float:
+    """int when integral, else float."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
+    """Value of a digit string; ``sep`` is the grouping mark the regex saw, if any."""
+    if sep is None:
+        return Decimal(text.replace(",", "."))
+    decimal_mark = "," if lang == "de" else "."
+    body, tail = text, ""
+    groups = text.split(sep)
+    last = groups[-1]
+    if len(last) > 3:  # "1.234,5": a decimal tail after the last group
+        tail = last[3:]
+        body = sep.join([*groups[:-1], last[:3]])
+        if tail[0] == sep:
+            return None
+        return Decimal(body.replace(sep, "") + "." + tail[1:])
+    if sep in ".," and len(groups) == 2 and last != "000" and (groups[0] == "0" or sep == decimal_mark):
+        return Decimal(groups[0] + "." + last)  # "1,5" (de), "2.500" (en), "0.125"
+    return Decimal(body.replace(sep, ""))
+
+
+# ---- the scanner ---------------------------------------------------------------------------
+
+
+class _Scanner:
+    def __init__(self, grammar: _Grammar, text: str) -> None:
+        self.g = grammar
+        self.text = text
+
+    def part(self, m: re.Match[str], i: int) -> _Part | None:
+        """The number ``i`` (1 or 2) of an expression match, or None when it is no number."""
+        g = self.g
+        scale: _Scale | None = None
+        scale_form = m.group(f"g{i}") or m.group(f"s{i}")
+        if scale_form is not None:
+            key = g.scales.get(scale_form)
+            scale = g.scale_info.get(key) if key else None
+        unit_form = m.group(f"u{i}")
+        unit = g.units.get(unit_form) if unit_form else None
+        year_like = identifier = False
+        value: Decimal | None
+        kind = NumberKind.QUANTITY
+        if m.group(f"d{i}") is not None:
+            core, start = "digits", m.start(f"d{i}")
+            raw = m.group(f"d{i}")
+            value = _parse_digits(raw, m.group(f"sep{i}"), g.lang)
+            if raw.isdigit():
+                year_like = len(raw) == 4 and YEAR_MIN <= int(raw) <= YEAR_MAX
+                identifier = len(raw) >= LONG_DIGITS or (len(raw) > 1 and raw[0] == "0")
+        elif m.group(f"i{i}") is not None:
+            core, start = "words", m.start(f"i{i}")
+            value = Decimal(g.inflected[_norm(m.group(f"i{i}"))])
+        elif i == 1 and m.group("v1") is not None:
+            core, start, kind = "vague", m.start("v1"), NumberKind.VAGUE
+            value = Decimal(g.vague[_norm(m.group("v1"))])
+        elif i == 1 and m.group("q1") is not None:
+            core, start, kind = "vague", m.start("q1"), NumberKind.VAGUE
+            value = Decimal(1)
+        elif i == 1 and m.group("a1") is not None:
+            core, start = "words", m.start("a1")
+            value = Decimal(1)
+        else:
+            group = f"w{i}"
+            core, start = "words", m.start(group)
+            words = _norm(m.group(group))
+            if words in g.nobare and scale is None and unit is None:
+                return None
+            try:
+                value = Decimal(text2num(words, g.lang))
+            except (ValueError, ArithmeticError):
+                return None
+        if value is None:
+            return None
+        if scale is not None:
+            value *= scale.factor
+        ends = [m.end(name) for name in (f"d{i}", f"g{i}", f"s{i}", f"u{i}") if m.group(name) is not None]
+        ends += [m.end(name) for name in ("v1", "q1", "a1", "i1", "w1") if i == 1 and m.group(name)]
+        ends += [m.end(name) for name in ("i2", "w2") if i == 2 and m.group(name)]
+        return _Part(value, kind, core, start, max(ends), scale, unit, year_like, identifier)
+
+    def ordinal(self, part: _Part) -> bool:
+        """ "am 19. April", "der 2. Weltkrieg", list numbering "1. Kooperation"."""
+        text, end = self.text, part.end
+        if part.core != "digits" or part.scale or part.unit or end >= len(text) or text[end] != ".":
+            return False
+        raw = text[part.start : end]
+        if not raw.isdigit() or len(raw) > 3:
+            return False
+        line_start = text.rfind("\n", 0, part.start) + 1
+        if not text[line_start : part.start].strip():
+            return True
+        if self.g.lang != "de":
+            return False
+        after = self.g.next_word.match(text, end)
+        if after and (after.group(1)[0].islower() or _norm(after.group(1)) in self.g.ordinal_after):
+            return True
+        before = self.g.prev_word.search(text, max(0, part.start - 24), part.start)
+        if before:
+            phrase = _norm(before.group(1))
+            return phrase in self.g.ordinal_before or phrase.split()[-1] in self.g.ordinal_before
+        return False
+
+    def scan(self) -> list[NumberMention]:
+        g, text = self.g, self.text
+        out: list[NumberMention] = []
+        pos = 0
+        while True:
+            m = g.master.search(text, pos)
+            if m is None:
+                return out
+            pos = m.end()
+            if m.group("skip") is not None:
+                continue
+            if m.group("id") is not None or m.group("id2") is not None:
+                out.append(self.identifier(m.start(), m.end(), "identifier_shape"))
+                continue
+            next_pos = self.expression(m, out)
+            if next_pos is not None:
+                pos = next_pos
+
+    def identifier(self, start: int, end: int, rule: str) -> NumberMention:
+        digits = re.search(r"\d+", self.text[start:end])
+        value = int(digits.group()) if digits else 0
+        return NumberMention(
+            text=self.text[start:end],
+            start=start,
+            end=end,
+            value=value,
+            kind=NumberKind.IDENTIFIER,
+            rule=f"{self.g.lang}.{rule}",
+        )
+
+    def expression(self, m: re.Match[str], out: list[NumberMention]) -> int | None:
+        """Append the mention(s) of an expression match; returns where to go on, if not its end."""
+        g, text = self.g, self.text
+        first = self.part(m, 1)
+        has_range = m.group("conn") is not None
+        second = self.part(m, 2) if has_range else None
+        if first is None:
+            return None if second is None else self._resume_after_first(m)
+        prefix = g.prefix.search(text, max(0, first.start - WINDOW), first.start)
+        qual = g.qualifiers.get(_norm(prefix.group("q"))) if prefix and prefix.group("q") else None
+        currency_form = prefix.group("c") if prefix else None
+        currency = g.pre_currency.get(currency_form) if currency_form else None
+        if second is not None:
+            range_ok = self._range_ok(m, first, second, qual, currency)
+            if not range_ok:
+                if first.year_like and second.year_like:
+                    return None
+                resume = first.end if _norm(m.group("conn")) not in ("-", "–", "—") else None
+                self._emit(first, qual, currency, prefix, out)
+                return resume
+            self._emit_range(m, first, second, qual, currency, prefix, out)
+            return None
+        self._emit(first, qual, currency, prefix, out)
+        return None
+
+    def _resume_after_first(self, m: re.Match[str]) -> int | None:
+        conn = m.start("conn")
+        return conn if _norm(m.group("conn")) not in ("-", "–", "—") else None
+
+    def _range_ok(
+        self, m: re.Match[str], first: _Part, second: _Part, qual: _Qual | None, currency: str | None
+    ) -> bool:
+        needs_start = self.g.connectors.get(_norm(m.group("conn")), True)
+        if needs_start and (qual is None or qual.qualifier != "range_start"):
+            return False
+        if first.kind != NumberKind.QUANTITY or first.identifier or second.identifier:
+            return False
+        has_money = currency or first.unit or second.unit or m.group("cur2")
+        if not has_money and not first.scale and not second.scale and (first.year_like or second.year_like):
+            return False
+        low = first.value
+        if first.scale is None and second.scale is not None:
+            low *= second.scale.factor
+        return low < second.value
+
+    def _interval(
+        self, value: Decimal, qual: _Qual | None
+    ) -> tuple[Qualifier, Decimal | None, Decimal | None]:
+        if qual is None or qual.qualifier in ("exact", "range_start"):
+            return Qualifier.EXACT, value, value
+        q = Qualifier(qual.qualifier)
+        if q is Qualifier.APPROX:
+            low = value if qual.bias == "above" else value * APPROX_LOW
+            high = value if qual.bias == "below" else value * APPROX_HIGH
+            return q, low, high
+        if q in (Qualifier.MORE_THAN, Qualifier.AT_LEAST):
+            return q, value, None
+        return q, None, value
+
+    def _unit(self, part: _Part, currency: str | None) -> str | None:
+        return currency or part.unit
+
+    def _emit(
+        self,
+        part: _Part,
+        qual: _Qual | None,
+        currency: str | None,
+        prefix: re.Match[str] | None,
+        out: list[NumberMention],
+    ) -> None:
+        g, text = self.g, self.text
+        unit = self._unit(part, currency)
+        has_currency = unit in g.currency_codes
+        if part.scale is not None and part.scale.needs_currency and not has_currency:
+            return
+        if part.identifier and not has_currency:
+            out.append(self.identifier(part.start, part.end, "identifier_digits"))
+            return
+        if part.year_like and part.scale is None and unit is None and not (qual and qual.strong):
+            return
+        if (
+            part.year_like
+            and qual
+            and qual.qualifier == "range_start"
+            and part.scale is None
+            and unit is None
+        ):
+            return
+        if (
+            part.core == "digits"
+            and currency is None
+            and part.scale is None
+            and (qual is None or qual.qualifier == "range_start")
+            and g.id_prefix.search(text, max(0, part.start - WINDOW), part.start)
+        ):
+            out.append(self.identifier(part.start, part.end, "identifier_prefix"))
+            return
+        if self.ordinal(part):
+            return
+        if qual is not None and qual.qualifier == "range_start":
+            qual = None
+        start = part.start
+        if currency is not None and prefix is not None:
+            start = prefix.start("c")
+        if qual is not None and prefix is not None:
+            start = prefix.start("q")
+        low: Decimal | None
+        high: Decimal | None
+        if part.kind is NumberKind.VAGUE:
+            q, low, high = Qualifier.APPROX, part.value, part.value * 10
+        else:
+            q, low, high = self._interval(part.value, qual)
+        rule = [f"{g.lang}.{part.core}"]
+        rule += ["scale"] if part.scale else []
+        rule += ["currency"] if has_currency else (["unit"] if unit else [])
+        out.append(
+            NumberMention(
+                text=text[start : part.end],
+                start=start,
+                end=part.end,
+                value=_to_number(part.value),
+                unit=unit,
+                qualifier=q,
+                low=None if low is None else _to_number(low),
+                high=None if high is None else _to_number(high),
+                kind=part.kind,
+                rule="+".join(rule),
+            )
+        )
+
+    def _emit_range(
+        self,
+        m: re.Match[str],
+        first: _Part,
+        second: _Part,
+        qual: _Qual | None,
+        currency: str | None,
+        prefix: re.Match[str] | None,
+        out: list[NumberMention],
+    ) -> None:
+        g, text = self.g, self.text
+        low = first.value
+        if first.scale is None and second.scale is not None:
+            low *= second.scale.factor
+        cur2 = g.pre_currency.get(m.group("cur2")) if m.group("cur2") else None
+        unit = currency or first.unit or cur2 or second.unit
+        scale = first.scale or second.scale
+        if scale is not None and scale.needs_currency and unit not in g.currency_codes:
+            return
+        start = first.start
+        if prefix is not None and prefix.group("c") is not None:
+            start = prefix.start("c")
+        if prefix is not None and prefix.group("q") is not None:
+            start = prefix.start("q")
+        rule = [f"{g.lang}.range", first.core]
+        rule += ["scale"] if scale else []
+        rule += ["currency"] if unit in g.currency_codes else (["unit"] if unit else [])
+        out.append(
+            NumberMention(
+                text=text[start : second.end],
+                start=start,
+                end=second.end,
+                value=_to_number(low),
+                unit=unit,
+                qualifier=Qualifier.RANGE,
+                low=_to_number(low),
+                high=_to_number(second.value),
+                kind=NumberKind.QUANTITY,
+                rule="+".join(rule),
+            )
+        )
+
+
+def find_numbers(text: str, lang: str) -> list[NumberMention]:
+    """Every number expression in ``text`` (``lang`` is "de" or "en"), ordered by position.
+
+    Identifiers ("F-35", "Leopard 2") are included with ``kind=identifier``; filter on
+    ``kind`` (or use :func:`quantities`) before reading a mention as a count.
+    """
+    return _Scanner(_grammar(lang), text).scan()
+
+
+def quantities(mentions: Iterable[NumberMention]) -> list[NumberMention]:
+    """The mentions that state an amount (kind quantity or vague), not identifiers."""
+    return [n for n in mentions if n.kind is not NumberKind.IDENTIFIER]
+
+
+_AMOUNT_KINDS: tuple[NumberKind, ...] = (NumberKind.QUANTITY, NumberKind.VAGUE)
+
+
+def numbers_in(
+    doc: Doc, start: int, end: int, kinds: Collection[NumberKind] = _AMOUNT_KINDS
+) -> list[NumberMention]:
+    """The stage's mentions lying inside ``doc.text[start:end]`` (e.g. one sentence).
+
+    By default only amounts (quantity and vague); pass ``kinds=tuple(NumberKind)`` to get
+    identifiers too.
+    """
+    return [n for n in doc._.numbers or () if start <= n.start and n.end <= end and n.kind in kinds]
+
+
+# ---- the spaCy component -------------------------------------------------------------------
 
 
 class NumbersStage:
+    """Writes ``doc._.numbers`` and ``doc.spans["numbers"]``; skips boilerplate."""
+
     def __init__(self, lang: str) -> None:
-        self.lang = lang
+        self.lang = lang if lang in LANGS else "en"
+        self.grammar = _grammar(self.lang)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.numbers = []
+        mentions = [
+            n for n in _Scanner(self.grammar, doc.text).scan() if not in_boilerplate(doc, n.start, n.end)
+        ]
+        doc._.numbers = mentions
+        spans: list[Span] = []
+        for n in mentions:
+            span = doc.char_span(n.start, n.end, label=n.kind.value, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        doc.spans["numbers"] = spans
         return doc
 
 
 @Language.factory("numbers")
 def make_numbers(nlp: Language, name: str) -> NumbersStage:
-    return NumbersStage(nlp.lang)
+    return NumbersStage(nlp.lang or "en")
