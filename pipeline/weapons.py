@@ -1,20 +1,798 @@
-"""Stage 'weapons': placeholder until its issue lands (writes an empty list)."""
+"""Stage 'weapons': orders, purchases, sales, deliveries and financing of weapons systems.
+
+One record per system mention that stands in a clause with a transaction trigger:
+"Auch hat Japan 400 Tomahawk-Marschflugkörper aus den USA bestellt" -> buyer JP,
+seller US, Tomahawk, 400, ordered. The steps, each a small function:
+
+1. :func:`find_systems` -- system mentions from ``weapons_systems.tsv`` (aliases in both
+   languages, generated spelling variants, German compounds "<system>-<category noun>").
+2. triggers (``<lang>/order_triggers.tsv``): the status and which role the clause's
+   subject plays; modal cues turn it into ``planned``; blockers
+   (``<lang>/order_blockers.tsv``: losses, combat, negation, requests) veto the clause.
+3. parties: countries (:func:`pipeline.countries.doc_countries`, incl. "das Land") and
+   arms makers (``weapons_makers.tsv``), each given a role by its preposition
+   (``<lang>/order_prepositions.tsv``) or by being the subject; "in Japan hergestellte"
+   names the maker (``<lang>/order_origin_words.tsv``).
+4. the quantity: a number of the numbers stage right before the system.
+5. the seller, when the text names none, is the system's maker (``seller_inferred``).
+
+Rule names (``rule`` field): ``weapons.clause`` (system and trigger in one clause),
+``weapons.compound`` (trigger inside the system's compound: "Taurus-Lieferung"), with
+``+maker`` appended when the seller was inferred from the system's maker.
+"""
 
 from __future__ import annotations
 
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
+
+from .countries import ORG_CODES, doc_countries
+from .lexicon import lang_file, load_tsv
+from .nlp import evidence, in_boilerplate
+from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
+
+#: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
+_DE_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
+_EN_ENDINGS = ("", "s", "es")
+#: Where a sentence breaks into segments: comma, semicolon, colon or dash plus space.
+_SEGMENT_BREAK = re.compile(r"[,;:]\s|\s[–—-]\s|[()]")
+#: Model suffix glued to an alias that ends in a digit ("Leopard 2A8", "K2PL").
+_VARIANT = r"(?:[A-Z]{1,4}\d{0,2}[A-Z]?\d?)?"
+_PLURAL = r"(?:s|es|n|en|ern|e|['’]s)?"
+_TAIL = r"(?:-[^\W\d_][\w-]*)?"
+#: Priority when several triggers share a clause: the more specific status wins.
+_PRIORITY = {OrderStatus.FINANCED: 0, OrderStatus.SOLD: 1, OrderStatus.ORDERED: 1, OrderStatus.DELIVERED: 1}
+#: Max tokens between a quantity and the system it counts ("35 Kampfjets vom Typ F-35").
+_MAX_GAP = 4
+#: Max segments between a system and its trigger.
+_MAX_SEGMENT_DISTANCE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class System:
+    name: str
+    category: WeaponCategory
+    makers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemMention:
+    """A system named in the text: ``text[start:end]``; ``tail`` is the compound tail
+    ("Marschflugkörper" in "Tomahawk-Marschflugkörper") or ""."""
+
+    system: System
+    start: int
+    end: int
+    alias: str
+    tail: str
+    ambiguous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    form: str
+    match: str  # lemma | word | suffix
+    value: str  # status (triggers) or kind (blockers)
+    actor: str = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    token: int
+    start: int
+    end: int
+    status: OrderStatus
+    actor: str  # "buyer" | "seller"
+
+
+@dataclass(frozen=True, slots=True)
+class _Party:
+    """A country or arms maker in a sentence with what the text says about it."""
+
+    start: int
+    end: int
+    code: str
+    kind: str  # countries' kinds, or "maker"
+    prep: str | None  # first word of the preposition before it, lowercased
+    compound: str | None
+    origin: bool  # names where the system is made, not a party to the deal
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    lang: str
+    systems: dict[str, tuple[System, bool]]  # surface alias -> (system, ambiguous)
+    pattern: re.Pattern[str]
+    category_nouns: frozenset[str]
+    triggers: tuple[_Cue, ...]
+    blockers: tuple[_Cue, ...]
+    prepositions: dict[str, str]
+    origin_words: dict[str, frozenset[str]]  # position -> words
+    actor_nouns: tuple[str, ...]
+    quantity_breaks: frozenset[str]
+    makers: dict[str, str]
+    maker_pattern: re.Pattern[str]
+    clause_words: dict[str, str]  # word -> "rel" | "conj"
+    determiners: frozenset[str]  # articles between a preposition and a country
+
+
+# ---- lexicon -----------------------------------------------------------------------------
+
+
+def _split(cell: str) -> list[str]:
+    return [v.strip() for v in cell.split("|") if v.strip()]
+
+
+def alias_variants(alias: str) -> list[str]:
+    """Spellings generated from one alias: "Leopard 2" -> "Leopard-2", "Leopard2";
+    "HIMARS" -> "Himars"; "IRIS-T SLM" -> "IRIS-T-SLM", "Iris-T SLM"."""
+    forms = [alias]
+    if " " in alias:
+        forms.append(alias.replace(" ", "-"))
+        head, _, last = alias.rpartition(" ")
+        if last.isdigit():
+            forms.append(head + last)
+    titled = []
+    for form in forms:
+        words = re.split(r"([ -/])", form)
+        new = "".join(w.capitalize() if w.isalpha() and w.isupper() and len(w) >= 4 else w for w in words)
+        if new != form:
+            titled.append(new)
+    return list(dict.fromkeys(forms + titled))
+
+
+def load_systems() -> list[tuple[System, list[tuple[str, bool]]]]:
+    """Rows of ``weapons_systems.tsv``: each system with its aliases (ambiguous flag)."""
+    rows: list[tuple[System, list[tuple[str, bool]]]] = []
+    for row in load_tsv("weapons_systems.tsv"):
+        makers = tuple(c for c in _split(row["maker"]) if c != "-")
+        system = System(row["system"], WeaponCategory(row["category"]), makers)
+        aliases = [(a.rstrip("?"), a.endswith("?")) for a in _split(row["aliases"])]
+        if not any(a == system.name for a, _ in aliases):
+            aliases.insert(0, (system.name, False))
+        rows.append((system, aliases))
+    return rows
+
+
+def _alternation(surfaces: list[str]) -> str:
+    return "|".join(re.escape(s) for s in sorted(set(surfaces), key=lambda s: (-len(s), s)))
+
+
+def _cues(relpath: str, value_col: str) -> tuple[_Cue, ...]:
+    return tuple(
+        _Cue(r["form"].lower(), r["match"], r[value_col], r.get("actor", "-") or "-")
+        for r in load_tsv(relpath)
+    )
+
+
+@lru_cache(maxsize=4)
+def lexicon(lang: str) -> Lexicon:
+    """Everything the stage reads from ``pipeline/data`` for ``lang``, compiled once."""
+    lang = "de" if lang.startswith("de") else "en"
+    systems: dict[str, tuple[System, bool]] = {}
+    for system, aliases in load_systems():
+        for alias, ambiguous in aliases:
+            for form in alias_variants(alias):
+                systems.setdefault(form, (system, ambiguous))
+    pattern = re.compile(
+        rf"(?<![\w/])(?P<alias>{_alternation(list(systems))})"
+        rf"(?P<variant>{_VARIANT})(?P<plural>{_PLURAL})(?P<tail>{_TAIL})(?!\w)"
+    )
+    nouns = frozenset(r["noun"].lower() for r in load_tsv(lang_file(lang, "weapons_category_nouns.tsv")))
+    origin: dict[str, set[str]] = {}
+    for r in load_tsv(lang_file(lang, "order_origin_words.tsv")):
+        origin.setdefault(r["position"], set()).add(r["word"].lower())
+    makers: dict[str, str] = {}
+    for r in load_tsv("weapons_makers.tsv"):
+        for name in _split(r["name"]):
+            makers.setdefault(name, r["code"])
+    return Lexicon(
+        lang=lang,
+        systems=systems,
+        pattern=pattern,
+        category_nouns=nouns,
+        triggers=_cues(lang_file(lang, "order_triggers.tsv"), "status"),
+        blockers=_cues(lang_file(lang, "order_blockers.tsv"), "kind"),
+        prepositions={
+            r["preposition"]: r["role"] for r in load_tsv(lang_file(lang, "order_prepositions.tsv"))
+        },
+        origin_words={k: frozenset(v) for k, v in origin.items()},
+        actor_nouns=tuple(r["phrase"] for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))),
+        quantity_breaks=frozenset(
+            r["word"].lower() for r in load_tsv(lang_file(lang, "order_quantity_breaks.tsv"))
+        ),
+        makers=makers,
+        maker_pattern=re.compile(rf"(?<![\w-])(?:{_alternation(list(makers))})(?![\w-])"),
+        determiners=frozenset(
+            r["word"].lower()
+            for r in load_tsv(lang_file(lang, "country_prepositions.tsv"))
+            if r["kind"] == "det"
+        ),
+        clause_words={r["word"]: r["kind"] for r in load_tsv(lang_file(lang, "order_clause_words.tsv"))},
+    )
+
+
+def _endings(lang: str) -> tuple[str, ...]:
+    return _DE_ENDINGS if lang == "de" else _EN_ENDINGS
+
+
+def is_category_noun(word: str, lex: Lexicon) -> bool:
+    """Does ``word`` name a kind of weapon? German compounds count by their head
+    ("Raketenabwehrsysteme" ends with "system" + "e"); English words by plural form."""
+    low = word.lower()
+    for ending in _endings(lex.lang):
+        if ending and not low.endswith(ending):
+            continue
+        stem = low[: len(low) - len(ending)] if ending else low
+        if lex.lang == "de":
+            if any(stem.endswith(noun) for noun in lex.category_nouns):
+                return True
+        elif stem in lex.category_nouns or (ending == "es" and stem + "e" in lex.category_nouns):
+            return True
+    return bool(lex.lang == "en" and low.endswith("ies") and low[:-3] + "y" in lex.category_nouns)
+
+
+def _cue_matches(cue: _Cue, lower: str, lemma: str, lang: str) -> bool:
+    if cue.match == "lemma":
+        return lemma == cue.form
+    if cue.match == "word":
+        return lower == cue.form
+    return any(lower.endswith(cue.form + e) for e in _endings(lang))
+
+
+def _word_cues(word: str, lemma: str, cues: tuple[_Cue, ...], lang: str) -> list[_Cue]:
+    lower = word.lower()
+    return [c for c in cues if _cue_matches(c, lower, lemma.lower(), lang)]
+
+
+# ---- systems -------------------------------------------------------------------------------
+
+
+def _tail_licensed(tail: str, lex: Lexicon) -> bool:
+    """A compound tail makes a system mention when it names a kind of weapon or a
+    transaction ("-Kampfjets", "-Lieferung"), not when it names anything else ("-Debatte")."""
+    word = tail.split("-")[-1]
+    if is_category_noun(word, lex) or is_category_noun(tail.replace("-", ""), lex):
+        return True
+    trig = tuple(c for c in lex.triggers if c.value != OrderStatus.PLANNED.value)
+    return bool(_word_cues(word, word, trig, lex.lang))
+
+
+def find_systems(text: str, lang: str) -> list[SystemMention]:
+    """Weapons systems named in ``text``, in order. Compounds count only with a licensed
+    tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no)."""
+    lex = lexicon(lang)
+    found: list[SystemMention] = []
+    for m in lex.pattern.finditer(text):
+        alias = m.group("alias")
+        tail = m.group("tail")[1:] if m.group("tail") else ""
+        if tail and not _tail_licensed(tail, lex):
+            continue
+        if m.group("variant") and not alias[-1].isdigit():
+            continue
+        system, ambiguous = lex.systems[alias]
+        prev = found[-1] if found else None
+        if prev is not None and prev.system == system and not text[prev.end : m.start()].strip():
+            # "AH-64E Apache", "K2 Black Panther": one mention in two aliases
+            found[-1] = SystemMention(system, prev.start, m.end(), prev.alias, tail or prev.tail, False)
+            continue
+        found.append(SystemMention(system, m.start(), m.end(), alias, tail, ambiguous))
+    return found
+
+
+def _token_at(doc: Doc, char: int) -> int:
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    return span.start if span is not None else 0
+
+
+def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[NumberMention]) -> bool:
+    """An ambiguous alias ("Tiger", "Puma") counts only next to a category noun, in a
+    licensed compound or right after a count."""
+    if not mention.ambiguous or mention.tail:
+        return True
+    first = _token_at(doc, mention.start)
+    last = _token_at(doc, mention.end - 1)
+    window = [t for t in doc[max(0, first - 3) : first]] + [t for t in doc[last + 1 : last + 4]]
+    if any(is_category_noun(t.text, lex) for t in window if not t.is_punct):
+        return True
+    before = doc.text[: mention.start].rstrip()
+    return any(n.end == len(before) and n.kind is NumberKind.QUANTITY for n in numbers)
+
+
+# ---- triggers, blockers, segments -----------------------------------------------------------
+
+
+def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigger], list[int]]:
+    """Transaction triggers and modal-cue character offsets in ``[start, end)``."""
+    triggers: list[_Trigger] = []
+    modals: list[int] = []
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return triggers, modals
+    covered = -1
+    for token in span:
+        if token.i <= covered:
+            continue
+        pair = _pair_cue(token, lex)
+        if pair is not None:
+            nxt = token.nbor(1)
+            triggers.append(
+                _Trigger(nxt.i, token.idx, nxt.idx + len(nxt.text), OrderStatus(pair.value), pair.actor)
+            )
+            covered = nxt.i
+            continue
+        for cue in _word_cues(token.text, token.lemma_, lex.triggers, lex.lang):
+            if " " in cue.form:
+                continue
+            if cue.value == OrderStatus.PLANNED.value:
+                modals.append(token.idx)
+            else:
+                end_char = token.idx + len(token.text)
+                triggers.append(_Trigger(token.i, token.idx, end_char, OrderStatus(cue.value), cue.actor))
+                break
+    return triggers, modals
+
+
+def _pair_cue(token: Token, lex: Lexicon) -> _Cue | None:
+    """A two-word trigger starting at ``token`` ("took delivery")."""
+    if token.i + 1 >= len(token.doc):
+        return None
+    nxt = token.nbor(1)
+    for cue in lex.triggers:
+        if " " not in cue.form:
+            continue
+        first, second = cue.form.split(" ", 1)
+        if cue.match == "lemma":
+            ok = token.lemma_.lower() == first and nxt.lemma_.lower() == second
+        else:
+            ok = token.lower_ == first and nxt.lower_ == second
+        if ok:
+            return cue
+    return None
+
+
+def _blocked(doc: Doc, start: int, end: int, lex: Lexicon) -> bool:
+    """Does ``[start, end)`` speak of losses, combat, refusal or a mere request?"""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    for token in span:
+        cues = _word_cues(token.text, token.lemma_, lex.blockers, lex.lang)
+        if not cues:
+            continue
+        nxt = token.nbor(1) if token.i + 1 < len(doc) else None
+        if nxt is not None and is_category_noun(nxt.text, lex):
+            continue  # "attack helicopters", "Angriffs-Drohnen": a kind of weapon
+        if all(c.value == "negation" for c in cues) and _not_only(token):
+            continue
+        return True
+    return False
+
+
+def _not_only(token: Token) -> bool:
+    """ "nicht nur" / "not only" is no negation."""
+    nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return nxt is not None and nxt.lower_ in {"nur", "only", "just"}
+
+
+def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence ``text[start:end]`` cut at commas, semicolons, colons, dashes, brackets."""
+    cuts = [start]
+    for m in _SEGMENT_BREAK.finditer(text, start, end):
+        cuts.append(m.start())
+        cuts.append(m.end())
+    cuts.append(end)
+    return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i + 1] > cuts[i]]
+
+
+#: A token like "FA-50." that the tokenizer left with its full stop glued on.
+_GLUED_STOP = re.compile(r"[A-Za-z][\w/-]*\d[A-Za-z]*\.$")
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """The Doc's sentences, further cut at line breaks (headlines, bylines) and after
+    designations whose full stop the tokenizer kept ("... vom Typ FA-50. Aus den USA")."""
+    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    spans: list[tuple[int, int]] = []
+    for sent in sents:
+        cuts = [sent.start_char]
+        for token in sent:
+            nxt = token.nbor(1) if token.i + 1 < sent.end else None
+            if "\n" in token.text_with_ws or (token.is_space and "\n" in token.text):
+                cuts.append(token.idx + len(token.text_with_ws))
+            elif nxt is not None and _GLUED_STOP.match(token.text) and nxt.text[:1].isupper():
+                cuts.append(token.idx + len(token.text))
+        cuts.append(sent.end_char)
+        for a, b in itertools.pairwise(cuts):
+            while a < b and doc.text[a].isspace():
+                a += 1
+            while b > a and doc.text[b - 1].isspace():
+                b -= 1
+            if b > a:
+                spans.append((a, b))
+    return spans
+
+
+def _opens(text: str, seg: tuple[int, int], lex: Lexicon) -> str | None:
+    """ "rel" or "conj" when the segment opens with a clause word."""
+    m = re.match(r"\s*([\w’']+)", text[seg[0] : seg[1]])
+    return lex.clause_words.get(m.group(1).lower()) if m else None
+
+
+def _reachable(text: str, segs: list[tuple[int, int]], seg_m: int, seg_t: int, lex: Lexicon) -> bool:
+    """May a trigger in segment ``seg_t`` state the order of a system in ``seg_m``?
+    Not across a new clause ("..., and officials say ... the Cheongung system"); a
+    following relative clause does ("35 F-35, die Deutschland ... bestellt hatte")."""
+    if seg_t == seg_m:
+        return True
+    if seg_t < seg_m:
+        return all(_opens(text, segs[k], lex) is None for k in range(seg_t + 1, seg_m + 1))
+    if _opens(text, segs[seg_m + 1], lex) == "rel":
+        return all(_opens(text, segs[k], lex) != "conj" for k in range(seg_m + 2, seg_t + 1))
+    return all(_opens(text, segs[k], lex) is None for k in range(seg_m + 1, seg_t + 1))
+
+
+def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
+    for i, (s, e) in enumerate(segs):
+        if char < e:
+            return i if char >= s else max(0, i - 1)
+    return len(segs) - 1
+
+
+# ---- parties -----------------------------------------------------------------------------
+
+
+def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
+    """The preposition right before ``start`` (skipping an article), lowercased."""
+    words: list[str] = re.findall(r"[\w’']+", text[max(0, start - 30) : start])
+    for word in reversed(words[-3:]):
+        low = str(word).lower()
+        if low in lex.prepositions:
+            return low
+        if low not in lex.determiners:
+            return None
+    return None
+
+
+def _is_origin(text: str, start: int, end: int, prep: str | None, compound: str | None, lex: Lexicon) -> bool:
+    after = re.match(r"\s*([\w-]+)", text[end : end + 40])
+    before = re.findall(r"[\w-]+", text[max(0, start - 40) : start])
+    if prep is not None and lex.prepositions.get(prep) == "origin":
+        if after and after.group(1).lower() in lex.origin_words.get("after", frozenset()):
+            return True
+        if len(before) >= 2 and before[-2].lower() in lex.origin_words.get("before", frozenset()):
+            return True
+    if compound:
+        suffix = compound.rsplit("-", 1)[-1].lower()
+        if suffix in lex.origin_words.get("suffix", frozenset()) or is_category_noun(suffix, lex):
+            return True
+    return False
+
+
+def _parties(doc: Doc, start: int, end: int, lex: Lexicon, systems: list[SystemMention]) -> list[_Party]:
+    """Countries and arms makers in ``[start, end)``, outside system mentions."""
+    text = doc.text
+    inside = [(m.start, m.end) for m in systems]
+    parties: list[_Party] = []
+    for c in doc_countries(doc):
+        if c.start < start or c.end > end or any(s <= c.start < e for s, e in inside):
+            continue
+        prep = _prep_before(text, c.start, lex)
+        origin = _is_origin(text, c.start, c.end, prep, c.compound, lex)
+        if c.kind == "demonym" and not origin:
+            nxt = re.match(r"\s+([\w-]+)", text[c.end : c.end + 40])
+            nxt_start = c.end + (nxt.start(1) if nxt else 0)
+            origin = nxt is not None and (
+                is_category_noun(nxt.group(1), lex) or any(m.start == nxt_start for m in systems)
+            )
+        parties.append(_Party(c.start, c.end, c.code, c.kind, prep, c.compound, origin))
+    for m in lex.maker_pattern.finditer(text, start, end):
+        prep = _prep_before(text, m.start(), lex)
+        parties.append(_Party(m.start(), m.end(), lex.makers[m.group(0)], "maker", prep, None, False))
+    return sorted(parties, key=lambda p: p.start)
+
+
+def _coordinated(text: str, a: _Party, b: _Party) -> bool:
+    """Are two parties joined by "und"/"and"/"," ("Japan und die USA")?"""
+    between = text[a.end : b.start].strip().lower()
+    return between in {"und", "and", "sowie", ",", "und die", "and the", "or", "oder"}
+
+
+@dataclass
+class _Roles:
+    buyer: str | None = None
+    seller: str | None = None
+    seller_inferred: bool = False
+
+
+def _assign(
+    doc: Doc,
+    parties: list[_Party],
+    before: list[_Party],
+    trigger: _Trigger,
+    system: SystemMention,
+    lex: Lexicon,
+    passive: bool,
+    sent_start: int,
+) -> _Roles:
+    """Buyer and seller from prepositions, the subject and origin words."""
+    text = doc.text
+    roles = _Roles()
+    subject_role = "buyer" if trigger.actor == "arrival" else trigger.actor
+    other_role = "seller" if subject_role == "buyer" else "buyer"
+    by_prep: dict[str, str] = {}
+    beneficiary: str | None = None
+    counterpart: list[_Party] = []
+    origin: str | None = None
+    bare: list[_Party] = []
+    for p in parties:
+        if p.origin:
+            origin = origin or p.code
+            continue
+        role = lex.prepositions.get(p.prep or "", None) if p.prep else None
+        if p.prep is None:
+            bare.append(p)
+        elif role == "seller":
+            by_prep.setdefault("seller", p.code)
+        elif role == "buyer" and p.kind != "maker":
+            by_prep.setdefault("buyer", p.code)
+        elif role == "agent":
+            agent_role = subject_role if (passive or lex.lang == "en") else "seller"
+            if not (agent_role == "buyer" and p.kind == "maker"):
+                by_prep.setdefault(agent_role, p.code)
+        elif role == "beneficiary" and p.kind != "maker":
+            beneficiary = beneficiary or p.code
+        elif role == "counterpart":
+            counterpart.append(p)
+        elif role == "origin" and trigger.actor == "arrival" and p.kind != "maker":
+            by_prep.setdefault("buyer", p.code)  # "the first K2s arrived in Poland"
+        elif role == "origin" and trigger.actor == "buyer" and not text[p.end : trigger.start].strip():
+            by_prep.setdefault("seller", p.code)  # "250 Abrams in den USA bestellt"
+    states = [p for p in bare if p.code not in ORG_CODES] or bare
+    subject = next((p for p in states if not (subject_role == "buyer" and p.kind == "maker")), None)
+    if subject is None:
+        subject = next(
+            (p for p in reversed(before) if p.prep is None and not p.origin and p.kind != "maker"), None
+        )
+    subject_code = (
+        subject.code if subject is not None else _actor_noun(doc, parties, trigger, lex, sent_start)
+    )
+    found: dict[str, str | None] = {"buyer": by_prep.get("buyer"), "seller": by_prep.get("seller")}
+    if subject_code is not None and found[subject_role] is None:
+        found[subject_role] = subject_code
+    if found[other_role] is None and subject is not None and subject_role == "seller":
+        later = [p for p in states if p.start > trigger.start and p is not subject and p.kind != "maker"]
+        if later and not _coordinated(text, subject, later[0]):
+            found[other_role] = later[0].code
+    if (
+        counterpart
+        and found[other_role] is None
+        and not (other_role == "buyer" and counterpart[0].kind == "maker")
+    ):
+        found[other_role] = counterpart[0].code
+    if found["buyer"] is None:
+        found["buyer"] = beneficiary
+    if found["seller"] is None and origin is not None:
+        found["seller"] = origin
+    roles.buyer, roles.seller = found["buyer"], found["seller"]
+    if roles.seller is None and roles.buyer is not None and system.system.makers:
+        makers = system.system.makers
+        roles.seller = roles.buyer if roles.buyer in makers else makers[0]
+        roles.seller_inferred = True
+    return roles
+
+
+def _actor_noun(
+    doc: Doc, parties: list[_Party], trigger: _Trigger, lex: Lexicon, sent_start: int
+) -> str | None:
+    """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
+    from .countries import country_before
+
+    window = doc.text[sent_start : trigger.end]
+    flags = re.IGNORECASE if lex.lang == "en" else 0
+    for phrase in lex.actor_nouns:
+        m = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", window, flags=flags)
+        if m:
+            at = sent_start + m.end()
+            seat = next((p for p in parties if p.prep == "in" and 0 <= p.start - at <= 8), None)
+            return seat.code if seat is not None else country_before(doc, sent_start + m.start())
+    return None
+
+
+# ---- quantity ------------------------------------------------------------------------------
+
+
+def _quantity(
+    doc: Doc, mention: SystemMention, numbers: list[NumberMention], lex: Lexicon, sent_start: int
+) -> int | None:
+    """The count right before the system: "400 Tomahawk", "35 Kampfjets vom Typ F-35"."""
+    candidates = [n for n in numbers if sent_start <= n.start and n.end <= mention.start]
+    if not candidates:
+        return None
+    number = max(candidates, key=lambda n: n.end)
+    if number.kind is not NumberKind.QUANTITY or number.unit not in (None, "", "piece", "Stück"):
+        return None
+    gap = doc.char_span(number.end, mention.start, alignment_mode="contract")
+    tokens = list(gap) if gap is not None else []
+    if doc.text[number.end : mention.start].strip() and gap is None:
+        return None
+    if len(tokens) > _MAX_GAP:
+        return None
+    for t in tokens:
+        if t.is_punct and t.text != "-":
+            return None
+        if t.like_num or t.lower_ in lex.quantity_breaks:
+            return None
+        if _word_cues(t.text, t.lemma_, lex.triggers, lex.lang):
+            return None
+    value = number.value
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value) if value >= 1 else None
+
+
+def _dates_overlap(doc: Doc, start: int, end: int) -> bool:
+    return any(start < d.end and end > d.start for d in (doc._.dates or []) if hasattr(d, "start"))
+
+
+# ---- the stage -----------------------------------------------------------------------------
+
+
+def _as_of(doc: Doc) -> date | None:
+    published = doc._.published
+    if isinstance(published, datetime):
+        return published.date()
+    return published if isinstance(published, date) else None
+
+
+def _passive(doc: Doc, start: int, end: int) -> bool:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    words = {"wurde", "wurden", "worden", "was", "were", "been", "being"}
+    return span is not None and any(t.lower_ in words for t in span)
+
+
+def _extract_sentence(
+    doc: Doc, start: int, end: int, lex: Lexicon, numbers: list[NumberMention]
+) -> list[WeaponsOrder]:
+    text = doc.text
+    mentions = [
+        m
+        for m in find_systems(text[start:end], lex.lang)
+        if not in_boilerplate(doc, start + m.start, start + m.end)
+    ]
+    mentions = [
+        SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
+        for m in mentions
+    ]
+    mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
+    if not mentions:
+        return []
+    triggers, modals = _triggers(doc, start, end, lex)
+    compound_triggers = [
+        (m, _word_cues(m.tail.split("-")[-1], m.tail, lex.triggers, lex.lang)) for m in mentions if m.tail
+    ]
+    segs = segments(text, start, end)
+    all_parties = _parties(doc, start, end, lex, mentions)
+    as_of = _as_of(doc)
+    orders: list[WeaponsOrder] = []
+    for mention in mentions:
+        rule = "weapons.clause"
+        seg_m = _segment_of(segs, mention.start)
+        own = next((cues for m, cues in compound_triggers if m is mention and cues), [])
+        own = [c for c in own if c.value != OrderStatus.PLANNED.value]
+        if own:
+            trigger = _Trigger(
+                _token_at(doc, mention.start),
+                mention.start,
+                mention.end,
+                OrderStatus(own[0].value),
+                own[0].actor,
+            )
+            rule = "weapons.compound"
+        else:
+            near = [
+                t
+                for t in triggers
+                if abs(_segment_of(segs, t.start) - seg_m) <= _MAX_SEGMENT_DISTANCE
+                and _reachable(text, segs, seg_m, _segment_of(segs, t.start), lex)
+            ]
+            if not near:
+                continue
+            best_seg = min(abs(_segment_of(segs, t.start) - seg_m) for t in near)
+            near = [t for t in near if abs(_segment_of(segs, t.start) - seg_m) == best_seg]
+            trigger = min(near, key=lambda t: (_PRIORITY[t.status], abs(t.start - mention.start)))
+        seg_t = _segment_of(segs, trigger.start)
+        lo, hi = min(seg_m, seg_t), max(seg_m, seg_t)
+        span_start, span_end = segs[lo][0], segs[hi][1]
+        if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex) or _blocked(
+            doc, segs[seg_t][0], segs[seg_t][1], lex
+        ):
+            continue
+        status = trigger.status
+        modal_lo = segs[max(0, seg_t - 1)][0] if _infinitive(doc, trigger) else segs[seg_t][0]
+        if any(modal_lo <= c < segs[seg_t][1] for c in modals):
+            status = OrderStatus.PLANNED
+        parties = [p for p in all_parties if span_start <= p.start < span_end]
+        before = [p for p in all_parties if p.start < span_start]
+        passive = _passive(doc, span_start, span_end)
+        roles = _assign(doc, parties, before, trigger, mention, lex, passive, start)
+        if roles.buyer is None:
+            continue  # a deal without a named buyer is background, not an order record
+        quantity = _quantity(
+            doc, mention, [n for n in numbers if not _dates_overlap(doc, n.start, n.end)], lex, start
+        )
+        ev_start, ev_end = span_start, span_end
+        while ev_end > ev_start and text[ev_end - 1] in " \t\n,;:.":
+            ev_end -= 1
+        while ev_start < ev_end and text[ev_start].isspace():
+            ev_start += 1
+        orders.append(
+            WeaponsOrder(
+                doc_id=doc._.doc_id,
+                buyer=roles.buyer,
+                seller=roles.seller,
+                seller_inferred=roles.seller_inferred,
+                system=mention.system.name,
+                category=mention.system.category,
+                quantity=quantity,
+                status=status,
+                as_of=as_of,
+                rule=rule + ("+maker" if roles.seller_inferred else ""),
+                evidence=evidence(doc, ev_start, ev_end),
+            )
+        )
+    return orders
+
+
+def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
+    """ "..., 35 F-35 zu kaufen" / "to buy": the modal cue may stand in the clause before."""
+    i = trigger.token
+    return i > 0 and doc[i - 1].lower_ in {"zu", "to"}
+
+
+def dedupe(orders: list[WeaponsOrder]) -> list[WeaponsOrder]:
+    """One record per (buyer, seller, system, quantity); a repeat without a count is
+    dropped when the same deal was stated with one."""
+    seen: set[tuple[str | None, str | None, str | None, int | None]] = set()
+    counted = {(o.buyer, o.seller, o.system) for o in orders if o.quantity is not None}
+    kept: list[WeaponsOrder] = []
+    for order in orders:
+        key = (order.buyer, order.seller, order.system, order.quantity)
+        if key in seen or (order.quantity is None and key[:3] in counted):
+            continue
+        seen.add(key)
+        kept.append(order)
+    return kept
+
+
+def find_orders(doc: Doc) -> list[WeaponsOrder]:
+    """Weapons orders stated in a processed Doc (the numbers stage must have run)."""
+    lex = lexicon(doc.lang_)
+    numbers = [n for n in (doc._.numbers or []) if isinstance(n, NumberMention)]
+    orders: list[WeaponsOrder] = []
+    for start, end in sentence_spans(doc):
+        if in_boilerplate(doc, start, end):
+            continue
+        orders.extend(_extract_sentence(doc, start, end, lex, numbers))
+    return dedupe(orders)
 
 
 class WeaponsStage:
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        lexicon(lang)  # compile the patterns once, at pipeline build time
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.weapons_orders = []
+        doc._.weapons_orders = find_orders(doc)
         return doc
 
 
 @Language.factory("weapons")
 def make_weapons(nlp: Language, name: str) -> WeaponsStage:
-    return WeaponsStage(nlp.lang)
+    return WeaponsStage(str(nlp.lang))
