@@ -51,13 +51,15 @@ def lang_of(doc: Doc) -> str:
 
 
 def sentences(doc: Doc) -> list[tuple[int, int]]:
-    """Character spans of the Doc's sentences outside boilerplate, trailing space trimmed."""
+    """Character spans of the Doc's sentences outside boilerplate, surrounding space trimmed."""
     spans: list[tuple[int, int]] = []
     sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
     for sent in sents:
         start, end = sent.start_char, sent.end_char
         while end > start and doc.text[end - 1].isspace():
             end -= 1
+        while start < end and doc.text[start].isspace():
+            start += 1
         if end > start and not in_boilerplate(doc, start, end):
             spans.append((start, end))
     return spans
@@ -274,12 +276,14 @@ def to_date(value: str | None) -> date | None:
 def calendar_date(
     doc: Doc, start: int, end: int, char: int, *, year_only: bool = False
 ) -> DateMention | None:
-    """The absolute date in ``[start, end)`` closest to ``char`` that dates a figure
-    ("bis 2027", "im Jahr 2024", "am 3. März 2025"); not "seit 2014" and not durations."""
+    """The date in ``[start, end)`` closest to ``char`` that dates a figure ("bis 2027",
+    "im Jahr 2024", "am 3. März 2025"; with ``year_only`` also resolved relative years,
+    "in diesem Jahr", "next year"); not "seit 2014" and not durations."""
     best: DateMention | None = None
     best_dist = 0
     for d in dates_in(doc, start, end):
-        if d.kind is not DateKind.ABSOLUTE or not d.value or _SINCE.match(d.text):
+        allowed = d.kind is DateKind.ABSOLUTE or (year_only and d.kind is DateKind.RELATIVE)
+        if not allowed or not d.value or _SINCE.match(d.text):
             continue
         if _SINCE_BEFORE.search(doc.text[max(start, d.start - 8) : d.start]):
             continue
@@ -291,3 +295,68 @@ def calendar_date(
         if best is None or dist < best_dist:
             best, best_dist = d, dist
     return best
+
+
+# ---- context beyond the sentence ---------------------------------------------------------
+
+
+def main_country(doc: Doc, exclude: Iterable[str] = ()) -> str | None:
+    """The state the document talks about most (explicit mentions, not NATO/EU/UN): the
+    fallback actor when a sentence names none ("Der Verband soll ... anwachsen")."""
+    skip = set(exclude)
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for m in doc_countries(doc):
+        if m.kind == "anaphor" or not is_state(m) or m.code in skip:
+            continue
+        counts[m.code] = counts.get(m.code, 0) + 1
+        first.setdefault(m.code, m.start)
+    if not counts:
+        return None
+    return min(counts, key=lambda code: (-counts[code], first[code]))
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMention:
+    """A well-known office holder named in the text, with the state they stand for."""
+
+    start: int
+    end: int
+    code: str
+
+
+@lru_cache(maxsize=1)
+def _people_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    names: dict[str, str] = {}
+    for row in load_tsv("known_people.tsv"):
+        name, code = row["name"], row["country"]
+        if not code or not re.fullmatch(r"[A-Z]{2}", code):
+            continue
+        names.setdefault(name, code)
+        last = name.split()[-1]
+        if len(last) > 3 and last[0].isupper():
+            names.setdefault(last, code)
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), names
+
+
+def people_in(doc: Doc, start: int, end: int) -> list[PersonMention]:
+    """Known office holders ("Kim Jong Un", "Putin") named in ``[start, end)``."""
+    pattern, names = _people_pattern()
+    return [
+        PersonMention(m.start(), m.end(), names[m.group(0)]) for m in pattern.finditer(doc.text, start, end)
+    ]
+
+
+@lru_cache(maxsize=4)
+def _attribution(lang: str) -> re.Pattern[str]:
+    rows = load_tsv(lang_file(lang, "modality_sources.tsv"))
+    alternation = "|".join(f"(?:{r['pattern']})" for r in rows)
+    return re.compile(rf"(?<![\w-])(?:{alternation})\s+(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
+
+
+def is_source(doc: Doc, mention: CountryMention, seg_start: int) -> bool:
+    """Is the mention part of a source attribution ("nach Erkenntnissen des südkoreanischen
+    Geheimdienstes", "according to US officials")? Such a country is not the actor."""
+    before = doc.text[max(seg_start, mention.start - 60) : mention.start]
+    return bool(_attribution(lang_of(doc)).search(before))

@@ -33,10 +33,14 @@ from .facts import (
     clause_end,
     compound_country,
     cues,
+    dates_in,
     fact_evidence,
+    is_source,
     located,
+    main_country,
     numbers_in,
     owner_after,
+    people_in,
     published_date,
     segment,
     sentences,
@@ -50,9 +54,13 @@ from .records import Modality, NumberMention, TroopCount
 MIN_COUNT = 2
 #: Most words between number and personnel noun ("28,500 American combat troops").
 MAX_GAP_WORDS = 3
+#: How many sentences back a count without its own force/host inherits them.
+INHERIT_SENTENCES = 3
 #: How far after the noun "after" exclusions are looked for (characters).
 AFTER_WINDOW = 60
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+#: Kinds of mention that can be a subject standing after the count ("... will Deutschland").
+_SUBJECT_KINDS = frozenset({"name", "capital", "org"})
 _GAP_BAD = re.compile(r"[\d,;:()!?\"„“”]")
 
 
@@ -94,6 +102,8 @@ class TroopsStage:
         self.host_preps = words(self.lang, "troop_roles.tsv", "host")
         self.force_links = words(self.lang, "troop_roles.tsv", "force")
         self.host_verbs = words(self.lang, "troop_roles.tsv", "host_verb")
+        self.home_words = words(self.lang, "troop_roles.tsv", "home")
+        self._doc_mentions: list[CountryMention] = []
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.troops = self.extract(doc)
@@ -151,7 +161,7 @@ class TroopsStage:
     # ---- roles -------------------------------------------------------------------------
 
     def _force(
-        self, text: str, num: NumberMention, noun: _Noun, mentions: list[CountryMention], seg_end: int
+        self, text: str, num: NumberMention, noun: _Noun, mentions: list[CountryMention], clause_end: int
     ) -> CountryMention | None:
         if noun.head > noun.start and (m := compound_country(mentions, noun.start)):
             return m
@@ -165,7 +175,11 @@ class TroopsStage:
         first = min(num.start, noun.start)
         if m := actor_before(mentions, first):
             return m
-        later = [m for m in mentions if m.start >= tail and m.end <= seg_end and m.preposition is None]
+        later = [
+            m
+            for m in mentions
+            if m.start >= tail and m.end <= clause_end and m.preposition is None and m.kind in _SUBJECT_KINDS
+        ]
         return later[0] if later else None
 
     def _host(
@@ -180,17 +194,67 @@ class TroopsStage:
     ) -> str | None:
         tail = max(noun.end, num.end)
         after = [m for m in located(mentions, tail, ev_end, self.host_preps) if m is not force]
-        if after:
-            return after[0].code
         first = min(num.start, noun.start)
         before = [m for m in located(mentions, seg_start, first, self.host_preps) if m is not force]
-        if before:
-            return before[-1].code
-        subject = actor_before(mentions, first, exclude=(force,))
-        between = text[subject.end : first].lower().split() if subject else []
-        if subject is not None and any(w in self.host_verbs for w in between):
-            return subject.code
+        for m in [*after, *reversed(before)]:
+            if m.kind != "anaphor" or m.code != force.code:
+                return m.code
+            # "Berlin plans to station 5,000 troops in the country": the country is
+            # not Berlin's own but the last other one named before.
+            return self._other_country(m.start, force.code)
+        for m in mentions:  # "Südkorea beherbergt ...", "Germany hosts ..."
+            following = text[m.end : first].split()
+            if (
+                m.end <= first
+                and m.preposition is None
+                and following
+                and following[0].lower() in self.host_verbs
+            ):
+                return m.code if m.code != force.code else None
         return None
+
+    def _other_country(self, char: int, code: str) -> str | None:
+        for m in reversed(self._doc_mentions):
+            if (
+                m.end <= char
+                and m.kind != "anaphor"
+                and m.code != code
+                and m.code not in ("NATO", "EU", "UN")
+            ):
+                return m.code
+        return None
+
+    def _home(self, text: str, seg_start: int, ev_end: int) -> bool:
+        """Does the clause speak of a state's own army ("die Armee zählt ...")?"""
+        return any(w.strip(".,;:'’") in self.home_words for w in text[seg_start:ev_end].lower().split())
+
+    def _host_without_force(
+        self, mentions: list[CountryMention], num: NumberMention, noun: _Noun, seg_start: int, ev_end: int
+    ) -> str | None:
+        tail = max(noun.end, num.end)
+        first = min(num.start, noun.start)
+        after = located(mentions, tail, ev_end, self.host_preps)
+        before = located(mentions, seg_start, first, self.host_preps)
+        found = [*after, *reversed(before)]
+        return found[0].code if found else None
+
+    def _fallback_force(
+        self,
+        doc: Doc,
+        num: NumberMention,
+        seg_start: int,
+        host: str | None,
+        recent: tuple[int, str, str | None] | None,
+    ) -> str | None:
+        """Force when the clause names no country: a known office holder before the number
+        ("hat Machthaber Kim Jong Un rund 11.000 Soldaten ... geschickt"), the force of the
+        count just before ("der Verband"), else the state the article is about."""
+        people = [p for p in people_in(doc, seg_start, num.start) if p.code != host]
+        if people:
+            return people[-1].code
+        if recent is not None and recent[1] != host:
+            return recent[1]
+        return main_country(doc, exclude=(host,) if host else ())
 
     def _modality(self, clause: str) -> Modality:
         labels = self.modality.labels(clause)
@@ -204,16 +268,19 @@ class TroopsStage:
     def extract(self, doc: Doc) -> list[TroopCount]:
         text = doc.text
         all_mentions = doc_countries(doc)
+        self._doc_mentions = all_mentions
         published = published_date(doc)
         records: list[TroopCount] = []
         seen: set[tuple[str, str | None, int, int]] = set()
-        for s_start, s_end in sentences(doc):
+        dates = dates_in(doc, 0, len(text))
+        last: tuple[int, str, str | None] | None = None  # (sentence, force, host) of the last count
+        for number, (s_start, s_end) in enumerate(sentences(doc)):
             after = _nouns(self.after, text, s_start, s_end)
             before = _nouns(self.before, text, s_start, s_end)
             if not after and not before:
                 continue
             for num in numbers_in(doc, s_start, s_end):
-                if not self._countable(num):
+                if not self._countable(num) or any(d.start < num.end and num.start < d.end for d in dates):
                     continue
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
                 mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
@@ -224,15 +291,28 @@ class TroopsStage:
                 ev_end = clause_end(text, fact_end, seg_end)
                 if self._excluded(text, num, noun, seg_start, ev_end):
                     continue
-                force = self._force(text, num, noun, mentions, seg_end)
-                if force is None:
-                    continue
-                host = self._host(text, num, noun, mentions, force, seg_start, ev_end)
+                actors = [m for m in mentions if not is_source(doc, m, seg_start)]
+                force = self._force(text, num, noun, actors, ev_end)
+                recent = last if last is not None and number - last[0] <= INHERIT_SENTENCES else None
+                force_code: str | None
+                if force is not None:
+                    force_code = force.code
+                    host = self._host(text, num, noun, mentions, force, seg_start, ev_end)
+                else:
+                    host = self._host_without_force(mentions, num, noun, seg_start, ev_end)
+                    force_code = self._fallback_force(doc, num, seg_start, host, recent)
+                    if force_code is None:
+                        continue
+                if host is None and recent is not None and recent[1] == force_code and not mentions:
+                    host = recent[2]  # "Der Verband soll auf 4800 Soldaten anwachsen"
+                if host is None and self._home(text, seg_start, ev_end):
+                    host = force_code  # "die Armee zählt rund 23.000 Soldaten"
                 if host is not None:
                     host_mention = [m for m in mentions if m.code == host and m.start >= fact_end]
                     if host_mention:
-                        fact_end = max(fact_end, host_mention[0].end)
-                key = (force.code, host, int(num.value), num.start)
+                        fact_end = max(fact_end, min(host_mention[0].end, seg_end))
+                last = (number, force_code, host)
+                key = (force_code, host, int(num.value), num.start)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -242,7 +322,7 @@ class TroopsStage:
                 records.append(
                     TroopCount(
                         doc_id=doc._.doc_id,
-                        force=force.code,
+                        force=force_code,
                         host=host,
                         count=int(num.value),
                         qualifier=num.qualifier,
