@@ -89,6 +89,8 @@ __all__ = [
     "claim_interval",
     "claims_frame",
     "conflict_id",
+    "country_adjective",
+    "country_name",
     "explain",
     "intervals",
     "measure_family",
@@ -818,15 +820,21 @@ def conflict_id(fact: str, subject: dict[str, str], claims: Sequence[Claim]) -> 
 
 
 @lru_cache(maxsize=1)
-def _short_names() -> dict[str, str]:
-    return {row["code"]: row["name"] for row in load_tsv("reconcile_names.tsv")}
+def _short_names() -> dict[str, tuple[str, str]]:
+    return {row["code"]: (row["name"], row["adjective"]) for row in load_tsv("reconcile_names.tsv")}
+
+
+def country_adjective(code: str) -> str:
+    """English adjective for troops: "DE" -> "German", "US" -> "US"; else the short name."""
+    known = _short_names().get(code)
+    return known[1] if known and known[1] else country_name(code)
 
 
 @cache
 def country_name(code: str) -> str:
     """Short English name of a country code: "US" -> "US", "JP" -> "Japan", "KR" -> "South Korea"."""
     if code in _short_names():
-        return _short_names()[code]
+        return _short_names()[code][0]
     import pycountry
 
     country = pycountry.countries.get(alpha_2=code)
@@ -879,7 +887,8 @@ def _subject_phrase(fact: str, subject: dict[str, str]) -> str:
         return country_name(subject[key]) if key in subject else "unknown"
 
     if fact == _TROOPS:
-        return f"{name('force')} troops in {name('host')}"
+        force = country_adjective(subject["force"]) if "force" in subject else "unknown"
+        return f"{force} troops in {name('host')}"
     if fact == _BUDGETS:
         measure = _MEASURE_NAMES.get(subject.get("measure", ""), "defense budget")
         return f"{name('country')}'s {measure}"
