@@ -123,6 +123,7 @@ class TypeScore:
             "attributes": {
                 name: round(c / t, 4) if t else None for name, (c, t) in sorted(self.attributes.items())
             },
+            "attribute_counts": {name: list(counts) for name, counts in sorted(self.attributes.items())},
             "misses": self.misses,
             "spurious": self.spurious,
         }
@@ -173,6 +174,8 @@ def _short(kind: str, record: dict[str, Any]) -> dict[str, Any]:
 def load_gold(folder: Path) -> dict[str, dict[str, Any]]:
     gold = {}
     for path in sorted(folder.glob("*.gold.json")):
+        if path.name == "conflicts.gold.json":
+            continue
         data = json.loads(path.read_text(encoding="utf-8"))
         gold[data["doc"]] = data
     return gold
@@ -259,7 +262,13 @@ def combine(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
         tp = sum(r["types"][kind]["tp"] for r in results)
         fp = sum(r["types"][kind]["fp"] for r in results)
         fn = sum(r["types"][kind]["fn"] for r in results)
-        score = TypeScore(tp, fp, fn)
+        attributes: dict[str, list[int]] = {}
+        for r in results:
+            for name, (correct, total) in r["types"][kind]["attribute_counts"].items():
+                counts = attributes.setdefault(name, [0, 0])
+                counts[0] += correct
+                counts[1] += total
+        score = TypeScore(tp, fp, fn, attributes)
         combined[kind] = {k: v for k, v in score.as_dict().items() if k not in ("misses", "spurious")}
     combined["conflicts"] = {
         "gold": sum(r["conflicts"]["gold"] for r in results),
