@@ -39,6 +39,7 @@ _CLAUSE_END = re.compile(r"(?<!-)[,;:]\s|\s[–—]\s|\(")
 #: A date text that gives the start of a period, not the date of a figure.
 _SINCE = re.compile(r"^(?:seit|since|ab|from)\b", re.IGNORECASE)
 _SINCE_BEFORE = re.compile(r"(?<!\w)(?:seit|since|ab)\s+$", re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"(?<!\w)(\w+)\s+(?:(?:the|der|die|das|den|dem|des)\s+)?$", re.IGNORECASE)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})")
 _YMD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:$|T)")
 
@@ -165,16 +166,30 @@ def owner_after(
     return None
 
 
+def preposition_of(mention: CountryMention, text: str | None = None) -> str | None:
+    """The preposition governing a mention: the resolver's, else (given the text) the word
+    right before it, skipping an article ("rotate through Darwin", "across the Baltics")."""
+    if mention.preposition or text is None:
+        return mention.preposition
+    m = _WORD_BEFORE.search(text, max(0, mention.start - 30), mention.start)
+    return m.group(1).lower() if m else None
+
+
 def located(
-    mentions: Sequence[CountryMention], start: int, end: int, preps: frozenset[str]
+    mentions: Sequence[CountryMention],
+    start: int,
+    end: int,
+    preps: frozenset[str],
+    text: str | None = None,
 ) -> list[CountryMention]:
     """Mentions in ``[start, end)`` governed by a location preposition ("in Japan",
     "in ganz Japan", "nach Litauen", "auf Okinawa", "to Poland")."""
-    return [
-        m
-        for m in mentions
-        if m.start >= start and m.end <= end and m.preposition and m.preposition.split()[0] in preps
-    ]
+    found: list[CountryMention] = []
+    for m in mentions:
+        prep = preposition_of(m, text)
+        if m.start >= start and m.end <= end and prep and prep.split()[0] in preps:
+            found.append(m)
+    return found
 
 
 # ---- cue lists ---------------------------------------------------------------------------

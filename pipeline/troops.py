@@ -193,9 +193,9 @@ class TroopsStage:
         ev_end: int,
     ) -> str | None:
         tail = max(noun.end, num.end)
-        after = [m for m in located(mentions, tail, ev_end, self.host_preps) if m is not force]
+        after = [m for m in located(mentions, tail, ev_end, self.host_preps, text) if m is not force]
         first = min(num.start, noun.start)
-        before = [m for m in located(mentions, seg_start, first, self.host_preps) if m is not force]
+        before = [m for m in located(mentions, seg_start, first, self.host_preps, text) if m is not force]
         for m in [*after, *reversed(before)]:
             if m.kind != "anaphor" or m.code != force.code:
                 return m.code
@@ -203,13 +203,8 @@ class TroopsStage:
             # not Berlin's own but the last other one named before.
             return self._other_country(m.start, force.code)
         for m in mentions:  # "Südkorea beherbergt ...", "Germany hosts ..."
-            following = text[m.end : first].split()
-            if (
-                m.end <= first
-                and m.preposition is None
-                and following
-                and following[0].lower() in self.host_verbs
-            ):
+            following = [w.lower() for w in text[m.end : first].split()[:3]]
+            if m.end <= first and m.preposition is None and any(w in self.host_verbs for w in following):
                 return m.code if m.code != force.code else None
         return None
 
@@ -229,12 +224,18 @@ class TroopsStage:
         return any(w.strip(".,;:'’") in self.home_words for w in text[seg_start:ev_end].lower().split())
 
     def _host_without_force(
-        self, mentions: list[CountryMention], num: NumberMention, noun: _Noun, seg_start: int, ev_end: int
+        self,
+        text: str,
+        mentions: list[CountryMention],
+        num: NumberMention,
+        noun: _Noun,
+        seg_start: int,
+        ev_end: int,
     ) -> str | None:
         tail = max(noun.end, num.end)
         first = min(num.start, noun.start)
-        after = located(mentions, tail, ev_end, self.host_preps)
-        before = located(mentions, seg_start, first, self.host_preps)
+        after = located(mentions, tail, ev_end, self.host_preps, text)
+        before = located(mentions, seg_start, first, self.host_preps, text)
         found = [*after, *reversed(before)]
         return found[0].code if found else None
 
@@ -299,7 +300,7 @@ class TroopsStage:
                     force_code = force.code
                     host = self._host(text, num, noun, mentions, force, seg_start, ev_end)
                 else:
-                    host = self._host_without_force(mentions, num, noun, seg_start, ev_end)
+                    host = self._host_without_force(text, mentions, num, noun, seg_start, ev_end)
                     force_code = self._fallback_force(doc, num, seg_start, host, recent)
                     if force_code is None:
                         continue
