@@ -185,6 +185,9 @@ def _build_pattern(lex: Lexicon) -> str:
     deictic_any = _alt(f for f, (_, exact) in lex.deictic.items() if not exact)
     deictic_exact = _alt((f for f, (_, exact) in lex.deictic.items() if exact), exact=True)
     daypart = rf"(?:\s+(?P<dp>{_alt(t('daypart'))})(?!\w))?"
+    year_unit = _alt(f for f, (g, pl) in lex.units.items() if g is Granularity.YEAR and not pl)
+    # "im März nächsten Jahres", "in the spring of next year": a year relative to the reference's
+    yshift = rf"\s+(?:(?:{_alt(t('art'))}|of)\s+)?(?P<ysh>{_alt(t('shift'))})\s+{year_unit}(?!\w)"
 
     prefix = (
         rf"(?:(?P<bnd>{_alt(t('bnd'))})\s+(?:(?P<bndart>{_alt(t('bndart'))})\s+)?)?"
@@ -196,7 +199,7 @@ def _build_pattern(lex: Lexicon) -> str:
         rf"(?:(?P<shift>{_alt(t('shift'))})\s+|(?P<dadj>{_alt(t('dadj'))})\s+)?"
     )
     if de:
-        dmy = rf"{wd_prefix}(?P<d>[0-3]?\d)\.\s*{month_any}(?:,?\s+(?P<y>{_YEAR})(?!\d))?{time}"
+        dmy = rf"{wd_prefix}(?P<d>[0-3]?\d)\.\s*{month_any}(?:,?\s+(?P<y>{_YEAR})(?!\d)|{yshift})?{time}"
         mdy = _NEVER
         decade = rf"(?P<dc>19|20)?(?P<dd>\d)0er(?:[-\s]?(?P<dyw>{year_word}|Jahren))?"
         ago = (
@@ -206,11 +209,11 @@ def _build_pattern(lex: Lexicon) -> str:
     else:
         dmy = (
             rf"{wd_prefix}(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{month_any}"
-            rf"(?:,?\s+(?P<y>{_YEAR})(?!\d))?{time}"
+            rf"(?:,?\s+(?P<y>{_YEAR})(?!\d)|{yshift})?{time}"
         )
         mdy = (
             rf"{wd_prefix}{month_any}\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?!\d)"
-            rf"(?:,?\s+(?P<y>{_YEAR})(?!\d))?{time}"
+            rf"(?:,?\s+(?P<y>{_YEAR})(?!\d)|{yshift})?{time}"
         )
         decade = r"(?:(?P<dc>19|20)(?P<dd>\d)0s|['’](?P<dd2>\d)0s)"
         ago = (
@@ -220,6 +223,8 @@ def _build_pattern(lex: Lexicon) -> str:
         )
     cores = {
         "numeric": rf"{wd_prefix}(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>{_YEAR}|\d\d)(?!\d){time}",
+        # "am 15.5.": day and month only, read when a preposition or article stands before it
+        "numeric_dm": r"(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?!\d)",
         "iso": (
             rf"(?P<y>{_YEAR})-(?P<m>[01]\d)-(?P<d>[0-3]\d)"
             rf"(?:[T ](?P<hh>[01]\d|2[0-3]):(?P<mi>[0-5]\d))?(?!\d)"
@@ -229,10 +234,14 @@ def _build_pattern(lex: Lexicon) -> str:
         "month_year": rf"{month_any}\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d)",
         "quarter": (
             rf"(?:(?P<ord>{_alt(t('ordinal'))})|(?P<qn>[1-4])\.)\s+{quarter_word}"
-            rf"(?:\s+(?:(?:of|{_alt(t('art'))})\s+)?(?:{year_word}\s+)?(?P<y>{_YEAR})(?!\d))?"
+            rf"(?:\s+(?:(?:of|{_alt(t('art'))})\s+)?(?:{year_word}\s+)?(?P<y>{_YEAR})(?!\d)|{yshift})?"
             rf"|Q(?P<q>[1-4])[\s/]+(?P<y2>{_YEAR})(?!\d)"
         ),
-        "season": rf"{season}(?!\w)(?:\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d))?",
+        "season": (
+            # "the fall of Kabul" is no season: "of" must lead to a year
+            rf"{season}(?!\w)(?:\s+(?:of\s+)?(?P<y>{_YEAR})(?!\d)|{yshift})?"
+            rf"(?!\s+of\s+(?!(?:the\s+)?{_YEAR}))"
+        ),
         "decade": decade,
         "year": rf"(?:(?P<yw>{year_word})\s+)?(?P<y>{_YEAR})(?!\w)(?![.,:]\d)",
         "unit_word": _alt(lex.unit_words),
@@ -242,7 +251,7 @@ def _build_pattern(lex: Lexicon) -> str:
         "weekend": _alt(t("weekend")),
         "weekday": rf"{weekday}(?:{_alt(t('daysuffix'))})?(?!\w){daypart}",
         "deictic": rf"(?:{deictic_any}|{deictic_exact}){daypart}",
-        "month": month_full,
+        "month": rf"{month_full}(?:{yshift})?",
     }
     body = "|".join(f"(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items())
     return rf"(?<![\w.]){prefix}(?:{body})(?!\w)"
@@ -304,6 +313,7 @@ class DateTagger:
         self.tense_regex, self.tense_groups = self._tense_pattern()
         self.handlers: dict[str, Handler] = {
             "numeric": self._numeric,
+            "numeric_dm": self._numeric_dm,
             "iso": self._numeric,
             "dmy": self._dmy,
             "mdy": self._dmy,
@@ -325,19 +335,20 @@ class DateTagger:
     # -- tense ----------------------------------------------------------------------------
 
     def _tense_pattern(self) -> tuple[re.Pattern[str], dict[str, str]]:
-        words: dict[str, list[str]] = {"NONE": [], "FUTURE": [], "PAST": []}
+        """One regex over the tense rows, tried in file order (consecutive word rows of one
+        tense form one alternation), so an exception row can shadow a later pattern row."""
+        blocks: list[tuple[str, str, list[str]]] = []  # (match, tense, forms)
+        for form, tense, match in self.lex.tense_rows:
+            if match == "word" and blocks and blocks[-1][0] == "word" and blocks[-1][1] == tense:
+                blocks[-1][2].append(form)
+            else:
+                blocks.append((match, tense, [form]))
         parts: list[str] = []
         groups: dict[str, str] = {}
-        for form, tense, match in self.lex.tense_rows:
-            if match == "word":
-                words[tense].append(form)
-        for tense in ("NONE", "FUTURE", "PAST"):
-            parts.append(f"(?P<w_{tense}>{_alt(words[tense])})")
-            groups[f"w_{tense}"] = tense
-        for i, (form, tense, match) in enumerate(self.lex.tense_rows):
-            if match == "regex":
-                parts.append(f"(?P<r{i}>{form})")
-                groups[f"r{i}"] = tense
+        for i, (match, tense, forms) in enumerate(blocks):
+            body = _alt(forms) if match == "word" else forms[0]
+            parts.append(f"(?P<g{i}>{body})")
+            groups[f"g{i}"] = tense
         pattern = rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)"
         return re.compile(pattern, re.IGNORECASE), groups
 
@@ -422,6 +433,8 @@ class DateTagger:
             start = m.end("prep")
             start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
             timex = replace(timex, start=start)
+        if timex is not None and prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"):
+            timex = replace(timex, direction=Tense.PAST)  # "seit März": the March before
         return timex
 
     # helpers for handlers
@@ -518,6 +531,7 @@ class DateTagger:
             day=day,
             hour=hour,
             minute=minute,
+            year_offset=self._year_offset(inner),
         )
 
     def _numeric(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
@@ -525,6 +539,14 @@ class DateTagger:
         return self._day_timex(
             m, prefix, rule, self._year_of(inner["y"]), int(inner["m"]), int(inner["d"]), inner
         )
+
+    def _numeric_dm(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
+        if not (prefix["prep"] or prefix["art"] or prefix["bnd"]):
+            return None  # "1.2." alone may be a section number
+        return self._day_timex(m, prefix, "date_numeric", None, int(inner["m"]), int(inner["d"]), inner)
+
+    def _year_offset(self, inner: Mapping[str, str]) -> int | None:
+        return int(self.lex.role("shift")[_key(inner["ysh"])]) if inner.get("ysh") else None
 
     def _dmy(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         core = "dmy" if m.group("c_dmy") else "mdy"
@@ -560,11 +582,12 @@ class DateTagger:
             year=int(raw_year) if raw_year else None,
             quarter=quarter,
             shift=self._shift(prefix),
+            year_offset=self._year_offset(inner),
         )
 
     def _season(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         year = int(inner["y"]) if inner.get("y") else None
-        if year is None and not self._has_modifier(prefix):
+        if year is None and not inner.get("ysh") and not self._has_modifier(prefix):
             return None  # a bare "Sommer" is a word, not a date
         word = re.match(r"[^\W\d_]+", m.group("c_season"))
         if word is None:
@@ -580,6 +603,7 @@ class DateTagger:
             year=year,
             season=season,
             shift=self._shift(prefix),
+            year_offset=self._year_offset(inner),
         )
 
     def _season_of(self, form: str) -> str:
@@ -665,10 +689,10 @@ class DateTagger:
             if unit is not Granularity.DAY:
                 return None
             shift = int(self.lex.role("dadj")[_key(prefix["dadj"])])
-        elif shift is None and not (prefix["pos"] and unit is not Granularity.DAY):
+        elif unit is Granularity.DAY:
+            return None  # "an diesem Tag" points back into the text, not at the reference
+        elif shift is None and not prefix["pos"]:
             return None  # "des Jahres" alone names no period
-        elif unit is Granularity.DAY and shift not in (None, 0):
-            return None
         return Timex(
             m.start(), m.end(), "relative_unit", unit, DateKind.RELATIVE, self._mod(prefix), offset=shift or 0
         )
@@ -721,7 +745,7 @@ class DateTagger:
         return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=folded[key][0])
 
     def _month(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if not self._has_modifier(prefix) or prefix["dadj"]:
+        if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix["dadj"]:
             return None
         return Timex(
             m.start(),
@@ -730,8 +754,9 @@ class DateTagger:
             Granularity.MONTH,
             DateKind.RELATIVE,
             self._mod(prefix),
-            month=self._month_of(m.group("c_month")),
+            month=self._month_in(m, "month"),
             shift=self._shift(prefix),
+            year_offset=self._year_offset(inner),
         )
 
     # -- resolution -----------------------------------------------------------------------
@@ -748,12 +773,15 @@ class DateTagger:
         mentions: list[DateMention] = []
         for t in timexes:
             tense: Tense | None = None
-            if t.needs_tense and reference is not None:
+            if (t.needs_tense or t.rule == "ahead") and reference is not None:
                 i = max(0, bisect.bisect_right(starts, t.start) - 1)
                 if i not in markers:
                     end = starts[i + 1] if i + 1 < len(starts) else len(text)
                     markers[i] = self.tense_markers(text, starts[i], end)
                 tense = self.closest_tense(markers[i], t.start, t.end)
+                if t.rule == "ahead" and tense is Tense.PAST and t.offset is not None:
+                    # "the highest level in two years": a span looking back, not a point ahead
+                    t = replace(t, kind=DateKind.DURATION, duration=t.offset, offset=None)
             mentions.append(
                 DateMention(
                     text=text[t.start : t.end],

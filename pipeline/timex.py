@@ -66,6 +66,8 @@ class Timex:
     weekend: bool = False
     offset: int | None = None
     shift: int | None = None
+    year_offset: int | None = None  # "im März nächsten Jahres": the year relative to the reference's
+    direction: Tense | None = None  # set by the expression itself ("seit März": the past one)
     duration: int | None = None
 
     @property
@@ -73,7 +75,7 @@ class Timex:
         """True when the direction must come from the sentence (a bare weekday/month/season...)."""
         if self.kind is DateKind.DURATION or self.year is not None or self.decade is not None:
             return False
-        if self.offset is not None or self.shift is not None:
+        if self.offset is not None or self.shift is not None or self.year_offset is not None:
             return False
         return (
             self.weekday is not None
@@ -229,7 +231,8 @@ def _resolve_quarter(t: Timex, ref: date, tense: Tense | None, quarter: int) -> 
 def _resolve_weekend(t: Timex, ref: date, tense: Tense | None) -> str:
     wd = ref.isoweekday()
     if t.shift is not None:
-        weeks = t.shift
+        # "am kommenden Wochenende" on a weekday is this week's; "vergangenen" is the one before
+        weeks = t.shift - 1 if t.shift > 0 and wd < 6 else t.shift
     elif wd >= 6:  # on the weekend itself
         weeks = 0
     else:
@@ -257,6 +260,9 @@ def resolve(t: Timex, reference: date | datetime | None, tense: Tense | None = N
     ref = as_date(reference)
     if ref is None:
         return None
+    if t.year_offset is not None:
+        return format_value(t, ref.year + t.year_offset, t.month, t.day)
+    tense = t.direction or tense
     if t.offset is not None:
         return _resolve_offset(t, ref, t.offset)
     if t.weekday is not None:
