@@ -19,7 +19,7 @@ def test_extract_returns_records_with_a_document() -> None:
     )
     assert isinstance(records, Records)
     (document,) = records.documents
-    assert document.status.value == "ok" and document.sentences == 1 and document.words == 6
+    assert document.status.value == "ok" and document.sentences == 1 and document.words == 7
 
 
 def test_extract_rejects_unknown_language() -> None:
