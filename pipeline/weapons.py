@@ -120,6 +120,8 @@ class Lexicon:
     maker_pattern: re.Pattern[str]
     clause_words: dict[str, str]  # word -> "rel" | "conj"
     determiners: frozenset[str]  # articles between a preposition and a country
+    known_prepositions: frozenset[str]  # every preposition the countries module knows
+    continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
 
 
 # ---- lexicon -----------------------------------------------------------------------------
@@ -209,6 +211,15 @@ def lexicon(lang: str) -> Lexicon:
         ),
         makers=makers,
         maker_pattern=re.compile(rf"(?<![\w-])(?:{_alternation(list(makers))})(?![\w-])"),
+        known_prepositions=frozenset(
+            r["word"].lower()
+            for r in load_tsv(lang_file(lang, "country_prepositions.tsv"))
+            if r["kind"] == "prep"
+        ),
+        continuations=tuple(
+            " ".join(r["phrase"].lower().split())
+            for r in load_tsv(lang_file(lang, "order_continuations.tsv"))
+        ),
         determiners=frozenset(
             r["word"].lower()
             for r in load_tsv(lang_file(lang, "country_prepositions.tsv"))
@@ -248,7 +259,9 @@ def _cue_matches(cue: _Cue, lower: str, lemma: str, lang: str) -> bool:
 
 def _word_cues(word: str, lemma: str, cues: tuple[_Cue, ...], lang: str) -> list[_Cue]:
     lower = word.lower()
-    return [c for c in cues if _cue_matches(c, lower, lemma.lower(), lang)]
+    found = [c for c in cues if _cue_matches(c, lower, lemma.lower(), lang)]
+    # the most specific first: exact lemma or word, then the longest suffix ("verkauf" before "kauf")
+    return sorted(found, key=lambda c: (c.match == "suffix", -len(c.form)))
 
 
 # ---- systems -------------------------------------------------------------------------------
@@ -296,6 +309,8 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
     licensed compound or right after a count."""
     if not mention.ambiguous or mention.tail:
         return True
+    if any(ch.isdigit() for ch in mention.alias) and mention.end - mention.start > len(mention.alias):
+        return True  # "K2s", "K9A1": a designation with an ending is no mountain
     first = _token_at(doc, mention.start)
     last = _token_at(doc, mention.end - 1)
     window = [t for t in doc[max(0, first - 3) : first]] + [t for t in doc[last + 1 : last + 4]]
@@ -431,6 +446,8 @@ def _reachable(text: str, segs: list[tuple[int, int]], seg_m: int, seg_t: int, l
     following relative clause does ("35 F-35, die Deutschland ... bestellt hatte")."""
     if seg_t == seg_m:
         return True
+    if seg_t > seg_m and _opens(text, segs[seg_m], lex) is not None and seg_m > 0:
+        return False  # the system sits in its own subordinate clause ("France, which is developing ...")
     if seg_t < seg_m:
         return all(_opens(text, segs[k], lex) is None for k in range(seg_t + 1, seg_m + 1))
     if _opens(text, segs[seg_m + 1], lex) == "rel":
@@ -453,7 +470,7 @@ def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     words: list[str] = re.findall(r"[\w’']+", text[max(0, start - 30) : start])
     for word in reversed(words[-3:]):
         low = str(word).lower()
-        if low in lex.prepositions:
+        if low in lex.prepositions or low in lex.known_prepositions:
             return low
         if low not in lex.determiners:
             return None
@@ -484,6 +501,8 @@ def _parties(doc: Doc, start: int, end: int, lex: Lexicon, systems: list[SystemM
         if c.start < start or c.end > end or any(s <= c.start < e for s, e in inside):
             continue
         prep = _prep_before(text, c.start, lex)
+        if text[c.end : c.end + 2] in ("'s", "’s"):
+            prep = None  # "some of Germany's arms deals": the possessor acts
         origin = _is_origin(text, c.start, c.end, prep, c.compound, lex)
         if c.kind == "demonym" and not origin:
             nxt = re.match(r"\s+([\w-]+)", text[c.end : c.end + 40])
@@ -506,9 +525,23 @@ def _coordinated(text: str, a: _Party, b: _Party) -> bool:
 
 @dataclass
 class _Roles:
+    """Buyer and seller the text names (explicitly or via the subject); ``sellers`` holds
+    further coordinated sellers ("from Denmark and the Netherlands")."""
+
     buyer: str | None = None
     seller: str | None = None
-    seller_inferred: bool = False
+    more_sellers: tuple[str, ...] = ()
+
+
+def _coordinated_after(text: str, first: _Party, parties: list[_Party]) -> list[_Party]:
+    """Parties joined to ``first`` by "und"/"and"/"," ("aus Dänemark und den Niederlanden")."""
+    chain = [first]
+    for p in parties:
+        if p.start > chain[-1].end and p.prep is None and _coordinated(text, chain[-1], p):
+            chain.append(p)
+        elif p.start > chain[-1].end:
+            break
+    return chain[1:]
 
 
 def _assign(
@@ -516,30 +549,37 @@ def _assign(
     parties: list[_Party],
     before: list[_Party],
     trigger: _Trigger,
-    system: SystemMention,
     lex: Lexicon,
     passive: bool,
     sent_start: int,
+    antecedent: _Party | None = None,
 ) -> _Roles:
     """Buyer and seller from prepositions, the subject and origin words."""
     text = doc.text
-    roles = _Roles()
     subject_role = "buyer" if trigger.actor == "arrival" else trigger.actor
     other_role = "seller" if subject_role == "buyer" else "buyer"
     by_prep: dict[str, str] = {}
+    more: list[str] = []
     beneficiary: str | None = None
     counterpart: list[_Party] = []
     origin: str | None = None
     bare: list[_Party] = []
+    coordinated: set[int] = set()
     for p in parties:
+        if p.start in coordinated:
+            continue
         if p.origin:
             origin = origin or p.code
             continue
-        role = lex.prepositions.get(p.prep or "", None) if p.prep else None
+        role = lex.prepositions.get(p.prep) if p.prep else None
         if p.prep is None:
             bare.append(p)
         elif role == "seller":
-            by_prep.setdefault("seller", p.code)
+            if "seller" not in by_prep:
+                by_prep["seller"] = p.code
+                extra = _coordinated_after(text, p, parties)
+                more.extend(x.code for x in extra)
+                coordinated.update(x.start for x in extra)
         elif role == "buyer" and p.kind != "maker":
             by_prep.setdefault("buyer", p.code)
         elif role == "agent":
@@ -556,10 +596,10 @@ def _assign(
             by_prep.setdefault("seller", p.code)  # "250 Abrams in den USA bestellt"
     states = [p for p in bare if p.code not in ORG_CODES] or bare
     subject = next((p for p in states if not (subject_role == "buyer" and p.kind == "maker")), None)
-    if subject is None:
-        subject = next(
-            (p for p in reversed(before) if p.prep is None and not p.origin and p.kind != "maker"), None
-        )
+    if subject is None and antecedent is not None:
+        subject = antecedent  # "Saudi Arabia, which ordered ten batteries ..."
+    if subject is None:  # the sentence's subject before the clause: "Poland ..., when it sent"
+        subject = next((p for p in before if p.prep is None and not p.origin and p.kind != "maker"), None)
     subject_code = (
         subject.code if subject is not None else _actor_noun(doc, parties, trigger, lex, sent_start)
     )
@@ -569,7 +609,7 @@ def _assign(
     if found[other_role] is None and subject is not None and subject_role == "seller":
         later = [p for p in states if p.start > trigger.start and p is not subject and p.kind != "maker"]
         if later and not _coordinated(text, subject, later[0]):
-            found[other_role] = later[0].code
+            found[other_role] = later[0].code  # dative: "liefert der Ukraine"
     if (
         counterpart
         and found[other_role] is None
@@ -580,12 +620,7 @@ def _assign(
         found["buyer"] = beneficiary
     if found["seller"] is None and origin is not None:
         found["seller"] = origin
-    roles.buyer, roles.seller = found["buyer"], found["seller"]
-    if roles.seller is None and roles.buyer is not None and system.system.makers:
-        makers = system.system.makers
-        roles.seller = roles.buyer if roles.buyer in makers else makers[0]
-        roles.seller_inferred = True
-    return roles
+    return _Roles(found["buyer"], found["seller"], tuple(more))
 
 
 def _actor_noun(
@@ -657,56 +692,137 @@ def _passive(doc: Doc, start: int, end: int) -> bool:
     return span is not None and any(t.lower_ in words for t in span)
 
 
-def _extract_sentence(
-    doc: Doc, start: int, end: int, lex: Lexicon, numbers: list[NumberMention]
-) -> list[WeaponsOrder]:
+@dataclass(frozen=True)
+class _Deal:
+    """What a sentence's transaction said, for a following sentence that goes on about it
+    ("Hinzu kommen 60 Panzerhaubitzen ...") or names no buyer of its own."""
+
+    status: OrderStatus
+    buyer: str | None
+    seller: str | None
+    sentence: int
+
+
+def _continues(text: str, start: int, lex: Lexicon) -> bool:
+    """Does the sentence at ``start`` open with a continuation cue ("Hinzu kommen")?"""
+    head = " ".join(text[start : start + 40].lower().split())
+    return any(head.startswith(cue + " ") for cue in lex.continuations)
+
+
+def _order(
+    doc: Doc,
+    mention: SystemMention,
+    buyer: str,
+    seller: str | None,
+    status: OrderStatus,
+    quantity: int | None,
+    rule: str,
+    span: tuple[int, int],
+) -> WeaponsOrder:
+    inferred = False
+    makers = mention.system.makers
+    if seller is None and makers:
+        seller, inferred = (buyer if buyer in makers else makers[0]), True
     text = doc.text
-    mentions = [
-        m
-        for m in find_systems(text[start:end], lex.lang)
-        if not in_boilerplate(doc, start + m.start, start + m.end)
+    ev_start, ev_end = span
+    while ev_end > ev_start and text[ev_end - 1] in " \t\n,;:.":
+        ev_end -= 1
+    while ev_start < ev_end and text[ev_start].isspace():
+        ev_start += 1
+    return WeaponsOrder(
+        doc_id=doc._.doc_id,
+        buyer=buyer,
+        seller=seller,
+        seller_inferred=inferred,
+        system=mention.system.name,
+        category=mention.system.category,
+        quantity=quantity,
+        status=status,
+        as_of=_as_of(doc),
+        rule=rule + ("+maker" if inferred else ""),
+        evidence=evidence(doc, ev_start, ev_end),
+    )
+
+
+def _choose_trigger(
+    doc: Doc,
+    mention: SystemMention,
+    triggers: list[_Trigger],
+    segs: list[tuple[int, int]],
+    lex: Lexicon,
+) -> tuple[_Trigger, str] | None:
+    """The trigger stating the order of ``mention`` and the rule name, or None."""
+    own = [
+        c
+        for c in _word_cues(mention.tail.split("-")[-1], mention.tail, lex.triggers, lex.lang)
+        if c.value != OrderStatus.PLANNED.value and " " not in c.form
     ]
+    if mention.tail and own:
+        token = _token_at(doc, mention.start)
+        return _Trigger(token, mention.start, mention.end, OrderStatus(own[0].value), own[0].actor), (
+            "weapons.compound"
+        )
+    seg_m = _segment_of(segs, mention.start)
+    near = [
+        (abs(_segment_of(segs, t.start) - seg_m), t)
+        for t in triggers
+        if abs(_segment_of(segs, t.start) - seg_m) <= _MAX_SEGMENT_DISTANCE
+        and _reachable(doc.text, segs, seg_m, _segment_of(segs, t.start), lex)
+    ]
+    if not near:
+        return None
+    best = min(d for d, _ in near)
+    pool = [t for d, t in near if d == best]
+    return min(pool, key=lambda t: (_PRIORITY[t.status], abs(t.start - mention.start))), "weapons.clause"
+
+
+def _extract_sentence(
+    doc: Doc,
+    start: int,
+    end: int,
+    lex: Lexicon,
+    numbers: list[NumberMention],
+    context: _Deal | None,
+    index: int,
+) -> tuple[list[WeaponsOrder], _Deal | None]:
+    """Orders stated in the sentence ``[start, end)`` and the deal it speaks of."""
+    text = doc.text
+    found = find_systems(text[start:end], lex.lang)
     mentions = [
         SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
-        for m in mentions
+        for m in found
+        if not in_boilerplate(doc, start + m.start, start + m.end)
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
-    if not mentions:
-        return []
     triggers, modals = _triggers(doc, start, end, lex)
-    compound_triggers = [
-        (m, _word_cues(m.tail.split("-")[-1], m.tail, lex.triggers, lex.lang)) for m in mentions if m.tail
-    ]
     segs = segments(text, start, end)
     all_parties = _parties(doc, start, end, lex, mentions)
-    as_of = _as_of(doc)
+    recent = context if context is not None and index - context.sentence <= 1 else None
+    deal = _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex, index)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
-        rule = "weapons.clause"
+        chosen = _choose_trigger(doc, mention, triggers, segs, lex)
         seg_m = _segment_of(segs, mention.start)
-        own = next((cues for m, cues in compound_triggers if m is mention and cues), [])
-        own = [c for c in own if c.value != OrderStatus.PLANNED.value]
-        if own:
-            trigger = _Trigger(
-                _token_at(doc, mention.start),
-                mention.start,
-                mention.end,
-                OrderStatus(own[0].value),
-                own[0].actor,
-            )
-            rule = "weapons.compound"
-        else:
-            near = [
-                t
-                for t in triggers
-                if abs(_segment_of(segs, t.start) - seg_m) <= _MAX_SEGMENT_DISTANCE
-                and _reachable(text, segs, seg_m, _segment_of(segs, t.start), lex)
-            ]
-            if not near:
+        if chosen is None:
+            if recent is None or recent.buyer is None or triggers or not _continues(text, start, lex):
                 continue
-            best_seg = min(abs(_segment_of(segs, t.start) - seg_m) for t in near)
-            near = [t for t in near if abs(_segment_of(segs, t.start) - seg_m) == best_seg]
-            trigger = min(near, key=lambda t: (_PRIORITY[t.status], abs(t.start - mention.start)))
+            if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex):
+                continue
+            quantity = _quantity(doc, mention, numbers, lex, start)
+            orders.append(
+                _order(
+                    doc,
+                    mention,
+                    recent.buyer,
+                    recent.seller,
+                    recent.status,
+                    quantity,
+                    "weapons.continuation",
+                    segs[seg_m],
+                )
+            )
+            continue
+        trigger, rule = chosen
         seg_t = _segment_of(segs, trigger.start)
         lo, hi = min(seg_m, seg_t), max(seg_m, seg_t)
         span_start, span_end = segs[lo][0], segs[hi][1]
@@ -714,40 +830,77 @@ def _extract_sentence(
             doc, segs[seg_t][0], segs[seg_t][1], lex
         ):
             continue
-        status = trigger.status
-        modal_lo = segs[max(0, seg_t - 1)][0] if _infinitive(doc, trigger) else segs[seg_t][0]
-        if any(modal_lo <= c < segs[seg_t][1] for c in modals):
-            status = OrderStatus.PLANNED
+        status = _status(doc, trigger, modals, segs)
         parties = [p for p in all_parties if span_start <= p.start < span_end]
         before = [p for p in all_parties if p.start < span_start]
         passive = _passive(doc, span_start, span_end)
-        roles = _assign(doc, parties, before, trigger, mention, lex, passive, start)
-        if roles.buyer is None:
+        antecedent = _relative_antecedent(text, segs, seg_t, all_parties, lex)
+        roles = _assign(doc, parties, before, trigger, lex, passive, start, antecedent)
+        buyer, seller = roles.buyer, roles.seller
+        if (
+            buyer is None
+            and recent is not None
+            and recent.buyer is not None
+            and seller is not None
+            and seller == recent.seller
+        ):
+            buyer = recent.buyer  # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
+            rule += "+context"
+        if buyer is None:
             continue  # a deal without a named buyer is background, not an order record
-        quantity = _quantity(
-            doc, mention, [n for n in numbers if not _dates_overlap(doc, n.start, n.end)], lex, start
-        )
-        ev_start, ev_end = span_start, span_end
-        while ev_end > ev_start and text[ev_end - 1] in " \t\n,;:.":
-            ev_end -= 1
-        while ev_start < ev_end and text[ev_start].isspace():
-            ev_start += 1
-        orders.append(
-            WeaponsOrder(
-                doc_id=doc._.doc_id,
-                buyer=roles.buyer,
-                seller=roles.seller,
-                seller_inferred=roles.seller_inferred,
-                system=mention.system.name,
-                category=mention.system.category,
-                quantity=quantity,
-                status=status,
-                as_of=as_of,
-                rule=rule + ("+maker" if roles.seller_inferred else ""),
-                evidence=evidence(doc, ev_start, ev_end),
+        quantity = _quantity(doc, mention, numbers, lex, start)
+        for one_seller in (seller, *roles.more_sellers):
+            orders.append(
+                _order(doc, mention, buyer, one_seller, status, quantity, rule, (span_start, span_end))
             )
-        )
-    return orders
+    if orders:
+        last = orders[-1]
+        deal = _Deal(last.status, last.buyer, None if last.seller_inferred else last.seller, index)
+    return orders, deal
+
+
+def _relative_antecedent(
+    text: str, segs: list[tuple[int, int]], seg_t: int, parties: list[_Party], lex: Lexicon
+) -> _Party | None:
+    """The country a relative clause hangs on: "Saudi Arabia, which ordered ..." -> SA."""
+    if seg_t == 0 or _opens(text, segs[seg_t], lex) != "rel":
+        return None
+    prev_end = segs[seg_t - 1][1]
+    return next((p for p in parties if p.kind != "maker" and 0 <= prev_end - p.end <= 1), None)
+
+
+def _status(doc: Doc, trigger: _Trigger, modals: list[int], segs: list[tuple[int, int]]) -> OrderStatus:
+    """The trigger's status, or ``planned`` when a modal cue stands in its clause."""
+    seg_t = _segment_of(segs, trigger.start)
+    modal_lo = segs[max(0, seg_t - 1)][0] if _infinitive(doc, trigger) else segs[seg_t][0]
+    if any(modal_lo <= c < segs[seg_t][1] for c in modals):
+        return OrderStatus.PLANNED
+    return trigger.status
+
+
+def _sentence_deal(
+    doc: Doc,
+    start: int,
+    triggers: list[_Trigger],
+    modals: list[int],
+    segs: list[tuple[int, int]],
+    parties: list[_Party],
+    lex: Lexicon,
+    index: int,
+) -> _Deal | None:
+    """The transaction a sentence states even without a system ("Die US-Regierung hat
+    Waffenverkäufe an Taiwan genehmigt"), for the sentences after it."""
+    if not triggers:
+        return None
+    trigger = min(triggers, key=lambda t: (_PRIORITY[t.status], t.start))
+    seg_t = segs[_segment_of(segs, trigger.start)]
+    if _blocked(doc, seg_t[0], seg_t[1], lex):
+        return None
+    in_clause = [p for p in parties if seg_t[0] <= p.start < seg_t[1]]
+    roles = _assign(doc, in_clause, [], trigger, lex, _passive(doc, *seg_t), start)
+    if roles.buyer is None:
+        return None
+    return _Deal(_status(doc, trigger, modals, segs), roles.buyer, roles.seller, index)
 
 
 def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
@@ -758,13 +911,13 @@ def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
 
 def dedupe(orders: list[WeaponsOrder]) -> list[WeaponsOrder]:
     """One record per (buyer, seller, system, quantity); a repeat without a count is
-    dropped when the same deal was stated with one."""
+    dropped when the same deal with the same status was stated with one."""
     seen: set[tuple[str | None, str | None, str | None, int | None]] = set()
-    counted = {(o.buyer, o.seller, o.system) for o in orders if o.quantity is not None}
+    counted = {(o.buyer, o.seller, o.system, o.status) for o in orders if o.quantity is not None}
     kept: list[WeaponsOrder] = []
     for order in orders:
         key = (order.buyer, order.seller, order.system, order.quantity)
-        if key in seen or (order.quantity is None and key[:3] in counted):
+        if key in seen or (order.quantity is None and (*key[:3], order.status) in counted):
             continue
         seen.add(key)
         kept.append(order)
@@ -775,11 +928,15 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     """Weapons orders stated in a processed Doc (the numbers stage must have run)."""
     lex = lexicon(doc.lang_)
     numbers = [n for n in (doc._.numbers or []) if isinstance(n, NumberMention)]
+    numbers = [n for n in numbers if not _dates_overlap(doc, n.start, n.end)]
     orders: list[WeaponsOrder] = []
-    for start, end in sentence_spans(doc):
+    context: _Deal | None = None
+    for index, (start, end) in enumerate(sentence_spans(doc)):
         if in_boilerplate(doc, start, end):
             continue
-        orders.extend(_extract_sentence(doc, start, end, lex, numbers))
+        found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index)
+        orders.extend(found)
+        context = deal or context
     return dedupe(orders)
 
 
