@@ -26,7 +26,8 @@ to ``approx_tolerance`` (10 %); ``more_than``/``at_least`` is ``[v, inf)``,
 Troops and budgets: claims of one subject are first collapsed to distinct *figures*
 ``(value, qualifier, status, year)``; only pairs of distinct figures are compared, so
 a subject that a hundred sources agree on costs one row, not 5,000 pairs. Two figures
-whose years are both given and differ are different facts. Otherwise:
+whose years are both given and differ are different facts; a missing year matches any
+year, except for military aid, which comes in many packages. Otherwise:
 
 - same value (within the coarser rounding), same status family -> agreement;
 - same value, different status family (actual vs target/planned/proposed) ->
@@ -105,7 +106,8 @@ __all__ = [
 #: Columns of the claims table that ``reconcile_frame`` reads. ``subject`` is a
 #: canonical key string (None: ungroupable), ``value`` is the count, amount or
 #: quantity (NaN: unknown), ``as_of`` a date, ``year`` NaN when not given,
-#: ``order_kind`` "", "additional" or "used" (weapons only), ``row`` the caller's id.
+#: ``order_kind`` "", "additional" or "used" (weapons only), ``year_strict`` True where
+#: a missing year must not match any year (military aid packages), ``row`` the caller's id.
 CLAIM_COLUMNS = (
     "fact",
     "subject",
@@ -120,6 +122,7 @@ CLAIM_COLUMNS = (
     "status",
     "year",
     "order_kind",
+    "year_strict",
     "row",
 )
 
@@ -136,6 +139,8 @@ _MEASURE_FAMILY = {
     BudgetMeasure.DEFENSE_BUDGET: "defense",
     BudgetMeasure.DEFENSE_SPENDING: "defense",
 }
+#: Measures that come in many packages: a figure without a year is not "the" figure.
+_YEAR_STRICT = frozenset({BudgetMeasure.MILITARY_AID})
 _MEASURE_NAMES = {
     "defense": "defense budget",
     "special_fund": "special defense fund",
@@ -355,7 +360,7 @@ def _changes(keys: Sequence[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
 
 def _prepare(claims: pd.DataFrame, tolerance: float) -> tuple[pd.DataFrame, np.ndarray[Any, Any]]:
     """Typed, grouped and deduplicated claims, and the subject key of each group id."""
-    optional = {"start", "end", "order_kind", "low", "high", "year"}
+    optional = {"start", "end", "order_kind", "low", "high", "year", "year_strict"}
     missing = [c for c in CLAIM_COLUMNS if c not in claims.columns and c not in optional]
     if missing:
         raise ValueError(f"claims frame lacks columns {missing}")
@@ -387,6 +392,11 @@ def _prepare(claims: pd.DataFrame, tolerance: float) -> tuple[pd.DataFrame, np.n
     end = claims["end"].to_numpy(dtype="int64") if "end" in claims else np.zeros(n, "int64")
     low, high = numeric("low"), numeric("high")
     day = _days(claims["as_of"])
+    strict = (
+        claims["year_strict"].fillna(False).to_numpy(dtype=bool)
+        if "year_strict" in claims
+        else np.zeros(n, dtype=bool)
+    )
     value_key = np.where(np.isnan(value), -np.inf, value)
     # Group ids: sorted (fact, subject); ungroupable claims each get their own, after them.
     grouped = subj >= 0
@@ -422,6 +432,7 @@ def _prepare(claims: pd.DataFrame, tolerance: float) -> tuple[pd.DataFrame, np.n
             "scode": scode[keep],
             "year": year[keep],
             "kcode": kcode[keep],
+            "year_strict": strict[keep],
             "family": family[keep],
             "lo": lo,
             "hi": hi,
@@ -472,12 +483,14 @@ def _empty_conflicts() -> pd.DataFrame:
 
 def _value_conflicts(df: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """value_mismatch / status_mismatch between distinct troop and budget figures."""
-    units = _units(df, "figure", ["gid", "fact", "value", "year", "family", "lo", "hi", "step"])
+    columns = ["gid", "fact", "value", "year", "year_strict", "family", "lo", "hi", "step"]
+    units = _units(df, "figure", columns)
     pairs = _pairs(units, ["gid", "fact"], "figure")
     if pairs.empty:
         return _empty_conflicts()
     year_a, year_b = pairs["year_a"].to_numpy(), pairs["year_b"].to_numpy()
-    year_ok = np.isnan(year_a) | np.isnan(year_b) | (year_a == year_b)
+    strict = pairs["year_strict_a"].to_numpy(dtype=bool) | pairs["year_strict_b"].to_numpy(dtype=bool)
+    year_ok = ((np.isnan(year_a) | np.isnan(year_b)) & ~strict) | (year_a == year_b)
     coarse = np.maximum(pairs["step_a"].to_numpy(), pairs["step_b"].to_numpy())
     same_value = np.abs(pairs["value_a"].to_numpy() - pairs["value_b"].to_numpy()) * 2 < coarse
     same_family = pairs["family_a"].to_numpy() == pairs["family_b"].to_numpy()
@@ -678,6 +691,7 @@ def synthetic_claims(n: int, seed: int = 0) -> pd.DataFrame:
             "status": pd.Categorical(status),
             "year": year,
             "order_kind": pd.Categorical(np.where(rng.random(n) < 0.05, "additional", "")),
+            "year_strict": np.zeros(n, dtype=bool),
             "row": np.arange(n),
         }
     )
@@ -790,6 +804,7 @@ def _frame(items: Sequence[_Item]) -> pd.DataFrame:
                 "status": status,
                 "year": year,
                 "order_kind": order_kind(r.evidence.quote) if isinstance(r, WeaponsOrder) else "",
+                "year_strict": isinstance(r, BudgetFigure) and r.measure in _YEAR_STRICT,
                 "row": i,
             }
         )
@@ -866,7 +881,7 @@ def _figure(fact: str, claim: Claim, subject: dict[str, str], kind: ConflictKind
         count = "" if claim.value is None else f"{_format_number(claim.value)}"
         if kind is ConflictKind.QUANTITY_MISMATCH:
             return count
-        return f"{claim.status} ({count})" if count else str(claim.status)
+        return f"{count} {claim.status}" if count else str(claim.status)
     unit = subject.get("unit") if fact == _BUDGETS else None
     if claim.value is None:
         text = "unknown"

@@ -430,6 +430,32 @@ def test_budget_values_of_the_same_year_disagree() -> None:
     )
 
 
+def test_military_aid_packages_without_a_year_are_not_the_annual_total() -> None:
+    de = "Für 2024 hat die Bundesregierung rund 7,1 Milliarden Euro an Militärhilfe eingeplant."
+    en = (
+        "Germany announced a new military aid package worth 1.13 billion euros. "
+        "In 2024 aid totals 8 billion euros."
+    )
+    aid = {"country": "DE", "unit": "EUR", "measure": BudgetMeasure.MILITARY_AID}
+    records = Records(
+        documents=(
+            doc("a", date(2024, 6, 11), "tagesschau.de"),
+            doc("b", date(2024, 2, 17), "Reuters", Lang.EN),
+        ),
+        budgets=(
+            budget("a", de, "rund 7,1 Milliarden Euro", 7.1e9, year=2024, qualifier=Qualifier.APPROX, **aid),
+            budget("b", en, "1.13 billion euros", 1.13e9, **aid),
+            budget("b", en, "8 billion euros", 8e9, year=2024, **aid),
+        ),
+    )
+    conflicts, _ = reconcile(records)
+    (c,) = conflicts  # 7.1 vs 8 billion for 2024; the undated package conflicts with neither
+    assert c.kind is ConflictKind.VALUE_MISMATCH and {x.value for x in c.claims} == {7.1e9, 8e9}
+    assert c.explanation.startswith(
+        "Sources disagree on Germany's military aid: EUR 8 billion for 2024 (Reuters"
+    )
+
+
 # --------------------------------------------------------------------------- weapons orders
 
 
@@ -453,8 +479,8 @@ def test_status_moving_on_over_time_is_a_status_change_not_a_quantity_mismatch()
     assert c.days_apart == 302 and c.possibly_changed_over_time is True
     assert c.subject == {"buyer": "DE", "seller": "US", "system": "F-35"}
     assert c.explanation == (
-        "The status of F-35 for Germany from US moved on: planned (35) (Spiegel, 2022-03-14) "
-        "then ordered (35) (Reuters, 2023-01-10); 302 days apart."
+        "The status of F-35 for Germany from US moved on: 35 planned (Spiegel, 2022-03-14) "
+        "then 35 ordered (Reuters, 2023-01-10); 302 days apart."
     )
     assert facts[0].state is FactState.AGREED  # a status change is not a disagreement
 
