@@ -252,6 +252,8 @@ def _build_pattern(lex: Lexicon) -> str:
         "weekday": rf"{weekday}(?:{_alt(t('daysuffix'))})?(?!\w){daypart}",
         "deictic": rf"(?:{deictic_any}|{deictic_exact}){daypart}",
         "month": rf"{month_full}(?:{yshift})?",
+        # "am Nachmittag", "in the evening": a part of the day last talked about
+        "daypart": rf"{_alt(t('daypart'))}(?!\w)(?!\s+(?:{_alt(t('art'))}|{_alt(t('daypart_link'))})\s)",
     }
     body = "|".join(f"(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items())
     return rf"(?<![\w.]){prefix}(?:{body})(?!\w)"
@@ -273,6 +275,7 @@ def _build_anchor(lex: Lexicon) -> str:
         *lex.unit_words,
         *lex.deictic,
         *lex.forms("weekend"),
+        *lex.forms("daypart"),
     ]
     return rf"(?<!\w)(?:\d|['’]\d|Q[1-4]|{_alt(words)})"
 
@@ -330,6 +333,7 @@ class DateTagger:
             "weekday": self._weekday,
             "deictic": self._deictic,
             "month": self._month,
+            "daypart": self._daypart,
         }
 
     # -- tense ----------------------------------------------------------------------------
@@ -362,13 +366,19 @@ class DateTagger:
         return found
 
     @staticmethod
-    def closest_tense(markers: list[tuple[int, int, Tense]], start: int, end: int) -> Tense | None:
-        """The tense of the marker nearest to the span ``start:end`` (ties: past)."""
+    def closest_tense(
+        markers: list[tuple[int, int, Tense]], start: int, end: int, clause: tuple[int, int] | None = None
+    ) -> Tense | None:
+        """The tense of the marker nearest to the span ``start:end`` (ties: past), looking only
+        inside ``clause`` when given: "Zuvor hatte er die Konferenz eröffnet, die am Mittwoch
+        zu Ende geht" - the relative clause has no marker, so its Wednesday is the nearest one."""
         best: tuple[int, int] | None = None
         tense: Tense | None = None
         for m_start, m_end, m_tense in markers:
             if m_start < end and m_end > start:
                 continue  # the expression's own words ("nächsten") are no sentence tense
+            if clause is not None and (m_start < clause[0] or m_end > clause[1]):
+                continue
             distance = start - m_end if m_end <= start else m_start - end
             rank = (distance, 0 if m_tense is Tense.PAST else 1)
             if best is None or rank < best:
@@ -433,8 +443,11 @@ class DateTagger:
             start = m.end("prep")
             start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
             timex = replace(timex, start=start)
-        if timex is not None and prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"):
-            timex = replace(timex, direction=Tense.PAST)  # "seit März": the March before
+        if timex is not None and (
+            (prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"))
+            or (prefix["prep"] and _key(prefix["prep"]) in self.lex.role("prep_past"))
+        ):
+            timex = replace(timex, direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
         return timex
 
     # helpers for handlers
@@ -759,6 +772,11 @@ class DateTagger:
             year_offset=self._year_offset(inner),
         )
 
+    def _daypart(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
+        if not prefix["prep"] or prefix["shift"] or prefix["dadj"] or prefix["bnd"] or prefix["pos"]:
+            return None
+        return Timex(m.start(), m.end(), "daypart", Granularity.DAY, DateKind.RELATIVE, anaphoric=True)
+
     # -- resolution -----------------------------------------------------------------------
 
     def resolve_all(
@@ -771,23 +789,29 @@ class DateTagger:
         """Resolve each Timex; the tense comes from its sentence (``starts``: sentence offsets)."""
         markers: dict[int, list[tuple[int, int, Tense]]] = {}
         mentions: list[DateMention] = []
+        last_day: str | None = None  # the day last mentioned, for "am Nachmittag"
         for t in timexes:
             tense: Tense | None = None
             if (t.needs_tense or t.rule == "ahead") and reference is not None:
                 i = max(0, bisect.bisect_right(starts, t.start) - 1)
+                end = starts[i + 1] if i + 1 < len(starts) else len(text)
                 if i not in markers:
-                    end = starts[i + 1] if i + 1 < len(starts) else len(text)
                     markers[i] = self.tense_markers(text, starts[i], end)
-                tense = self.closest_tense(markers[i], t.start, t.end)
+                tense = self.closest_tense(markers[i], t.start, t.end, _clause(text, t, starts[i], end))
                 if t.rule == "ahead" and tense is Tense.PAST and t.offset is not None:
                     # "the highest level in two years": a span looking back, not a point ahead
                     t = replace(t, kind=DateKind.DURATION, duration=t.offset, offset=None)
+            value = resolve(t, reference, tense)
+            if t.anaphoric:
+                value = last_day if last_day is not None else value
+            elif value is not None and _DAY_VALUE.match(value):
+                last_day = value[:10]
             mentions.append(
                 DateMention(
                     text=text[t.start : t.end],
                     start=t.start,
                     end=t.end,
-                    value=resolve(t, reference, tense),
+                    value=value,
                     kind=t.kind,
                     granularity=t.granularity,
                     mod=t.mod,
@@ -795,6 +819,19 @@ class DateTagger:
                 )
             )
         return mentions
+
+
+_DAY_VALUE = re.compile(r"\d{4}-\d\d-\d\d")
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]–—]")
+
+
+def _clause(text: str, t: Timex, sent_start: int, sent_end: int) -> tuple[int, int]:
+    """The clause around ``t``: between the nearest comma, colon, dash or bracket on each side."""
+    left = sent_start
+    for m in _CLAUSE_BREAK.finditer(text, sent_start, t.start):
+        left = m.end()
+    right_match = _CLAUSE_BREAK.search(text, t.end, sent_end)
+    return left, right_match.start() if right_match else sent_end
 
 
 @cache

@@ -68,6 +68,7 @@ class Timex:
     shift: int | None = None
     year_offset: int | None = None  # "im März nächsten Jahres": the year relative to the reference's
     direction: Tense | None = None  # set by the expression itself ("seit März": the past one)
+    anaphoric: bool = False  # "am Nachmittag": the day last mentioned (else the reference day)
     duration: int | None = None
 
     @property
@@ -75,7 +76,12 @@ class Timex:
         """True when the direction must come from the sentence (a bare weekday/month/season...)."""
         if self.kind is DateKind.DURATION or self.year is not None or self.decade is not None:
             return False
-        if self.offset is not None or self.shift is not None or self.year_offset is not None:
+        if (
+            self.anaphoric
+            or self.offset is not None
+            or self.shift is not None
+            or self.year_offset is not None
+        ):
             return False
         return (
             self.weekday is not None
@@ -260,6 +266,8 @@ def resolve(t: Timex, reference: date | datetime | None, tense: Tense | None = N
     ref = as_date(reference)
     if ref is None:
         return None
+    if t.anaphoric:
+        return ref.isoformat()  # the caller prefers the day last mentioned in the text
     if t.year_offset is not None:
         return format_value(t, ref.year + t.year_offset, t.month, t.day)
     tense = t.direction or tense

@@ -336,3 +336,39 @@ def test_stage_skips_boilerplate_and_handles_no_reference() -> None:
     doc = nlp(make_doc(nlp, text, doc_id="d1", published=None, boilerplate=((cut, len(text)),)))
     assert [(m.text, m.value) for m in doc._.dates] == [("Am Sonntag", None)]
     assert doc._.dates[0].evidence.sentence == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # a part of the day refers to the day last mentioned, else the reference day
+        (
+            "de",
+            "Der Rat tagte am 3. März 2024. Am Abend einigte man sich.",
+            [("3. März 2024", "2024-03-03"), ("Am Abend", "2024-03-03")],
+        ),
+        ("en", "The ministry corrected the figure in the afternoon.", [("in the afternoon", "2024-04-10")]),
+        # "in der Nacht zum Donnerstag" is about the Thursday, not a separate night
+        ("de", "In der Nacht zum Dienstag griffen Drohnen die Stadt an.", [("zum Dienstag", "2024-04-09")]),
+        # "vom" and "seit" look back even next to a future marker
+        ("de", "Möglich wird das durch die Grundgesetzänderung vom März.", [("vom März", "2024-03")]),
+        # only the date's own clause counts for its tense
+        (
+            "de",
+            "Zuvor hatte er die Konferenz eröffnet, die am Freitag zu Ende geht.",
+            [("am Freitag", "2024-04-12")],
+        ),
+        (
+            "en",
+            "Estonia, which received launchers in January, plans to buy more.",
+            [("in January", "2024-01")],
+        ),
+    ],
+)
+def test_context_rules(lang: str, text: str, expected: list[tuple[str, str]]) -> None:
+    got = [
+        (m.text, m.value)
+        for m in find_dates(text, lang, date(2024, 4, 10))
+        if m.kind is not DateKind.DURATION
+    ]
+    assert got == expected
