@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .countries import CountryMention, country_before, doc_countries
+from .countries import CountryMention, doc_countries
 from .facts import (
     actor_before,
     calendar_date,
@@ -34,14 +34,17 @@ from .facts import (
     compound_country,
     cues,
     fact_evidence,
+    is_source,
     is_state,
+    main_country,
     numbers_in,
     owner_after,
+    people_in,
     segment,
     sentences,
 )
 from .lexicon import lang_file, load_tsv
-from .records import BudgetFigure, BudgetMeasure, BudgetStatus, NumberMention, Qualifier
+from .records import BudgetFigure, BudgetMeasure, BudgetStatus, NumberMention
 
 #: Smallest currency amount read as a budget figure (full units).
 MIN_AMOUNT = 1_000_000
@@ -58,7 +61,15 @@ _GDP_WORD = re.compile(
     r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross domestic product)", re.I
 )
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
-_STATUS_ORDER = (BudgetStatus.PROPOSED, BudgetStatus.TARGET, BudgetStatus.PLANNED)
+_STATUS_ORDER = ("proposed", "target", "intent", "planned")
+#: Words after "für"/"for" that name whose budget it is ("Sondervermögen für die Bundeswehr").
+_FOR_LINKS = frozenset({"für", "for", "die", "das"})
+#: NATO only names the goal here ("Nato-Ziel", "Nato-Quote", "NATO's 2% target").
+_GOAL = re.compile(r"(?:ziel|quote|vorgabe|marke|target|goal|benchmark|guideline)", re.IGNORECASE)
+#: Kinds of mention that can be a subject standing after the figure.
+_SUBJECT_KINDS = frozenset({"name", "capital", "org"})
+#: Sentences back a figure without its own country looks for the last figure's country.
+INHERIT_SENTENCES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,10 @@ class BudgetsStage:
             self.gdp.setdefault(row["side"], []).append(re.compile(row["pattern"], re.IGNORECASE))
         self.status = cues(self.lang, "modality.tsv", "budgets", "scope")
         self.changes = cues(self.lang, "budget_changes.tsv", "change")
+        anaphors = [re.escape(r["word"]) for r in load_tsv(lang_file(self.lang, "budget_anaphors.tsv"))]
+        self.anaphors = re.compile(rf"(?<!\w)(?:{'|'.join(anaphors)})(?!\w)", re.IGNORECASE)
+        alliance = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_alliance.tsv"))]
+        self.alliance = re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.budgets = self.extract(doc)
@@ -108,8 +123,9 @@ class BudgetsStage:
             return True
         sentence = text[s_start:s_end]
         nato = bool(_NATO.search(sentence))
-        if any(p.search(after) for p in self.gdp.get("gdp_after", ())):
-            return has_term or nato
+        gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or _GDP_WORD.search(sentence)
+        if gdp_named and (has_term or nato):
+            return True  # "zwei Prozent des BIP"; "Gemessen an der Wirtschaftsleistung soll ... 3,5 Prozent"
         goal = any(p.search(after) for p in self.gdp.get("goal_after", ())) or any(
             p.search(before) for p in self.gdp.get("goal_before", ())
         )
@@ -117,44 +133,80 @@ class BudgetsStage:
 
     # ---- roles -------------------------------------------------------------------------
 
+    def _actors(self, doc: Doc, mentions: list[CountryMention], seg_start: int) -> list[CountryMention]:
+        """Mentions that may be the spender: not part of a source attribution, and not NATO
+        where it only names the goal ("das Nato-Ziel", "NATO's 2% target")."""
+        text = doc.text
+        keep: list[CountryMention] = []
+        for m in mentions:
+            if is_source(doc, m, seg_start):
+                continue
+            if not is_state(m) and _GOAL.search(m.compound or text[m.end : m.end + 25]):
+                continue
+            keep.append(m)
+        return keep
+
     def _country(
-        self, doc: Doc, num: NumberMention, term: _Term | None, mentions: list[CountryMention], seg_start: int
+        self,
+        doc: Doc,
+        num: NumberMention,
+        term: _Term | None,
+        mentions: list[CountryMention],
+        seg_start: int,
+        ev_end: int,
+        recent: str | None,
     ) -> str | None:
         text = doc.text
-        if term is not None:
-            if term.head > term.start and (m := compound_country(mentions, term.start)):
+        actors = self._actors(doc, mentions, seg_start)
+        if term is not None and term.start >= seg_start:
+            if term.head > term.start and (m := compound_country(actors, term.start)):
                 return m.code
-            just_before = [m for m in mentions if m.end <= term.start and m.kind != "anaphor"]
+            just_before = [m for m in actors if m.end <= term.start and m.kind != "anaphor"]
             if (
                 just_before
                 and _POSSESSIVE_GAP.match(text[just_before[-1].end : term.start])
                 and (just_before[-1].preposition is None or just_before[-1].kind == "demonym")
             ):
                 return just_before[-1].code
-            if m := owner_after(text, mentions, term.end, _OWNER_LINKS):
-                return m.code
-        first = min(num.start, term.start) if term is not None else num.start
-        if m := actor_before(mentions, first):
+            links = _OWNER_LINKS if term.measure is BudgetMeasure.MILITARY_AID else _OWNER_LINKS | _FOR_LINKS
+            for anchor in (term.end, num.end):
+                if m := owner_after(text, actors, anchor, links):
+                    return m.code
+        first = min(num.start, term.start) if term is not None and term.start >= seg_start else num.start
+        if m := actor_before(actors, first):
             return m.code
-        later = [m for m in mentions if m.start >= num.end and m.preposition is None and is_state(m)]
+        later = [
+            m
+            for m in actors
+            if m.start >= num.end and m.end <= ev_end and m.preposition is None and m.kind in _SUBJECT_KINDS
+        ]
         if later:
             return later[0].code
-        if m := actor_before(mentions, num.start):
+        if m := actor_before(actors, num.start):
             return m.code
-        return country_before(doc, seg_start)
+        if self.alliance.search(text[seg_start:ev_end]):
+            return None  # "Allies committed to spend 5% of GDP": alliance-wide
+        people = people_in(doc, seg_start, ev_end)
+        if people:
+            return people[0].code
+        return recent or main_country(doc)
 
-    def _status(self, text: str, num: NumberMention, seg_start: int, ev_end: int, s_end: int) -> BudgetStatus:
+    def _status(
+        self, text: str, num: NumberMention, unit: str, seg_start: int, ev_end: int, s_end: int
+    ) -> BudgetStatus:
         clause = text[seg_start:ev_end]
-        if "actual" in self.status.labels(clause):
+        labels = self.status.labels(clause)
+        if "actual" in labels:
             return BudgetStatus.ACTUAL
         before = text[max(seg_start, num.start - WINDOW) : num.start]
         after = text[num.end : min(s_end, num.end + WINDOW)]
         if "target" in self.status.labels(before, "before") | self.status.labels(after, "after"):
             return BudgetStatus.TARGET
-        labels = self.status.labels(clause)
-        for status in _STATUS_ORDER:
-            if status.value in labels:
-                return status
+        for label in _STATUS_ORDER:
+            if label in labels:
+                if label == "intent":  # "will", "wants": a GDP share is a goal, an amount a plan
+                    return BudgetStatus.TARGET if unit == "percent_gdp" else BudgetStatus.PLANNED
+                return BudgetStatus(label)
         return BudgetStatus.ACTUAL
 
     def _change(self, text: str, num: NumberMention, seg_start: int, ev_end: int) -> str | None:
@@ -169,9 +221,16 @@ class BudgetsStage:
         text = doc.text
         all_mentions = doc_countries(doc)
         records: list[BudgetFigure] = []
-        for s_start, s_end in sentences(doc):
-            terms = self._terms(text, s_start, s_end)
-            for num in numbers_in(doc, s_start, s_end):
+        prev_terms: list[_Term] = []
+        seen: set[tuple[str | None, float, str, str, int | None]] = set()
+        last: tuple[int, str | None] | None = None  # (sentence, country) of the last figure
+        for number, (s_start, s_end) in enumerate(sentences(doc)):
+            own_terms = self._terms(text, s_start, s_end)
+            terms = own_terms
+            if not terms and prev_terms and self.anaphors.search(text, s_start, s_end):
+                terms = prev_terms[-1:]  # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
+            prev_terms = own_terms
+            for num in self._numbers(doc, s_start, s_end):
                 unit = num.unit or ""
                 if unit == "percent":
                     if not self._share_of_gdp(text, num, s_start, s_end, bool(terms)):
@@ -186,30 +245,80 @@ class BudgetsStage:
                 seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end] or terms
                 term = min(seg_terms, key=lambda t: _distance(t, num)) if seg_terms else None
                 mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
-                fact_end = max(num.end, term.end if term is not None and term.start < seg_end else num.end)
+                fact_end = num.end
+                if term is not None and seg_start <= term.start < seg_end:
+                    fact_end = max(fact_end, term.end)
                 if unit == "percent_gdp":
                     fact_end = max(fact_end, _gdp_end(text, num.end, s_end))
                 fact_end = min(fact_end, seg_end)
                 ev = fact_evidence(doc, seg_start, fact_end, seg_end)
                 ev_end = max(ev.end, clause_end(text, fact_end, seg_end))
                 dated = calendar_date(doc, seg_start, ev_end, num.start, year_only=True)
+                recent = last[1] if last is not None and number - last[0] <= INHERIT_SENTENCES else None
+                country = self._country(doc, num, term, mentions, seg_start, ev_end, recent)
+                last = (number, country)
                 value = num.value
+                status = self._status(text, num, unit, seg_start, ev_end, s_end)
+                year = int(dated.value[:4]) if dated is not None and dated.value else None
+                key = (country, value, unit, status.value, year)
+                if key in seen:
+                    continue  # the headline and the body state the same figure
+                seen.add(key)
                 records.append(
                     BudgetFigure(
                         doc_id=doc._.doc_id,
-                        country=self._country(doc, num, term, mentions, seg_start),
+                        country=country,
                         measure=term.measure if term is not None else BudgetMeasure.DEFENSE_SPENDING,
                         value=int(value) if float(value).is_integer() else value,
                         unit=unit,
-                        qualifier=num.qualifier if isinstance(num.qualifier, Qualifier) else Qualifier.EXACT,
-                        status=self._status(text, num, seg_start, ev_end, s_end),
-                        year=int(dated.value[:4]) if dated is not None and dated.value else None,
+                        qualifier=num.qualifier,
+                        status=status,
+                        year=year,
                         change=self._change(text, num, seg_start, ev_end),
                         rule=f"budgets.{'gdp_share' if unit == 'percent_gdp' else 'amount'}",
                         evidence=ev,
                     )
                 )
         return records
+
+    def _numbers(self, doc: Doc, start: int, end: int) -> list[NumberMention]:
+        """The numbers stage's mentions, plus percentages inside a goal compound it leaves
+        whole ("Zwei-Prozent-Ziel" -> 2 percent)."""
+        found = numbers_in(doc, start, end)
+        text = doc.text
+        for m in _GOAL_COMPOUND.finditer(text, start, end):
+            if any(n.start < m.end(1) and m.start(1) < n.end and n.unit == "percent" for n in found):
+                continue
+            value = _number_word(m.group(1), self.lang)
+            if value is None:
+                continue
+            found.append(
+                NumberMention(
+                    text=m.group(0),
+                    start=m.start(),
+                    end=m.end(),
+                    value=value,
+                    unit="percent",
+                    rule="budgets.goal_compound",
+                )
+            )
+        return sorted(found, key=lambda n: (n.start, n.end))
+
+
+_GOAL_COMPOUND = re.compile(
+    r"(?<![\w-])([\w,.]+)-(?:prozent|percent|per-cent)-(?:ziel|marke|vorgabe|schwelle|target|goal|benchmark)\w*",
+    re.IGNORECASE,
+)
+
+
+def _number_word(word: str, lang: str) -> int | float | None:
+    """Value of the number word or digits that opens a goal compound ("Zwei", "2,5"),
+    read by the numbers stage's own parser."""
+    from .numbers import find_numbers
+
+    spaced = f"{word} {'Prozent' if lang == 'de' else 'percent'}"
+    found = [n for n in find_numbers(spaced, lang) if n.start == 0]
+    return found[0].value if found else None
 
 
 def _distance(term: _Term, num: NumberMention) -> int:

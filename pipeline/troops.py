@@ -272,7 +272,7 @@ class TroopsStage:
         self._doc_mentions = all_mentions
         published = published_date(doc)
         records: list[TroopCount] = []
-        seen: set[tuple[str, str | None, int, int]] = set()
+        seen: set[tuple[str, str | None, int]] = set()
         dates = dates_in(doc, 0, len(text))
         last: tuple[int, str, str | None] | None = None  # (sentence, force, host) of the last count
         for number, (s_start, s_end) in enumerate(sentences(doc)):
@@ -313,7 +313,7 @@ class TroopsStage:
                     if host_mention:
                         fact_end = max(fact_end, min(host_mention[0].end, seg_end))
                 last = (number, force_code, host)
-                key = (force_code, host, int(num.value), num.start)
+                key = (force_code, host, int(num.value))  # the headline repeats the body's count
                 if key in seen:
                     continue
                 seen.add(key)
