@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INPUT ?= data/raw
 OUT ?= data/out
 
-.PHONY: setup run test eval schemas lint bench model clean
+.PHONY: setup run test eval schemas lint bench model clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,14 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m pipeline run --input $(INPUT) --out $(OUT)
+	@$(PY) -m pipeline report --out $(OUT) --screenshot >/dev/null 2>&1 || echo "report.png skipped (headless Chromium failed)"
+	@echo "open $(OUT)/report.html"
 
-test: $(STAMP) lint
+# Headless Chromium for the browser test; never fails the build (the test skips without it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "no browser: the browser test will skip"
+
+test: $(STAMP) lint browser
 	$(PY) -m pipeline.schemas --check
 	$(PY) -m pytest
 

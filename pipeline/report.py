@@ -146,7 +146,9 @@ def _readings(written: str) -> set[float]:
 
 def _close(reading: float, value: Number) -> bool:
     target = float(value)
-    return any(abs(reading * scale - target) <= 1e-6 * max(1.0, abs(target)) for scale in (1, 1e3, 1e6, 1e9))
+    return any(
+        abs(reading * scale - target) <= 1e-6 * max(1.0, abs(target)) for scale in (1, 1e3, 1e6, 1e9, 1e12)
+    )
 
 
 def quote_context(
@@ -188,25 +190,37 @@ def _quote_segments(quote: str, value: Number | None, number: bool = True) -> li
 
 
 def fmt_number(value: Number | None) -> str:
-    """4800 -> '4,800'; 1.5e9 -> '1.5 bn'; None -> '–'."""
+    """4800 -> '4,800'; 1.5e9 -> '1.5 bn'; 8.7e12 -> '8.7 tn'; 2.5 -> '2.5'; None -> '–'."""
     if value is None:
         return "–"
     magnitude = abs(value)
-    for size, word in ((1e9, "bn"), (1e6, "m")):
+    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
         if magnitude >= size:
-            return f"{value / size:,.4g} {word}"
+            return f"{_decimals(value / size, 2)} {word}"
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.4g}"
+        return _decimals(value, 3)
     return f"{int(value):,}"
 
 
-def fmt_claim(claim: Claim) -> str:
-    """A claim's value as its source put it: 'about 4,800', '3,000–5,000'."""
+def _decimals(value: float, places: int) -> str:
+    return f"{value:,.{places}f}".rstrip("0").rstrip(".")
+
+
+def fmt_unit(unit: str | None) -> str:
+    """'EUR' -> ' EUR', 'percent_gdp' -> '% of GDP', None -> ''."""
+    if not unit:
+        return ""
+    return "% of GDP" if unit == "percent_gdp" else f" {unit}"
+
+
+def fmt_claim(claim: Claim, unit: str | None = None) -> str:
+    """A claim's value as its source put it: 'about 4,800', '3,000–5,000', '1.13 bn EUR'."""
     if claim.value is None:
-        return claim.status or "–"
+        return fmt_enum(claim.status) if claim.status else "–"
     if claim.qualifier is Qualifier.RANGE and claim.low is not None and claim.high is not None:
-        return f"{fmt_number(claim.low)}–{fmt_number(claim.high)}"
-    return QUALIFIER_TEXT.get(claim.qualifier or Qualifier.EXACT, "") + fmt_number(claim.value)
+        return f"{fmt_number(claim.low)}–{fmt_number(claim.high)}{fmt_unit(unit)}"
+    qualifier = QUALIFIER_TEXT.get(claim.qualifier or Qualifier.EXACT, "")
+    return qualifier + fmt_number(claim.value) + fmt_unit(unit)
 
 
 def fmt_count(record: TroopCount) -> str:

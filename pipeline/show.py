@@ -122,14 +122,15 @@ def document_facts(records: Records, texts: dict[str, str], doc_id: str) -> Docu
         mine = [c for c in conflict.claims if c.doc_id == doc_id]
         if not mine:
             continue
+        unit = conflict.subject.get("unit")
         others = [
-            f"{fmt_claim(c)} ({c.publisher or c.doc_id})" for c in conflict.claims if c.doc_id != doc_id
+            f"{fmt_claim(c, unit)} ({c.publisher or c.doc_id})" for c in conflict.claims if c.doc_id != doc_id
         ]
         row = {
             "fact": fmt_enum(conflict.fact),
             "subject": fmt_subject(conflict.subject),
             "kind": fmt_enum(conflict.kind),
-            "this source": "; ".join(fmt_claim(c) for c in mine),
+            "this source": "; ".join(fmt_claim(c, unit) for c in mine),
             "other sources": "; ".join(others),
             "quote": mine[0].quote,
         }

@@ -252,6 +252,8 @@ def test_number_span_reads_german_and_english_and_scaled_numbers() -> None:
     assert number_span("35 F-35", 35) == (0, 2)
     assert number_span("zweitausend Soldaten", 2000) is None
     assert fmt_number(4800) == "4,800" and fmt_number(62.4e9) == "62.4 bn" and fmt_number(None) == "–"
+    assert fmt_number(4.3e13) == "43 tn" and fmt_number(152.8e9) == "152.8 bn" and fmt_number(2.5) == "2.5"
+    assert number_span("8.7 trillion yen, part of a 43 trillion yen build-up", 4.3e13) == (28, 30)
 
 
 def test_long_sentences_are_clipped_around_the_quote() -> None:
