@@ -92,7 +92,6 @@ GROUP_SEPS = ".,'’\u00a0\u202f\u2009 "
 YEAR_MIN, YEAR_MAX = 1800, 2100
 APPROX_LOW, APPROX_HIGH = Decimal("0.9"), Decimal("1.1")
 LONG_DIGITS = 7  # ungrouped integers this long are ids, not amounts
-WINDOW = 48  # characters looked at before a number for qualifiers and currency symbols
 
 
 def _norm(form: str) -> str:
@@ -150,6 +149,21 @@ class _Qual:
 class _Scale:
     factor: int
     needs_currency: bool
+
+
+@dataclass(frozen=True)
+class _Prefix:
+    """What stands right before a number: a qualifier phrase and a currency symbol."""
+
+    qual: _Qual | None = None
+    qual_start: int = -1
+    currency: str | None = None
+    currency_start: int = -1
+
+
+NO_PREFIX = _Prefix()
+TOKEN = re.compile(r"\S+")
+OPENERS = "\"'„“‚‘«»([{"
 
 
 @dataclass
@@ -232,6 +246,10 @@ class _Grammar:
             self.qualifiers[_norm(row["phrase"])] = _Qual(
                 row["qualifier"], row["bias"], row["strength"] == "strong"
             )
+        self.qualifier_blockers = {
+            (_norm(r["before"]), _norm(r["phrase"]))
+            for r in load_tsv(lang_file(lang, "numbers_qualifier_blockers.tsv"))
+        }
         self.connectors = {
             _norm(r["form"]): r["needs_start"] == "yes"
             for r in load_tsv(lang_file(lang, "numbers_connectors.tsv"))
@@ -304,17 +322,28 @@ class _Grammar:
             skip.append(r"\d{1,2}\.\d{1,2}\.(?!\d)")  # 10.4.
         if lang == "en":
             skip.append(rf"\d+(?:st|nd|rd|th){WB_AFTER}")  # 19th
+        # Every match starts at a token start; most positions fail these two cheap checks.
+        starters = {c for f in self.morphemes + list(self.inflected) + list(self.vague) for c in f[:1]}
+        starters |= {c for f in quantifiers + articles for c in f[:1]}
+        first = "".join(sorted({c.lower() for c in starters} | {c.upper() for c in starters}))
+        expr = rf"(?=[\d{re.escape(first)}]){expr}"
         master = (
-            rf"(?P<skip>{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
+            rf"(?<![^\W_])(?=[^\W_]|\+)(?:(?P<skip>{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
             rf"|(?P<id>{WB_BEFORE}[^\W\d_]+{DASH}?\d[^\W_]*)"
             rf"|(?P<expr>{expr})"
-            rf"|(?P<id2>{DIGIT_BEFORE}\d+[^\W\d_][^\W_]*)"
+            rf"|(?P<id2>{DIGIT_BEFORE}\d+[^\W\d_][^\W_]*))"
         )
         self.master = re.compile(master)
-        quals = _alternation((q, False) for q in self.qualifiers)
-        self.prefix = re.compile(rf"(?:(?P<q>{quals}){H}+)?(?:(?P<c>{pre_currency}){H}?)?\Z")
-        self.id_prefix = re.compile(rf"{_alternation((p, True) for p in id_prefixes)}{H}+\Z")
-        self.prev_word = re.compile(rf"([^\W\d_]+(?:{H}+[^\W\d_]+)?){H}+\Z")
+        # Before a number, a currency symbol is looked up with a short right-anchored regex;
+        # qualifier phrases and identifier prefixes by the words before it (dict lookups).
+        self.pre_currency_re = re.compile(rf"(?:{pre_currency}){H}?\Z")
+        self.pre_currency_len = max((len(f) for f, _ in pre_forms), default=1) + 1
+        self.qual_words = max(len(q.split()) for q in self.qualifiers)
+        self.id_prefixes = {" ".join(p.split()) for p in id_prefixes}  # case-sensitive: "Mark 5"
+        self.id_prefix_words = max(len(p.split()) for p in id_prefixes)
+        self.blocker_words = (
+            max(len(b[0].split()) for b in self.qualifier_blockers) if self.qualifier_blockers else 1
+        )
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
 
 
@@ -413,6 +442,54 @@ class _Scanner:
         ends += [m.end(name) for name in ("i2", "w2") if i == 2 and m.group(name)]
         return _Part(value, kind, core, start, max(ends), scale, unit, year_like, identifier)
 
+    def words_before(self, end: int, count: int) -> list[tuple[int, str]]:
+        """Up to ``count`` whitespace-separated tokens ending right before ``end`` (which must be
+        preceded by white space), as (start, token); a leading quote or bracket is dropped."""
+        text = self.text
+        if end == 0 or not text[end - 1].isspace():
+            return []
+        lo = max(0, end - 24 * count)
+        tokens = [(t.start(), t.group()) for t in TOKEN.finditer(text, lo, end)]
+        if tokens and lo > 0 and tokens[0][0] == lo and not text[lo - 1].isspace():
+            tokens = tokens[1:]  # cut by the window
+        tokens = tokens[-count:]
+        if tokens:
+            start, word = tokens[0]
+            stripped = word.lstrip(OPENERS)
+            tokens[0] = (start + len(word) - len(stripped), stripped)
+        return tokens
+
+    def phrase_before(
+        self, end: int, count: int, phrases: Collection[str], fold: bool = True
+    ) -> tuple[int, str] | None:
+        """The longest phrase of ``phrases`` ending right before ``end`` (normalised if ``fold``)."""
+        tokens = self.words_before(end, count)
+        for k in range(len(tokens), 0, -1):
+            joined = " ".join(t for _, t in tokens[-k:])
+            key = _norm(joined) if fold else joined
+            if key in phrases:
+                return tokens[-k][0], key
+        return None
+
+    def prefix(self, start: int) -> _Prefix:
+        g, text = self.g, self.text
+        currency: str | None = None
+        currency_start = -1
+        lo = max(0, start - g.pre_currency_len)
+        m = g.pre_currency_re.search(text, lo, start)
+        if m is not None:
+            currency = g.pre_currency.get(m.group().strip())
+            currency_start = m.start()
+        before = currency_start if currency is not None else start
+        found = self.phrase_before(before, g.qual_words, g.qualifiers)
+        if found is None:
+            return _Prefix(None, -1, currency, currency_start)
+        qual_start, phrase = found
+        blocker = self.words_before(qual_start, 1)
+        if blocker and (_norm(blocker[0][1]), phrase) in g.qualifier_blockers:
+            return _Prefix(None, -1, currency, currency_start)
+        return _Prefix(g.qualifiers[phrase], qual_start, currency, currency_start)
+
     def ordinal(self, part: _Part) -> bool:
         """ "am 19. April", "der 2. Weltkrieg", list numbering "1. Kooperation"."""
         text, end = self.text, part.end
@@ -429,11 +506,7 @@ class _Scanner:
         after = self.g.next_word.match(text, end)
         if after and (after.group(1)[0].islower() or _norm(after.group(1)) in self.g.ordinal_after):
             return True
-        before = self.g.prev_word.search(text, max(0, part.start - 24), part.start)
-        if before:
-            phrase = _norm(before.group(1))
-            return phrase in self.g.ordinal_before or phrase.split()[-1] in self.g.ordinal_before
-        return False
+        return self.phrase_before(part.start, 2, self.g.ordinal_before) is not None
 
     def scan(self) -> list[NumberMention]:
         g, text = self.g, self.text
@@ -467,27 +540,24 @@ class _Scanner:
 
     def expression(self, m: re.Match[str], out: list[NumberMention]) -> int | None:
         """Append the mention(s) of an expression match; returns where to go on, if not its end."""
-        g, text = self.g, self.text
         first = self.part(m, 1)
         has_range = m.group("conn") is not None
         second = self.part(m, 2) if has_range else None
         if first is None:
             return None if second is None else self._resume_after_first(m)
-        prefix = g.prefix.search(text, max(0, first.start - WINDOW), first.start)
-        qual = g.qualifiers.get(_norm(prefix.group("q"))) if prefix and prefix.group("q") else None
-        currency_form = prefix.group("c") if prefix else None
-        currency = g.pre_currency.get(currency_form) if currency_form else None
+        prefix = self.prefix(first.start)
+        qual, currency = prefix.qual, prefix.currency
         if second is not None:
             range_ok = self._range_ok(m, first, second, qual, currency)
             if not range_ok:
                 if first.year_like and second.year_like:
                     return None
                 resume = first.end if _norm(m.group("conn")) not in ("-", "–", "—") else None
-                self._emit(first, qual, currency, prefix, out)
+                self._emit(first, prefix, out)
                 return resume
-            self._emit_range(m, first, second, qual, currency, prefix, out)
+            self._emit_range(m, first, second, prefix, out)
             return None
-        self._emit(first, qual, currency, prefix, out)
+        self._emit(first, prefix, out)
         return None
 
     def _resume_after_first(self, m: re.Match[str]) -> int | None:
@@ -530,17 +600,16 @@ class _Scanner:
     def _emit(
         self,
         part: _Part,
-        qual: _Qual | None,
-        currency: str | None,
-        prefix: re.Match[str] | None,
+        prefix: _Prefix,
         out: list[NumberMention],
     ) -> None:
         g, text = self.g, self.text
+        qual, currency = prefix.qual, prefix.currency
         unit = self._unit(part, currency)
         has_currency = unit in g.currency_codes
         if part.scale is not None and part.scale.needs_currency and not has_currency:
             return
-        if part.identifier and not has_currency:
+        if part.identifier and part.scale is None and unit is None:
             out.append(self.identifier(part.start, part.end, "identifier_digits"))
             return
         if part.year_like and part.scale is None and unit is None and not (qual and qual.strong):
@@ -558,7 +627,7 @@ class _Scanner:
             and currency is None
             and part.scale is None
             and (qual is None or qual.qualifier == "range_start")
-            and g.id_prefix.search(text, max(0, part.start - WINDOW), part.start)
+            and self.phrase_before(part.start, g.id_prefix_words, g.id_prefixes, fold=False) is not None
         ):
             out.append(self.identifier(part.start, part.end, "identifier_prefix"))
             return
@@ -567,10 +636,10 @@ class _Scanner:
         if qual is not None and qual.qualifier == "range_start":
             qual = None
         start = part.start
-        if currency is not None and prefix is not None:
-            start = prefix.start("c")
-        if qual is not None and prefix is not None:
-            start = prefix.start("q")
+        if currency is not None:
+            start = prefix.currency_start
+        if qual is not None:
+            start = prefix.qual_start
         low: Decimal | None
         high: Decimal | None
         if part.kind is NumberKind.VAGUE:
@@ -600,12 +669,11 @@ class _Scanner:
         m: re.Match[str],
         first: _Part,
         second: _Part,
-        qual: _Qual | None,
-        currency: str | None,
-        prefix: re.Match[str] | None,
+        prefix: _Prefix,
         out: list[NumberMention],
     ) -> None:
         g, text = self.g, self.text
+        qual, currency = prefix.qual, prefix.currency
         low = first.value
         if first.scale is None and second.scale is not None:
             low *= second.scale.factor
@@ -615,10 +683,12 @@ class _Scanner:
         if scale is not None and scale.needs_currency and unit not in g.currency_codes:
             return
         start = first.start
-        if prefix is not None and prefix.group("c") is not None:
-            start = prefix.start("c")
-        if prefix is not None and prefix.group("q") is not None:
-            start = prefix.start("q")
+        if currency is not None:
+            start = prefix.currency_start
+        # "zwischen"/"between" belong to the range; a weak "von"/"from" may be another word's
+        # preposition ("ein Ziel von 2 bis 3 Prozent") and stays out of the span.
+        if qual is not None and (qual.strong or qual.qualifier != "range_start"):
+            start = prefix.qual_start
         rule = [f"{g.lang}.range", first.core]
         rule += ["scale"] if scale else []
         rule += ["currency"] if unit in g.currency_codes else (["unit"] if unit else [])

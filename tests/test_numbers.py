@@ -1,0 +1,264 @@
+"""The number layer: corpus tables (tests/corpus/<lang>/numbers.yaml), properties, the stage."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.nlp import cached_nlp, make_doc
+from pipeline.numbers import NumberMention, find_numbers, numbers_in, quantities
+from pipeline.records import NumberKind, Qualifier
+
+CORPUS = Path(__file__).parent / "corpus"
+BRACKETS = re.compile(r"\[([^\]]*)\]")
+
+
+def _load(lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((CORPUS / lang / "numbers.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def _unbracket(sentence: str) -> tuple[str, list[tuple[int, int]]]:
+    """The plain sentence and the character spans of its [bracketed] parts."""
+    plain, spans, pos = [], [], 0
+    length = 0
+    for m in BRACKETS.finditer(sentence):
+        plain.append(sentence[pos : m.start()])
+        length += m.start() - pos
+        spans.append((length, length + len(m.group(1))))
+        plain.append(m.group(1))
+        length += len(m.group(1))
+        pos = m.end()
+    plain.append(sentence[pos:])
+    return "".join(plain), spans
+
+
+def corpus_cases(lang: str) -> list[Any]:
+    out = []
+    for case in _load(lang)["cases"]:
+        for sentence in case["sentences"]:
+            out.append(pytest.param(lang, case, sentence, id=f"{lang}:{sentence[:60]}"))
+    return out
+
+
+def listed(lang: str, key: str) -> list[Any]:
+    return [pytest.param(lang, s, id=f"{lang}:{s[:60]}") for s in _load(lang).get(key, [])]
+
+
+@pytest.mark.parametrize(("lang", "case", "sentence"), corpus_cases("de") + corpus_cases("en"))
+def test_corpus(lang: str, case: dict[str, Any], sentence: str) -> None:
+    text, spans = _unbracket(sentence)
+    assert len(spans) == 1, "one [bracketed] mention per corpus sentence"
+    start, end = spans[0]
+    found = find_numbers(text, lang)
+    at = [n for n in found if (n.start, n.end) == (start, end)]
+    assert at, f"no mention {text[start:end]!r}; found {[(n.text, n.value) for n in found]}"
+    n = at[0]
+    value = case["value"]
+    qualifier = case.get("qualifier", "exact")
+    assert n.text == text[start:end]
+    assert n.value == value and type(n.value) is type(value)
+    assert n.unit == case.get("unit")
+    assert n.qualifier == Qualifier(qualifier)
+    assert n.kind == NumberKind(case.get("kind", "quantity"))
+    assert n.low == case.get("low", value)
+    assert n.high == case.get("high", value)
+    assert n.rule.startswith(f"{lang}.")
+
+
+@pytest.mark.parametrize(("lang", "sentence"), listed("de", "negatives") + listed("en", "negatives"))
+def test_negatives(lang: str, sentence: str) -> None:
+    found = quantities(find_numbers(sentence, lang))
+    assert found == [], [(n.text, n.value, n.rule) for n in found]
+
+
+@pytest.mark.parametrize(("lang", "sentence"), listed("de", "identifiers") + listed("en", "identifiers"))
+def test_identifiers(lang: str, sentence: str) -> None:
+    text, spans = _unbracket(sentence)
+    found = find_numbers(text, lang)
+    for start, end in spans:
+        assert any((n.start, n.end) == (start, end) and n.kind is NumberKind.IDENTIFIER for n in found), (
+            f"{text[start:end]!r} not an identifier in {[(n.text, n.kind.value) for n in found]}"
+        )
+        overlapping = [n for n in quantities(found) if n.start < end and start < n.end]
+        assert overlapping == [], overlapping
+
+
+# ---- behaviour beyond the tables -----------------------------------------------------------
+
+
+def test_quantity_and_identifier_in_one_phrase() -> None:
+    found = find_numbers("Japan kauft 35 F-35-Kampfjets und 400 Tomahawk.", "de")
+    assert [(n.text, n.value, n.kind) for n in found] == [
+        ("35", 35, NumberKind.QUANTITY),
+        ("F-35", 35, NumberKind.IDENTIFIER),
+        ("400", 400, NumberKind.QUANTITY),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "value"),
+    [
+        ("de", "Es kamen 1.500 Soldaten.", 1500),
+        ("en", "It cost 1.500 units.", 1.5),
+        ("de", "Es kamen 1,500 Soldaten.", 1.5),
+        ("en", "Some 1,500 soldiers came.", 1500),
+        ("de", "Der Wert liegt bei 1.234,5 Punkten.", 1234.5),
+        ("en", "The value is 1,234.5 points.", 1234.5),
+        ("de", "Das sind 54,000 Soldaten laut Übersetzung.", 54000),
+        ("en", "That is 2.000 troops in German style.", 2000),
+        ("de", "Die Quote liegt bei 0.125 Prozent.", 0.125),
+    ],
+)
+def test_language_and_shape_decide_separators(lang: str, text: str, value: float) -> None:
+    values = [n.value for n in quantities(find_numbers(text, lang))]
+    assert values == [value]
+
+
+def test_german_billion_is_ten_to_the_twelfth_and_english_is_ten_to_the_ninth() -> None:
+    assert find_numbers("Es geht um 1 Billion Euro.", "de")[0].value == 10**12
+    assert find_numbers("It is about 1 billion euros.", "en")[0].value == 10**9
+
+
+def test_scale_needing_a_currency_is_not_read_without_one() -> None:
+    assert [n.value for n in find_numbers("The ship is 5m long.", "en")] == []
+    assert [n.value for n in find_numbers("The deal is worth $5m.", "en")] == [5_000_000]
+
+
+def test_range_rejected_when_second_number_is_a_year() -> None:
+    found = quantities(find_numbers("Die Zahl soll von 50.000 bis 2025 steigen.", "de"))
+    assert [(n.text, n.qualifier) for n in found] == [("50.000", Qualifier.EXACT)]
+
+
+def test_two_numbers_joined_by_und_are_no_range_without_zwischen() -> None:
+    found = find_numbers("Japan kauft 2 und Korea 3 Fregatten.", "de")
+    assert [(n.value, n.qualifier) for n in found] == [(2, Qualifier.EXACT), (3, Qualifier.EXACT)]
+
+
+def test_offsets_slice_the_source_and_mentions_are_ordered() -> None:
+    text = "Rund 100 Milliarden Euro, mehr als 50.000 Soldaten und 35 F-35 bis 2027."
+    found = find_numbers(text, "de")
+    assert found and all(text[n.start : n.end] == n.text for n in found)
+    assert [n.start for n in found] == sorted(n.start for n in found)
+
+
+def test_unsupported_language_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        find_numbers("12 soldats", "fr")
+
+
+# ---- properties ----------------------------------------------------------------------------
+
+
+def _group(digits: str, sep: str) -> str:
+    head = len(digits) % 3 or 3
+    return sep.join([digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)])
+
+
+def _format(value: Decimal, lang: str, sep: str, decimals: int) -> str:
+    integral = str(int(value))
+    text = _group(integral, sep) if sep else integral
+    if decimals:
+        frac = f"{value:.{decimals}f}".split(".")[1]
+        text += ("," if lang == "de" else ".") + frac
+    return text
+
+
+GROUPING = {"de": ["", ".", "\u202f", "\u00a0"], "en": ["", ",", "\u202f"]}
+SCALES = {
+    "de": [("", 1), ("Millionen", 10**6), ("Mrd.", 10**9)],
+    "en": [("", 1), ("million", 10**6), ("bn", 10**9)],
+}
+CURRENCY = {"de": ["", "Euro", "US-Dollar", "Yen"], "en": ["", "euros", "dollars", "yen"]}
+CODE = {"Euro": "EUR", "US-Dollar": "USD", "Yen": "JPY", "euros": "EUR", "dollars": "USD", "yen": "JPY"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lang=st.sampled_from(["de", "en"]),
+    integral=st.integers(min_value=0, max_value=10**12),
+    decimals=st.integers(min_value=0, max_value=2),
+    cents=st.integers(min_value=0, max_value=99),
+    data=st.data(),
+)
+def test_formatted_numbers_parse_back(lang: str, integral: int, decimals: int, cents: int, data: Any) -> None:
+    sep = data.draw(st.sampled_from(GROUPING[lang]))
+    scale, factor = data.draw(st.sampled_from(SCALES[lang]))
+    currency = data.draw(st.sampled_from(CURRENCY[lang]))
+    value = Decimal(integral) + (Decimal(cents) / 100 if decimals else 0)
+    if decimals == 1:
+        value = Decimal(integral) + Decimal(cents // 10) / 10
+    written = _format(value, lang, sep, decimals)
+    plain_int = not decimals and not (sep and integral >= 1000)
+    if plain_int and not currency and not scale and (1800 <= integral <= 2100 or len(str(integral)) >= 7):
+        currency = CURRENCY[lang][1]  # a bare year or id-like digit string is no amount on its own
+    if plain_int and len(written) > 1 and written.startswith("0"):
+        return
+    phrase = " ".join(p for p in (written, scale, currency) if p)
+    text = (
+        f"Die Regierung nannte {phrase} als Ziel."
+        if lang == "de"
+        else f"The ministry cited {phrase} as the aim."
+    )
+    found = quantities(find_numbers(text, lang))
+    assert len(found) == 1, (text, found)
+    n = found[0]
+    assert n.text == phrase
+    assert Decimal(str(n.value)) == value * factor
+    assert n.unit == CODE.get(currency)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=200), lang=st.sampled_from(["de", "en"]))
+def test_random_text_never_raises(text: str, lang: str) -> None:
+    for n in find_numbers(text, lang):
+        assert text[n.start : n.end] == n.text
+
+
+NUMBERISH = st.text(alphabet="0123456789.,-–/: \u202f$€%kmbnMrdioTsd", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=NUMBERISH, lang=st.sampled_from(["de", "en"]))
+def test_number_like_noise_never_raises(text: str, lang: str) -> None:
+    for n in find_numbers(text, lang):
+        assert text[n.start : n.end] == n.text
+        assert n.low is None or n.high is None or n.low <= n.high
+
+
+# ---- the spaCy stage -----------------------------------------------------------------------
+
+
+def test_stage_marks_numbers_on_the_doc() -> None:
+    nlp = cached_nlp("de")
+    doc = nlp("Die USA haben mehr als 50.000 Soldaten in Japan. Japan kauft 35 F-35-Kampfjets.")
+    assert isinstance(doc._.numbers, list) and all(isinstance(n, NumberMention) for n in doc._.numbers)
+    assert [n.text for n in doc._.numbers] == ["mehr als 50.000", "35", "F-35"]
+    spans = doc.spans["numbers"]
+    assert [s.label_ for s in spans] == ["quantity", "quantity", "identifier"]
+    assert spans[0].text == "mehr als 50.000"
+    second = list(doc.sents)[1]
+    assert [n.value for n in numbers_in(doc, second.start_char, second.end_char)] == [35]
+    assert [n.text for n in numbers_in(doc, second.start_char, second.end_char, kinds=tuple(NumberKind))] == [
+        "35",
+        "F-35",
+    ]
+
+
+def test_stage_skips_boilerplate() -> None:
+    nlp = cached_nlp("en")
+    text = "Subscribe now for $1 a week. The US has about 54,000 troops in Japan."
+    doc = nlp(make_doc(nlp, text, boilerplate=((0, 28),)))
+    assert [n.text for n in doc._.numbers] == ["about 54,000"]
+
+
+def test_stage_in_english_pipeline() -> None:
+    doc = cached_nlp("en")("Congress approved $886 billion, up 3 percent.")
+    assert [(n.value, n.unit) for n in doc._.numbers] == [(886_000_000_000, "USD"), (3, "percent")]
