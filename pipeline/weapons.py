@@ -553,6 +553,7 @@ def _assign(
     passive: bool,
     sent_start: int,
     antecedent: _Party | None = None,
+    system_start: int = -1,
 ) -> _Roles:
     """Buyer and seller from prepositions, the subject and origin words."""
     text = doc.text
@@ -592,7 +593,12 @@ def _assign(
             counterpart.append(p)
         elif role == "origin" and trigger.actor == "arrival" and p.kind != "maker":
             by_prep.setdefault("buyer", p.code)  # "the first K2s arrived in Poland"
-        elif role == "origin" and trigger.actor == "buyer" and not text[p.end : trigger.start].strip():
+        elif (
+            role == "origin"
+            and trigger.actor == "buyer"
+            and p.start > system_start
+            and not text[p.end : trigger.start].strip()
+        ):
             by_prep.setdefault("seller", p.code)  # "250 Abrams in den USA bestellt"
     states = [p for p in bare if p.code not in ORG_CODES] or bare
     subject = next((p for p in states if not (subject_role == "buyer" and p.kind == "maker")), None)
@@ -607,7 +613,7 @@ def _assign(
     if subject_code is not None and found[subject_role] is None:
         found[subject_role] = subject_code
     if found[other_role] is None and subject is not None and subject_role == "seller":
-        later = [p for p in states if p.start > trigger.start and p is not subject and p.kind != "maker"]
+        later = [p for p in states if p.start > subject.end and p.kind != "maker"]
         if later and not _coordinated(text, subject, later[0]):
             found[other_role] = later[0].code  # dative: "liefert der Ukraine"
     if (
@@ -773,7 +779,13 @@ def _choose_trigger(
         return None
     best = min(d for d, _ in near)
     pool = [t for d, t in near if d == best]
-    return min(pool, key=lambda t: (_PRIORITY[t.status], abs(t.start - mention.start))), "weapons.clause"
+    # English puts the verb before its object: a trigger after the system binds less
+    after = 1.5 if lex.lang == "en" else 1.0
+
+    def distance(t: _Trigger) -> float:
+        return t.start - mention.start if t.start < mention.start else (t.start - mention.start) * after
+
+    return min(pool, key=lambda t: (_PRIORITY[t.status], abs(distance(t)))), "weapons.clause"
 
 
 def _extract_sentence(
@@ -835,7 +847,7 @@ def _extract_sentence(
         before = [p for p in all_parties if p.start < span_start]
         passive = _passive(doc, span_start, span_end)
         antecedent = _relative_antecedent(text, segs, seg_t, all_parties, lex)
-        roles = _assign(doc, parties, before, trigger, lex, passive, start, antecedent)
+        roles = _assign(doc, parties, before, trigger, lex, passive, start, antecedent, mention.start)
         buyer, seller = roles.buyer, roles.seller
         if (
             buyer is None
@@ -873,8 +885,8 @@ def _status(doc: Doc, trigger: _Trigger, modals: list[int], segs: list[tuple[int
     """The trigger's status, or ``planned`` when a modal cue stands in its clause."""
     seg_t = _segment_of(segs, trigger.start)
     modal_lo = segs[max(0, seg_t - 1)][0] if _infinitive(doc, trigger) else segs[seg_t][0]
-    if any(modal_lo <= c < segs[seg_t][1] for c in modals):
-        return OrderStatus.PLANNED
+    if trigger.status is not OrderStatus.FINANCED and any(modal_lo <= c < segs[seg_t][1] for c in modals):
+        return OrderStatus.PLANNED  # financing is the commitment itself: "Britain would finance"
     return trigger.status
 
 
