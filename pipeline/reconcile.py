@@ -361,14 +361,25 @@ def _order(keys: Sequence[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
     packed = np.zeros(len(keys[0]), dtype="int64")
     size = 1
     for key in keys:
-        distinct, rank = np.unique(key, return_inverse=True)
-        if size * len(distinct) >= 2**62:
-            uniq, packed = np.unique(packed, return_inverse=True)
-            size = len(uniq)
-        packed = packed * len(distinct) + rank.ravel()
-        size *= len(distinct)
+        rank, card = _dense(np.asarray(key))
+        if size * card >= 2**62:
+            uniq, inverse = np.unique(packed, return_inverse=True)
+            packed, size = inverse.ravel().astype("int64"), len(uniq)
+        packed = packed * card + rank
+        size *= card
     order: np.ndarray[Any, Any] = np.argsort(packed, kind="stable")
     return order
+
+
+def _dense(key: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], int]:
+    """Order-preserving integer ranks of a key and their count (offsets for integral keys)."""
+    if len(key) and np.issubdtype(key.dtype, np.number):
+        low, high = key.min(), key.max()
+        whole = np.isfinite(low) and np.isfinite(high) and high - low < 2**31
+        if whole and (np.issubdtype(key.dtype, np.integer) or np.array_equal(key, np.round(key))):
+            return (key - low).astype("int64"), int(high - low) + 1
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return inverse.ravel().astype("int64"), max(len(distinct), 1)
 
 
 def _changes(keys: Sequence[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
