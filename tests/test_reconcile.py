@@ -776,3 +776,25 @@ def test_synthetic_claims_reconcile_deterministically_and_order_independently() 
     facts = first.facts
     assert facts["claims"].sum() == len(first.claims)
     assert set(facts["state"]) == {s.value for s in FactState}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-3, 3),
+            st.sampled_from([0.5, 2.0, -math.inf, 1e18, 7.0]),
+            st.integers(0, 2**40),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_packed_sort_order_equals_lexsort(rows: list[tuple[int, float, int]]) -> None:
+    import numpy as np
+
+    from pipeline.reconcile import _order
+
+    keys = [np.array([r[i] for r in rows]) for i in range(3)]
+    expected = np.lexsort(tuple(reversed(keys)))
+    assert _order(keys).tolist() == expected.tolist()
