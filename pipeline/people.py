@@ -34,7 +34,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Token
 
-from .countries import country_code
+from .countries import ORG_CODES, country_code, doc_countries
 from .lexicon import lang_file, load_tsv
 from .nlp import evidence, in_boilerplate, sentence_index
 from .records import Person
@@ -57,6 +57,12 @@ _NAME_WORD = re.compile(
 )
 _INITIAL = re.compile(r"^[A-Z]\.$")
 _MODEL_LABELS = frozenset({"PER", "PERSON"})
+_ANALYST_ROLES = frozenset(
+    {"expert", "analyst", "researcher", "fellow", "senior fellow", "economist", "political scientist"}
+)
+_GENITIVE = frozenset({"des", "der", "of"})
+_POSTING = frozenset({"to", "in", "at", "bei"})
+_STATE_KINDS = frozenset({"office", "title", "counterpart", "predecessor"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class Role:
     kind: str
     country: str | None = None
     possessor: str | None = None  # "Trumps Kandidat": the person whose role it is
+    org: bool = False  # an office of NATO/EU/UN: no state
 
 
 @dataclass
@@ -104,6 +111,7 @@ class _Entity:
     aliases: list[str] = field(default_factory=list)
     journalist: bool = False
     mentions: int = 0
+    positions: list[int] = field(default_factory=list)  # char offsets of its mentions
 
     @property
     def name_tokens(self) -> tuple[str, ...]:
@@ -148,19 +156,23 @@ def lexicon(lang: str) -> Lexicon:
     titles = {(r["country"], r["role_en"]): r["title"] for r in load_tsv("role_titles.tsv")}
     not_people = load_tsv("not_people.tsv")
     known = {fold(r["name"]): r["country"] for r in load_tsv("known_people.tsv")}
+    stop = frozenset(DE_STOP | EN_STOP)
+    family_first = frozenset(r["name"] for r in names if r["kind"] == "family_first")
+    folded_family = frozenset(fold(f) for f in family_first)
     surnames: dict[str, str] = {}
     for full in known:
-        surnames.setdefault(full.split()[-1], full)
+        parts = full.split()
+        surnames.setdefault(parts[0] if parts[0] in folded_family else parts[-1], full)
     return Lexicon(
         lang=lang,
-        given=frozenset(r["name"] for r in names if r["kind"] == "given"),
-        family_first=frozenset(r["name"] for r in names if r["kind"] == "family_first"),
+        given=frozenset(r["name"] for r in names if r["kind"] == "given" and r["name"].lower() not in stop),
+        family_first=family_first,
         roles=roles,
         adj_modifiers={r["word"]: r["role_en"] for r in mods if r["position"] == "adj"},
         prefix_modifiers={r["word"].rstrip("-"): r["role_en"] for r in mods if r["position"] == "prefix"},
         topics={r["word"]: r["en"] for r in load_tsv(lang_file(lang, "role_topics.tsv"))},
         titles=titles,
-        generic={title: generic for (_, generic), title in titles.items()},
+        generic={title: generic for (c, generic), title in titles.items() if c == "US"},
         not_names=frozenset(r["phrase"] for r in not_people if r["kind"] == "name"),
         org_words=frozenset(r["phrase"] for r in not_people if r["kind"] in ("word", "product")),
         breaks=frozenset(r["phrase"] for r in not_people if r["kind"] == "break"),
@@ -193,6 +205,9 @@ class PeopleStage:
             except (KeyError, AttributeError):
                 pass
 
+    def opens_name(self, text: str) -> bool:
+        return text in self.lex.given or text in self.lex.family_first
+
     def is_common_word(self, text: str) -> bool:
         """A word the lookup lemmatizer knows as a common word ("Verluste", "officials")."""
         word = text if self.lang == "de" else text.lower()
@@ -223,7 +238,10 @@ class PeopleStage:
                 stem = base[cut:]
                 if len(stem) <= best_len:
                     break
-                role = self.lex.roles.get(stem)
+                # "Expertin" is "Experte" without its -e
+                role = self.lex.roles.get(stem) or (
+                    self.lex.roles.get(stem + "e") if ending == "in" else None
+                )
                 if role is not None:
                     best, best_len = (role, base[:cut].rstrip("-")), len(stem)
                     break
@@ -244,19 +262,65 @@ class PeopleStage:
             return tok.text[:1].isupper() and self.role_def(tok.text) is not None
         return tok.lower_ in self.lex.roles
 
-    def is_name_token(self, tok: Token) -> bool:
+    def is_name_token(self, tok: Token, allow_role: bool = False) -> bool:
         text = tok.text
         if not _NAME_WORD.match(text) or (text.endswith(".") and not _INITIAL.match(text)):
             return _INITIAL.match(text) is not None
         if text.lower() in self.lex.stop or text in self.lex.breaks or text in self.lex.org_words:
             return False
+        nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+        if (
+            nxt is not None
+            and nxt.text == "."
+            and not tok.whitespace_
+            and text.lower() + "." in self.lex.roles
+        ):
+            return False  # "Maj." split by the tokenizer: a rank, not a name
         if "-" in text:
             parts = text.split("-")
             if not all(p[:1].islower() or p in self.lex.given for p in parts[1:]):
                 return False  # "Kishida-Besuch", "Biden-Regierung": compounds, not names
         if country_code(text, self.lang) is not None:
             return False
-        return not self.is_role_token(tok)
+        return allow_role or not self.is_role_token(tok)
+
+    def _hyphen_piece(self, doc: Doc, j: int) -> bool:
+        """Token ``j`` is a hyphen glued between two parts of one name."""
+        return (
+            doc[j].text == "-"
+            and j + 1 < len(doc)
+            and not doc[j - 1].whitespace_
+            and not doc[j].whitespace_
+            and doc[j + 1].is_alpha
+            and (doc[j + 1].text[:1].islower() or self.is_name_token(doc[j + 1]))
+        )
+
+    def _double_name(self, doc: Doc, j: int) -> bool:
+        """ "Agnieszka Nowak-Zielińska": a hyphenated surname right after a first name."""
+        text = doc[j].text
+        return (
+            "-" in text
+            and doc[j - 1].text in self.lex.given
+            and all(_NAME_WORD.match(p) or p[:1].islower() for p in text.split("-"))
+            and not any(self.is_common_word(p) for p in text.split("-")[1:])
+        )
+
+    def _country_first_name(self, doc: Doc, i: int) -> bool:
+        """ "Verteidigungsminister Israel Katz": a country name used as a first name."""
+        return (
+            0 < i < len(doc) - 1
+            and doc[i].text in self.lex.given | {"Israel", "Jordan", "Georgia", "India", "China"}
+            and self.is_role_token(doc[i - 1])
+            and self.is_name_token(doc[i + 1])
+        )
+
+    def _surname_role_word(self, doc: Doc, j: int) -> bool:
+        """ "Claudia Major,": a role word right after a first name, not before a name, is a surname."""
+        return (
+            doc[j - 1].text in self.lex.given
+            and self.is_name_token(doc[j], allow_role=True)
+            and not (j + 1 < len(doc) and self.is_name_token(doc[j + 1]))
+        )
 
     # ---- runs of name tokens -------------------------------------------------------------
 
@@ -265,17 +329,26 @@ class PeopleStage:
         out: list[tuple[int, int]] = []
         i, n = 0, len(doc)
         while i < n:
-            if not self.is_name_token(doc[i]) or _INITIAL.match(doc[i].text):
+            if not (self.is_name_token(doc[i]) or self._country_first_name(doc, i)) or _INITIAL.match(
+                doc[i].text
+            ):
                 i += 1
                 continue
             j = i + 1
             while j < n and "\n" not in doc[j - 1].whitespace_ and not doc[j].is_sent_start:
-                if self.is_name_token(doc[j]) or (
-                    doc[j].lower_ in _PARTICLES
-                    and not self.is_common_word(doc[j - 1].text)
-                    and j + 1 < n
-                    and (self.is_name_token(doc[j + 1]) or doc[j + 1].lower_ in _PARTICLES)
-                    and j - i <= 3
+                if self._hyphen_piece(doc, j):
+                    j += 2  # "Jae" "-" "myung", "Kosiniak" "-" "Kamysz": one name
+                elif (
+                    self._double_name(doc, j)
+                    or self.is_name_token(doc[j])
+                    or self._surname_role_word(doc, j)
+                    or (
+                        doc[j].lower_ in _PARTICLES
+                        and not self.is_common_word(doc[j - 1].text)
+                        and j + 1 < n
+                        and (self.is_name_token(doc[j + 1]) or doc[j + 1].lower_ in _PARTICLES)
+                        and j - i <= 3
+                    )
                 ):
                     j += 1
                 else:
@@ -289,18 +362,32 @@ class PeopleStage:
     # ---- roles ---------------------------------------------------------------------------
 
     def _role_en(
-        self, base: str | None, modifier: str | None, topic: str | None, country: str | None
+        self, role_def: RoleDef, modifier: str | None, topic: str | None, country: str | None
     ) -> str | None:
+        """English role: "Asia expert", "head of think tank", "Deputy Foreign Minister",
+        "NATO Secretary General", "President-elect". National titles come later (final)."""
+        base = role_def.role_en
         if not base:
             return None
         role = base
-        if topic:
+        if role_def.kind == "expert" and base in _ANALYST_ROLES:
+            # a regional expert keeps the region ("Asia expert"); others are analysts
+            role = f"{topic} expert" if topic and topic[:1].isupper() else "analyst"
+        elif topic:
             role = f"{topic} {base}" if base != "head" else f"head of {topic}"
-        if modifier and not role.startswith(modifier):
+        if country in ORG_CODES and role_def.kind == "office":
+            role = f"{country} {role}"
+        if modifier and modifier.startswith("-"):
+            role = f"{role}{modifier}"
+        elif modifier and not role.startswith(modifier):
             role = f"{modifier} {role}"
-        if country and (country, role) in self.lex.titles:
-            role = self.lex.titles[(country, role)]
         return role
+
+    def national_title(self, role_en: str | None, country: str | None) -> str | None:
+        """How the state names the office: US "Minister of Defense" -> "Secretary of Defense"."""
+        if role_en and country:
+            return self.lex.titles.get((country, role_en), role_en)
+        return role_en
 
     def _left_context(self, doc: Doc, i: int) -> tuple[int, str | None, str | None, str | None]:
         """Scan left of token ``i`` over adjectives, demonyms, modifiers and a genitive
@@ -311,6 +398,12 @@ class PeopleStage:
             tok = doc[k]
             low = tok.lower_
             code = country_code(tok.text, self.lang)
+            if k > 0 and tok.text[:1].isupper():
+                pair = country_code(f"{doc[k - 1].text} {tok.text}", self.lang)
+                if pair is not None:  # "North Korean leader", "South Korea's President"
+                    country = country or pair
+                    k -= 2
+                    continue
             if self.lang == "de" and tok.text[:1].islower() and _DE_ADJ_END.search(low):
                 stem = _DE_ADJ_END.sub("", low)
                 if stem in self.lex.adj_modifiers:
@@ -349,9 +442,24 @@ class PeopleStage:
 
     def role_before(self, doc: Doc, i: int) -> Role | None:
         """A role phrase ending right before token ``i`` ("US-Verteidigungsminister",
-        "der japanische Premierminister", "Philippine President")."""
+        "der japanische Premierminister", "Philippine President"), or before a comma
+        ("his Japanese counterpart, Gen Nakatani")."""
         if i == 0:
             return None
+        role = self._role_ending(doc, i)
+        if role is None and i >= 2 and doc[i - 1].text == ",":
+            role = self._role_ending(doc, i - 1)
+            i -= 1
+        if (
+            role is None
+            and i >= 3
+            and country_code(doc[i - 1].text, self.lang)
+            and doc[i - 2].lower_ in _POSTING
+        ):
+            role = self._role_ending(doc, i - 2)  # "Ambassador to NATO Matthew Whitaker"
+        return role
+
+    def _role_ending(self, doc: Doc, i: int) -> Role | None:
         if self.lang == "de":
             tok = doc[i - 1]
             parsed = self.role_def(tok.text) if tok.text[:1].isupper() else None
@@ -367,14 +475,21 @@ class PeopleStage:
             return None
         for k in range(j + 1, min(j + 6, len(doc))):
             tok = doc[k]
+            role: Role | None = None
             if self.lang == "de":
                 parsed = self.role_def(tok.text) if tok.text[:1].isupper() else None
                 if parsed is not None:
-                    return self._de_role(doc, k, k + 1, parsed, floor=j + 1)
+                    role = self._de_role(doc, k, k + 1, parsed, floor=j + 1)
             else:
                 role = self._en_role_starting(doc, k, floor=j + 1)
-                if role is not None:
-                    return role
+            if role is not None:
+                span = doc.char_span(role.start, role.end, alignment_mode="expand")
+                after = span.end if span is not None else k + 1
+                if after < len(doc) and self.is_name_token(doc[after]):
+                    return None  # ", Generalleutnant Holger Neumann": the role of the next name
+                return role
+            if tok.lower_ in _DETERMINERS and k > j + 1:
+                return None  # ", die der damalige Kanzler ...": a relative clause
             stops = tok.is_punct or (tok.text[:1].isupper() and k > j + 1 and self.lang == "en")
             if stops and not (self.lang == "en" and country_code(tok.text, self.lang)):
                 return None
@@ -405,7 +520,8 @@ class PeopleStage:
             if inst in self.lex.topics:
                 topic = self.lex.topics[inst]
                 end_char = doc[end + 1].idx + len(doc[end + 1].text)
-        role_en = self._role_en(role.role_en, modifier, topic, country)
+        country = country or self._complement_country(doc, end, role)
+        role_en = self._role_en(role, modifier, topic, country)
         nxt = end + (end < len(doc) and doc[end].lower_ in ("für", "als"))
         if nxt > end and nxt < len(doc):
             k = nxt + (nxt < len(doc) - 1 and doc[nxt].lower_ in _DETERMINERS)
@@ -431,9 +547,24 @@ class PeopleStage:
             end=end_char,
             role_en=role_en,
             kind=role.kind,
-            country=country,
+            country=None if country in ORG_CODES else country,
             possessor=possessor,
+            org=country in ORG_CODES,
         )
+
+    def _complement_country(self, doc: Doc, end: int, role: RoleDef) -> str | None:
+        """ "Sprecherin des chinesischen Außenministeriums", "commander of U.S. Forces Korea",
+        "director general of Israel's Ministry of Defense": the state the office belongs to."""
+        if role.kind not in ("office", "title") or end >= len(doc) or doc[end].lower_ not in _GENITIVE:
+            return None
+        for k in range(end + 1, min(end + 5, len(doc))):
+            tok = doc[k]
+            if tok.is_punct and tok.text not in ("'s", "’s"):
+                return None
+            code = country_code(tok.text, self.lang)
+            if code is not None:
+                return code
+        return None
 
     def _en_matches(self, doc: Doc) -> dict[int, list[tuple[int, int, str]]]:
         key = "newsfacts.people.role_matches"
@@ -464,7 +595,7 @@ class PeopleStage:
                     topic = self.lex.topics[phrase]
                     end_char = doc[k + width - 1].idx + len(doc[k + width - 1].text)
                     break
-        country = country or role.country
+        country = country or self._complement_country(doc, e, role) or role.country
         if role.kind in ("expert", "media", "honorific"):
             country = None
         start_char = doc[left].idx
@@ -472,9 +603,10 @@ class PeopleStage:
             text=doc.text[start_char:end_char],
             start=start_char,
             end=end_char,
-            role_en=self._role_en(role.role_en, modifier, topic, country),
+            role_en=self._role_en(role, modifier, topic, country),
             kind=role.kind,
-            country=country,
+            country=None if country in ORG_CODES else country,
+            org=country in ORG_CODES,
         )
 
     def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
@@ -522,22 +654,26 @@ class PeopleStage:
                 continue
             while (
                 j - i >= 2
-                and doc[i].text not in lex.given
+                and not self.opens_name(doc[i].text)
                 and (self.is_common_word(doc[i].text) or any(t.text in lex.given for t in doc[i + 1 : j - 1]))
             ):
                 i += 1  # "Wiederwahl Donald Trump", "Staatsbesuch Joe Biden": trim the noun
                 start = doc[i].idx
-            tokens = tuple(t.text for t in doc[i:j])
+            tokens = tuple(doc[i:j].text.split())
             if len(tokens) > 5 or country_code(" ".join(tokens), self.lang) is not None:
                 continue
             roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
             before = roles[0] if roles and roles[0].end <= start else None
-            if before is not None and before.start >= 2:  # "Amtskollegen, General Nakatani"
+            for _ in range(3):
+                # a role before the title: "Amtskollegen, General Nakatani", "spokesman Maj. Gen. Pat Ryder"
+                if before is None or before.start < 2:
+                    break
                 k = doc.char_span(before.start, before.end, alignment_mode="expand")
-                if k is not None and k.start >= 2 and doc[k.start - 1].text == ",":
-                    earlier = self.role_before(doc, k.start - 1)
-                    if earlier is not None:
-                        roles.insert(0, earlier)
+                earlier = self.role_before(doc, k.start) if k is not None and k.start >= 1 else None
+                if earlier is None or earlier.end > before.start:
+                    break
+                roles.insert(0, earlier)
+                before = earlier
             rule = ""
             if any(r.end <= start for r in roles):
                 rule = "role_title"
@@ -545,7 +681,7 @@ class PeopleStage:
                 rule = "apposition"
             elif self._speech_cue(doc, i, j):
                 rule = "speech"
-            elif len(tokens) >= 2 and (tokens[0] in lex.given or tokens[0] in lex.family_first):
+            elif len(tokens) >= 2 and self.opens_name(tokens[0]):
                 rule = "gazetteer"
             elif fold(" ".join(tokens)) in lex.known or (
                 len(tokens) == 1 and fold(tokens[0]) in lex.known_surnames
@@ -584,7 +720,7 @@ class PeopleStage:
             roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
             out.append(
                 Candidate(
-                    tokens=tuple(t.text for t in doc[i:j]),
+                    tokens=tuple(doc[i:j].text.split()),
                     start=doc[i].idx,
                     end=doc[j - 1].idx + len(doc[j - 1].text),
                     rule="model",
@@ -615,6 +751,11 @@ class PeopleStage:
                         continue
                 base = m.start("names")
                 for n in names:
+                    if any(
+                        w.lower().rstrip(".") in self.lex.roles or self.is_common_word(w)
+                        for w in n.group(0).split()
+                    ):
+                        continue  # "By Helen Ashcroft, Defence Editor"
                     s, e = base + n.start(), base + n.end()
                     if not in_boilerplate(doc, s, e):
                         out.append((n.group(0), s, e))
@@ -665,6 +806,16 @@ class PeopleStage:
         single = sorted((c for c in cands if len(c.tokens) == 1), key=lambda c: c.start)
         for c in full:
             add(c.tokens, c, c.rule)
+        if self.lang == "de":  # "der Wahlsieg Donald Trumps": a genitive, not another person
+            for ent in list(entities):
+                name = fold(" ".join(ent.name_tokens))
+                base = by_key.get(name[:-1]) if name.endswith("s") else None
+                if base is not None and base is not ent and len(ent.name_tokens) >= 2:
+                    base.cands.extend(ent.cands)
+                    entities.remove(ent)
+                elif base is None and name.endswith("s") and name[:-1] in self.lex.known:
+                    ent.forms = [(*t[:-1], t[-1][:-1]) for t in ent.forms]
+                    by_key[name[:-1]] = ent
         surnames: dict[str, _Entity] = {}
         for ent in entities:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
@@ -687,7 +838,7 @@ class PeopleStage:
                 forms.setdefault(fold(" ".join(form)), ent)
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         for i, j in runs:
-            tokens = tuple(t.text for t in doc[i:j])
+            tokens = tuple(doc[i:j].text.split())
             start = doc[i].idx
             if in_boilerplate(doc, start, doc[j - 1].idx + len(doc[j - 1].text)):
                 continue
@@ -704,6 +855,7 @@ class PeopleStage:
                 continue
             ent = found
             ent.mentions += 1
+            ent.positions.append(start)
             if tokens != ent.name_tokens and " ".join(tokens) not in ent.aliases:
                 ent.aliases.append(" ".join(tokens))
             if i > 0 and len(tokens) == 1:
@@ -731,15 +883,29 @@ class PeopleStage:
         country = role.country if role else None
         if role is not None and role.kind == "counterpart":
             role_en = self._counterpart(doc, ent, entities)
-        if role is not None and role.possessor and country is None:
-            owner = next((e for e in entities if self._surname(e.name_tokens) == role.possessor), None)
-            if owner is not None and owner is not ent:
-                owner_role = self._best_role(owner)
+        owner = self._owner(doc, ent, role, entities) if role is not None else None
+        if owner is not None and role is not None:
+            owner_role = self._best_role(owner)
+            if country is None:
                 country = (owner_role.country if owner_role else None) or self._known_country(owner)
+            if role.kind == "predecessor":  # "Ishibas Vorgänger Fumio Kishida"
+                base = owner_role.role_en if owner_role else None
+                role_en = (
+                    f"former {self.lex.generic.get(base, base)}"
+                    if base and role.role_en == "predecessor"
+                    else None
+                )
+        elif role is not None and role.kind == "predecessor":
+            role_en = None
         if ent.journalist and (role is None or role.kind in ("media", "honorific")):
             role_text, role_en, country = _JOURNALIST, _JOURNALIST, None
-        elif country is None and (role is None or role.kind in ("office", "title", "counterpart")):
+        elif country is None and (role is None or role.kind in _STATE_KINDS):
             country = self._known_country(ent)
+            if country is None and role is not None and not role.org:
+                country = self._dominant_country(doc)
+        if country in ORG_CODES:
+            country = None
+        role_en = self.national_title(role_en, country)
         # evidence: the first mention of the full name, with its role when adjacent
         first = [c for c in ent.cands if c.tokens == name_tokens] or ent.cands
         if first:
@@ -770,17 +936,39 @@ class PeopleStage:
             evidence=ev,
         )
 
+    def _owner(self, doc: Doc, ent: _Entity, role: Role, entities: list[_Entity]) -> _Entity | None:
+        """Whose role this is: "Trumps Kandidat" -> Trump; "his predecessor X" -> the person
+        named last before it in the sentence."""
+        if role.possessor:
+            owner = next((e for e in entities if self._surname(e.name_tokens) == role.possessor), None)
+            return owner if owner is not ent else None
+        if role.kind != "predecessor":
+            return None
+        sent = sentence_index(doc, role.start)
+        best: tuple[int, _Entity] | None = None
+        for other in entities:
+            if other is ent:
+                continue
+            for pos in other.positions:
+                if pos < role.start and sentence_index(doc, pos) == sent and (best is None or pos > best[0]):
+                    best = (pos, other)
+        return best[1] if best else None
+
+    def _dominant_country(self, doc: Doc) -> str | None:
+        """The state the article is mostly about: the one most often named (not NATO/EU/UN)."""
+        counts: dict[str, int] = {}
+        for m in doc_countries(doc):
+            if m.kind in ("name", "demonym", "prefix", "capital") and m.code not in ORG_CODES:
+                counts[m.code] = counts.get(m.code, 0) + 1
+        return max(sorted(counts), key=lambda c: counts[c]) if counts else None
+
     def _known_country(self, ent: _Entity) -> str | None:
         for form in sorted(ent.forms, key=len, reverse=True):
             key = fold(" ".join(form))
             if key in self.lex.known:
                 return self.lex.known[key]
-            if len(form) == 1 and key in self.lex.known_surnames:
-                return self.lex.known[self.lex.known_surnames[key]]
-        key = fold(self._surname(ent.name_tokens))
-        full = self.lex.known_surnames.get(key)
-        if full is not None and fold(ent.name_tokens[0]) == full.split()[0]:
-            return self.lex.known[full]
+        if len(ent.name_tokens) == 1 and fold(ent.name_tokens[0]) in self.lex.known_surnames:
+            return self.lex.known[self.lex.known_surnames[fold(ent.name_tokens[0])]]
         return None
 
     def _counterpart(self, doc: Doc, ent: _Entity, entities: list[_Entity]) -> str | None:
