@@ -78,6 +78,7 @@ class _Term:
     end: int
     head: int
     measure: BudgetMeasure
+    generic: bool = False  # "für die Verteidigung": yields to a named budget noun
 
 
 class BudgetsStage:
@@ -85,6 +86,7 @@ class BudgetsStage:
         self.lang = "de" if lang.startswith("de") else "en"
         rows = load_tsv(lang_file(self.lang, "budget_terms.tsv"))
         self.measures = [BudgetMeasure(r["measure"]) for r in rows]
+        self.generic = [r["generic"] == "yes" for r in rows]
         prefix = r"[\w-]*?" if self.lang == "de" else ""
         alternatives = "|".join(f"(?P<t{i}>{r['pattern']})" for i, r in enumerate(rows))
         self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
@@ -109,7 +111,8 @@ class BudgetsStage:
         found: list[_Term] = []
         for m in self.terms.finditer(text, start, end):
             group = next(g for g, v in m.groupdict().items() if v is not None)
-            found.append(_Term(m.start(), m.end(), m.start(group), self.measures[int(group[1:])]))
+            index = int(group[1:])
+            found.append(_Term(m.start(), m.end(), m.start(group), self.measures[index], self.generic[index]))
         return found
 
     def _share_of_gdp(self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: bool) -> bool:
@@ -243,6 +246,7 @@ class BudgetsStage:
                     continue
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
                 seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end] or terms
+                seg_terms = [t for t in seg_terms if not t.generic] or seg_terms
                 term = min(seg_terms, key=lambda t: _distance(t, num)) if seg_terms else None
                 mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
                 fact_end = num.end

@@ -40,6 +40,8 @@ _CLAUSE_END = re.compile(r"(?<!-)[,;:]\s|\s[–—]\s|\(")
 _SINCE = re.compile(r"^(?:seit|since|ab|from)\b", re.IGNORECASE)
 _SINCE_BEFORE = re.compile(r"(?<!\w)(?:seit|since|ab)\s+$", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"(?<!\w)(\w+)\s+(?:(?:the|der|die|das|den|dem|des)\s+)?$", re.IGNORECASE)
+_PERIOD = re.compile(r"^(\d{4})-(SP|SU|FA|WI|Q1|Q2|Q3|Q4)$")
+_PERIOD_MONTH = {"SP": 3, "SU": 6, "FA": 9, "WI": 12, "Q1": 1, "Q2": 4, "Q3": 7, "Q4": 10}
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})")
 _YMD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:$|T)")
 
@@ -272,7 +274,8 @@ def published_date(doc: Doc) -> date | None:
 
 
 def to_date(value: str | None) -> date | None:
-    """The first day of an ISO 8601 value: "2027" -> 2027-01-01, "2024-W15" -> its Monday."""
+    """The first day of an ISO 8601 value: "2027" -> 2027-01-01, "2024-W15" -> its Monday,
+    "2023-FA" -> 2023-09-01."""
     if not value:
         return None
     if m := _WEEK.match(value):
@@ -280,6 +283,8 @@ def to_date(value: str | None) -> date | None:
             return date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
         except ValueError:
             return None
+    if m := _PERIOD.match(value):  # seasons (TIMEX3) and quarters: the month they start in
+        return date(int(m.group(1)), _PERIOD_MONTH[m.group(2)], 1)
     if m := _YMD.match(value):
         try:
             return date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))

@@ -166,7 +166,13 @@ class TroopsStage:
         if noun.head > noun.start and (m := compound_country(mentions, noun.start)):
             return m
         lo, hi = (num.end, noun.start) if noun.start >= num.end else (noun.start, num.start)
-        inside = [m for m in mentions if m.start >= lo and m.end <= hi and m.kind != "anaphor"]
+        # between number and noun ("28,500 US troops") or inside the noun phrase
+        # ("Angehörige des US-Militärs")
+        inside = [
+            m
+            for m in mentions
+            if m.kind != "anaphor" and ((m.start >= lo and m.end <= hi) or (noun.head <= m.start < noun.end))
+        ]
         if inside:
             return inside[-1]
         tail = max(noun.end, num.end)

@@ -1,0 +1,76 @@
+"""Budget figures: corpus tables (tests/corpus/<lang>/budgets.yaml), status and unit rules,
+and the seed articles' gold (skipped when ../shared is absent)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.records import BudgetFigure, BudgetStatus
+
+from .test_troops import _seed_docs, assert_fields, corpus_cases, corpus_negatives, run
+
+
+@pytest.mark.parametrize(("lang", "expect", "text", "published"), corpus_cases("budgets.yaml"))
+def test_budgets_corpus(lang: str, expect: dict[str, Any], text: str, published: date) -> None:
+    budgets = run(text, lang, published)._.budgets
+    assert len(budgets) == 1, f"{text!r}: {budgets}"
+    assert_fields(budgets[0], expect)
+    ev = budgets[0].evidence
+    assert text[ev.start : ev.end] == ev.quote
+
+
+@pytest.mark.parametrize(("lang", "text", "published"), corpus_negatives("budgets.yaml"))
+def test_budgets_negatives(lang: str, text: str, published: date) -> None:
+    assert run(text, lang, published)._.budgets == []
+
+
+def test_amounts_are_whole_units_as_int() -> None:
+    doc = run("Tokio plant einen Verteidigungsetat von 8,7 Billionen Yen.", "de", date(2024, 12, 1))
+    (record,) = doc._.budgets
+    assert isinstance(record, BudgetFigure)
+    assert record.value == 8_700_000_000_000 and isinstance(record.value, int)
+    assert (record.country, record.unit, record.status) == ("JP", "JPY", BudgetStatus.PLANNED)
+
+
+def test_old_and_new_value_of_a_change() -> None:
+    text = "Der Wehretat steigt von 52 Milliarden Euro auf 58 Milliarden Euro."
+    doc = run(f"Deutschland baut die Bundeswehr aus. {text}", "de", date(2024, 4, 10))
+    figures = [(b.country, b.value, b.change) for b in doc._.budgets]
+    assert figures == [("DE", 52_000_000_000, None), ("DE", 58_000_000_000, "increased")]
+
+
+def test_figure_in_the_next_sentence_takes_the_budget_term() -> None:
+    text = (
+        "Das japanische Kabinett billigte den Verteidigungshaushalt für das Fiskaljahr 2025. "
+        "Der Haushalt ist Teil eines Fünfjahresplans. "
+        "Für die Jahre 2023 bis 2027 sind darin insgesamt 43 Billionen Yen vorgesehen."
+    )
+    (record,) = run(text, "de", date(2024, 12, 27))._.budgets
+    assert (record.country, record.measure.value, record.value, record.status) == (
+        "JP",
+        "multi_year_plan",
+        43_000_000_000_000,
+        BudgetStatus.PLANNED,
+    )
+
+
+def test_a_headline_repeating_the_body_gives_one_figure() -> None:
+    text = (
+        "Japan verdoppelt Verteidigungshaushalt auf zwei Prozent des BIP\n\n"
+        "Japan verdoppelte den Verteidigungshaushalt auf zwei Prozent des Bruttoinlandsprodukts."
+    )
+    assert len(run(text, "de", date(2024, 4, 10))._.budgets) == 1
+
+
+def test_seed_budgets_match_gold(seeds: Path) -> None:
+    for doc, gold in _seed_docs(seeds):
+        got = [(b.country, b.value, b.unit, b.status.value, b.year, b.measure.value) for b in doc._.budgets]
+        want = [
+            (g["country"], g["value"], g["unit"], g["status"], g["year"], g["measure"])
+            for g in gold["budgets"]
+        ]
+        assert got == want, gold["doc"]

@@ -1,0 +1,164 @@
+"""Troop counts: corpus tables (tests/corpus/<lang>/troops.yaml), the shared sentence
+helpers, and the seed articles' gold (skipped when ../shared is absent)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.facts import Cues, segment, to_date
+from pipeline.lexicon import DATA_DIR, load_tsv
+from pipeline.nlp import cached_nlp, make_doc
+from pipeline.records import TroopCount
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def load_corpus(lang: str, name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((CORPUS / lang / name).read_text(encoding="utf-8"))
+    return data
+
+
+def corpus_cases(name: str) -> list[tuple[str, dict[str, Any], str, date]]:
+    cases = []
+    for lang in ("de", "en"):
+        data = load_corpus(lang, name)
+        for case in data["cases"]:
+            for text in case["texts"]:
+                cases.append((lang, case["expect"], text, data["published"]))
+    return cases
+
+
+def corpus_negatives(name: str) -> list[tuple[str, str, date]]:
+    return [
+        (lang, text, load_corpus(lang, name)["published"])
+        for lang in ("de", "en")
+        for text in load_corpus(lang, name)["negatives"]
+    ]
+
+
+def run(text: str, lang: str, published: date, doc_id: str = "t") -> Any:
+    nlp = cached_nlp(lang)
+    return nlp(make_doc(nlp, text, doc_id=doc_id, published=published))
+
+
+def assert_fields(record: Any, expect: dict[str, Any]) -> None:
+    for field, want in expect.items():
+        got = getattr(record, field)
+        got = getattr(got, "value", got)
+        if isinstance(got, date):
+            got = got.isoformat()
+        if isinstance(want, date):
+            want = want.isoformat()
+        assert got == want, f"{field}: {got!r} != {want!r} ({record.evidence.quote!r})"
+
+
+@pytest.mark.parametrize(("lang", "expect", "text", "published"), corpus_cases("troops.yaml"))
+def test_troops_corpus(lang: str, expect: dict[str, Any], text: str, published: date) -> None:
+    troops = run(text, lang, published)._.troops
+    assert len(troops) == 1, f"{text!r}: {troops}"
+    assert_fields(troops[0], expect)
+    ev = troops[0].evidence
+    assert text[ev.start : ev.end] == ev.quote and str(expect["count"])[:2] in ev.quote.replace(
+        ".", ""
+    ).replace(",", "")
+
+
+@pytest.mark.parametrize(("lang", "text", "published"), corpus_negatives("troops.yaml"))
+def test_troops_negatives(lang: str, text: str, published: date) -> None:
+    assert run(text, lang, published)._.troops == []
+
+
+def test_troops_records_are_typed_and_carry_rule() -> None:
+    doc = run("Die USA haben mehr als 50.000 Soldaten in Japan stationiert.", "de", date(2024, 4, 10), "d1")
+    (record,) = doc._.troops
+    assert isinstance(record, TroopCount)
+    assert record.doc_id == "d1" and record.rule.startswith("troops.")
+    assert (record.low, record.high) == (50000, None) or record.low is None or record.low >= 50000
+
+
+def test_troops_skip_boilerplate() -> None:
+    text = "Newsletter: Die USA haben mehr als 50.000 Soldaten in Japan stationiert."
+    nlp = cached_nlp("de")
+    doc = nlp(make_doc(nlp, text, published=date(2024, 4, 10), boilerplate=((0, len(text)),)))
+    assert doc._.troops == []
+
+
+def test_count_without_country_inherits_from_previous_count() -> None:
+    text = (
+        "Derzeit sind etwa 400 Soldaten der deutschen Brigade in Litauen. "
+        "Bis Ende 2027 soll der Verband auf rund 4800 Soldaten anwachsen."
+    )
+    troops = run(text, "de", date(2025, 5, 22))._.troops
+    assert [(t.force, t.host, t.count) for t in troops] == [("DE", "LT", 400), ("DE", "LT", 4800)]
+    assert troops[1].as_of == date(2027, 1, 1)
+
+
+# ---- shared helpers (pipeline.facts) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2027", date(2027, 1, 1)),
+        ("2024-09", date(2024, 9, 1)),
+        ("2024-04-07", date(2024, 4, 7)),
+        ("2024-04-11T14:32", date(2024, 4, 11)),
+        ("2024-W15", date(2024, 4, 8)),
+        ("2023-FA", date(2023, 9, 1)),
+        ("2025-Q2", date(2025, 4, 1)),
+        (None, None),
+        ("soon", None),
+    ],
+)
+def test_to_date(value: str | None, expected: date | None) -> None:
+    assert to_date(value) == expected
+
+
+def test_segment_splits_at_colon_and_dash() -> None:
+    text = "Kishida hat das Militär gestärkt: Japan verdoppelte den Etat – ein Rekord."
+    start, end = segment(text, 0, len(text), text.index("verdoppelte"))
+    assert text[start:end] == "Japan verdoppelte den Etat"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(DATA_DIR.glob("*/modality*.tsv")) + sorted(DATA_DIR.glob("*/troop_*.tsv"))
+)
+def test_cue_files_compile(path: Path) -> None:
+    rel = str(path.relative_to(DATA_DIR))
+    rows = load_tsv(rel)
+    assert rows
+    if "pattern" in rows[0] and "troops" in rows[0]:
+        cues = Cues(path.parent.name, path.name, "troops", "scope")
+        assert all(c.scope in {"before", "after", "clause"} for c in cues.cues)
+
+
+# ---- the seed articles -------------------------------------------------------------------
+
+
+def _seed_docs(seeds: Path) -> list[tuple[Any, dict[str, Any]]]:
+    docs = []
+    for gold_path in sorted(seeds.glob("*.gold.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        if not isinstance(gold, dict) or "doc" not in gold:
+            continue
+        text = (seeds / f"{gold['doc']}.txt").read_text(encoding="utf-8")
+        meta = json.loads((seeds / f"{gold['doc']}.meta.json").read_text(encoding="utf-8"))
+        published = date.fromisoformat(meta["published"][:10])
+        docs.append((run(text, gold["lang"], published, gold["doc"]), gold))
+    return docs
+
+
+def test_seed_troops_match_gold(seeds: Path) -> None:
+    for doc, gold in _seed_docs(seeds):
+        got = [
+            (t.force, t.host, t.count, t.qualifier.value, t.as_of.isoformat() if t.as_of else None)
+            for t in doc._.troops
+        ]
+        want = [(g["force"], g["host"], g["count"], g["qualifier"], g["as_of"]) for g in gold["troops"]]
+        assert got == want, gold["doc"]
