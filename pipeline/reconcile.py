@@ -29,7 +29,8 @@ a subject that a hundred sources agree on costs one row, not 5,000 pairs. Two fi
 whose years are both given and differ are different facts; a missing year matches any
 year, except for military aid, which comes in many packages. Otherwise:
 
-- same value (within the coarser rounding), same status family -> agreement;
+- same value (``|a - b|`` below half the coarser rounding step), same status family ->
+  agreement (qualifiers may differ: "more than 50,000" and "about 50,000" agree);
 - same value, different status family (actual vs target/planned/proposed) ->
   ``status_mismatch``;
 - different values, same status family -> ``value_mismatch`` with ``compatible`` telling
@@ -39,15 +40,21 @@ year, except for military aid, which comes in many packages. Otherwise:
 Weapons orders: one subject may hold several true orders. ``quantity_mismatch`` is raised
 only between two known quantities of the same status family (planned / ordered, sold,
 financed / delivered) from different documents within ``changed_after_days`` of each
-other, and never for a quote marked as a further or used-stock order
-(``data/reconcile_order_markers.tsv``). When the first report of a later stage comes
-after the first report of an earlier one, the subject gets one ``status_change`` with
-both dates; two documents giving different stages on the same day are a
-``status_mismatch``.
+other, never between a new and a used-stock order, and never for a quote marked as a
+further order ("weitere", "another": ``data/reconcile_order_markers.tsv``). When the
+first report of a later stage comes after the first report of an earlier one, the
+subject gets one ``status_change`` with both dates; two documents giving different
+stages on the same day are a ``status_mismatch``.
 
 Every conflict carries ``days_apart`` (the gap between the two sides' dates, 0 when
 they overlap) and ``possibly_changed_over_time`` when that gap exceeds
-``changed_after_days``. Duplicate mentions of one figure in one document count once.
+``changed_after_days``. Duplicate mentions of one figure in one document count once;
+two figures of one document can conflict (a correction further down). ``conflict_id`` is
+a sha256 prefix of fact, subject and the sorted claims (doc_id, start, end, value), so
+it does not depend on input order. Facts: one summary per subject with its deduplicated
+claims, documents, value range and latest claim (by as_of, then doc_id, then offset);
+``conflict`` when any conflict but a ``status_change`` touches it, else ``agreed`` with
+two or more documents, else ``single_source``.
 """
 
 from __future__ import annotations
