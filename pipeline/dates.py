@@ -256,20 +256,35 @@ def _build_pattern(lex: Lexicon) -> str:
         "daypart": rf"{_alt(t('daypart'))}(?!\w)(?!\s+(?:{_alt(t('art'))}|{_alt(t('daypart_link'))})\s)",
     }
     body = "|".join(f"(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items())
-    return rf"(?<![\w.]){prefix}(?:{body})(?!\w)"
+    # a cheap guard: every match starts with a known word, a digit or "Q1"/"'90s"
+    first_words = [
+        *(form for role in lex.triggers.values() for form in role),
+        *lex.months,
+        *lex.weekdays,
+        *lex.seasons,
+        *lex.units,
+        *lex.unit_words,
+        *lex.deictic,
+        *lex.numbers,
+    ]
+    guard = rf"(?=\d|['’]\d|Q[1-4]|{_alt(w.split()[0] for w in first_words)})"
+    return rf"(?<![\w.]){guard}{prefix}(?:{body})(?!\w)"
 
 
 #: How far before its anchor an expression may start ("spätestens zum Ende des vergangenen ...")
 #: and how far after it it may end ("Sonntag, dem 7. April 2024 - 14:32 Uhr").
-_LOOKBACK = 100
-_LOOKAHEAD = 80
+_LOOKBACK = 60
+_LOOKAHEAD = 60
+_WORD = re.compile(r"[^\W\d_]+")
+_TOKEN = re.compile(r"[^\W_]+")
+_NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
+_GAP = " \t\n\r\xa0-.,"
 
 
 def _build_anchor(lex: Lexicon) -> str:
     """Words or characters every expression contains; matched as word starts."""
+    names = _alt([*lex.months, *lex.weekdays], exact=True)
     words = [
-        *lex.months,
-        *lex.weekdays,
         *lex.seasons,
         *lex.units,
         *lex.unit_words,
@@ -277,7 +292,8 @@ def _build_anchor(lex: Lexicon) -> str:
         *lex.forms("weekend"),
         *lex.forms("daypart"),
     ]
-    return rf"(?<!\w)(?:\d|['’]\d|Q[1-4]|{_alt(words)})"
+    digits = r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]\d0s|Q[1-4]"
+    return rf"(?<!\w)(?:{digits}|{names}|{_alt(words)})"
 
 
 _GROUP = re.compile(r"\(\?P<(\w+)>")
@@ -309,6 +325,21 @@ class DateTagger:
         self.lang = lang
         self.lex = lex = load_lexicon(lang)
         self.regex = re.compile(_build_pattern(lex), re.IGNORECASE)
+        self.prefix_words = frozenset(
+            word.casefold()
+            for forms in (*lex.triggers.values(), lex.numbers)
+            for form in forms
+            for word in _WORD.findall(form)
+        )
+        self.months_folded = {k.casefold(): v for k, v in lex.months.items()}
+        self.seasons_folded = {k.casefold(): v for k, v in lex.seasons.items()}
+        self.units_folded = {_key(k): v for k, v in lex.units.items()}
+        self.deictic_folded = {_key(k): v for k, v in lex.deictic.items()}
+        self.core_groups: dict[str, list[tuple[str, str]]] = {}
+        for name in self.regex.groupindex:
+            if "__" in name:
+                core, short = name.split("__", 1)
+                self.core_groups.setdefault(core, []).append((name, short))
         self.anchor = re.compile(_build_anchor(lex), re.IGNORECASE)
         self.count_after = re.compile(rf"\s*(?:{_alt(lex.count_after)})(?!\w)", re.IGNORECASE)
         self.count_before = re.compile(rf"(?<!\w)(?:{_alt(lex.count_before)})\.?\s+\Z", re.IGNORECASE)
@@ -390,36 +421,60 @@ class DateTagger:
     def extract(self, text: str) -> list[Timex]:
         """All temporal expressions in ``text``, underspecified, in text order.
 
-        Every expression holds an anchor (a digit or a month/weekday/season/unit/deictic
-        word). A cheap anchor scan finds them; the full pattern only runs in a window just
-        before each anchor - the same leftmost matches as a full scan, several times faster.
+        Every expression holds an anchor (a month/weekday/season/unit/deictic word, a year,
+        a numeric date) and can only start at the anchor or at a run of trigger words and
+        numbers right before it ("noch in diesem" Jahr, "vor 35" Jahren, "10." April). A cheap
+        anchor scan finds them; the full pattern is tried only at those few starts - the same
+        leftmost matches as a full scan, many times faster.
         """
         found: list[Timex] = []
-        blocked: list[tuple[int, int]] | None = None
         pos = 0
-        search = self.regex.search
+        match = self.regex.match
         size = len(text)
         for anchor in self.anchor.finditer(text):
             a_start = anchor.start()
             if a_start < pos:
                 continue
-            start = max(pos, a_start - _LOOKBACK)
             endpos = min(size, anchor.end() + _LOOKAHEAD)
-            while True:
-                m = search(text, start, endpos)
-                if m is None or m.start() > a_start:
-                    break  # nothing here covers this anchor
-                timex = self._handle(m, text)
-                if timex is None:
-                    start = m.start() + 1  # rejected: retry one character later
+            for start in self._starts(text, a_start, pos):
+                m = match(text, start, endpos)
+                if m is None:
                     continue
-                if blocked is None:
-                    blocked = [b.span() for b in self.blocker.finditer(text)] if self.blocker else []
-                if not any(s < timex.end and timex.start < e for s, e in blocked):
-                    found.append(timex)
+                timex = self._handle(m, text)
+                if timex is None or self._blocked(text, timex):
+                    continue
+                found.append(timex)
                 pos = m.end()
                 break
         return found
+
+    def _blocked(self, text: str, timex: Timex) -> bool:
+        """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
+        if self.blocker is None:
+            return False
+        lo, hi = max(0, timex.start - _LOOKBACK), min(len(text), timex.end + _LOOKBACK)
+        return any(
+            b.start() < timex.end and timex.start < b.end() for b in self.blocker.finditer(text, lo, hi)
+        )
+
+    def _starts(self, text: str, anchor: int, floor: int) -> list[int]:
+        """Where an expression holding the anchor may start, leftmost first: the anchor and
+        each token of the run of trigger words and numbers directly before it."""
+        starts = [anchor]
+        if anchor <= floor or text[anchor - 1] not in _GAP:
+            return starts
+        edge = anchor
+        for token in reversed(list(_TOKEN.finditer(text, max(floor, anchor - _LOOKBACK), anchor))):
+            gap = text[token.end() : edge]
+            if not gap or gap.strip(_GAP):
+                break
+            word = token.group()
+            if word.casefold() not in self.prefix_words and not _NUMBER_TOKEN.fullmatch(word):
+                break
+            edge = token.start()
+            starts.append(edge)
+        starts.reverse()
+        return starts
 
     def _handle(self, m: re.Match[str], text: str) -> Timex | None:
         core = (m.lastgroup or "").removeprefix("c_")
@@ -430,7 +485,7 @@ class DateTagger:
             k: m.group(k)
             for k in ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
         }
-        inner = {k.split("__", 1)[1]: v for k, v in m.groupdict().items() if k.startswith(core + "__") and v}
+        inner = {short: v for full, short in self.core_groups.get(core, ()) if (v := m.group(full))}
         timex = handler(m, prefix, inner)
         if (
             timex is not None
@@ -465,8 +520,7 @@ class DateTagger:
         form = form.rstrip(".")
         if form in self.lex.months:
             return self.lex.months[form][0]
-        folded = {k.casefold(): v for k, v in self.lex.months.items()}
-        return folded[form.casefold()][0]
+        return self.months_folded[form.casefold()][0]
 
     def _month_in(self, m: re.Match[str], core: str) -> int:
         """The month named inside the core's span (the first month word in it)."""
@@ -620,8 +674,7 @@ class DateTagger:
         )
 
     def _season_of(self, form: str) -> str:
-        folded = {k.casefold(): v for k, v in self.lex.seasons.items()}
-        return folded[form.casefold()]
+        return self.seasons_folded[form.casefold()]
 
     def _decade(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         century = inner.get("dc")
@@ -681,8 +734,7 @@ class DateTagger:
         )
 
     def _unit_of(self, form: str) -> tuple[Granularity, bool]:
-        folded = {k.casefold(): v for k, v in self.lex.units.items()}
-        return folded[_key(form)]
+        return self.units_folded[_key(form)]
 
     def _offset(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if any(prefix.values()):
@@ -752,10 +804,10 @@ class DateTagger:
         if inner.get("dp"):
             span = span[: m.start("deictic__dp") - m.start("c_deictic")]
         key = _key(span)
-        folded = {_key(k): v for k, v in self.lex.deictic.items()}
-        if key not in folded:
+        if key not in self.deictic_folded:
             return None
-        return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=folded[key][0])
+        offset = self.deictic_folded[key][0]
+        return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
 
     def _month(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix["dadj"]:
