@@ -620,6 +620,8 @@ def test_measure_family_and_country_names() -> None:
         "Germany",
         "NATO",
     ]
+    assert country_name("EE") == "Estonia"  # pycountry fallback
+    assert country_name("XX") == "XX"
 
 
 def test_conflict_ids_are_short_stable_hex_and_output_is_sorted() -> None:
