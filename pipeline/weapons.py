@@ -121,6 +121,7 @@ class Lexicon:
     clause_words: dict[str, str]  # word -> "rel" | "conj"
     determiners: frozenset[str]  # articles between a preposition and a country
     known_prepositions: frozenset[str]  # every preposition the countries module knows
+    phrase_prepositions: re.Pattern[str]  # "according to", "nach Angaben": end of a window
     continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
 
 
@@ -194,16 +195,21 @@ def lexicon(lang: str) -> Lexicon:
     for r in load_tsv("weapons_makers.tsv"):
         for name in _split(r["name"]):
             makers.setdefault(name, r["code"])
+    preps = {r["preposition"]: r["role"] for r in load_tsv(lang_file(lang, "order_prepositions.tsv"))}
+    dets = [r["word"] for r in load_tsv(lang_file(lang, "country_prepositions.tsv")) if r["kind"] == "det"]
+    phrases = [p for p in preps if " " in p]
+    phrase_prepositions = re.compile(
+        rf"(?<!\w)({_alternation(phrases)})(?:\s+(?:{_alternation(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
+    )
     return Lexicon(
         lang=lang,
+        phrase_prepositions=phrase_prepositions,
         systems=systems,
         pattern=pattern,
         category_nouns=nouns,
         triggers=_cues(lang_file(lang, "order_triggers.tsv"), "status"),
         blockers=_cues(lang_file(lang, "order_blockers.tsv"), "kind"),
-        prepositions={
-            r["preposition"]: r["role"] for r in load_tsv(lang_file(lang, "order_prepositions.tsv"))
-        },
+        prepositions=preps,
         origin_words={k: frozenset(v) for k, v in origin.items()},
         actor_nouns=tuple(r["phrase"] for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))),
         quantity_breaks=frozenset(
@@ -467,7 +473,11 @@ def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
 
 def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     """The preposition right before ``start`` (skipping an article), lowercased."""
-    words: list[str] = re.findall(r"[\w’']+", text[max(0, start - 30) : start])
+    window = text[max(0, start - 40) : start].lower()
+    phrase = lex.phrase_prepositions.search(window)
+    if phrase is not None:
+        return " ".join(phrase.group(1).split())
+    words: list[str] = re.findall(r"[\w’']+", window)
     for word in reversed(words[-3:]):
         low = str(word).lower()
         if low in lex.prepositions or low in lex.known_prepositions:
@@ -649,15 +659,31 @@ def _actor_noun(
 # ---- quantity ------------------------------------------------------------------------------
 
 
+def _count(number: NumberMention) -> int | None:
+    value = number.value
+    if number.kind is not NumberKind.QUANTITY or number.unit:
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    return int(value) if value >= 1 else None
+
+
 def _quantity(
-    doc: Doc, mention: SystemMention, numbers: list[NumberMention], lex: Lexicon, sent_start: int
+    doc: Doc,
+    mention: SystemMention,
+    numbers: list[NumberMention],
+    lex: Lexicon,
+    sent_start: int,
+    seg_end: int,
 ) -> int | None:
-    """The count right before the system: "400 Tomahawk", "35 Kampfjets vom Typ F-35"."""
+    """The count right before the system ("400 Tomahawk", "35 Kampfjets vom Typ F-35"),
+    else a bare count after it that the trigger follows ("... HIMARS-Werfern hat Taiwan
+    die ersten elf erhalten")."""
     candidates = [n for n in numbers if sent_start <= n.start and n.end <= mention.start]
     if not candidates:
-        return None
+        return _elliptic_count(doc, mention, numbers, lex, seg_end)
     number = max(candidates, key=lambda n: n.end)
-    if number.kind is not NumberKind.QUANTITY or number.unit not in (None, "", "piece", "Stück"):
+    if _count(number) is None:
         return None
     gap = doc.char_span(number.end, mention.start, alignment_mode="contract")
     tokens = list(gap) if gap is not None else []
@@ -672,10 +698,23 @@ def _quantity(
             return None
         if _word_cues(t.text, t.lemma_, lex.triggers, lex.lang):
             return None
-    value = number.value
-    if isinstance(value, float) and not value.is_integer():
+    return _count(number)
+
+
+def _elliptic_count(
+    doc: Doc, mention: SystemMention, numbers: list[NumberMention], lex: Lexicon, seg_end: int
+) -> int | None:
+    after = [n for n in numbers if mention.end <= n.start and n.end <= seg_end]
+    if not after:
         return None
-    return int(value) if value >= 1 else None
+    number = min(after, key=lambda n: n.start)
+    nxt = doc.char_span(number.end, seg_end, alignment_mode="contract")
+    if nxt is None or len(nxt) == 0:
+        return None
+    head = nxt[0]
+    if not _word_cues(head.text, head.lemma_, lex.triggers, lex.lang):
+        return None
+    return _count(number)
 
 
 def _dates_overlap(doc: Doc, start: int, end: int) -> bool:
@@ -820,7 +859,7 @@ def _extract_sentence(
                 continue
             if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex):
                 continue
-            quantity = _quantity(doc, mention, numbers, lex, start)
+            quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
             orders.append(
                 _order(
                     doc,
@@ -860,7 +899,7 @@ def _extract_sentence(
             rule += "+context"
         if buyer is None:
             continue  # a deal without a named buyer is background, not an order record
-        quantity = _quantity(doc, mention, numbers, lex, start)
+        quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
         for one_seller in (seller, *roles.more_sellers):
             orders.append(
                 _order(doc, mention, buyer, one_seller, status, quantity, rule, (span_start, span_end))

@@ -77,7 +77,7 @@ def test_trigger_and_blocker_files_use_known_values(lang: str) -> None:
     for row in load_tsv(lang_file(lang, "order_blockers.tsv")):
         assert row["kind"] in {"loss", "combat", "negation", "request"}, row
     roles = {r["role"] for r in load_tsv(lang_file(lang, "order_prepositions.tsv"))}
-    assert roles <= {"seller", "buyer", "agent", "beneficiary", "counterpart", "origin"}
+    assert roles <= {"seller", "buyer", "agent", "beneficiary", "counterpart", "origin", "source"}
 
 
 def test_makers_have_valid_codes() -> None:
