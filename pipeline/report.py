@@ -14,7 +14,7 @@ rebuilds the report from an earlier run's ``records.json`` and ``texts/``.
 from __future__ import annotations
 
 import bisect
-import io
+import math
 import re
 import shutil
 import subprocess
@@ -305,61 +305,141 @@ def troop_charts(records: Records, limit: int = MAX_CHARTS) -> list[Chart]:
     return [_chart(subject, by_source) for subject, by_source in ranked[:limit]]
 
 
-def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, TroopCount]]]) -> Chart:
-    import matplotlib
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
+#: Series colours (Tableau 10): distinguishable, and readable when printed in grey.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
+
+@dataclass(frozen=True)
+class Tick:
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One claim in the chart: position, optional range bar, and its hover text."""
+
+    x: float
+    y: float
+    y_low: float | None
+    y_high: float | None
+    tip: str
+
+
+@dataclass(frozen=True)
+class Series:
+    source: str
+    color: str
+    marks: tuple[Mark, ...]
+    path: str  # polyline points, "" for a single claim
+
+
+@dataclass(frozen=True)
+class Plot:
+    """Geometry of one chart, in SVG user units; drawn by ``troop_chart.svg.j2``."""
+
+    title: str
+    width: int
+    height: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    series: tuple[Series, ...]
+
+
+def _nice_step(span: float, target: int = 5) -> float:
+    raw = span / target
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power
+
+
+def _date_ticks(lo: date, hi: date) -> list[date]:
+    """Calendar ticks between lo and hi: years, months or days, at most about six."""
+    span = (hi - lo).days
+    if span > 3 * 365:
+        step = max(1, math.ceil((hi.year - lo.year + 1) / 6))
+        return [date(y, 1, 1) for y in range(lo.year, hi.year + 1, step) if lo <= date(y, 1, 1) <= hi]
+    if span > 90:
+        months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+        step = next(s for s in (1, 2, 3, 6, 12) if months / s <= 6)
+        ticks = []
+        y, m = lo.year, lo.month
+        while date(y, m, 1) <= hi:
+            if date(y, m, 1) >= lo and (m - 1) % step == 0:
+                ticks.append(date(y, m, 1))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return ticks
+    step = next(s for s in (1, 2, 7, 14, 30) if span / s <= 6)
+    return [date.fromordinal(o) for o in range(lo.toordinal(), hi.toordinal() + 1, step)]
+
+
+def _date_label(day: date, lo: date, hi: date, first: date) -> str:
+    span = (hi - lo).days
+    if span > 3 * 365:
+        return str(day.year)
+    if span > 90:
+        return f"{_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {_MONTHS[day.month - 1]}" + (f" {day.year}" if day == first else "")
+
+
+def _plot(subject: tuple[str, str], by_source: dict[str, list[tuple[date, TroopCount]]]) -> Plot:
     force, host = subject
     title = f"{force} troops in {host}" if host else f"{force} troops"
-    settings: dict[str, Any] = {
-        "svg.hashsalt": "newsfacts-report",
-        "svg.fonttype": "none",
-        "text.parse_math": False,
-        "font.family": "sans-serif",
-        "font.size": 8,
-    }
-    with matplotlib.rc_context(settings):  # type: ignore[arg-type]
-        figure = Figure(figsize=(5.2, 2.9))
-        FigureCanvasSVG(figure)
-        axes = figure.add_subplot()
-        markers = "osD^v<>"
-        for i, (source, points) in enumerate(by_source.items()):
-            xs = [when for when, _ in points]
-            ys = [troop.count for _, troop in points]
-            lows = [
-                troop.count - (troop.low if troop.low is not None else troop.count) for _, troop in points
-            ]
-            highs = [
-                (troop.high if troop.high is not None else troop.count) - troop.count for _, troop in points
-            ]
-            axes.errorbar(
-                xs,  # type: ignore[arg-type]
-                ys,
-                yerr=[lows, highs],
-                marker=markers[i % len(markers)],
-                linestyle="-" if len(points) > 1 else "none",
-                capsize=2,
-                label=source,
+    days = [when for points in by_source.values() for when, _ in points]
+    first, last = min(days), max(days)
+    pad = max(20, round((last - first).days * 0.08))
+    lo, hi = date.fromordinal(first.toordinal() - pad), date.fromordinal(last.toordinal() + pad)
+    top_value = max((t.high or t.count) for points in by_source.values() for _, t in points)
+    y_step = _nice_step(max(1, top_value) * 1.1)
+    y_max = y_step * math.ceil(max(1, top_value) * 1.1 / y_step)
+    width, left, right, top = 520, 76, 24, 30
+    plot_height = 180
+    bottom = top + plot_height
+    height = bottom + 30 + 16 * len(by_source)
+
+    def x_at(day: date) -> float:
+        return round(left + (day - lo).days / max(1, (hi - lo).days) * (width - left - right), 1)
+
+    def y_at(value: float) -> float:
+        return round(bottom - value / y_max * plot_height, 1)
+
+    series = []
+    count = len(by_source)
+    for i, (source, points) in enumerate(by_source.items()):
+        nudge = (i - (count - 1) / 2) * 4  # sources on the same day sit side by side
+        marks = tuple(
+            Mark(
+                x=round(x_at(when) + nudge, 1),
+                y=y_at(t.count),
+                y_low=y_at(t.low) if t.low is not None else None,
+                y_high=y_at(t.high) if t.high is not None else None,
+                tip=f"{source}: {fmt_count(t)} as of {when.isoformat()} ({t.doc_id})",
             )
-        locator = AutoDateLocator(minticks=2, maxticks=5)  # type: ignore[no-untyped-call]
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-        axes.set_title(title)
-        axes.set_ylabel("troops")
-        top = max((t.high or t.count) for points in by_source.values() for _, t in points)
-        axes.set_ylim(0, max(1, top) * 1.18)
-        axes.margins(x=0.12)
-        axes.grid(alpha=0.3)
-        axes.legend(fontsize=7, loc="best", frameon=False)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]
-    # matplotlib escapes every label it writes; the SVG holds no script or event attribute.
-    return Chart(title=title, svg=Markup(svg), points=sum(len(p) for p in by_source.values()))
+            for when, t in points
+        )
+        path = " ".join(f"{m.x},{m.y}" for m in marks) if len(marks) > 1 else ""
+        series.append(Series(source, PALETTE[i % len(PALETTE)], marks, path))
+    tick_days = _date_ticks(lo, hi)
+    x_ticks = tuple(Tick(x_at(day), _date_label(day, lo, hi, tick_days[0])) for day in tick_days)
+    y_ticks = tuple(
+        Tick(y_at(k * y_step), fmt_number(int(k * y_step) if float(k * y_step).is_integer() else k * y_step))
+        for k in range(round(y_max / y_step) + 1)
+    )
+    return Plot(title, width, height, left, top, width - right, bottom, x_ticks, y_ticks, tuple(series))
+
+
+def _chart(subject: tuple[str, str], by_source: dict[str, list[tuple[date, TroopCount]]]) -> Chart:
+    plot = _plot(subject, by_source)
+    # An autoescaping template: sources and labels are escaped like every other article text.
+    svg = environment().get_template("troop_chart.svg.j2").render(plot=plot)
+    return Chart(title=plot.title, svg=Markup(svg), points=sum(len(p) for p in by_source.values()))
 
 
 # ---- the page -------------------------------------------------------------------------------

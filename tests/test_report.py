@@ -34,6 +34,7 @@ from pipeline.records import (
 )
 from pipeline.report import (
     REPORT_NAME,
+    _date_ticks,
     anchor,
     browse,
     find_browser,
@@ -263,6 +264,13 @@ def test_long_sentences_are_clipped_around_the_quote() -> None:
     assert lo > 0 and hi < len(text) and hi - lo < 500
 
 
+def test_chart_date_ticks_are_calendar_dates() -> None:
+    assert _date_ticks(date(2020, 5, 1), date(2026, 2, 1)) == [date(y, 1, 1) for y in (2022, 2024, 2026)]
+    assert _date_ticks(date(2025, 1, 10), date(2025, 6, 20))[:2] == [date(2025, 2, 1), date(2025, 3, 1)]
+    days = _date_ticks(date(2025, 5, 1), date(2025, 5, 31))
+    assert 2 <= len(days) <= 6 and days[0] == date(2025, 5, 1)
+
+
 def test_troop_series_groups_by_subject_and_source() -> None:
     records, _ = sample()
     series = troop_series(records)
@@ -296,6 +304,8 @@ def test_report_shows_conflict_cards_facts_documents_and_chart() -> None:
     assert facts.count("<tr>") == 3 and "single source" in facts
     chart = html[html.index('id="chart"') : html.index('id="documents"')]
     assert chart.count("<svg") == 1 and "DE troops in LT" in chart
+    assert "<title>Tagesblatt: about 4,800 as of 2025-05-14 (de_brigade)</title>" in chart
+    assert chart.count("<circle") == 2 + 2  # two claims, two legend entries
     docs = html[html.index('id="documents"') :]
     assert docs.count('class="card doc"') == 3
     for needle in ("Boris Pistorius", "defence minister", "F-35", "62.4 bn", "leer.txt: empty file"):
