@@ -155,6 +155,8 @@ _MEASURE_NAMES = {
     "military_aid": "military aid",
     "multi_year_plan": "multi-year defense plan",
 }
+#: Sources named per side of an explanation; the rest are counted.
+_MAX_SOURCES = 3
 _QUALIFIERS = tuple(q.value for q in Qualifier)
 _QUALIFIER_WORDS = {
     "exact": "",
@@ -953,11 +955,13 @@ def _subject_phrase(fact: str, subject: dict[str, str]) -> str:
 
 
 def _side(fact: str, claims: Sequence[Claim], subject: dict[str, str], kind: ConflictKind) -> str:
-    sources = "; ".join(
+    named = [
         f"{c.publisher or c.doc_id}, {c.as_of.isoformat()}" if c.as_of else (c.publisher or c.doc_id)
-        for c in claims
-    )
-    return f"{_figure(fact, claims[0], subject, kind)} ({sources})"
+        for c in claims[:_MAX_SOURCES]
+    ]
+    if len(claims) > _MAX_SOURCES:
+        named.append(f"and {len(claims) - _MAX_SOURCES} more")
+    return f"{_figure(fact, claims[0], subject, kind)} ({'; '.join(named)})"
 
 
 def explain(
@@ -1063,10 +1067,14 @@ def reconcile(
         )
     }
 
+    built: dict[int, Claim] = {}
+
     def claim(row: int) -> Claim:
-        item = items[row]
-        lo, hi = bounds.get(row, (math.nan, math.nan))
-        return _claim(item, publishers.get(item.record.doc_id), lo, hi)
+        if row not in built:
+            item = items[row]
+            lo, hi = bounds.get(row, (math.nan, math.nan))
+            built[row] = _claim(item, publishers.get(item.record.doc_id), lo, hi)
+        return built[row]
 
     members: dict[tuple[str, int], list[int]] = {}
     for side in ("figure", "qfigure"):

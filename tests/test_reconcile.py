@@ -800,3 +800,21 @@ def test_packed_sort_order_equals_lexsort(rows: list[tuple[int, float, int]]) ->
     keys = [np.array([r[i] for r in rows]) for i in range(3)]
     expected = np.lexsort(tuple(reversed(keys)))
     assert _order(keys).tolist() == expected.tolist()
+
+
+def test_many_agreeing_sources_make_one_conflict_with_a_short_explanation() -> None:
+    texts = {f"n{i}": f"Rund {50 + (i == 5) * 5}.000 US-Soldaten sind in Japan." for i in range(6)}
+    records = Records(
+        documents=tuple(doc(d, date(2024, 3, 1 + i), f"Zeitung {i}") for i, d in enumerate(texts)),
+        troops=tuple(
+            troops(d, t, t[: t.index(" sind")], 55_000 if d == "n5" else 50_000, qualifier=Qualifier.APPROX)
+            for d, t in texts.items()
+        ),
+    )
+    conflicts, facts = reconcile(records)
+    (c,) = conflicts  # five agreeing sources vs one: one conflict, not five
+    assert len(c.claims) == 6 and c.days_apart == 1
+    assert (
+        "(Zeitung 0, 2024-03-01; Zeitung 1, 2024-03-02; Zeitung 2, 2024-03-03; and 2 more)" in c.explanation
+    )
+    assert (facts[0].claims, facts[0].documents) == (6, 6)
