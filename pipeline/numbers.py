@@ -193,7 +193,8 @@ class _Grammar:
         ]
         self.nobare = {_norm(r["word"]) for r in word_rows if r["use"] == "morpheme_nobare"}
         joiners = [r["word"] for r in word_rows if r["use"] == "joiner"]
-        self.inflected = {_norm(r["word"]): int(r["value"]) for r in word_rows if r["use"] == "inflected"}
+        self.inflected = {_norm(r["word"]): Decimal(r["value"]) for r in word_rows if r["use"] == "inflected"}
+        self.articles = {_norm(r["word"]): Decimal(r["value"]) for r in word_rows if r["use"] == "article"}
         articles = [r["word"] for r in word_rows if r["use"] == "article"]
 
         self.scales = _Lookup()
@@ -344,6 +345,12 @@ class _Grammar:
         self.blocker_words = (
             max(len(b[0].split()) for b in self.qualifier_blockers) if self.qualifier_blockers else 1
         )
+        self.next_token = re.compile(rf"{H}+(\S+)")
+        self.date_after: set[str] = set()
+        self.date_before: set[str] = set()
+        for row in load_tsv(lang_file(lang, "numbers_date_cues.tsv")):
+            (self.date_after if row["position"] == "after" else self.date_before).add(row["word"])
+        self.year_cues = {_norm(r["word"]) for r in load_tsv(lang_file(lang, "numbers_year_cues.tsv"))}
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
 
 
@@ -413,7 +420,7 @@ class _Scanner:
                 identifier = len(raw) >= LONG_DIGITS or (len(raw) > 1 and raw[0] == "0")
         elif m.group(f"i{i}") is not None:
             core, start = "words", m.start(f"i{i}")
-            value = Decimal(g.inflected[_norm(m.group(f"i{i}"))])
+            value = g.inflected[_norm(m.group(f"i{i}"))]
         elif i == 1 and m.group("v1") is not None:
             core, start, kind = "vague", m.start("v1"), NumberKind.VAGUE
             value = Decimal(g.vague[_norm(m.group("v1"))])
@@ -422,12 +429,12 @@ class _Scanner:
             value = Decimal(1)
         elif i == 1 and m.group("a1") is not None:
             core, start = "words", m.start("a1")
-            value = Decimal(1)
+            value = g.articles[_norm(m.group("a1"))]
         else:
             group = f"w{i}"
             core, start = "words", m.start(group)
             words = _norm(m.group(group))
-            if words in g.nobare and scale is None and unit is None:
+            if words in g.nobare and scale is None and not self._counted_unit(m, i, unit):
                 return None
             try:
                 value = Decimal(text2num(words, g.lang))
@@ -489,6 +496,24 @@ class _Scanner:
         if blocker and (_norm(blocker[0][1]), phrase) in g.qualifier_blockers:
             return _Prefix(None, -1, currency, currency_start)
         return _Prefix(g.qualifiers[phrase], qual_start, currency, currency_start)
+
+    def _counted_unit(self, m: re.Match[str], i: int, unit: str | None) -> bool:
+        """ "ein Prozent", "one euro" count; "ein Euro-Land", "ein Land" do not."""
+        if unit is None:
+            return False
+        end = m.end(f"u{i}")
+        return unit not in self.g.currency_codes or end >= len(self.text) or self.text[end] not in "-\u2011"
+
+    def date_day(self, part: _Part) -> bool:
+        """ "April 11", "11 April": a day of a month, not a quantity."""
+        g, text = self.g, self.text
+        raw = text[part.start : part.end]
+        if part.core != "digits" or not raw.isdigit() or not 1 <= int(raw) <= 31:
+            return False
+        after = g.next_token.match(text, part.end)
+        if after and (after.group(1) in g.date_after or after.group(1).rstrip(",;:") in g.date_after):
+            return True
+        return self.phrase_before(part.start, 1, g.date_before, fold=False) is not None
 
     def ordinal(self, part: _Part) -> bool:
         """ "am 19. April", "der 2. Weltkrieg", list numbering "1. Kooperation"."""
@@ -631,7 +656,11 @@ class _Scanner:
         ):
             out.append(self.identifier(part.start, part.end, "identifier_prefix"))
             return
-        if self.ordinal(part):
+        if part.year_like and qual is not None and self.phrase_before(prefix.qual_start, 1, g.year_cues):
+            return  # "seit etwa 2015"
+        if self.ordinal(part) or (
+            qual is None and unit is None and part.scale is None and self.date_day(part)
+        ):
             return
         if qual is not None and qual.qualifier == "range_start":
             qual = None
