@@ -1082,9 +1082,13 @@ def reconcile(
             if ident >= 0:
                 members.setdefault((side, int(ident)), []).append(int(row))
 
+    sides: dict[tuple[str, int], list[Claim]] = {}
+
     def side_claims(side: str, ident: int) -> list[Claim]:
-        rows = [ident] if side == "row" else members[(side, ident)]
-        return sorted((claim(r) for r in rows), key=_claim_order)
+        if (side, ident) not in sides:
+            rows = [ident] if side == "row" else members[(side, ident)]
+            sides[(side, ident)] = sorted((claim(r) for r in rows), key=_claim_order)
+        return sides[(side, ident)]
 
     conflicts = []
     for c in result.conflicts.to_dict("records"):
