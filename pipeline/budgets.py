@@ -264,6 +264,8 @@ class BudgetsStage:
                 value = num.value
                 status = self._status(text, num, unit, seg_start, ev_end, s_end)
                 year = int(dated.value[:4]) if dated is not None and dated.value else None
+                if _YEAR_SPAN.search(text, seg_start, ev_end):
+                    year = None  # "Für die Jahre 2023 bis 2027": a plan's span, not its year
                 key = (country, value, unit, status.value, year)
                 if key in seen:
                     continue  # the headline and the body state the same figure
@@ -309,6 +311,7 @@ class BudgetsStage:
         return sorted(found, key=lambda n: (n.start, n.end))
 
 
+_YEAR_SPAN = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:bis|to|through|until|–|-)\s*(?:19|20)\d{2}(?!\d)")
 _GOAL_COMPOUND = re.compile(
     r"(?<![\w-])([\w,.]+)-(?:prozent|percent|per-cent)-(?:ziel|marke|vorgabe|schwelle|target|goal|benchmark)\w*",
     re.IGNORECASE,

@@ -42,6 +42,7 @@ _SINCE_BEFORE = re.compile(r"(?<!\w)(?:seit|since|ab)\s+$", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"(?<!\w)(\w+)\s+(?:(?:the|der|die|das|den|dem|des)\s+)?$", re.IGNORECASE)
 _PERIOD = re.compile(r"^(\d{4})-(SP|SU|FA|WI|Q1|Q2|Q3|Q4)$")
 _PERIOD_MONTH = {"SP": 3, "SU": 6, "FA": 9, "WI": 12, "Q1": 1, "Q2": 4, "Q3": 7, "Q4": 10}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})")
 _YMD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:$|T)")
 
@@ -63,9 +64,20 @@ def sentences(doc: Doc) -> list[tuple[int, int]]:
             end -= 1
         while start < end and doc.text[start].isspace():
             start += 1
-        if end > start and not in_boilerplate(doc, start, end):
-            spans.append((start, end))
+        # a headline or list item without a full stop runs into the next paragraph
+        for part_start, part_end in _paragraphs(doc.text, start, end):
+            if part_end > part_start and not in_boilerplate(doc, part_start, part_end):
+                spans.append((part_start, part_end))
     return spans
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    parts: list[tuple[int, int]] = []
+    for m in _BLANK_LINE.finditer(text, start, end):
+        parts.append((start, m.start()))
+        start = m.end()
+    parts.append((start, end))
+    return parts
 
 
 def segment(text: str, start: int, end: int, char: int) -> tuple[int, int]:
