@@ -243,7 +243,8 @@ def _build_pattern(lex: Lexicon) -> str:
             rf"(?!\s+of\s+(?!(?:the\s+)?{_YEAR}))"
         ),
         "decade": decade,
-        "year": rf"(?:(?P<yw>{year_word})\s+)?(?P<y>{_YEAR})(?!\w)(?![.,:]\d)",
+        # "2033-34", "2024/25": a fiscal or season year written with the next one
+        "year": rf"(?:(?P<yw>{year_word})\s+)?(?P<y>{_YEAR})(?:[-–/](?P<y2>\d\d)(?!\w))?(?!\w)(?![.,:]\d)",
         "unit_word": _alt(lex.unit_words),
         "duration": rf"(?P<dur>{_alt(t('duration'))})\s+{approx}(?P<n>{number})\s+(?P<unit>{unit_any})",
         "offset": ago,
@@ -591,7 +592,8 @@ class DateTagger:
             m.end(),
             ("dateline" if hour is not None else rule),
             granularity,
-            DateKind.ABSOLUTE if year is not None else DateKind.RELATIVE,
+            # a written calendar day is absolute even when the year is implied ("MANILA, Jan 16")
+            DateKind.RELATIVE if inner.get("ysh") else DateKind.ABSOLUTE,
             self._mod(prefix),
             year=year,
             month=month,
@@ -701,12 +703,16 @@ class DateTagger:
         y_start = m.start("year__y")
         if self.count_after.match(m.string, m.end()):
             return None  # "2024 Soldaten": a count
+        year = int(inner["y"])
+        end = m.end()
+        if inner.get("y2") and int(inner["y2"]) != (year + 1) % 100:
+            end = m.end("year__y")  # "1990-95": the first year only; "2024-25" is one fiscal year
         bare = not inner.get("yw") and not any(prefix.values())
         if bare and self.count_before.search(m.string, max(0, y_start - 30), y_start):
             return None  # "rund 2000", "Resolution 2231"
         return Timex(
             m.start(),
-            m.end(),
+            end,
             "year" if not bare else "year_bare",
             Granularity.YEAR,
             DateKind.ABSOLUTE,
