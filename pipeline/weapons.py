@@ -343,9 +343,11 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
         pair = _pair_cue(token, lex)
         if pair is not None:
             nxt = token.nbor(1)
-            triggers.append(
-                _Trigger(nxt.i, token.idx, nxt.idx + len(nxt.text), OrderStatus(pair.value), pair.actor)
-            )
+            if pair.value == OrderStatus.PLANNED.value:
+                modals.append(token.idx)
+            else:
+                end_char = nxt.idx + len(nxt.text)
+                triggers.append(_Trigger(nxt.i, token.idx, end_char, OrderStatus(pair.value), pair.actor))
             covered = nxt.i
             continue
         for cue in _word_cues(token.text, token.lemma_, lex.triggers, lex.lang):
@@ -606,8 +608,11 @@ def _assign(
         elif (
             role == "origin"
             and trigger.actor == "buyer"
-            and p.start > system_start
-            and not text[p.end : trigger.start].strip()
+            and system_start < p.start
+            and (
+                (p.end <= trigger.start and not text[p.end : trigger.start].strip())
+                or (lex.lang == "de" and p.start > trigger.end and p.kind == "name")
+            )
         ):
             by_prep.setdefault("seller", p.code)  # "250 Abrams in den USA bestellt"
     states = [p for p in bare if p.code not in ORG_CODES] or bare
@@ -824,7 +829,14 @@ def _choose_trigger(
     def distance(t: _Trigger) -> float:
         return t.start - mention.start if t.start < mention.start else (t.start - mention.start) * after
 
-    return min(pool, key=lambda t: (_PRIORITY[t.status], abs(distance(t)))), "weapons.clause"
+    deals = [t for t in pool if t.actor != "approver"]
+    chosen = min(deals or pool, key=lambda t: (_PRIORITY[t.status], abs(distance(t))))
+    if chosen.actor == "approver":  # "approved ... Taiwan": approving is selling
+        chosen = _Trigger(chosen.token, chosen.start, chosen.end, chosen.status, "seller")
+    elif deals != pool and chosen.actor == "seller" and chosen.status is OrderStatus.DELIVERED:
+        # "genehmigte die Lieferung von ...": an approved delivery is a sale
+        chosen = _Trigger(chosen.token, chosen.start, chosen.end, OrderStatus.SOLD, "seller")
+    return chosen, "weapons.clause"
 
 
 def _extract_sentence(
@@ -943,7 +955,9 @@ def _sentence_deal(
     Waffenverkäufe an Taiwan genehmigt"), for the sentences after it."""
     if not triggers:
         return None
-    trigger = min(triggers, key=lambda t: (_PRIORITY[t.status], t.start))
+    trigger = min(triggers, key=lambda t: (t.actor == "approver", _PRIORITY[t.status], t.start))
+    if trigger.actor == "approver":
+        trigger = _Trigger(trigger.token, trigger.start, trigger.end, trigger.status, "seller")
     seg_t = segs[_segment_of(segs, trigger.start)]
     if _blocked(doc, seg_t[0], seg_t[1], lex):
         return None

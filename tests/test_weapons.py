@@ -74,6 +74,7 @@ def test_trigger_and_blocker_files_use_known_values(lang: str) -> None:
         assert row["match"] in {"lemma", "word", "suffix"}, row
         assert row["status"] in statuses, row
         assert (row["actor"] == "-") == (row["status"] == "planned"), row
+        assert row["actor"] in {"-", "buyer", "seller", "arrival", "approver"}, row
     for row in load_tsv(lang_file(lang, "order_blockers.tsv")):
         assert row["kind"] in {"loss", "combat", "negation", "request"}, row
     roles = {r["role"] for r in load_tsv(lang_file(lang, "order_prepositions.tsv"))}
