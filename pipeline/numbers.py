@@ -163,6 +163,7 @@ class _Prefix:
 
 NO_PREFIX = _Prefix()
 TOKEN = re.compile(r"\S+")
+WORD = re.compile(r"[^\W\d_]+")
 OPENERS = "\"'„“‚‘«»([{"
 
 
@@ -350,6 +351,12 @@ class _Grammar:
         self.date_before: set[str] = set()
         for row in load_tsv(lang_file(lang, "numbers_date_cues.tsv")):
             (self.date_after if row["position"] == "after" else self.date_before).add(row["word"])
+        self.function_words: set[str] = set()
+        self.name_closers: set[str] = set()
+        if lang == "en":
+            self.function_words = {_norm(r["word"]) for r in load_tsv("en/numbers_function_words.tsv")}
+        if lang == "de":
+            self.name_closers = {_norm(r["word"]) for r in load_tsv("de/numbers_name_closers.tsv")}
         self.year_cues = {_norm(r["word"]) for r in load_tsv(lang_file(lang, "numbers_year_cues.tsv"))}
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
 
@@ -455,7 +462,7 @@ class _Scanner:
         text = self.text
         if end == 0 or not text[end - 1].isspace():
             return []
-        lo = max(0, end - 24 * count)
+        lo = max(0, end - 48 * count)
         tokens = [(t.start(), t.group()) for t in TOKEN.finditer(text, lo, end)]
         if tokens and lo > 0 and tokens[0][0] == lo and not text[lo - 1].isspace():
             tokens = tokens[1:]  # cut by the window
@@ -514,6 +521,33 @@ class _Scanner:
         if after and (after.group(1) in g.date_after or after.group(1).rstrip(",;:") in g.date_after):
             return True
         return self.phrase_before(part.start, 1, g.date_before, fold=False) is not None
+
+    def name_number(self, part: _Part) -> bool:
+        """ "Arrow 3 missile", "Panzerbrigade 45 der Bundeswehr": a small number closing a name."""
+        g, text = self.g, self.text
+        raw = text[part.start : part.end]
+        if part.core != "digits" or not raw.isdigit() or len(raw) > 3:
+            return False
+        before = self.words_before(part.start, 1)
+        if not before:
+            return False
+        word = before[0][1]
+        if not (word[:1].isupper() and word.isalpha() and not word.isupper()):
+            return False
+        if g.lang == "de":
+            after = g.next_token.match(text, part.end)
+            return after is not None and _norm(after.group(1)) in g.name_closers
+        return _norm(word) not in g.function_words and not self.title_case_line(part.start)
+
+    def title_case_line(self, pos: int) -> bool:
+        """A headline in Title Case, where capitals say nothing about names."""
+        text = self.text
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        words = WORD.findall(text, start, len(text) if end < 0 else end)
+        if len(words) > 40:
+            return False
+        return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
     def ordinal(self, part: _Part) -> bool:
         """ "am 19. April", "der 2. Weltkrieg", list numbering "1. Kooperation"."""
@@ -656,11 +690,15 @@ class _Scanner:
         ):
             out.append(self.identifier(part.start, part.end, "identifier_prefix"))
             return
+        bare = qual is None and currency is None and part.scale is None and unit is None
+        if bare and self.date_day(part):
+            return  # "April 11", "Sept 28"
+        if bare and self.name_number(part):
+            out.append(self.identifier(part.start, part.end, "identifier_name"))
+            return
         if part.year_like and qual is not None and self.phrase_before(prefix.qual_start, 1, g.year_cues):
             return  # "seit etwa 2015"
-        if self.ordinal(part) or (
-            qual is None and unit is None and part.scale is None and self.date_day(part)
-        ):
+        if self.ordinal(part):
             return
         if qual is not None and qual.qualifier == "range_start":
             qual = None
