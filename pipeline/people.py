@@ -491,7 +491,9 @@ class PeopleStage:
             if tok.lower_ in _DETERMINERS and k > j + 1:
                 return None  # ", die der damalige Kanzler ...": a relative clause
             stops = tok.is_punct or (tok.text[:1].isupper() and k > j + 1 and self.lang == "en")
-            if stops and not (self.lang == "en" and country_code(tok.text, self.lang)):
+            if stops and not (
+                self.lang == "en" and (country_code(tok.text, self.lang) or tok.lower_ in self.lex.topics)
+            ):
                 return None
         return None
 
@@ -584,8 +586,9 @@ class PeopleStage:
         while left < s and doc[left].lower_ in _DETERMINERS:
             left += 1
         topic = None
-        if s - 1 >= left and doc[s - 1].lower_ in self.lex.topics and role.kind == "expert":
-            topic = self.lex.topics[doc[s - 1].lower_]
+        if s - 1 >= floor and doc[s - 1].lower_ in self.lex.topics and role.kind == "expert":
+            topic = self.lex.topics[doc[s - 1].lower_]  # "an Asia expert"
+            left = min(left, s - 1)
         end_char = doc[e - 1].idx + len(doc[e - 1].text)
         if role.role_en == "head" and e + 2 < len(doc) and doc[e].lower_ == "of":
             k = e + 1 + (doc[e + 1].lower_ == "the")
@@ -654,7 +657,7 @@ class PeopleStage:
                 continue
             while (
                 j - i >= 2
-                and not self.opens_name(doc[i].text)
+                and not (self.opens_name(doc[i].text) or self._country_first_name(doc, i))
                 and (self.is_common_word(doc[i].text) or any(t.text in lex.given for t in doc[i + 1 : j - 1]))
             ):
                 i += 1  # "Wiederwahl Donald Trump", "Staatsbesuch Joe Biden": trim the noun
@@ -752,7 +755,7 @@ class PeopleStage:
                 base = m.start("names")
                 for n in names:
                     if any(
-                        w.lower().rstrip(".") in self.lex.roles or self.is_common_word(w)
+                        w.lower().rstrip(".") in self.lex.roles or w in self.lex.breaks
                         for w in n.group(0).split()
                     ):
                         continue  # "By Helen Ashcroft, Defence Editor"
@@ -838,34 +841,33 @@ class PeopleStage:
                 forms.setdefault(fold(" ".join(form)), ent)
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         for i, j in runs:
-            tokens = tuple(doc[i:j].text.split())
             start = doc[i].idx
             if in_boilerplate(doc, start, doc[j - 1].idx + len(doc[j - 1].text)):
                 continue
-            key = fold(" ".join(tokens))
-            found = forms.get(key)
-            if found is None and len(tokens) == 1:
-                found = surnames.get(key)
-                if found is None and self.lang == "de" and key.endswith("s"):
-                    genitive = surnames.get(key[:-1])  # "Kishidas", "Trumps"
-                    if genitive is not None:
-                        genitive.mentions += 1
-                    continue
-            if found is None:
+            if fold(doc[i:j].text) in forms:
+                self._mention(doc, forms[fold(doc[i:j].text)], i, j)
                 continue
-            ent = found
-            ent.mentions += 1
-            ent.positions.append(start)
-            if tokens != ent.name_tokens and " ".join(tokens) not in ent.aliases:
-                ent.aliases.append(" ".join(tokens))
-            if i > 0 and len(tokens) == 1:
-                title = doc[i - 1]
-                role = self.role_def(title.text) if self.lang == "de" else None
-                kind = role[0].kind if role else self.lex.roles.get(title.lower_, RoleDef("", "", None)).kind
-                if kind == "title" and title.text[:1].isupper():
-                    alias = f"{title.text} {tokens[0]}"
-                    if alias not in ent.aliases:
-                        ent.aliases.append(alias)
+            for k in range(i, j):  # "die Rolle Kishidas": a surname inside a longer run
+                key = fold(doc[k].text)
+                if key in surnames:
+                    self._mention(doc, surnames[key], k, k + 1)
+                elif self.lang == "de" and key.endswith("s") and key[:-1] in surnames:
+                    surnames[key[:-1]].mentions += 1  # genitive: "Kishidas", "Trumps"
+
+    def _mention(self, doc: Doc, ent: _Entity, i: int, j: int) -> None:
+        tokens = tuple(doc[i:j].text.split())
+        ent.mentions += 1
+        ent.positions.append(doc[i].idx)
+        if tokens != ent.name_tokens and " ".join(tokens) not in ent.aliases:
+            ent.aliases.append(" ".join(tokens))
+        if i > 0 and len(tokens) == 1:
+            title = doc[i - 1]
+            role = self.role_def(title.text) if self.lang == "de" else None
+            kind = role[0].kind if role else self.lex.roles.get(title.lower_, RoleDef("", "", None)).kind
+            if kind == "title" and title.text[:1].isupper():
+                alias = f"{title.text} {tokens[0]}"
+                if alias not in ent.aliases:
+                    ent.aliases.append(alias)
 
     def _best_role(self, ent: _Entity) -> Role | None:
         roles = [r for c in sorted(ent.cands, key=lambda c: c.start) for r in c.roles]
