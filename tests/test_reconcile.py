@@ -431,7 +431,7 @@ def test_budget_values_of_the_same_year_disagree() -> None:
 
 
 def test_military_aid_packages_without_a_year_are_not_the_annual_total() -> None:
-    de = "Für 2024 hat die Bundesregierung rund 7,1 Milliarden Euro an Militärhilfe eingeplant."
+    de = "Die Ukraine-Hilfe des Bundes summiert sich 2024 auf rund 7,1 Milliarden Euro."
     en = (
         "Germany announced a new military aid package worth 1.13 billion euros. "
         "In 2024 aid totals 8 billion euros."
@@ -512,7 +512,7 @@ def test_orders_far_apart_in_time_are_separate_orders() -> None:
 
 
 def test_same_order_with_different_quantities_from_two_sources_is_a_quantity_mismatch() -> None:
-    de = "Japan hat 400 Tomahawk-Marschflugkörper aus den USA bestellt."
+    de = "Tokio kauft in Washington 400 Marschflugkörper vom Typ Tomahawk."
     en = "The US sold 500 Tomahawk missiles to Japan."
     records = Records(
         documents=(
@@ -523,7 +523,7 @@ def test_same_order_with_different_quantities_from_two_sources_is_a_quantity_mis
             order(
                 "a",
                 de,
-                "400 Tomahawk-Marschflugkörper aus den USA bestellt",
+                "kauft in Washington 400 Marschflugkörper vom Typ Tomahawk",
                 400,
                 OrderStatus.ORDERED,
                 buyer="JP",
