@@ -528,6 +528,7 @@ def environment() -> Environment:
         day=fmt_date,
         subject=fmt_subject,
         enum=fmt_enum,
+        unit=fmt_unit,
         anchor=anchor,
     )
     env.globals["fact_titles"] = FACT_TITLES

@@ -308,7 +308,7 @@ def test_report_shows_conflict_cards_facts_documents_and_chart() -> None:
     assert chart.count("<circle") == 2 + 2  # two claims, two legend entries
     docs = html[html.index('id="documents"') :]
     assert docs.count('class="card doc"') == 3
-    for needle in ("Boris Pistorius", "defence minister", "F-35", "62.4 bn", "leer.txt: empty file"):
+    for needle in ("Boris Pistorius", "defence minister", "F-35", "62.4 bn EUR", "leer.txt: empty file"):
         assert needle in docs, needle
     assert '<mark class="num">62,4</mark>' in docs
     assert 'href="#doc-en_brigade"' in html and 'id="doc-en_brigade"' in html
