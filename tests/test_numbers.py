@@ -177,7 +177,19 @@ SCALES = {
     "en": [("", 1), ("million", 10**6), ("bn", 10**9)],
 }
 CURRENCY = {"de": ["", "Euro", "US-Dollar", "Yen"], "en": ["", "euros", "dollars", "yen"]}
-CODE = {"Euro": "EUR", "US-Dollar": "USD", "Yen": "JPY", "euros": "EUR", "dollars": "USD", "yen": "JPY"}
+SYMBOL = {"de": ["", "€", "$"], "en": ["", "$", "£", "€", "US$"]}
+CODE = {
+    "Euro": "EUR",
+    "US-Dollar": "USD",
+    "Yen": "JPY",
+    "euros": "EUR",
+    "dollars": "USD",
+    "yen": "JPY",
+    "€": "EUR",
+    "$": "USD",
+    "US$": "USD",
+    "£": "GBP",
+}
 
 
 @settings(max_examples=300, deadline=None)
@@ -201,7 +213,8 @@ def test_formatted_numbers_parse_back(lang: str, integral: int, decimals: int, c
         currency = CURRENCY[lang][1]  # a bare year or id-like digit string is no amount on its own
     if plain_int and len(written) > 1 and written.startswith("0"):
         return
-    phrase = " ".join(p for p in (written, scale, currency) if p)
+    symbol = "" if currency else data.draw(st.sampled_from(SYMBOL[lang]))
+    phrase = symbol + " ".join(p for p in (written, scale, currency) if p)
     text = (
         f"Die Regierung nannte {phrase} als Ziel."
         if lang == "de"
@@ -212,7 +225,7 @@ def test_formatted_numbers_parse_back(lang: str, integral: int, decimals: int, c
     n = found[0]
     assert n.text == phrase
     assert Decimal(str(n.value)) == value * factor
-    assert n.unit == CODE.get(currency)
+    assert n.unit == CODE.get(currency or symbol)
 
 
 @settings(max_examples=200, deadline=None)
