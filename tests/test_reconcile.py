@@ -818,3 +818,11 @@ def test_many_agreeing_sources_make_one_conflict_with_a_short_explanation() -> N
         "(Zeitung 0, 2024-03-01; Zeitung 1, 2024-03-02; Zeitung 2, 2024-03-03; and 2 more)" in c.explanation
     )
     assert (facts[0].claims, facts[0].documents) == (6, 6)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 50])
+def test_reconcile_frame_handles_tiny_and_subjectless_tables(n: int) -> None:
+    result = reconcile_frame(synthetic_claims(n, seed=1))
+    assert len(result.facts) <= len(result.claims) <= n
+    lone = synthetic_claims(n, seed=1).assign(subject=None)
+    assert reconcile_frame(lone).conflicts.empty
