@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .countries import CountryMention, doc_countries
+from .countries import ORG_CODES, CountryMention, doc_countries
 from .facts import (
     actor_before,
     calendar_date,
@@ -40,6 +40,7 @@ from .facts import (
     numbers_in,
     owner_after,
     people_in,
+    published_date,
     segment,
     sentences,
 )
@@ -63,6 +64,7 @@ _GDP_WORD = re.compile(
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
 _STATUS_ORDER = ("proposed", "target", "intent", "planned")
 #: Words after "für"/"for" that name whose budget it is ("Sondervermögen für die Bundeswehr").
+_DONOR = re.compile(r"^(?:aus|von|vom|from|by)\b")
 _FOR_LINKS = frozenset({"für", "for", "die", "das"})
 #: NATO only names the goal here ("Nato-Ziel", "Nato-Quote", "NATO's 2% target").
 _GOAL = re.compile(r"(?:ziel|quote|vorgabe|marke|target|goal|benchmark|guideline)", re.IGNORECASE)
@@ -159,8 +161,29 @@ class BudgetsStage:
         ev_end: int,
         recent: str | None,
     ) -> str | None:
+        code = self._spender(doc, num, term, mentions, seg_start, ev_end, recent)
+        return code if code not in ORG_CODES else None  # NATO-wide goals carry no country
+
+    def _spender(
+        self,
+        doc: Doc,
+        num: NumberMention,
+        term: _Term | None,
+        mentions: list[CountryMention],
+        seg_start: int,
+        ev_end: int,
+        recent: str | None,
+    ) -> str | None:
         text = doc.text
         actors = self._actors(doc, mentions, seg_start)
+        if term is not None and term.measure is BudgetMeasure.MILITARY_AID:
+            donors = [
+                m
+                for m in actors
+                if m.start >= seg_start and m.end <= ev_end and _DONOR.match(m.preposition or "")
+            ]
+            if donors:  # "Militärhilfe ... aus Deutschland", "military aid from the US"
+                return donors[0].code
         if term is not None and term.start >= seg_start:
             if term.head > term.start and (m := compound_country(actors, term.start)):
                 return m.code
@@ -188,7 +211,7 @@ class BudgetsStage:
         if m := actor_before(actors, num.start):
             return m.code
         if self.alliance.search(text[seg_start:ev_end]):
-            return None  # "Allies committed to spend 5% of GDP": alliance-wide
+            return None  # "Allies committed to spend 5% of GDP", "weltweit": no one state
         people = people_in(doc, seg_start, ev_end)
         if people:
             return people[0].code
@@ -224,6 +247,7 @@ class BudgetsStage:
         text = doc.text
         all_mentions = doc_countries(doc)
         records: list[BudgetFigure] = []
+        published = published_date(doc)
         prev_terms: list[_Term] = []
         seen: set[tuple[str | None, float, str, str, int | None]] = set()
         last: tuple[int, str | None] | None = None  # (sentence, country) of the last figure
@@ -240,8 +264,12 @@ class BudgetsStage:
                         continue
                     unit = "percent_gdp"
                 elif _CURRENCY.match(unit):
-                    if not terms or num.value < MIN_AMOUNT:
-                        continue
+                    if (
+                        not terms
+                        or num.value < MIN_AMOUNT
+                        or _RATE.search(text, max(s_start, num.start - 8), num.start)
+                    ):
+                        continue  # "um 1,2 Milliarden Euro auf 53 Milliarden": the change, not the figure
                 else:
                     continue
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
@@ -266,6 +294,8 @@ class BudgetsStage:
                 year = int(dated.value[:4]) if dated is not None and dated.value else None
                 if _YEAR_SPAN.search(text, seg_start, ev_end):
                     year = None  # "Für die Jahre 2023 bis 2027": a plan's span, not its year
+                if status is BudgetStatus.ACTUAL and year is not None and published and year > published.year:
+                    status = BudgetStatus.PLANNED  # "erhöht ... bis 2030 auf 413 Milliarden": not spent yet
                 key = (country, value, unit, status.value, year)
                 if key in seen:
                     continue  # the headline and the body state the same figure

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -54,6 +55,8 @@ from .records import Modality, NumberMention, TroopCount
 MIN_COUNT = 2
 #: Most words between number and personnel noun ("28,500 American combat troops").
 MAX_GAP_WORDS = 3
+#: Most words between a strength noun and its number ("Zahl der US-Soldaten in Europa ist auf 100.000").
+MAX_GAP_BEFORE = 5
 #: How many sentences back a count without its own force/host inherits them.
 INHERIT_SENTENCES = 3
 #: How far after the noun "after" exclusions are looked for (characters).
@@ -147,7 +150,7 @@ class TroopsStage:
         for noun in reversed(before):
             if noun.end <= num.start:
                 gap = text[noun.end : num.start]
-                if len(gap.split()) <= MAX_GAP_WORDS and not _GAP_BAD.search(gap):
+                if len(gap.split()) <= MAX_GAP_BEFORE and not _GAP_BAD.search(gap):
                     return noun
                 return None
         return None
@@ -261,13 +264,17 @@ class TroopsStage:
             return people[-1].code
         if recent is not None and recent[1] != host:
             return recent[1]
-        return main_country(doc, exclude=(host,) if host else ())
+        if host is None:
+            return None  # "35.000 Soldaten aus 30 Ländern": nobody in particular
+        return main_country(doc, exclude=(host,))
 
-    def _modality(self, clause: str) -> Modality:
+    def _modality(self, clause: str, as_of: date | None, published: date | None) -> Modality:
         labels = self.modality.labels(clause)
         for label in (Modality.PROPOSED, Modality.PLANNED):
             if label.value in labels:
                 return label
+        if as_of is not None and published is not None and as_of.year > published.year:
+            return Modality.PLANNED  # "bis 2027 ... 4800 Soldaten": not there yet
         return Modality.ACTUAL
 
     # ---- extraction --------------------------------------------------------------------
@@ -336,7 +343,7 @@ class TroopsStage:
                         low=_int(num.low),
                         high=_int(num.high),
                         as_of=as_of,
-                        modality=self._modality(text[seg_start : ev.end]),
+                        modality=self._modality(text[seg_start : ev.end], as_of, published),
                         rule=f"troops.{'noun_after' if noun.start >= num.end else 'noun_before'}",
                         evidence=ev,
                     )
