@@ -488,16 +488,14 @@ class DateTagger:
         }
         inner = {short: v for full, short in self.core_groups.get(core, ()) if (v := m.group(full))}
         timex = handler(m, prefix, inner)
-        if (
-            timex is not None
-            and timex.kind is DateKind.ABSOLUTE
-            and prefix["prep"]
-            and not inner.get("yw")
-            and m.start("prep") == m.start()
-        ):
-            # "am 10. April 2024", "in the 1990s": a plain preposition adds nothing to an absolute date
-            start = m.end("prep")
-            start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
+        if timex is not None and timex.kind is DateKind.ABSOLUTE and not inner.get("yw"):
+            # "am 10. April 2024", "in the 1990s", "the 2024 budget": a leading plain preposition
+            # or article adds nothing to an absolute date
+            start = timex.start
+            for group in ("prep", "art"):
+                if prefix[group] and m.start(group) == start:
+                    start = m.end(group)
+                    start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
             timex = replace(timex, start=start)
         if timex is not None and (
             (prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"))
@@ -579,13 +577,8 @@ class DateTagger:
         except ValueError:
             return None
         hour, minute = self._time(inner)
-        weekday = inner.get("wd")
-        if (
-            year is not None
-            and weekday
-            and date(year, month, day).isoweekday() != self.lex.weekdays.get(weekday)
-        ):
-            weekday = None  # a wrong weekday: keep the date, it is the more specific part
+        # a weekday beside a day without year tells the year ("Dienstag, den 16. April")
+        weekday = self.lex.weekdays.get(inner.get("wd", "")) if year is None else None
         granularity = Granularity.MINUTE if hour is not None else Granularity.DAY
         return Timex(
             m.start(),
@@ -600,6 +593,7 @@ class DateTagger:
             day=day,
             hour=hour,
             minute=minute,
+            weekday=weekday,
             year_offset=self._year_offset(inner),
         )
 
@@ -831,6 +825,12 @@ class DateTagger:
         )
 
     def _daypart(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
+        if prefix["shift"] and not (prefix["bnd"] or prefix["pos"] or prefix["prep"] or prefix["art"]):
+            # "this morning", "last night": a deictic phrase that starts like a shifted period
+            phrase = _key(m.string[m.start("shift") : m.end()])
+            if phrase in self.deictic_folded:
+                offset = self.deictic_folded[phrase][0]
+                return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
         if not prefix["prep"] or prefix["shift"] or prefix["dadj"] or prefix["bnd"] or prefix["pos"]:
             return None
         return Timex(m.start(), m.end(), "daypart", Granularity.DAY, DateKind.RELATIVE, anaphoric=True)

@@ -201,6 +201,13 @@ def _resolve_month(t: Timex, ref: date, tense: Tense | None, month: int) -> str:
             prev = _safe_date(ref.year - 1, month, t.day)
             back, ahead = ((ref - prev).days if prev else 10**6), (this_year - ref).days
             year = ref.year - 1 if _pick(back, ahead, tense) < 0 else ref.year
+        if t.weekday is not None:
+            # "Dienstag, den 16. April": the nearby year in which that day is that weekday
+            for candidate in sorted((ref.year - 1, ref.year, ref.year + 1), key=lambda y: abs(y - year)):
+                day = _safe_date(candidate, month, t.day)
+                if day is not None and day.isoweekday() == t.weekday:
+                    year = candidate
+                    break
         return format_value(t, year, month, t.day)
     steps = 0 if t.shift == 0 else _cyclic(ref.month, month, 12, t.shift, tense)
     year, _ = add_months(ref, steps)
@@ -273,7 +280,7 @@ def resolve(t: Timex, reference: date | datetime | None, tense: Tense | None = N
     tense = t.direction or tense
     if t.offset is not None:
         return _resolve_offset(t, ref, t.offset)
-    if t.weekday is not None:
+    if t.weekday is not None and t.month is None:
         return _resolve_weekday(t, ref, tense, t.weekday)
     if t.month is not None:
         return _resolve_month(t, ref, tense, t.month)

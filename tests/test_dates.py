@@ -372,3 +372,24 @@ def test_context_rules(lang: str, text: str, expected: list[tuple[str, str]]) ->
         if m.kind is not DateKind.DURATION
     ]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # a weekday beside a day without year picks the year (2024-04-16 is a Tuesday)
+        (
+            "de",
+            "Das Treffen war für Dienstag, den 16. April, angesetzt.",
+            [("Dienstag, den 16. April", "2024-04-16")],
+        ),
+        ("en", "The meeting was set for Tuesday, April 16.", [("Tuesday, April 16", "2024-04-16")]),
+        # deictic phrases that look like a shifted day part
+        ("en", "He said this morning that Germany would deliver.", [("this morning", "2024-04-13")]),
+        ("en", "Drones struck the city last night.", [("last night", "2024-04-12")]),
+        # no article or preposition in front of an absolute date
+        ("en", "The 2024 budget was approved.", [("2024", "2024")]),
+    ],
+)
+def test_day_year_and_span_rules(lang: str, text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.value) for m in find_dates(text, lang, date(2024, 4, 13))] == expected
