@@ -48,7 +48,9 @@ Tausende / thousands       approx (vague)   value (1000)                    10 *
 
 "knapp", "fast", "nahezu", "nearly", "almost" say the true figure is a little below the stated
 one, "gut" a little above; GOLD.md has no such qualifier, so they are ``approx`` with the
-interval cut on the side the word excludes. A range's ``value`` is its first figure. The span
+interval cut on the side the word excludes. A range's ``value`` is its first figure. A change
+("von 1,5 auf 2 Prozent", "from $50 to $60 billion") gives two mentions; the first takes the
+second's scale and unit when it has none (its ``text`` stays "1,5", its value is read in full). The span
 (``text``) covers the whole expression: qualifier, currency symbol, number, scale word and unit
 ("mehr als 100 Milliarden Euro"); a range-opening "zwischen"/"between" only when a range follows.
 """
@@ -57,7 +59,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 
@@ -140,7 +142,7 @@ class _Lookup:
 
 @dataclass(frozen=True)
 class _Qual:
-    qualifier: str  # a Qualifier value, or "range_start"
+    qualifier: str  # a Qualifier value, or one of START_KINDS
     bias: str  # "", "below", "above"
     strong: bool
 
@@ -161,7 +163,7 @@ class _Prefix:
     currency_start: int = -1
 
 
-NO_PREFIX = _Prefix()
+START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
 TOKEN = re.compile(r"\S+")
 WORD = re.compile(r"[^\W\d_]+")
 OPENERS = "\"'„“‚‘«»([{"
@@ -253,7 +255,7 @@ class _Grammar:
             for r in load_tsv(lang_file(lang, "numbers_qualifier_blockers.tsv"))
         }
         self.connectors = {
-            _norm(r["form"]): r["needs_start"] == "yes"
+            _norm(r["form"]): (r["needs_start"] == "yes", r["kind"])
             for r in load_tsv(lang_file(lang, "numbers_connectors.tsv"))
         }
         id_prefixes = [r["word"] for r in load_tsv(lang_file(lang, "numbers_identifier_prefixes.tsv"))]
@@ -606,6 +608,9 @@ class _Scanner:
             return None if second is None else self._resume_after_first(m)
         prefix = self.prefix(first.start)
         qual, currency = prefix.qual, prefix.currency
+        if second is not None and self._is_change(m, qual):
+            self._emit_change(m, first, second, prefix, out)
+            return None
         if second is not None:
             range_ok = self._range_ok(m, first, second, qual, currency)
             if not range_ok:
@@ -619,6 +624,24 @@ class _Scanner:
         self._emit(first, prefix, out)
         return None
 
+    def _is_change(self, m: re.Match[str], qual: _Qual | None) -> bool:
+        """ "von 1,5 auf 2 Prozent", "from 2 to 2.5 percent": two figures, not a range."""
+        _, kind = self.g.connectors.get(_norm(m.group("conn")), (True, "range"))
+        starter = qual.qualifier if qual is not None else ""
+        return (kind == "change" and starter in START_KINDS) or starter == "change_start"
+
+    def _emit_change(
+        self, m: re.Match[str], first: _Part, second: _Part, prefix: _Prefix, out: list[NumberMention]
+    ) -> None:
+        """Both figures, the first sharing the second's scale and unit when it has none."""
+        if first.scale is None and second.scale is not None:
+            first = replace(first, value=first.value * second.scale.factor, scale=second.scale)
+        cur2 = self.g.pre_currency.get(m.group("cur2")) if m.group("cur2") else None
+        if first.unit is None and prefix.currency is None:
+            first = replace(first, unit=cur2 or second.unit)
+        self._emit(first, replace(prefix, qual=None, qual_start=-1), out)
+        self._emit(second, _Prefix(None, -1, cur2, m.start("cur2") if cur2 else -1), out)
+
     def _resume_after_first(self, m: re.Match[str]) -> int | None:
         conn = m.start("conn")
         return conn if _norm(m.group("conn")) not in ("-", "–", "—") else None
@@ -626,8 +649,8 @@ class _Scanner:
     def _range_ok(
         self, m: re.Match[str], first: _Part, second: _Part, qual: _Qual | None, currency: str | None
     ) -> bool:
-        needs_start = self.g.connectors.get(_norm(m.group("conn")), True)
-        if needs_start and (qual is None or qual.qualifier != "range_start"):
+        needs_start, _ = self.g.connectors.get(_norm(m.group("conn")), (True, "range"))
+        if needs_start and (qual is None or qual.qualifier not in START_KINDS):
             return False
         if first.kind != NumberKind.QUANTITY or first.identifier or second.identifier:
             return False
@@ -642,7 +665,7 @@ class _Scanner:
     def _interval(
         self, value: Decimal, qual: _Qual | None
     ) -> tuple[Qualifier, Decimal | None, Decimal | None]:
-        if qual is None or qual.qualifier in ("exact", "range_start"):
+        if qual is None or qual.qualifier == "exact" or qual.qualifier in START_KINDS:
             return Qualifier.EXACT, value, value
         q = Qualifier(qual.qualifier)
         if q is Qualifier.APPROX:
@@ -663,6 +686,8 @@ class _Scanner:
         out: list[NumberMention],
     ) -> None:
         g, text = self.g, self.text
+        if prefix.qual is not None and prefix.qual.qualifier in START_KINDS:
+            prefix = replace(prefix, qual=None, qual_start=-1)  # a lone "zwischen"/"from"
         qual, currency = prefix.qual, prefix.currency
         unit = self._unit(part, currency)
         has_currency = unit in g.currency_codes
@@ -674,18 +699,10 @@ class _Scanner:
         if part.year_like and part.scale is None and unit is None and not (qual and qual.strong):
             return
         if (
-            part.year_like
-            and qual
-            and qual.qualifier == "range_start"
-            and part.scale is None
-            and unit is None
-        ):
-            return
-        if (
             part.core == "digits"
             and currency is None
             and part.scale is None
-            and (qual is None or qual.qualifier == "range_start")
+            and qual is None
             and self.phrase_before(part.start, g.id_prefix_words, g.id_prefixes, fold=False) is not None
         ):
             out.append(self.identifier(part.start, part.end, "identifier_prefix"))
@@ -700,8 +717,6 @@ class _Scanner:
             return  # "seit etwa 2015"
         if self.ordinal(part):
             return
-        if qual is not None and qual.qualifier == "range_start":
-            qual = None
         start = part.start
         if currency is not None:
             start = prefix.currency_start
@@ -754,7 +769,7 @@ class _Scanner:
             start = prefix.currency_start
         # "zwischen"/"between" belong to the range; a weak "von"/"from" may be another word's
         # preposition ("ein Ziel von 2 bis 3 Prozent") and stays out of the span.
-        if qual is not None and (qual.strong or qual.qualifier != "range_start"):
+        if qual is not None and (qual.strong or qual.qualifier not in START_KINDS):
             start = prefix.qual_start
         rule = [f"{g.lang}.range", first.core]
         rule += ["scale"] if scale else []

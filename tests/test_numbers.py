@@ -275,3 +275,36 @@ def test_stage_skips_boilerplate() -> None:
 def test_stage_in_english_pipeline() -> None:
     doc = cached_nlp("en")("Congress approved $886 billion, up 3 percent.")
     assert [(n.value, n.unit) for n in doc._.numbers] == [(886_000_000_000, "USD"), (3, "percent")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        (
+            "de",
+            "Die Quote steigt von 1,5 auf 2 Prozent.",
+            [("1,5", 1.5, "percent"), ("2 Prozent", 2, "percent")],
+        ),
+        (
+            "de",
+            "Der Etat wächst von 50 auf 60 Milliarden Euro.",
+            [("50", 50_000_000_000, "EUR"), ("60 Milliarden Euro", 60_000_000_000, "EUR")],
+        ),
+        (
+            "en",
+            "Spending rose from 2 to 2.5 percent of GDP.",
+            [("2", 2, "percent"), ("2.5 percent", 2.5, "percent")],
+        ),
+        (
+            "en",
+            "The budget grew from $50 to $60 billion.",
+            [("$50", 50_000_000_000, "USD"), ("$60 billion", 60_000_000_000, "USD")],
+        ),
+    ],
+)
+def test_change_gives_two_figures_sharing_scale_and_unit(
+    lang: str, text: str, expected: list[tuple[str, float, str]]
+) -> None:
+    found = find_numbers(text, lang)
+    assert [(n.text, n.value, n.unit) for n in found] == expected
+    assert all(n.qualifier is Qualifier.EXACT for n in found)
