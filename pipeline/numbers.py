@@ -359,6 +359,12 @@ class _Grammar:
             self.function_words = {_norm(r["word"]) for r in load_tsv("en/numbers_function_words.tsv")}
         if lang == "de":
             self.name_closers = {_norm(r["word"]) for r in load_tsv("de/numbers_name_closers.tsv")}
+        self.postfix = {
+            _norm(r["phrase"]): _Qual(r["qualifier"], "", True)
+            for r in load_tsv(lang_file(lang, "numbers_postfix_qualifiers.tsv"))
+        }
+        postfix = _alternation((f, False) for f in self.postfix)
+        self.postfix_re = re.compile(rf"{H}+({postfix})(?!{H}*\d)")
         self.year_cues = {_norm(r["word"]) for r in load_tsv(lang_file(lang, "numbers_year_cues.tsv"))}
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
 
@@ -717,11 +723,13 @@ class _Scanner:
             return  # "seit etwa 2015"
         if self.ordinal(part):
             return
-        start = part.start
+        start, end = part.start, part.end
         if currency is not None:
             start = prefix.currency_start
         if qual is not None:
             start = prefix.qual_start
+        elif part.kind is NumberKind.QUANTITY and (post := g.postfix_re.match(text, part.end)):
+            qual, end = g.postfix[_norm(post.group(1))], post.end()  # "50.000 oder mehr"
         low: Decimal | None
         high: Decimal | None
         if part.kind is NumberKind.VAGUE:
@@ -733,9 +741,9 @@ class _Scanner:
         rule += ["currency"] if has_currency else (["unit"] if unit else [])
         out.append(
             NumberMention(
-                text=text[start : part.end],
+                text=text[start:end],
                 start=start,
-                end=part.end,
+                end=end,
                 value=_to_number(part.value),
                 unit=unit,
                 qualifier=q,
