@@ -543,6 +543,7 @@ class _Roles:
     buyer: str | None = None
     seller: str | None = None
     more_sellers: tuple[str, ...] = ()
+    joint: bool = False  # several states act together: no single seller to name or infer
 
 
 def _coordinated_after(text: str, first: _Party, parties: list[_Party]) -> list[_Party]:
@@ -628,8 +629,9 @@ def _assign(
     if subject_code is not None and found[subject_role] is None:
         found[subject_role] = subject_code
     if found[other_role] is None and subject is not None and subject_role == "seller":
-        later = [p for p in states if p.start > subject.end and p.kind != "maker"]
-        if later and not _coordinated(text, subject, later[0]):
+        chain = [subject, *_coordinated_after(text, subject, states)]
+        later = [p for p in states if p.start > chain[-1].end and p.kind != "maker"]
+        if later:
             found[other_role] = later[0].code  # dative: "liefert der Ukraine"
     if (
         counterpart
@@ -641,7 +643,12 @@ def _assign(
         found["buyer"] = beneficiary
     if found["seller"] is None and origin is not None:
         found["seller"] = origin
-    return _Roles(found["buyer"], found["seller"], tuple(more))
+    joint = False
+    if subject is not None and subject_role == "seller" and subject in states:
+        partners = _coordinated_after(text, subject, states)
+        if partners and found["seller"] == subject.code:
+            found["seller"], joint = None, True  # "the United States, Germany ... would provide"
+    return _Roles(found["buyer"], found["seller"], tuple(more), joint)
 
 
 def _actor_noun(
@@ -768,10 +775,11 @@ def _order(
     quantity: int | None,
     rule: str,
     span: tuple[int, int],
+    infer: bool = True,
 ) -> WeaponsOrder:
     inferred = False
     makers = mention.system.makers
-    if seller is None and makers:
+    if seller is None and makers and infer:
         seller, inferred = (buyer if buyer in makers else makers[0]), True
     text = doc.text
     ev_start, ev_end = span
@@ -913,8 +921,9 @@ def _extract_sentence(
             continue  # a deal without a named buyer is background, not an order record
         quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
         for one_seller in (seller, *roles.more_sellers):
+            span = (span_start, span_end)
             orders.append(
-                _order(doc, mention, buyer, one_seller, status, quantity, rule, (span_start, span_end))
+                _order(doc, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
             )
     if orders:
         last = orders[-1]
