@@ -61,6 +61,7 @@ _ANALYST_ROLES = frozenset(
     {"expert", "analyst", "researcher", "fellow", "senior fellow", "economist", "political scientist"}
 )
 _GENITIVE = frozenset({"des", "der", "of"})
+_COUNTRY_FIRST_NAMES = frozenset({"Israel", "Jordan", "Georgia", "India", "China"})
 _POSTING = frozenset({"to", "in", "at", "bei"})
 _STATE_KINDS = frozenset({"office", "title", "counterpart", "predecessor"})
 
@@ -309,7 +310,7 @@ class PeopleStage:
         """ "Verteidigungsminister Israel Katz": a country name used as a first name."""
         return (
             0 < i < len(doc) - 1
-            and doc[i].text in self.lex.given | {"Israel", "Jordan", "Georgia", "India", "China"}
+            and (doc[i].text in self.lex.given or doc[i].text in _COUNTRY_FIRST_NAMES)
             and self.is_role_token(doc[i - 1])
             and self.is_name_token(doc[i + 1])
         )
