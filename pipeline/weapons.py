@@ -13,12 +13,21 @@ seller US, Tomahawk, 400, ordered. The steps, each a small function:
    arms makers (``weapons_makers.tsv``), each given a role by its preposition
    (``<lang>/order_prepositions.tsv``) or by being the subject; "in Japan hergestellte"
    names the maker (``<lang>/order_origin_words.tsv``).
-4. the quantity: a number of the numbers stage right before the system.
+4. the quantity: a number of the numbers stage right before the system ("400
+   Tomahawk", "35 Kampfjets vom Typ F-35"; never an identifier such as F-35's 35).
 5. the seller, when the text names none, is the system's maker (``seller_inferred``).
 
+Sentences are cut into segments at commas, colons, dashes; a trigger serves a system in
+its own segment or a neighbouring one unless a new clause ("..., and officials say")
+lies between them. A sentence that goes on about the previous one ("Hinzu kommen 60
+Panzerhaubitzen ...") shares its deal; a sale without a named buyer takes the buyer of
+the deal in the sentence before when the seller is the same.
+
 Rule names (``rule`` field): ``weapons.clause`` (system and trigger in one clause),
-``weapons.compound`` (trigger inside the system's compound: "Taurus-Lieferung"), with
-``+maker`` appended when the seller was inferred from the system's maker.
+``weapons.compound`` (trigger inside the system's compound: "Taurus-Lieferung"),
+``weapons.continuation`` (a "Hinzu kommen ..." sentence); ``+context`` is appended when
+the buyer came from the sentence before, ``+maker`` when the seller was inferred from
+the system's maker.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from .countries import ORG_CODES, doc_countries
+from .countries import ORG_CODES, country_before, doc_countries
 from .lexicon import lang_file, load_tsv
 from .nlp import evidence, in_boilerplate
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
@@ -46,8 +55,10 @@ _SEGMENT_BREAK = re.compile(r"[,;:]\s|\s[–—-]\s|[()]")
 _VARIANT = r"(?:[A-Z]{1,4}\d{0,2}[A-Z]?\d?)?"
 _PLURAL = r"(?:s|es|n|en|ern|e|['’]s)?"
 _TAIL = r"(?:-[^\W\d_][\w-]*)?"
-#: Priority when several triggers share a clause: the more specific status wins.
+#: Priority when several triggers share a clause: financing is the specific fact
+#: ("finanziert Militärlieferungen"); otherwise the nearest trigger wins.
 _PRIORITY = {OrderStatus.FINANCED: 0, OrderStatus.SOLD: 1, OrderStatus.ORDERED: 1, OrderStatus.DELIVERED: 1}
+
 #: Max tokens between a quantity and the system it counts ("35 Kampfjets vom Typ F-35").
 _MAX_GAP = 4
 #: Max segments between a system and its trigger.
@@ -655,8 +666,6 @@ def _actor_noun(
     doc: Doc, parties: list[_Party], trigger: _Trigger, lex: Lexicon, sent_start: int
 ) -> str | None:
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
-    from .countries import country_before
-
     window = doc.text[sent_start : trigger.end]
     flags = re.IGNORECASE if lex.lang == "en" else 0
     for phrase in lex.actor_nouns:
