@@ -466,7 +466,7 @@ class _Scanner:
 
     def words_before(self, end: int, count: int) -> list[tuple[int, str]]:
         """Up to ``count`` whitespace-separated tokens ending right before ``end`` (which must be
-        preceded by white space), as (start, token); a leading quote or bracket is dropped."""
+        preceded by white space), as (start, token); leading quotes and brackets are dropped."""
         text = self.text
         if end == 0 or not text[end - 1].isspace():
             return []
@@ -474,12 +474,7 @@ class _Scanner:
         tokens = [(t.start(), t.group()) for t in TOKEN.finditer(text, lo, end)]
         if tokens and lo > 0 and tokens[0][0] == lo and not text[lo - 1].isspace():
             tokens = tokens[1:]  # cut by the window
-        tokens = tokens[-count:]
-        if tokens:
-            start, word = tokens[0]
-            stripped = word.lstrip(OPENERS)
-            tokens[0] = (start + len(word) - len(stripped), stripped)
-        return tokens
+        return [(start + len(w) - len(w.lstrip(OPENERS)), w.lstrip(OPENERS)) for start, w in tokens[-count:]]
 
     def phrase_before(
         self, end: int, count: int, phrases: Collection[str], fold: bool = True
