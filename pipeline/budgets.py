@@ -215,7 +215,13 @@ class BudgetsStage:
         people = people_in(doc, seg_start, ev_end)
         if people:
             return people[0].code
-        return recent or main_country(doc)
+        # states governed by a preposition here are recipients or places ("aid to Ukraine")
+        governed = {
+            m.code for m in mentions if m.preposition and m.kind != "org" and seg_start <= m.start < ev_end
+        }
+        if recent is not None and recent not in governed:
+            return recent
+        return main_country(doc, exclude=governed)
 
     def _status(
         self, text: str, num: NumberMention, unit: str, seg_start: int, ev_end: int, s_end: int
