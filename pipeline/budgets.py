@@ -64,6 +64,7 @@ _GDP_WORD = re.compile(
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
 _STATUS_ORDER = ("proposed", "target", "intent", "planned")
 #: Words after "für"/"for" that name whose budget it is ("Sondervermögen für die Bundeswehr").
+_RECIPIENT = re.compile(r"^(?:to|an|für|for|into|nach)\b")
 _DONOR = re.compile(r"^(?:aus|von|vom|from|by)\b")
 _FOR_LINKS = frozenset({"für", "for", "die", "das"})
 #: NATO only names the goal here ("Nato-Ziel", "Nato-Quote", "NATO's 2% target").
@@ -215,9 +216,11 @@ class BudgetsStage:
         people = people_in(doc, seg_start, ev_end)
         if people:
             return people[0].code
-        # states governed by a preposition here are recipients or places ("aid to Ukraine")
+        # states governed by "to"/"an"/"für" here are recipients ("aid to Ukraine")
         governed = {
-            m.code for m in mentions if m.preposition and m.kind != "org" and seg_start <= m.start < ev_end
+            m.code
+            for m in mentions
+            if _RECIPIENT.match(m.preposition or "") and m.kind != "org" and seg_start <= m.start < ev_end
         }
         if recent is not None and recent not in governed:
             return recent
