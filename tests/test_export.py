@@ -136,3 +136,14 @@ def test_unusable_arguments_exit_2_with_one_line(tmp_path: Path, capsys: pytest.
     (tmp_path / "in").mkdir()
     assert main(["run", "--input", str(tmp_path / "in"), "--out", str(blocker / "sub")]) == 2
     assert "cannot create output folder" in capsys.readouterr().err
+
+
+def test_outputs_get_the_usual_file_mode(tmp_path: Path) -> None:
+    import os
+
+    from pipeline.export import atomic_write
+
+    atomic_write(tmp_path / "x.csv", "a\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "x.csv").stat().st_mode & 0o777 == 0o666 & ~mask
