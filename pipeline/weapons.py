@@ -134,6 +134,7 @@ class Lexicon:
     known_prepositions: frozenset[str]  # every preposition the countries module knows
     phrase_prepositions: re.Pattern[str]  # "according to", "nach Angaben": end of a window
     continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
+    ellipsis: dict[str, str]  # "weitere" -> "more": words of an elliptic follow-up
 
 
 # ---- lexicon -----------------------------------------------------------------------------
@@ -233,6 +234,7 @@ def lexicon(lang: str) -> Lexicon:
             for r in load_tsv(lang_file(lang, "country_prepositions.tsv"))
             if r["kind"] == "prep"
         ),
+        ellipsis={r["word"]: r["kind"] for r in load_tsv(lang_file(lang, "order_ellipsis.tsv"))},
         continuations=tuple(
             " ".join(r["phrase"].lower().split())
             for r in load_tsv(lang_file(lang, "order_continuations.tsv"))
@@ -425,8 +427,8 @@ def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i + 1] > cuts[i]]
 
 
-#: A token like "FA-50." that the tokenizer left with its full stop glued on.
-_GLUED_STOP = re.compile(r"[A-Za-z][\w/-]*\d[A-Za-z]*\.$")
+#: A token like "FA-50." or "2022." that the tokenizer left with its full stop glued on.
+_GLUED_STOP = re.compile(r"(?:[A-Za-z][\w/-]*\d[A-Za-z]*|\d{4})\.$")
 
 
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
@@ -767,6 +769,7 @@ class _Deal:
     buyer: str | None
     seller: str | None
     sentence: int
+    order: WeaponsOrder | None = None  # the last order the sentence stated
 
 
 def _continues(text: str, start: int, lex: Lexicon) -> bool:
@@ -790,12 +793,7 @@ def _order(
     makers = mention.system.makers
     if seller is None and makers and infer:
         seller, inferred = (buyer if buyer in makers else makers[0]), True
-    text = doc.text
-    ev_start, ev_end = span
-    while ev_end > ev_start and text[ev_end - 1] in " \t\n,;:.":
-        ev_end -= 1
-    while ev_start < ev_end and text[ev_start].isspace():
-        ev_start += 1
+    ev_start, ev_end = _trim(doc.text, span)
     return WeaponsOrder(
         doc_id=doc._.doc_id,
         buyer=buyer,
@@ -809,6 +807,16 @@ def _order(
         rule=rule + ("+maker" if inferred else ""),
         evidence=evidence(doc, ev_start, ev_end),
     )
+
+
+def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` without surrounding space and trailing punctuation, for evidence quotes."""
+    start, end = span
+    while end > start and text[end - 1] in " \t\n,;:.":
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
 
 
 def _choose_trigger(
@@ -934,10 +942,101 @@ def _extract_sentence(
             orders.append(
                 _order(doc, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
             )
+    orders.extend(_ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, recent, numbers, lex))
     if orders:
         last = orders[-1]
-        deal = _Deal(last.status, last.buyer, None if last.seller_inferred else last.seller, index)
+        deal = _Deal(last.status, last.buyer, None if last.seller_inferred else last.seller, index, last)
     return orders, deal
+
+
+def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
+    """The count an elliptic follow-up gives ("ein drittes" -> 1, "zwei weitere" -> 2,
+    "19 of the aircraft" -> 19), or None when the segment has no such phrase."""
+    span = doc.char_span(seg[0], seg[1], alignment_mode="contract")
+    if span is None:
+        return None
+    tokens = [t for t in span if not t.is_punct]
+    for i, token in enumerate(tokens[:-1]):
+        nxt = tokens[i + 1]
+        kind = lex.ellipsis.get(token.lower_)
+        number = next((n for n in numbers if n.start == token.idx), None)
+        count = _count(number) if number is not None else (1 if kind == "one" else None)
+        if kind == "more" and i == 0:
+            count = 1  # "Another is due by June"
+            nxt = token
+        elif count is None:
+            continue
+        follow = lex.ellipsis.get(nxt.lower_)
+        if follow == "of" and lex.lang == "en":
+            rest = tokens[i + 2 : i + 5]
+            if rest and any(is_category_noun(t.text, lex) for t in rest):
+                return count
+            continue
+        if follow not in ("more", "ordinal") and nxt is not token:
+            continue
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if after is None or is_category_noun(after.text, lex):
+            return count
+        if lex.lang == "de" and not after.text[:1].isupper():
+            return count  # "eine weitere solle ...": no noun follows
+        if lex.lang == "en" and (
+            after.lower_ in lex.ellipsis or not after.is_alpha or after.lemma_ != after.lower_
+        ):
+            return count
+        if lex.lang == "en" and after.lower_ in {"is", "are", "was", "were", "will", "would", "has", "have"}:
+            return count
+    return None
+
+
+def _ellipses(
+    doc: Doc,
+    segs: list[tuple[int, int]],
+    mentions: list[SystemMention],
+    triggers: list[_Trigger],
+    modals: list[int],
+    parties: list[_Party],
+    orders: list[WeaponsOrder],
+    recent: _Deal | None,
+    numbers: list[NumberMention],
+    lex: Lexicon,
+) -> list[WeaponsOrder]:
+    """Follow-ups that count more of the system just named: "..., ein drittes hatte Scholz
+    im April zugesagt", "Denmark alone has pledged 19 of the aircraft" (``weapons.ellipsis``)."""
+    found: list[WeaponsOrder] = []
+    for seg in segs:
+        if any(seg[0] <= m.start < seg[1] for m in mentions):
+            continue
+        seg_triggers = [t for t in triggers if seg[0] <= t.start < seg[1]]
+        seg_modals = [c for c in modals if seg[0] <= c < seg[1]]
+        if not seg_triggers and not seg_modals:
+            continue
+        before = [o for o in orders if o.evidence.start < seg[0]]
+        antecedent = before[-1] if before else (recent.order if recent is not None else None)
+        if antecedent is None or antecedent.buyer is None or _blocked(doc, seg[0], seg[1], lex):
+            continue
+        count = _ellipsis_count(doc, seg, numbers, lex)
+        if count is None:
+            continue
+        trigger = seg_triggers[0] if seg_triggers else None
+        status = OrderStatus.PLANNED if seg_modals else (trigger.status if trigger else antecedent.status)
+        seller, inferred = antecedent.seller, antecedent.seller_inferred
+        actor = trigger.actor if trigger is not None else "seller"  # "zugesagt", "pledged"
+        bare = [p for p in parties if seg[0] <= p.start < seg[1] and p.prep is None and p.kind != "maker"]
+        if actor == "seller" and bare and bare[0].code != antecedent.buyer:
+            seller, inferred = bare[0].code, False  # "Denmark alone has pledged 19"
+        found.append(
+            antecedent.model_copy(
+                update={
+                    "seller": seller,
+                    "seller_inferred": inferred,
+                    "quantity": count,
+                    "status": status,
+                    "rule": "weapons.ellipsis" + ("+maker" if inferred else ""),
+                    "evidence": evidence(doc, *_trim(doc.text, seg)),
+                }
+            )
+        )
+    return found
 
 
 def _relative_antecedent(

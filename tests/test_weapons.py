@@ -255,3 +255,38 @@ def test_seed_articles_yield_the_gold_orders_and_nothing_else(seeds: Path) -> No
             assert hits[0].status.value == entry["status"]
         spurious = [o for o in found if not any(_matches(o, g) for g in [*required, *optional])]
         assert spurious == [], gold["doc"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "Bislang hat Deutschland zwei Patriot-Systeme an die Ukraine geliefert, "
+            "ein drittes hatte der Kanzler im April zugesagt.",
+            "de",
+            {("Patriot", "UA", "DE", 2, "delivered"), ("Patriot", "UA", "DE", 1, "planned")},
+        ),
+        (
+            "Die Ukraine hat drei Feuereinheiten des IRIS-T SLM erhalten, die erste im Oktober 2022. "
+            "Eine weitere solle bis Ende des Monats übergeben werden.",
+            "de",
+            {("IRIS-T SLM", "UA", "DE", 3, "delivered"), ("IRIS-T SLM", "UA", "DE", 1, "planned")},
+        ),
+        (
+            "The transfer of F-16 jets from the Netherlands to Ukraine is under way. "
+            "Denmark has pledged 19 of the aircraft.",
+            "en",
+            {("F-16", "UA", "NL", None, "delivered"), ("F-16", "UA", "DK", 19, "planned")},
+        ),
+        (
+            "Polen hat 250 Abrams bestellt. Eine weitere Bestellung ist nicht geplant.",
+            "de",
+            {("Abrams", "PL", "US", 250, "ordered")},
+        ),
+    ],
+)
+def test_elliptic_follow_up_counts_more_of_the_system_before(
+    text: str, lang: str, expected: set[tuple[str, str, str, int | None, str]]
+) -> None:
+    got = {(o.system, o.buyer, o.seller, o.quantity, o.status.value) for o in orders(text, lang)}
+    assert got == expected
