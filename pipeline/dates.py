@@ -280,6 +280,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^\W_]+")
 _NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
 _GAP = " \t\n\r\xa0-.,"
+_PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
 
 
 def _build_anchor(lex: Lexicon) -> str:
@@ -293,8 +294,9 @@ def _build_anchor(lex: Lexicon) -> str:
         *lex.forms("weekend"),
         *lex.forms("daypart"),
     ]
+    variants = {v for w in words for v in (w, w[:1].upper() + w[1:], w.lower(), w.upper())}
     digits = r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]\d0s|Q[1-4]"
-    return rf"(?<!\w)(?:{digits}|{names}|{_alt(words)})"
+    return rf"(?<!\w)(?:{digits}|{names}|{_alt(variants, exact=True)})"
 
 
 _GROUP = re.compile(r"\(\?P<(\w+)>")
@@ -341,10 +343,14 @@ class DateTagger:
             if "__" in name:
                 core, short = name.split("__", 1)
                 self.core_groups.setdefault(core, []).append((name, short))
-        self.anchor = re.compile(_build_anchor(lex), re.IGNORECASE)
+        self.anchor = re.compile(_build_anchor(lex))  # exact case: faster; variants are listed
         self.count_after = re.compile(rf"\s*(?:{_alt(lex.count_after)})(?!\w)", re.IGNORECASE)
         self.count_before = re.compile(rf"(?<!\w)(?:{_alt(lex.count_before)})\.?\s+\Z", re.IGNORECASE)
         self.blocker = re.compile(rf"(?<!\w){_alt(lex.blockers, exact=True)}(?!\w)") if lex.blockers else None
+        self.needs_prefix = frozenset(
+            form.casefold() for form in (*lex.units, *lex.forms("daypart"), *lex.forms("weekend"))
+        )
+        self.blocker_words = frozenset(w.casefold() for phrase in lex.blockers for w in phrase.split())
         self.tense_regex, self.tense_groups = self._tense_pattern()
         self.handlers: dict[str, Handler] = {
             "numeric": self._numeric,
@@ -436,8 +442,11 @@ class DateTagger:
             a_start = anchor.start()
             if a_start < pos:
                 continue
+            starts = self._starts(text, a_start, pos)
+            if len(starts) == 1 and anchor.group().casefold() in self.needs_prefix:
+                continue  # "fiscal year", "the evening": a unit or day part needs a trigger before it
             endpos = min(size, anchor.end() + _LOOKAHEAD)
-            for start in self._starts(text, a_start, pos):
+            for start in starts:
                 m = match(text, start, endpos)
                 if m is None:
                     continue
@@ -451,7 +460,9 @@ class DateTagger:
 
     def _blocked(self, text: str, timex: Timex) -> bool:
         """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
-        if self.blocker is None:
+        if self.blocker is None or not self.blocker_words.intersection(
+            _key(text[timex.start : timex.end]).split()
+        ):
             return False
         lo, hi = max(0, timex.start - _LOOKBACK), min(len(text), timex.end + _LOOKBACK)
         return any(
@@ -482,10 +493,7 @@ class DateTagger:
         handler = self.handlers.get(core)
         if handler is None:
             return None
-        prefix = {
-            k: m.group(k)
-            for k in ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
-        }
+        prefix = dict(zip(_PREFIX_GROUPS, m.group(*_PREFIX_GROUPS), strict=True))
         inner = {short: v for full, short in self.core_groups.get(core, ()) if (v := m.group(full))}
         timex = handler(m, prefix, inner)
         if timex is not None and timex.kind is DateKind.ABSOLUTE and not inner.get("yw"):
@@ -496,7 +504,8 @@ class DateTagger:
                 if prefix[group] and m.start(group) == start:
                     start = m.end(group)
                     start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
-            timex = replace(timex, start=start)
+            if start != timex.start:
+                timex = replace(timex, start=start)
         if timex is not None and (
             (prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"))
             or (prefix["prep"] and _key(prefix["prep"]) in self.lex.role("prep_past"))
@@ -777,10 +786,8 @@ class DateTagger:
         )
 
     def _weekday(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        word = re.match(r"[^\W\d_]+", m.group("c_weekday"))
-        assert word is not None
-        name = word.group(0)
-        weekday = next((v for k, v in self.lex.weekdays.items() if name.startswith(k)), None)
+        span = m.group("c_weekday")
+        weekday = next((v for k, v in self.lex.weekdays.items() if span.startswith(k)), None)
         if weekday is None:
             return None
         if prefix["dadj"]:  # "am heutigen Mittwoch": the deictic day, whatever the name says

@@ -393,3 +393,13 @@ def test_context_rules(lang: str, text: str, expected: list[tuple[str, str]]) ->
 )
 def test_day_year_and_span_rules(lang: str, text: str, expected: list[tuple[str, str]]) -> None:
     assert [(m.text, m.value) for m in find_dates(text, lang, date(2024, 4, 13))] == expected
+
+
+def test_no_wall_clock_in_the_tagger() -> None:
+    import pipeline.dates
+    import pipeline.timex
+
+    for module in (pipeline.dates, pipeline.timex):
+        source = Path(str(module.__file__)).read_text(encoding="utf-8")
+        for call in ("date.today(", "datetime.now(", "datetime.utcnow(", "time.time(", "import dateparser"):
+            assert call not in source, f"{module.__name__} uses {call}"
