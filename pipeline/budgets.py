@@ -101,6 +101,8 @@ class BudgetsStage:
         self.changes = cues(self.lang, "budget_changes.tsv", "change")
         anaphors = [re.escape(r["word"]) for r in load_tsv(lang_file(self.lang, "budget_anaphors.tsv"))]
         self.anaphors = re.compile(rf"(?<!\w)(?:{'|'.join(anaphors)})(?!\w)", re.IGNORECASE)
+        corporate = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_exclusions.tsv"))]
+        self.corporate = re.compile(rf"(?<![\w-])(?:{'|'.join(corporate)})(?!\w)", re.IGNORECASE)
         alliance = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_alliance.tsv"))]
         self.alliance = re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE)
 
@@ -282,6 +284,10 @@ class BudgetsStage:
                 else:
                     continue
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
+                if unit != "percent_gdp":
+                    clause_start = max(seg_start, num.start - WINDOW)
+                    if self.corporate.search(text[clause_start : num.start].rsplit(", ", 1)[-1]):
+                        continue  # "einen Umsatz von 9,8 Milliarden Euro": a company's figure
                 seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end] or terms
                 seg_terms = [t for t in seg_terms if not t.generic] or seg_terms
                 term = min(seg_terms, key=lambda t: _distance(t, num)) if seg_terms else None
