@@ -944,8 +944,10 @@ def _extract_sentence(
             )
     orders.extend(_ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, recent, numbers, lex))
     if orders:
-        last = orders[-1]
-        deal = _Deal(last.status, last.buyer, None if last.seller_inferred else last.seller, index, last)
+        last = orders[-1]  # the deal goes on from the last stated order, not from a follow-up
+        main = [o for o in orders if not o.rule.startswith("weapons.ellipsis")] or orders
+        state = main[-1]
+        deal = _Deal(state.status, state.buyer, None if state.seller_inferred else state.seller, index, last)
     return orders, deal
 
 
