@@ -111,6 +111,7 @@ class Lexicon:
     tense_rows: tuple[tuple[str, str, str], ...]  # (form, tense, match)
     count_after: tuple[str, ...]
     count_before: tuple[str, ...]
+    range_links: tuple[str, ...]
     blockers: tuple[str, ...]
 
     def role(self, role: str) -> Mapping[str, str]:
@@ -149,6 +150,7 @@ def load_lexicon(lang: str) -> Lexicon:
         tense_rows=tuple((r["form"], r["tense"], r["match"]) for r in rows("dates_tense.tsv")),
         count_after=tuple(r["form"] for r in context if r["role"] == "count_after"),
         count_before=tuple(r["form"] for r in context if r["role"] == "count_before"),
+        range_links=tuple(r["form"] for r in context if r["role"] == "range_link"),
         blockers=tuple(r["phrase"] for r in rows("dates_name_blockers.tsv")),
     )
 
@@ -344,7 +346,11 @@ class DateTagger:
                 core, short = name.split("__", 1)
                 self.core_groups.setdefault(core, []).append((name, short))
         self.anchor = re.compile(_build_anchor(lex))  # exact case: faster; variants are listed
-        self.count_after = re.compile(rf"\s*(?:{_alt(lex.count_after)})(?!\w)", re.IGNORECASE)
+        count_nouns = _alt(lex.count_after)
+        # "2024 Soldaten", "2000 und 3000 Soldaten": a count, not a year
+        self.count_after = re.compile(
+            rf"(?:\s*(?:{_alt(lex.range_links)}|[-–])\s*\d[\d.,]*)?\s*(?:{count_nouns})(?!\w)", re.IGNORECASE
+        )
         self.count_before = re.compile(rf"(?<!\w)(?:{_alt(lex.count_before)})\.?\s+\Z", re.IGNORECASE)
         self.blocker = re.compile(rf"(?<!\w){_alt(lex.blockers, exact=True)}(?!\w)") if lex.blockers else None
         self.needs_prefix = frozenset(
