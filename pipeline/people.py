@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -141,6 +142,7 @@ class Lexicon:
     breaks: frozenset[str]
     speech: frozenset[str]
     known: dict[str, str]  # folded full name -> country
+    terms: dict[str, tuple[tuple[str, str, str], ...]]  # folded full name -> (role_en, from, to)
     known_surnames: dict[str, str]  # folded surname -> folded full name
     stop: frozenset[str]
 
@@ -156,7 +158,12 @@ def lexicon(lang: str) -> Lexicon:
     mods = load_tsv(lang_file(lang, "role_modifiers.tsv"))
     titles = {(r["country"], r["role_en"]): r["title"] for r in load_tsv("role_titles.tsv")}
     not_people = load_tsv("not_people.tsv")
-    known = {fold(r["name"]): r["country"] for r in load_tsv("known_people.tsv")}
+    rows = load_tsv("known_people.tsv")
+    known = {fold(r["name"]): r["country"] for r in rows}
+    terms: dict[str, list[tuple[str, str, str]]] = {}
+    for r in rows:
+        if r["role_en"]:
+            terms.setdefault(fold(r["name"]), []).append((r["role_en"], r["from"], r["to"]))
     stop = frozenset(DE_STOP | EN_STOP)
     family_first = frozenset(r["name"] for r in names if r["kind"] == "family_first")
     folded_family = frozenset(fold(f) for f in family_first)
@@ -179,6 +186,7 @@ def lexicon(lang: str) -> Lexicon:
         breaks=frozenset(r["phrase"] for r in not_people if r["kind"] == "break"),
         speech=frozenset(r["word"] for r in load_tsv(lang_file(lang, "speech_verbs.tsv"))),
         known=known,
+        terms={k: tuple(v) for k, v in terms.items()},
         known_surnames=surnames,
         stop=frozenset(DE_STOP if lang == "de" else EN_STOP),
     )
@@ -193,8 +201,8 @@ class PeopleStage:
         self.role_matcher: PhraseMatcher | None = None
         if self.lang == "en":
             self.role_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-            for stem in self.lex.roles:
-                self.role_matcher.add(stem, [nlp.make_doc(stem)])
+            for stem in self.lex.roles:  # "Gen." is one token in "Gen. Pat Ryder", two in "gen."
+                self.role_matcher.add(stem, [nlp.make_doc(stem), Doc(nlp.vocab, words=stem.split(" "))])
         self.common: frozenset[str] = frozenset()
         self.inflected: Any = None  # the lookup table: its keys are inflected forms
         if nlp.has_pipe("lemmatizer"):
@@ -489,6 +497,8 @@ class PeopleStage:
                 if after < len(doc) and self.is_name_token(doc[after]):
                     return None  # ", Generalleutnant Holger Neumann": the role of the next name
                 return role
+            if tok.text == "-" or (k + 1 < len(doc) and doc[k + 1].text == "-"):
+                continue  # "a Riga-based analyst"
             if tok.lower_ in _DETERMINERS and k > j + 1:
                 return None  # ", die der damalige Kanzler ...": a relative clause
             stops = tok.is_punct or (tok.text[:1].isupper() and k > j + 1 and self.lang == "en")
@@ -906,6 +916,8 @@ class PeopleStage:
             country = self._known_country(ent)
             if country is None and role is not None and not role.org:
                 country = self._dominant_country(doc)
+        if role_en is None and not ent.journalist and (role is None or role.kind == "honorific"):
+            role_en = self._known_role(doc, ent)  # in office on the article's date
         if country in ORG_CODES:
             country = None
         role_en = self.national_title(role_en, country)
@@ -964,6 +976,20 @@ class PeopleStage:
             if m.kind in ("name", "demonym", "prefix", "capital") and m.code not in ORG_CODES:
                 counts[m.code] = counts.get(m.code, 0) + 1
         return max(sorted(counts), key=lambda c: counts[c]) if counts else None
+
+    def _known_role(self, doc: Doc, ent: _Entity) -> str | None:
+        published = doc._.published
+        if published is None:
+            return None
+        day = (published.date() if isinstance(published, datetime) else published).isoformat()
+        keys = [fold(" ".join(f)) for f in sorted(ent.forms, key=len, reverse=True)]
+        if len(ent.name_tokens) == 1 and keys[0] in self.lex.known_surnames:
+            keys.append(self.lex.known_surnames[keys[0]])
+        for key in keys:
+            for role_en, start, end in self.lex.terms.get(key, ()):
+                if start <= day and (not end or day < end):
+                    return role_en
+        return None
 
     def _known_country(self, ent: _Entity) -> str | None:
         for form in sorted(ent.forms, key=len, reverse=True):

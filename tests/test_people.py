@@ -159,6 +159,7 @@ def score(raw: Path, gold: Path) -> dict[str, float]:
                 doc_id=article.document.doc_id,
                 authors=article.document.authors,
                 boilerplate=article.boilerplate,
+                published=article.document.published,
             )
         )
         golds = data["people"]
@@ -208,3 +209,25 @@ def test_sample_gold() -> None:
     assert result["f1"] >= 0.90, result
     assert result["role_en"] >= 0.70, result
     assert result["country"] >= 0.80, result
+
+
+def test_known_office_holders_get_roles_only_in_their_term() -> None:
+    from datetime import date
+
+    text = "Eine Wiederwahl von Donald Trump könnte die Strategie erschüttern. Trump drohte mit Zöllen."
+    before = {p.name: p for p in people(text, "de", published=date(2024, 4, 10))}
+    assert (before["Donald Trump"].role_en, before["Donald Trump"].country) == (None, "US")
+    during = {p.name: p for p in people(text, "de", published=date(2025, 3, 30))}
+    assert (during["Donald Trump"].role, during["Donald Trump"].role_en) == (None, "President")
+    # a role the text gives wins over the list
+    text = "Der frühere Präsident Donald Trump sprach in Ohio."
+    assert people(text, "de", published=date(2024, 4, 10))[0].role_en == "former President"
+
+
+def test_rank_abbreviations_chain_to_the_office() -> None:
+    text = "Pentagon spokesman Maj. Gen. Pat Ryder said the weapons would be served by soldiers."
+    (ryder,) = people(text, "en")
+    assert (ryder.name, ryder.role_en, ryder.country) == ("Pat Ryder", "spokesperson", "US")
+    text = '"Production is not," said Ieva Kalniņa, a Riga-based analyst with the Baltic Security Initiative.'
+    (analyst,) = people(text, "en")
+    assert (analyst.name, analyst.role_en, analyst.country) == ("Ieva Kalniņa", "analyst", None)
