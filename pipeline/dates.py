@@ -38,6 +38,31 @@ from .timex import Tense, Timex, resolve
 __all__ = ["DateMention", "DateTagger", "DatesStage", "Tense", "Timex", "extract", "find_dates", "tagger"]
 
 LANGS = ("de", "en")
+
+#: Every rule name a mention can carry, with an example (HeidelTime's rules carry one too).
+RULES: dict[str, str] = {
+    "dateline": "11.04.2024 - 14:32 Uhr; April 10, 2024, 2:32 pm",
+    "date_numeric": "10.04.2024; 10.4.24; am 15.5.",
+    "date_iso": "2024-04-10",
+    "date_dmy": "10. April 2024; 10 April 2024; am 19. November",
+    "date_mdy": "April 10, 2024; Jan 16",
+    "month_year": "September 2021; Ende März 2024",
+    "quarter": "im ersten Quartal 2025; Q1 2025; in the third quarter",
+    "season": "im vergangenen Herbst; Sommer 2025; last autumn",
+    "decade": "1990er Jahre; the 1990s",
+    "year": "im Jahr 2027; bis 2027; since 2022; 2033-34",
+    "year_bare": "Die Ausgaben stiegen 2023",
+    "unit_word": "im Vorjahr; zum Jahresende; year-end",
+    "relative_unit": "diese Woche; im vergangenen Jahr; Anfang dieses Monats; earlier this month",
+    "ago": "vor zwei Wochen; two weeks ago",
+    "ahead": "in drei Jahren; in two years",
+    "duration": "seit 60 Jahren; for two years (kind=duration)",
+    "weekend": "am Wochenende; last weekend",
+    "weekday": "am Sonntag; An diesem Mittwoch; Am heutigen Mittwoch; on Friday; last Monday",
+    "deictic": "heute; gestern Abend; yesterday; this morning",
+    "month": "im März; Mitte Juni; seit März; in May; im März nächsten Jahres",
+    "daypart": "am Nachmittag; in the evening (the day last mentioned)",
+}
 Match = re.Match[str]
 Prefix = dict[str, str | None]  # trigger groups before the core: bnd, pos, prep, shift, ...
 Inner = dict[str, str]  # the core's own groups that matched

@@ -403,3 +403,16 @@ def test_no_wall_clock_in_the_tagger() -> None:
         source = Path(str(module.__file__)).read_text(encoding="utf-8")
         for call in ("date.today(", "datetime.now(", "datetime.utcnow(", "time.time(", "import dateparser"):
             assert call not in source, f"{module.__name__} uses {call}"
+
+
+def test_every_rule_is_documented_and_produced_by_its_example() -> None:
+    from pipeline.dates import RULES
+
+    reference = date(2024, 4, 10)
+    produced: set[str] = set()
+    for examples in RULES.values():
+        for example in examples.split(";"):
+            text = example.split("(")[0].strip()
+            for lang in ("de", "en"):
+                produced |= {m.rule for m in find_dates(text, lang, reference)}
+    assert produced == set(RULES)
