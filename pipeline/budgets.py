@@ -64,6 +64,7 @@ _GDP_WORD = re.compile(
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
 _STATUS_ORDER = ("proposed", "target", "intent", "planned")
 #: Words after "für"/"for" that name whose budget it is ("Sondervermögen für die Bundeswehr").
+_CLAUSE_BREAK = re.compile(r"(?<!-)[,;]\s")
 _RECIPIENT = re.compile(r"^(?:to|an|für|for|into|nach)\b")
 _DONOR = re.compile(r"^(?:aus|von|vom|from|by)\b")
 _FOR_LINKS = frozenset({"für", "for", "die", "das"})
@@ -231,8 +232,11 @@ class BudgetsStage:
     def _status(
         self, text: str, num: NumberMention, unit: str, seg_start: int, ev_end: int, s_end: int
     ) -> BudgetStatus:
-        clause = text[seg_start:ev_end]
-        labels = self.status.labels(clause)
+        """Status from cues: first in the figure's own clause ("..., part of a plan to double
+        spending to 2% of GDP"), else in the whole segment ("Die Regierung plant, den Etat
+        auf 53 Milliarden Euro zu erhöhen")."""
+        own_start = max([seg_start, *(m.end() for m in _CLAUSE_BREAK.finditer(text, seg_start, num.start))])
+        labels = self.status.labels(text[own_start:ev_end]) or self.status.labels(text[seg_start:ev_end])
         if "actual" in labels:
             return BudgetStatus.ACTUAL
         before = text[max(seg_start, num.start - WINDOW) : num.start]
