@@ -273,6 +273,8 @@ def _cue_matches(cue: _Cue, lower: str, lemma: str, lang: str) -> bool:
         return lemma == cue.form
     if cue.match == "word":
         return lower == cue.form
+    if cue.match == "separable":
+        return False  # needs the clause: see _separable_cues
     return any(lower.endswith(cue.form + e) for e in _endings(lang))
 
 
@@ -363,16 +365,30 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
                 triggers.append(_Trigger(nxt.i, token.idx, end_char, OrderStatus(pair.value), pair.actor))
             covered = nxt.i
             continue
-        for cue in _word_cues(token.text, token.lemma_, lex.triggers, lex.lang):
-            if " " in cue.form:
-                continue
-            if cue.value == OrderStatus.PLANNED.value:
-                modals.append(token.idx)
-            else:
-                end_char = token.idx + len(token.text)
-                triggers.append(_Trigger(token.i, token.idx, end_char, OrderStatus(cue.value), cue.actor))
-                break
+        words = _word_cues(token.text, token.lemma_, lex.triggers, lex.lang)
+        cues = [c for c in (*_separable_cues(token, span.end, lex), *words) if " " not in c.form]
+        if any(c.value == OrderStatus.PLANNED.value for c in cues):
+            modals.append(token.idx)
+        deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
+        if deal is not None:
+            end_char = token.idx + len(token.text)
+            triggers.append(_Trigger(token.i, token.idx, end_char, OrderStatus(deal.value), deal.actor))
     return triggers, modals
+
+
+def _separable_cues(token: Token, limit: int, lex: Lexicon) -> list[_Cue]:
+    """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
+    IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
+    lemma = token.lemma_.lower()
+    cues = [c for c in lex.triggers if c.match == "separable" and c.form.split("+")[0] == lemma]
+    if not cues:
+        return []
+    doc = token.doc
+    i = token.i + 1
+    while i < limit and not doc[i].is_punct:
+        i += 1
+    closing = doc[i - 1].lower_ if i - 1 > token.i else ""
+    return [c for c in cues if c.form.split("+")[1] == closing]
 
 
 def _pair_cue(token: Token, lex: Lexicon) -> _Cue | None:

@@ -71,7 +71,7 @@ def test_no_alias_names_two_systems_even_after_generated_variants() -> None:
 def test_trigger_and_blocker_files_use_known_values(lang: str) -> None:
     statuses = {s.value for s in OrderStatus}
     for row in load_tsv(lang_file(lang, "order_triggers.tsv")):
-        assert row["match"] in {"lemma", "word", "suffix"}, row
+        assert row["match"] in {"lemma", "word", "suffix", "separable"}, row
         assert row["status"] in statuses, row
         assert (row["actor"] == "-") == (row["status"] == "planned"), row
         assert row["actor"] in {"-", "buyer", "seller", "arrival", "approver"}, row
