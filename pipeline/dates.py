@@ -62,6 +62,7 @@ RULES: dict[str, str] = {
     "deictic": "heute; gestern Abend; yesterday; this morning",
     "month": "im März; Mitte Juni; seit März; in May; im März nächsten Jahres",
     "daypart": "am Nachmittag; in the evening (the day last mentioned)",
+    "holiday": "bis Weihnachten; at Christmas",
 }
 Match = re.Match[str]
 Prefix = dict[str, str | None]  # trigger groups before the core: bnd, pos, prep, shift, ...
@@ -138,6 +139,7 @@ class Lexicon:
     count_before: tuple[str, ...]
     range_links: tuple[str, ...]
     blockers: tuple[str, ...]
+    holidays: Mapping[str, tuple[int, int]]  # form -> (month, day)
 
     def role(self, role: str) -> Mapping[str, str]:
         return self.triggers.get(role, {})
@@ -177,6 +179,7 @@ def load_lexicon(lang: str) -> Lexicon:
         count_before=tuple(r["form"] for r in context if r["role"] == "count_before"),
         range_links=tuple(r["form"] for r in context if r["role"] == "range_link"),
         blockers=tuple(r["phrase"] for r in rows("dates_name_blockers.tsv")),
+        holidays={_key(r["form"]): (int(r["month"]), int(r["day"])) for r in rows("dates_holidays.tsv")},
     )
 
 
@@ -281,6 +284,7 @@ def _build_pattern(lex: Lexicon) -> str:
         "deictic": rf"(?:{deictic_any}|{deictic_exact}){daypart}",
         "month": rf"{month_full}(?:{yshift})?",
         # "am Nachmittag", "in the evening": a part of the day last talked about
+        "holiday": rf"{_alt(lex.holidays)}(?:{yshift})?",
         "daypart": rf"{_alt(t('daypart'))}(?!\w)(?!\s+(?:{_alt(t('art'))}|{_alt(t('daypart_link'))})\s)",
     }
     body = "|".join(f"(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items())
@@ -294,6 +298,7 @@ def _build_pattern(lex: Lexicon) -> str:
         *lex.unit_words,
         *lex.deictic,
         *lex.numbers,
+        *lex.holidays,
     ]
     guard = rf"(?=\d|['’]\d|Q[1-4]|{_alt(w.split()[0] for w in first_words)})"
     return rf"(?<![\w.]){guard}{prefix}(?:{body})(?!\w)"
@@ -320,6 +325,7 @@ def _build_anchor(lex: Lexicon) -> str:
         *lex.deictic,
         *lex.forms("weekend"),
         *lex.forms("daypart"),
+        *(form.split()[0] for form in lex.holidays),
     ]
     variants = {v for w in words for v in (w, w[:1].upper() + w[1:], w.lower(), w.upper())}
     digits = r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]\d0s|Q[1-4]"
@@ -403,6 +409,7 @@ class DateTagger:
             "deictic": self._deictic,
             "month": self._month,
             "daypart": self._daypart,
+            "holiday": self._holiday,
         }
 
     # -- tense ----------------------------------------------------------------------------
@@ -859,6 +866,25 @@ class DateTagger:
             self._mod(prefix),
             month=self._month_in(m, "month"),
             shift=self._shift(prefix),
+            year_offset=self._year_offset(inner),
+        )
+
+    def _holiday(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
+        if prefix["shift"] or prefix["dadj"]:
+            return None
+        span = m.group("c_holiday")
+        if inner.get("ysh"):
+            span = span[: m.start("holiday__ysh") - m.start("c_holiday")]
+        month, day = self.lex.holidays[_key(span)]
+        return Timex(
+            m.start(),
+            m.end(),
+            "holiday",
+            Granularity.DAY,
+            DateKind.RELATIVE,
+            self._mod(prefix),
+            month=month,
+            day=day,
             year_offset=self._year_offset(inner),
         )
 
