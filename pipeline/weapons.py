@@ -291,6 +291,8 @@ def _word_cues(word: str, lemma: str, cues: tuple[_Cue, ...], lang: str) -> list
 def _tail_licensed(tail: str, lex: Lexicon) -> bool:
     """A compound tail makes a system mention when it names a kind of weapon or a
     transaction ("-Kampfjets", "-Lieferung"), not when it names anything else ("-Debatte")."""
+    if re.fullmatch(r"[A-Z0-9]{1,4}", tail):
+        return True  # a model code: "Rafale-M", "JASSM-ER", "Su-35S"
     word = tail.split("-")[-1]
     if is_category_noun(word, lex) or is_category_noun(tail.replace("-", ""), lex):
         return True

@@ -114,6 +114,7 @@ def test_alias_variants() -> None:
         ("Eurofightern", "de", "Eurofighter"),
         ("Tomahawks", "en", "Tomahawk"),
         ("Himars-Raketenwerfer", "de", "HIMARS"),
+        ("Rafale-M", "de", "Rafale"),
     ],
 )
 def test_find_systems_handles_compounds_and_variants(text: str, lang: str, system: str) -> None:
