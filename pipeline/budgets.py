@@ -292,7 +292,9 @@ class BudgetsStage:
                     clause_start = max(seg_start, num.start - WINDOW)
                     if self.corporate.search(text[clause_start : num.start].rsplit(", ", 1)[-1]):
                         continue  # "einen Umsatz von 9,8 Milliarden Euro": a company's figure
-                seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end] or terms
+                seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end]
+                if not seg_terms and unit != "percent_gdp":
+                    seg_terms = terms
                 seg_terms = [t for t in seg_terms if not t.generic] or seg_terms
                 term = min(seg_terms, key=lambda t: _distance(t, num)) if seg_terms else None
                 mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
@@ -304,7 +306,9 @@ class BudgetsStage:
                 fact_end = min(fact_end, seg_end)
                 ev = fact_evidence(doc, seg_start, fact_end, seg_end)
                 ev_end = max(ev.end, clause_end(text, fact_end, seg_end))
-                dated = calendar_date(doc, seg_start, ev_end, num.start, year_only=True)
+                dated = calendar_date(doc, seg_start, ev_end, num.start, year_only=True) or calendar_date(
+                    doc, seg_start, seg_end, num.start, year_only=True
+                )  # "..., according to NATO figures for 2024"
                 recent = last[1] if last is not None and number - last[0] <= INHERIT_SENTENCES else None
                 country = self._country(doc, num, term, mentions, seg_start, ev_end, recent)
                 last = (number, country)
@@ -323,7 +327,7 @@ class BudgetsStage:
                     BudgetFigure(
                         doc_id=doc._.doc_id,
                         country=country,
-                        measure=term.measure if term is not None else BudgetMeasure.DEFENSE_SPENDING,
+                        measure=_measure(term, unit, carried=not own_terms),
                         value=int(value) if float(value).is_integer() else value,
                         unit=unit,
                         qualifier=num.qualifier,
@@ -375,6 +379,13 @@ def _number_word(word: str, lang: str) -> int | float | None:
     spaced = f"{word} {'Prozent' if lang == 'de' else 'percent'}"
     found = [n for n in find_numbers(spaced, lang) if n.start == 0]
     return found[0].value if found else None
+
+
+def _measure(term: _Term | None, unit: str, carried: bool) -> BudgetMeasure:
+    """The term's measure; a GDP share without its own term is defence spending."""
+    if term is None or (carried and unit == "percent_gdp"):
+        return BudgetMeasure.DEFENSE_SPENDING
+    return term.measure
 
 
 def _distance(term: _Term, num: NumberMention) -> int:

@@ -309,8 +309,9 @@ def calendar_date(
     doc: Doc, start: int, end: int, char: int, *, year_only: bool = False
 ) -> DateMention | None:
     """The date in ``[start, end)`` closest to ``char`` that dates a figure ("bis 2027",
-    "im Jahr 2024", "am 3. März 2025"; with ``year_only`` also resolved relative years,
-    "in diesem Jahr", "next year"); not "seit 2014" and not durations."""
+    "im Jahr 2024", "am 3. März 2025"; with ``year_only``, for a figure's year: only
+    years, relative ones too, "in diesem Jahr", "next year", but not "im Februar 2022");
+    not "seit 2014" and not durations."""
     best: DateMention | None = None
     best_dist = 0
     for d in dates_in(doc, start, end):
