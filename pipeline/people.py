@@ -148,6 +148,12 @@ class Lexicon:
 
 
 @lru_cache(maxsize=4)
+def _not_names_pattern(lang: str) -> re.Pattern[str]:
+    names = sorted(lexicon(lang).not_names, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+
+
+@lru_cache(maxsize=4)
 def lexicon(lang: str) -> Lexicon:
     lang = "de" if lang.startswith("de") else "en"
     names = load_tsv("first_names.tsv")
@@ -258,7 +264,8 @@ class PeopleStage:
             return None
         role, remainder = best
         if remainder and not (
-            remainder in self.lex.prefix_modifiers
+            "-" in word
+            or remainder in self.lex.prefix_modifiers
             or remainder.rstrip("s-") in self.lex.topics
             or remainder in self.lex.topics
             or len(remainder) >= 4
@@ -362,6 +369,10 @@ class PeopleStage:
                     j += 1
                 else:
                     break
+            if j < n and doc[j].text in self.lex.org_words:
+                # "Christian Mölling von der Bertelsmann Stiftung": the name ends before "von"
+                cut = next((k for k in range(i + 1, j) if doc[k].lower_ in _PARTICLES), j)
+                j = cut
             while j > i + 1 and (doc[j - 1].lower_ in _PARTICLES or _INITIAL.match(doc[j - 1].text)):
                 j -= 1
             out.append((i, j))
@@ -382,6 +393,8 @@ class PeopleStage:
         if role_def.kind == "expert" and base in _ANALYST_ROLES:
             # a regional expert keeps the region ("Asia expert"); others are analysts
             role = f"{topic} expert" if topic and topic[:1].isupper() else "analyst"
+        elif topic == "party":
+            role = "party leader" if base == "head" else base  # "CDU-Chef", "CDU-Politikerin"
         elif topic:
             role = f"{topic} {base}" if base != "head" else f"head of {topic}"
         if country in ORG_CODES and role_def.kind == "office":
@@ -643,9 +656,19 @@ class PeopleStage:
 
     # ---- candidates ------------------------------------------------------------------
 
+    def _not_name_ranges(self, doc: Doc) -> list[tuple[int, int]]:
+        """Char ranges of known non-person names ("General Dynamics", "Martin Luther King Day")."""
+        key = "newsfacts.people.not_names"
+        ranges = doc.user_data.get(key)
+        if ranges is None:
+            ranges = [(m.start(), m.end()) for m in _not_names_pattern(self.lang).finditer(doc.text)]
+            doc.user_data[key] = ranges
+        return list(ranges)
+
     def _rejected(self, doc: Doc, i: int, j: int) -> bool:
         span = doc[i:j].text
-        if span in self.lex.not_names or any(n in span for n in self.lex.not_names if " " in n):
+        start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+        if span in self.lex.not_names or any(s < end and start < e for s, e in self._not_name_ranges(doc)):
             return True
         nxt = doc[j] if j < len(doc) else None
         prev = doc[i - 1] if i > 0 else None
@@ -912,9 +935,9 @@ class PeopleStage:
             role_en = None
         if ent.journalist and (role is None or role.kind in ("media", "honorific")):
             role_text, role_en, country = _JOURNALIST, _JOURNALIST, None
-        elif country is None and (role is None or role.kind in _STATE_KINDS):
+        elif country is None:
             country = self._known_country(ent)
-            if country is None and role is not None and not role.org:
+            if country is None and role is not None and role.kind in _STATE_KINDS and not role.org:
                 country = self._dominant_country(doc)
         if role_en is None and not ent.journalist and (role is None or role.kind == "honorific"):
             role_en = self._known_role(doc, ent)  # in office on the article's date
