@@ -308,3 +308,54 @@ def test_change_gives_two_figures_sharing_scale_and_unit(
     found = find_numbers(text, lang)
     assert [(n.text, n.value, n.unit) for n in found] == expected
     assert all(n.qualifier is Qualifier.EXACT for n in found)
+
+
+# ---- gold: every stated figure of the gold files is a number mention -------------------------
+
+GOLD_DIRS = (
+    Path(__file__).resolve().parent.parent / "data" / "gold",
+    CORPUS.parent.parent.parent / "shared" / "corpus" / "seeds",
+)
+FIGURES = (("troops", "count"), ("weapons_orders", "quantity"), ("budgets", "value"))
+
+
+def gold_figures() -> list[Any]:
+    """(lang, text, quote start, quote, figure, troop qualifier) for each figure quoted verbatim."""
+    out = []
+    for directory in GOLD_DIRS:
+        for path in sorted(directory.glob("*.gold.json")) if directory.is_dir() else ():
+            gold = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not isinstance(gold, dict) or "doc" not in gold:
+                continue
+            raw = [directory / f"{gold['doc']}.txt", directory.parent / "raw" / f"{gold['doc']}.txt"]
+            source = next((p for p in raw if p.is_file()), None)
+            if source is None:
+                continue
+            text = source.read_text(encoding="utf-8")
+            for kind, key in FIGURES:
+                for record in gold.get(kind, []):
+                    # A lone article counting one ("eine weitere") is left to the extractors.
+                    value, quote = record.get(key), record.get("quote", "")
+                    start = text.find(quote) if quote else -1
+                    if value is None or value == 1 or start < 0:
+                        continue
+                    qualifier = record.get("qualifier", "exact") if kind == "troops" else None
+                    out.append(
+                        pytest.param(
+                            gold["lang"], text, start, quote, value, qualifier, id=f"{path.stem}:{value}"
+                        )
+                    )
+    return out
+
+
+@pytest.mark.parametrize(("lang", "text", "start", "quote", "value", "qualifier"), gold_figures())
+def test_gold_figures_are_number_mentions(
+    lang: str, text: str, start: int, quote: str, value: float, qualifier: str | None
+) -> None:
+    inside = [
+        n for n in quantities(find_numbers(text, lang)) if start <= n.start and n.end <= start + len(quote)
+    ]
+    matching = [n for n in inside if n.value == value]
+    assert matching, f"{value} not read in {quote!r}: {[(n.text, n.value) for n in inside]}"
+    if qualifier is not None:
+        assert matching[0].qualifier == Qualifier(qualifier)
