@@ -9,6 +9,7 @@ python -m pipeline show de_01_japan_budget --out data/out
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .export import write_outputs
+from .export import atomic_write, write_outputs
 from .ingest import Article
 from .records import RECORD_TYPES, DocStatus
 from .runner import RunReport, run_pipeline
@@ -26,6 +27,8 @@ EPILOG_RUN = """example:
   python -m pipeline run --input data/raw --out data/out
   python -m pipeline run --input data/raw --out /tmp/out --format csv,json
   python -m pipeline run --input ../shared/corpus/seeds --out /tmp/seeds --model de_core_news_lg
+  python -m pipeline run --input big/ --out /tmp/big --engine dask                # LocalCluster
+  python -m pipeline run --input big/ --out /tmp/big --engine dask --scheduler tcp://host:8786
 
 outputs (in --out): <type>.csv, records.json, parquet/<type>.parquet (as chosen by --format),
 texts/<doc_id>.txt, manifest.json and report.html (always)."""
@@ -47,10 +50,12 @@ class UsageError(Exception):
 def _progress(articles: Iterable[Article]) -> Iterable[Article]:
     from tqdm import tqdm
 
-    items = list(articles)
-    # A bar only where someone watches a long run; tqdm hides itself when stderr is no terminal.
+    # Peek at 21 articles only: the run streams, and a bar is for long runs someone watches
+    # (tqdm hides itself when stderr is no terminal).
+    iterator = iter(articles)
+    head = list(itertools.islice(iterator, 21))
     bar: Iterable[Article] = tqdm(
-        items, desc="articles", unit="doc", disable=None if len(items) > 20 else True
+        itertools.chain(head, iterator), desc="articles", unit="doc", disable=None if len(head) > 20 else True
     )
     return bar
 
@@ -105,6 +110,8 @@ def execute_run(
     lang: str | None = None,
     quiet: bool = False,
     formats: str | Iterable[str] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> RunReport:
     """Validate arguments, run, write outputs (``formats``: see ``FORMATS``; report.html always)."""
     chosen = parse_formats(formats)
@@ -112,6 +119,10 @@ def execute_run(
         raise UsageError(f"input folder not found: {input_dir}")
     if lang is not None and lang not in ("de", "en"):
         raise UsageError(f"--lang must be de or en, not {lang!r}")
+    if engine not in ("local", "dask"):
+        raise UsageError(f"--engine must be local or dask, not {engine!r}")
+    if scheduler and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -119,7 +130,15 @@ def execute_run(
     if not os.access(out, os.W_OK):
         raise UsageError(f"output folder is not writable: {out}")
     try:
-        report = run_pipeline(input_dir, model=model, lang=lang, progress=None if quiet else _progress)
+        report = run_pipeline(
+            input_dir,
+            model=model,
+            lang=lang,
+            progress=None if quiet else _progress,
+            on_text=lambda doc_id, text: atomic_write(out / "texts" / f"{doc_id}.txt", text),
+            engine=engine,
+            scheduler=scheduler,
+        )
     except (OSError, ImportError) as exc:
         if model:
             raise UsageError(f"cannot load spaCy pipeline {model!r}: {exc}") from exc
@@ -156,7 +175,15 @@ def summary(report: RunReport, out: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    report = execute_run(args.input, args.out, model=args.model, lang=args.lang, formats=args.format)
+    report = execute_run(
+        args.input,
+        args.out,
+        model=args.model,
+        lang=args.lang,
+        formats=args.format,
+        engine=args.engine,
+        scheduler=args.scheduler,
+    )
     summary(report, args.out)
     return 0
 
@@ -234,6 +261,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(FORMATS),
         help="comma-separated outputs: csv, json, parquet (default: all); report.html is always "
         "written, and `report`/`show` need json",
+    )
+    run.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="where extraction runs: this process (default) or a Dask cluster (same outputs)",
+    )
+    run.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (with --engine dask; default: a LocalCluster)",
     )
     run.set_defaults(func=cmd_run)
 

@@ -13,9 +13,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
 from .ingest import Article, find_boilerplate, ingest
@@ -81,43 +83,91 @@ def _reference(document: Document) -> date | datetime | None:
     return document.published
 
 
+#: Documents per ``nlp.pipe`` batch: enough to amortise the per-batch cost, few enough that
+#: only a handful of Docs are alive at once (memory stays flat however long the input is).
+BATCH_SIZE = 32
+
+
+def failed_result(document: Document, exc: BaseException) -> DocResult:
+    failed = document.model_copy(
+        update={
+            "status": DocStatus.FAILED,
+            "error": f"{Path(document.source_path).name}: pipeline error: {type(exc).__name__}: {exc}",
+        }
+    )
+    return DocResult(document=failed)
+
+
+def _doc(nlp: Language, article: Article) -> Doc:
+    document = article.document
+    return make_doc(
+        nlp,
+        article.text,
+        doc_id=document.doc_id,
+        published=_reference(document),
+        authors=document.authors,
+        boilerplate=article.boilerplate,
+    )
+
+
+def _one(nlp: Language, article: Article) -> DocResult:
+    """One article on its own: the fallback when its batch failed, so only the bad one fails."""
+    try:
+        return doc_to_records(nlp(_doc(nlp, article)), article.document)
+    except Exception as exc:  # one bad article never stops the run
+        log.exception("failed on %s", article.document.source_path)
+        return failed_result(article.document, exc)
+
+
+def _batch(nlp: Language, articles: list[Article]) -> list[DocResult]:
+    """Articles of one language through ``nlp.pipe``; a failing batch is redone one by one."""
+    try:
+        docs = nlp.pipe((_doc(nlp, a) for a in articles), batch_size=len(articles))
+        return [doc_to_records(doc, a.document) for doc, a in zip(docs, articles, strict=True)]
+    except Exception:
+        log.debug("batch of %d failed; processing its documents one by one", len(articles))
+        return [_one(nlp, a) for a in articles]
+
+
 def process(
     articles: Iterable[Article],
     model: str | None = None,
     infos: dict[str, PipelineInfo] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> Iterator[DocResult]:
-    """Each article through its language's pipeline; failures become failed documents."""
-    for article in articles:
-        document = article.document
-        if not article.ok or document.lang is None:
-            yield DocResult(document=document)
-            continue
-        lang = document.lang.value
-        try:
-            nlp = cached_nlp(lang, model)
+    """Each article through its language's pipeline, in input order; failures become failed documents.
+
+    Articles are read lazily and run through ``nlp.pipe`` ``batch_size`` at a time, so
+    at most one batch of Docs is alive; nothing else is kept.
+    """
+    for chunk in chunks(articles, batch_size):
+        results: dict[int, DocResult] = {}
+        by_lang: dict[str, list[int]] = {}
+        for i, article in enumerate(chunk):
+            if not article.ok or article.document.lang is None:
+                results[i] = DocResult(document=article.document)
+            else:
+                by_lang.setdefault(article.document.lang.value, []).append(i)
+        for lang, members in by_lang.items():
+            try:
+                nlp = cached_nlp(lang, model)
+            except Exception as exc:
+                if isinstance(exc, OSError | ImportError) and model:
+                    raise  # the user named a model that cannot be loaded: unusable argument
+                log.exception("cannot build the %s pipeline", lang)
+                results.update({i: failed_result(chunk[i].document, exc) for i in members})
+                continue
             if infos is not None and lang not in infos:
                 infos[lang] = pipeline_info(nlp)
-            doc = make_doc(
-                nlp,
-                article.text,
-                doc_id=document.doc_id,
-                published=_reference(document),
-                authors=document.authors,
-                boilerplate=article.boilerplate,
-            )
-            yield doc_to_records(nlp(doc), document)
-        except Exception as exc:  # one bad article never stops the run
-            if isinstance(exc, OSError | ImportError) and model:
-                raise  # the user named a model that cannot be loaded: unusable argument
-            log.exception("failed on %s", document.source_path)
-            failed = document.model_copy(
-                update={
-                    "status": DocStatus.FAILED,
-                    "error": f"{Path(document.source_path).name}: pipeline error: "
-                    f"{type(exc).__name__}: {exc}",
-                }
-            )
-            yield DocResult(document=failed)
+            for i, result in zip(members, _batch(nlp, [chunk[i] for i in members]), strict=True):
+                results[i] = result
+        yield from (results[i] for i in range(len(chunk)))
+
+
+def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, max(1, size))):
+        yield chunk
 
 
 def collect(results: Iterable[DocResult]) -> Records:
@@ -154,7 +204,10 @@ def extract(
 
 @dataclass
 class RunReport:
-    """What a run did, for the manifest and the terminal summary."""
+    """What a run did, for the manifest and the terminal summary.
+
+    ``texts`` holds the documents' texts only when the run had no ``on_text`` sink.
+    """
 
     records: Records
     pipelines: dict[str, PipelineInfo]
@@ -162,27 +215,68 @@ class RunReport:
     timings: dict[str, float]
 
 
+class _Timed:
+    """An iterator that adds the time spent producing its items to ``seconds``."""
+
+    def __init__(self, items: Iterable[Article]) -> None:
+        self.items = iter(items)
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[Article]:
+        return self
+
+    def __next__(self) -> Article:
+        started = time.perf_counter()
+        try:
+            return next(self.items)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 def run_pipeline(
     input_dir: Path,
     model: str | None = None,
     lang: str | None = None,
     progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None,
+    on_text: Callable[[str, str], None] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> RunReport:
-    """Ingest, extract and reconcile everything below ``input_dir``."""
+    """Ingest, extract and reconcile everything below ``input_dir``.
+
+    Streams: files are read one at a time and each document's text goes to
+    ``on_text(doc_id, text)`` as soon as it is processed (the CLI writes ``texts/``
+    with it), so only the compact records stay in memory. ``engine="dask"`` extracts
+    on a Dask cluster (``scheduler`` address, else a LocalCluster); outputs are the same.
+    """
     started = time.perf_counter()
-    articles: Iterable[Article] = list(ingest(input_dir, lang_hint=lang))
-    ingested = time.perf_counter()
-    if progress is not None:
-        articles = progress(articles)
+    ingesting = _Timed(ingest(input_dir, lang_hint=lang))
+    articles: Iterable[Article] = progress(ingesting) if progress is not None else ingesting
     infos: dict[str, PipelineInfo] = {}
-    results = list(process(articles, model, infos))
+    if engine == "dask":
+        from .engines import process_dask
+
+        stream = process_dask(articles, model, infos, scheduler=scheduler)
+    elif engine == "local":
+        stream = process(articles, model, infos)
+    else:
+        raise ValueError(f"unknown engine {engine!r} (local or dask)")
+    results: list[DocResult] = []
+    texts: dict[str, str] = {}
+    for result in stream:
+        if result.document.status is DocStatus.OK:
+            if on_text is None:
+                texts[result.document.doc_id] = result.text
+            else:
+                on_text(result.document.doc_id, result.text)
+        result.text = ""  # only the compact records are kept
+        results.append(result)
     extracted = time.perf_counter()
     records = reconcile_records(collect(results))
     done = time.perf_counter()
-    texts = {r.document.doc_id: r.text for r in results if r.document.status is DocStatus.OK}
     timings = {
-        "ingest_s": round(ingested - started, 3),
-        "extract_s": round(extracted - ingested, 3),
+        "ingest_s": round(ingesting.seconds, 3),
+        "extract_s": round(extracted - started - ingesting.seconds, 3),
         "reconcile_s": round(done - extracted, 3),
         "total_s": round(done - started, 3),
     }

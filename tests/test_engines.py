@@ -1,0 +1,121 @@
+"""Engines: the streaming local engine (batches, failure isolation, texts as they come) and
+the Dask engine, whose outputs must be byte-identical to the local engine's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline import runner
+from pipeline.cli import main
+from pipeline.export import COLUMNS
+from pipeline.ingest import Article
+from pipeline.records import DocStatus, Document, Lang
+from pipeline.runner import process, run_pipeline
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@Language.component("test_engines_explode")
+def _explode(doc: Doc) -> Doc:
+    if "BOOM" in doc.text:
+        raise RuntimeError("boom")
+    return doc
+
+
+@pytest.fixture()
+def blank_pipeline(monkeypatch: pytest.MonkeyPatch) -> Language:
+    """A cheap pipeline (blank + sentencizer + a component that fails on 'BOOM') for every language."""
+    nlp = spacy.blank("de")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("test_engines_explode")
+    monkeypatch.setattr(runner, "cached_nlp", lambda lang, model=None: nlp)
+    return nlp
+
+
+def _article(doc_id: str, text: str, lang: Lang | None = Lang.DE) -> Article:
+    if lang is None:
+        document = Document(doc_id=doc_id, source_path=f"{doc_id}.txt", status=DocStatus.FAILED, error="x")
+        return Article(document)
+    return Article(Document(doc_id=doc_id, source_path=f"{doc_id}.txt", lang=lang), text)
+
+
+def test_a_failing_document_fails_alone_and_order_is_kept(blank_pipeline: Language) -> None:
+    articles = [
+        _article("a", "Eins. Zwei."),
+        _article("b", "Hier BOOM."),
+        _article("c", "", lang=None),
+        _article("d", "One sentence.", lang=Lang.EN),
+        _article("e", "Drei."),
+    ]
+    results = list(process(articles, batch_size=3))
+    assert [r.document.doc_id for r in results] == ["a", "b", "c", "d", "e"]
+    assert [r.document.status for r in results] == [
+        DocStatus.OK,
+        DocStatus.FAILED,
+        DocStatus.FAILED,
+        DocStatus.OK,
+        DocStatus.OK,
+    ]
+    assert "boom" in (results[1].document.error or "")
+    assert results[0].document.sentences == 2 and results[0].document.words == 2
+    assert results[0].text == "Eins. Zwei."
+
+
+def test_process_reads_articles_lazily(blank_pipeline: Language) -> None:
+    pulled: list[int] = []
+
+    def articles() -> Iterator[Article]:
+        for i in range(100):
+            pulled.append(i)
+            yield _article(f"d{i:03d}", f"Satz {i}.")
+
+    stream = process(articles(), batch_size=4)
+    first = next(stream)
+    assert first.document.doc_id == "d000"
+    assert len(pulled) == 4  # one batch, not the whole input
+
+
+def test_texts_go_to_the_sink_as_they_come(blank_pipeline: Language) -> None:
+    seen: dict[str, str] = {}
+    report = run_pipeline(REPO / "data" / "raw", on_text=seen.__setitem__)
+    ok = {d.doc_id for d in report.records.documents if d.status is DocStatus.OK}
+    assert ok and set(seen) == ok
+    assert report.texts == {}
+    for doc_id, text in seen.items():
+        assert text.endswith("\n") and len(text) > 100, doc_id
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local_cluster:
+        yield local_cluster
+
+
+def test_dask_engine_outputs_are_identical_to_local(
+    eval_run: tuple[Path, dict], cluster: object, tmp_path: Path
+) -> None:
+    local = eval_run[0] / "eval" / "sample"  # the local engine's run of data/raw (shared fixture)
+    out = tmp_path / "dask"
+    address = cluster.scheduler_address  # type: ignore[attr-defined]
+    args = ["run", "--input", str(REPO / "data" / "raw"), "--out", str(out), "--format", "csv,json"]
+    assert main([*args, "--engine", "dask", "--scheduler", address]) == 0
+    for name in [*(f"{kind}.csv" for kind in COLUMNS), "records.json"]:
+        assert (out / name).read_bytes() == (local / name).read_bytes(), name
+    local_texts = sorted(p.name for p in (local / "texts").iterdir())
+    assert sorted(p.name for p in (out / "texts").iterdir()) == local_texts
+    for name in local_texts:
+        assert (out / "texts" / name).read_bytes() == (local / "texts" / name).read_bytes(), name
+
+
+def test_scheduler_needs_the_dask_engine(tmp_path: Path) -> None:
+    args = ["run", "--input", str(REPO / "data" / "raw"), "--out", str(tmp_path)]
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:8786"]) == 2
