@@ -45,7 +45,7 @@ from .facts import (
     sentences,
 )
 from .lexicon import lang_file, load_tsv
-from .records import BudgetFigure, BudgetMeasure, BudgetStatus, NumberMention
+from .records import BudgetFigure, BudgetMeasure, BudgetStatus, DateMention, NumberMention
 
 #: Smallest currency amount read as a budget figure (full units).
 MIN_AMOUNT = 1_000_000
@@ -64,6 +64,7 @@ _GDP_WORD = re.compile(
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
 _STATUS_ORDER = ("proposed", "target", "intent", "planned")
 #: Words after "für"/"for" that name whose budget it is ("Sondervermögen für die Bundeswehr").
+_BY = re.compile(r"(?<!\w)(?:by|bis)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(?<!-)[,;]\s")
 _RECIPIENT = re.compile(r"^(?:to|an|für|for|into|nach)\b")
 _DONOR = re.compile(r"^(?:aus|von|vom|from|by)\b")
@@ -250,6 +251,13 @@ class BudgetsStage:
                 return BudgetStatus(label)
         return BudgetStatus.ACTUAL
 
+    def _deadline(self, doc: Doc, start: int, end: int, char: int) -> DateMention | None:
+        """A month or day the figure is due by ("by April 2027", "bis Ende März 2027")."""
+        dated = calendar_date(doc, start, end, char)
+        if dated is not None and _BY.search(doc.text[max(start, dated.start - 12) : dated.end]):
+            return dated
+        return None
+
     def _change(self, text: str, num: NumberMention, seg_start: int, ev_end: int) -> str | None:
         if _FROM.search(text[max(seg_start, num.start - WINDOW) : num.start]):
             return None
@@ -306,9 +314,9 @@ class BudgetsStage:
                 fact_end = min(fact_end, seg_end)
                 ev = fact_evidence(doc, seg_start, fact_end, seg_end)
                 ev_end = max(ev.end, clause_end(text, fact_end, seg_end))
-                dated = calendar_date(doc, seg_start, ev_end, num.start, year_only=True) or calendar_date(
-                    doc, seg_start, seg_end, num.start, year_only=True
-                )  # "..., according to NATO figures for 2024"
+                dated = calendar_date(doc, seg_start, ev_end, num.start, year_only=True) or self._deadline(
+                    doc, seg_start, ev_end, num.start
+                )
                 recent = last[1] if last is not None and number - last[0] <= INHERIT_SENTENCES else None
                 country = self._country(doc, num, term, mentions, seg_start, ev_end, recent)
                 last = (number, country)
