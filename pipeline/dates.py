@@ -205,7 +205,12 @@ def _build_pattern(lex: Lexicon) -> str:
     number = rf"(?:\d{{1,3}}|{_alt(lex.numbers)})"
     approx = rf"(?:{_alt(t('approx'))}\s+)?"
     year_word = _alt(t("yearword"))
-    wd_prefix = rf"(?:(?P<wd>{weekday})(?!\w),?\s+(?:{_alt(t('wdsep'))}\s+)?)?"
+    # "4:12 PM GMT, March 11, 2026": a dateline with the clock time first
+    time_first = (
+        rf"(?:(?P<th>[01]?\d|2[0-3]):(?P<tm>[0-5]\d)(?:\s*(?P<tampm>[ap]\.?m\.?))?"
+        rf"(?:\s+{_alt(t('tz'))})?,?\s+)?"
+    )
+    wd_prefix = time_first + rf"(?:(?P<wd>{weekday})(?!\w),?\s+(?:{_alt(t('wdsep'))}\s+)?)?"
     clock = rf"(?:[ \t]*(?:(?P<clock>{_alt(t('clock'))})(?!\w)|(?P<ampm>[ap]\.?m\.?)(?!\w)))?"
     time = (
         rf"(?:[ \t]*(?:[-–—,|/][ \t]*)?(?:{_alt(t('at'))}[ \t]+)?"
@@ -311,7 +316,7 @@ _LOOKAHEAD = 60
 _WORD = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^\W_]+")
 _NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
-_GAP = " \t\n\r\xa0-.,"
+_GAP = " \t\n\r\xa0-.,:"
 _PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
 
 
@@ -590,10 +595,12 @@ class DateTagger:
 
     def _time(self, inner: Mapping[str, str]) -> tuple[int | None, int | None]:
         hh, mi = inner.get("hh") or inner.get("hh2"), inner.get("mi") or inner.get("mi2")
+        ampm = (inner.get("ampm") or "").lower().replace(".", "")
+        if (hh is None or mi is None) and inner.get("th"):
+            hh, mi, ampm = inner["th"], inner["tm"], (inner.get("tampm") or "").lower().replace(".", "")
         if hh is None or mi is None:
             return None, None
         hour = int(hh)
-        ampm = (inner.get("ampm") or "").lower().replace(".", "")
         if ampm == "pm" and hour < 12:
             hour += 12
         elif ampm == "am" and hour == 12:

@@ -9,7 +9,8 @@ Direction for a weekday, month, season or quarter without year (HeidelTime's new
 strategy): an explicit shift word decides ("vergangenen" = strictly before, "nächsten" =
 strictly after, "diesem" = the same week/year); otherwise the sentence's tense (PAST =
 the closest one on or before the reference, FUTURE = on or after); with no tense marker,
-the nearest occurrence (ties go to the past, as news mostly reports).
+the nearest occurrence (ties: the past); for a weekday the past one unless the future one
+is less than half as far (news mostly reports the past).
 """
 
 from __future__ import annotations
@@ -101,16 +102,26 @@ def as_date(reference: date | datetime | None) -> date | None:
     return reference
 
 
-def _pick(back: int, ahead: int, tense: Tense | None) -> int:
-    """Signed distance to choose: ``-back`` for the past side, ``ahead`` for the future side."""
+def _pick(back: int, ahead: int, tense: Tense | None, past_bias: bool = False) -> int:
+    """Signed distance to choose: ``-back`` for the past side, ``ahead`` for the future side.
+
+    Without a tense the nearer one wins (ties: the past). For weekdays (``past_bias``) the
+    past wins unless the future one is less than half as far: news mostly reports what
+    happened ("am Sonntag" in a Thursday article is last Sunday), but "am Donnerstag" in a
+    Wednesday article is tomorrow.
+    """
     if tense is Tense.PAST:
         return -back
     if tense is Tense.FUTURE:
         return ahead
+    if past_bias:
+        return ahead if 2 * ahead < back else -back
     return -back if back <= ahead else ahead
 
 
-def _cyclic(current: int, target: int, period: int, shift: int | None, tense: Tense | None) -> int:
+def _cyclic(
+    current: int, target: int, period: int, shift: int | None, tense: Tense | None, past_bias: bool = False
+) -> int:
     """Steps from ``current`` to the chosen ``target`` in a cycle (weekdays, months, seasons)."""
     back = (current - target) % period
     ahead = (target - current) % period
@@ -119,7 +130,7 @@ def _cyclic(current: int, target: int, period: int, shift: int | None, tense: Te
             return -(back or period) - period * (-shift - 1)
         if shift > 0:
             return (ahead or period) + period * (shift - 1)
-    return _pick(back, ahead, tense)
+    return _pick(back, ahead, tense, past_bias)
 
 
 def add_months(day: date, months: int) -> tuple[int, int]:
@@ -179,7 +190,7 @@ def _resolve_weekday(t: Timex, ref: date, tense: Tense | None, weekday: int) -> 
     if t.shift == 0:  # "an diesem Mittwoch", "this Friday": the day in the reference's week
         day = ref + timedelta(days=weekday - ref.isoweekday())
     else:
-        day = ref + timedelta(days=_cyclic(ref.isoweekday(), weekday, 7, t.shift, tense))
+        day = ref + timedelta(days=_cyclic(ref.isoweekday(), weekday, 7, t.shift, tense, past_bias=True))
     if t.granularity is Granularity.MINUTE and t.hour is not None and t.minute is not None:
         return f"{day.isoformat()}T{t.hour:02d}:{t.minute:02d}"
     return day.isoformat()
