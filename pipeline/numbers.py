@@ -164,7 +164,7 @@ class _Prefix:
 
 
 START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
-TOKEN = re.compile(r"\S+")
+MAX_TOKEN = 48  # longer "words" before a number are no qualifier or name
 WORD = re.compile(r"[^\W\d_]+")
 OPENERS = "\"'„“‚‘«»([{"
 
@@ -470,11 +470,23 @@ class _Scanner:
         text = self.text
         if end == 0 or not text[end - 1].isspace():
             return []
-        lo = max(0, end - 48 * count)
-        tokens = [(t.start(), t.group()) for t in TOKEN.finditer(text, lo, end)]
-        if tokens and lo > 0 and tokens[0][0] == lo and not text[lo - 1].isspace():
-            tokens = tokens[1:]  # cut by the window
-        return [(start + len(w) - len(w.lstrip(OPENERS)), w.lstrip(OPENERS)) for start, w in tokens[-count:]]
+        out: list[tuple[int, str]] = []
+        pos = end
+        for _ in range(count):
+            right = pos
+            while right > 0 and text[right - 1].isspace():
+                right -= 1
+            left = right
+            while left > 0 and not text[left - 1].isspace() and right - left <= MAX_TOKEN:
+                left -= 1
+            if left == right or right - left > MAX_TOKEN:
+                break
+            word = text[left:right]
+            stripped = word.lstrip(OPENERS)
+            out.append((right - len(stripped), stripped))
+            pos = left
+        out.reverse()
+        return out
 
     def phrase_before(
         self, end: int, count: int, phrases: Collection[str], fold: bool = True
