@@ -361,14 +361,20 @@ class PersonMention:
 @lru_cache(maxsize=1)
 def _people_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     names: dict[str, str] = {}
-    for row in load_tsv("known_people.tsv"):
-        name, code = row["name"], row["country"]
-        if not code or not re.fullmatch(r"[A-Z]{2}", code):
+    try:
+        rows = load_tsv("known_people.tsv")  # the people stage's list of office holders
+    except OSError:
+        rows = ()
+    for row in rows:
+        name, code = row.get("name", ""), row.get("country", "")
+        if not name or not code or not re.fullmatch(r"[A-Z]{2}", code):
             continue
         names.setdefault(name, code)
         last = name.split()[-1]
         if len(last) > 3 and last[0].isupper():
             names.setdefault(last, code)
+    if not names:
+        return re.compile(r"(?!)"), names
     alternation = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
     return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), names
 
