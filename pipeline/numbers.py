@@ -227,8 +227,11 @@ class _Grammar:
 
         self.units = _Lookup()
         unit_forms: list[tuple[str, bool]] = []
+        self.designation_units: set[str] = set()
         for row in load_tsv(lang_file(lang, "numbers_units.tsv")):
             self.units.add(row["form"], row["unit"])
+            if row["kind"] == "identifier":
+                self.designation_units.add(row["unit"])
             unit_forms.append((row["form"], False))
         self.pre_currency = _Lookup()
         pre_forms: list[tuple[str, bool]] = []
@@ -705,6 +708,9 @@ class _Scanner:
         unit = self._unit(part, currency)
         has_currency = unit in g.currency_codes
         if part.scale is not None and part.scale.needs_currency and not has_currency:
+            return
+        if unit in g.designation_units:  # "155-mm-Granaten": a calibre, not a count
+            out.append(self.identifier(part.start, part.end, "identifier_calibre"))
             return
         if part.identifier and part.scale is None and unit is None:
             out.append(self.identifier(part.start, part.end, "identifier_digits"))
