@@ -372,8 +372,13 @@ class _Grammar:
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
 
 
-@cache
 def _grammar(lang: str) -> _Grammar:
+    """The compiled grammar for "de", "en" (or a regional tag such as "de-AT")."""
+    return _compiled(lang.split("-")[0].split("_")[0].lower())
+
+
+@cache
+def _compiled(lang: str) -> _Grammar:
     if lang not in LANGS:
         raise ValueError(f"no number grammar for language {lang!r}; have {LANGS}")
     return _Grammar(lang)
@@ -846,7 +851,8 @@ class NumbersStage:
     """Writes ``doc._.numbers`` and ``doc.spans["numbers"]``; skips boilerplate."""
 
     def __init__(self, lang: str) -> None:
-        self.lang = lang if lang in LANGS else "en"
+        base = lang.split("-")[0].split("_")[0].lower()
+        self.lang = base if base in LANGS else "en"
         self.grammar = _grammar(self.lang)
 
     def __call__(self, doc: Doc) -> Doc:

@@ -149,6 +149,11 @@ def test_offsets_slice_the_source_and_mentions_are_ordered() -> None:
     assert [n.start for n in found] == sorted(n.start for n in found)
 
 
+def test_regional_language_tags_use_the_base_grammar() -> None:
+    assert [n.value for n in find_numbers("Rund 2.000 Soldaten.", "de-AT")] == [2000]
+    assert [n.value for n in find_numbers("About 2,000 troops.", "en_GB")] == [2000]
+
+
 def test_unsupported_language_is_an_error() -> None:
     with pytest.raises(ValueError):
         find_numbers("12 soldats", "fr")
