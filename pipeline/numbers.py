@@ -10,8 +10,9 @@ How a number is read
 One compiled master regex per language finds number expressions: digits (German and English
 grouping), number words, vague magnitudes ("Tausende"), each optionally followed by a scale word
 ("Mrd.", "billion"), a unit ("Prozent", "Euro") and a second number forming a range ("2 bis 3").
-A qualifier ("mehr als", "about") and a currency symbol ("$", "€") before the number are found
-by a short right-anchored regex on the text before it. All vocabulary comes from data files
+A currency symbol ("$", "€") right before the number is found by a short right-anchored regex,
+a qualifier ("mehr als", "about") by looking up the words before it, a postfix qualifier
+("oder mehr", "or more") after it. All vocabulary comes from data files
 (``data/<lang>/numbers_*.tsv``, ``data/currencies.tsv``); this module holds only logic.
 
 Digits: the document language and the shape decide. ``50.000`` (de) is 50000 and ``54,000`` (en)
@@ -26,8 +27,9 @@ after them is applied here (``zwei Milliarden``). German "Billion" is 10^12.
 Not quantities: year-like numbers (1800-2100 without grouping, scale, unit or currency, unless a
 strong qualifier such as "mehr als" stands before them) and dates, clock times, ordinals
 ("am 19. April", list numbering), slashed and phone-like strings are skipped. Model designations
-and names ("F-35", "PAC-3", "K2", "Leopard 2", "Artikel 5", long digit strings, leading zeros)
-are emitted with ``kind=identifier``: never use them as counts.
+and names ("F-35", "PAC-3", "K2", "Leopard 2", "Artikel 5", "Arrow 3", "Panzerbrigade 45 der"),
+calibres ("155-mm"), long digit strings and leading zeros are emitted with ``kind=identifier``:
+never use them as counts (:func:`numbers_in` and :func:`quantities` leave them out).
 
 Interval semantics (``low``/``high``; ``None`` = open end)
 ----------------------------------------------------------
@@ -39,7 +41,7 @@ rund/etwa/about 50.000     approx           0.9 * value                     1.1 
 knapp/fast/nearly 50.000   approx           0.9 * value                     value
 gut 50.000                 approx           value                           1.1 * value
 mehr als/über/more than    more_than        value                           None
-mindestens/at least        at_least         value                           None
+mindestens/at least/or more at_least        value                           None
 weniger als/unter/fewer    less_than        None                            value
 bis zu/höchstens/up to     at_most          None                            value
 zwischen 2 und 3 / 2-3     range            first figure (= value)          second figure
@@ -50,8 +52,8 @@ Tausende / thousands       approx (vague)   value (1000)                    10 *
 one, "gut" a little above; GOLD.md has no such qualifier, so they are ``approx`` with the
 interval cut on the side the word excludes. A range's ``value`` is its first figure. A change
 ("von 1,5 auf 2 Prozent", "from $50 to $60 billion") gives two mentions; the first takes the
-second's scale and unit when it has none (its ``text`` stays "1,5", its value is read in full). The span
-(``text``) covers the whole expression: qualifier, currency symbol, number, scale word and unit
+second's scale and unit when it has none (its ``text`` stays "1,5", its value is read in full).
+The span (``text``) covers the whole expression: qualifier, currency symbol, number, scale word and unit
 ("mehr als 100 Milliarden Euro"); a range-opening "zwischen"/"between" only when a range follows.
 """
 
