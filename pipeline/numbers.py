@@ -41,7 +41,7 @@ rund/etwa/about 50.000     approx           0.9 * value                     1.1 
 knapp/fast/nearly 50.000   approx           0.9 * value                     value
 gut 50.000                 approx           value                           1.1 * value
 mehr als/über/more than    more_than        value                           None
-mindestens/at least/or more at_least        value                           None
+mindestens/X or more       at_least         value                           None
 weniger als/unter/fewer    less_than        None                            value
 bis zu/höchstens/up to     at_most          None                            value
 zwischen 2 und 3 / 2-3     range            first figure (= value)          second figure
