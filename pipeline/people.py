@@ -53,9 +53,28 @@ _DE_INFLECTIONS = ("", "innen", "in", "en", "n", "s", "e", "es", "em", "er")
 _DE_ADJ_END = re.compile(r"(?:e|en|er|es|em)$")
 _ROLE_KINDS_RANK = {"office": 0, "expert": 0, "media": 0, "counterpart": 0, "title": 1, "honorific": 2}
 _JOURNALIST = "journalist"
-_NAME_WORD = re.compile(
-    r"^[A-ZÀ-ÖØ-ÞĀ-ſ](?:['’][A-Z])?[a-zß-öø-ÿā-ſ'’]+(?:-[A-Za-zÀ-ÿā-ſ][a-zß-öø-ÿā-ſ]+)*\.?$"
-)
+
+
+def _name_part_shape(part: str, first: bool) -> bool:
+    """One hyphen-separated part of a name word: letters (and apostrophes), not all
+    capitals, a capital first letter (lower-case allowed after a hyphen: "Jae-myung"),
+    at most one inner capital after lower-case or an apostrophe ("McGuinty", "O'Brien")."""
+    if len(part) < 2 or not all(c.isalpha() or c in "'’" for c in part) or not part[0].isalpha():
+        return False
+    if first and not part[0].isupper():
+        return False
+    if not any(c.islower() for c in part):
+        return False
+    inner = [k for k, c in enumerate(part) if k > 0 and c.isupper()]
+    return len(inner) <= 1 and all(part[k - 1].islower() or part[k - 1] in "'’" for k in inner)
+
+
+def _name_shape(text: str) -> bool:
+    """A word shaped like a name: "Kishida", "Jae-myung", "Moșteanu", "McGuinty", "Erdoğan"."""
+    parts = text.split("-")
+    return all(_name_part_shape(p, k == 0) for k, p in enumerate(parts))
+
+
 _INITIAL = re.compile(r"^[A-Z]\.$")
 _MODEL_LABELS = frozenset({"PER", "PERSON"})
 _ANALYST_ROLES = frozenset(
@@ -63,6 +82,21 @@ _ANALYST_ROLES = frozenset(
 )
 _GENITIVE = frozenset({"des", "der", "of"})
 _COUNTRY_FIRST_NAMES = frozenset({"Israel", "Jordan", "Georgia", "India", "China"})
+_PLACE_HEADS = frozenset({"base", "airport", "airbase", "stützpunkt", "luftwaffenstützpunkt", "flughafen"})
+_NOUN_SUFFIXES = (
+    "ung",
+    "ungen",
+    "heit",
+    "keit",
+    "schaft",
+    "tion",
+    "tionen",
+    "ität",
+    "ismus",
+    "nis",
+    "ien",
+    "tum",
+)
 _POSTING = frozenset({"to", "in", "at", "bei"})
 _STATE_KINDS = frozenset({"office", "title", "counterpart", "predecessor"})
 
@@ -280,7 +314,7 @@ class PeopleStage:
 
     def is_name_token(self, tok: Token, allow_role: bool = False) -> bool:
         text = tok.text
-        if not _NAME_WORD.match(text) or (text.endswith(".") and not _INITIAL.match(text)):
+        if not _name_shape(text):
             return _INITIAL.match(text) is not None
         if text.lower() in self.lex.stop or text in self.lex.breaks or text in self.lex.org_words:
             return False
@@ -317,7 +351,7 @@ class PeopleStage:
         return (
             "-" in text
             and doc[j - 1].text in self.lex.given
-            and all(_NAME_WORD.match(p) or p[:1].islower() for p in text.split("-"))
+            and _name_shape(text)
             and not any(self.is_common_word(p) for p in text.split("-")[1:])
         )
 
@@ -373,6 +407,8 @@ class PeopleStage:
                 # "Christian Mölling von der Bertelsmann Stiftung": the name ends before "von"
                 cut = next((k for k in range(i + 1, j) if doc[k].lower_ in _PARTICLES), j)
                 j = cut
+            while j > i + 2 and self.lang == "de" and self.is_common_word(doc[j - 1].text):
+                j -= 1  # "Premierminister Mark Carney Zahlen": the noun is not part of the name
             while j > i + 1 and (doc[j - 1].lower_ in _PARTICLES or _INITIAL.match(doc[j - 1].text)):
                 j -= 1
             out.append((i, j))
@@ -672,6 +708,8 @@ class PeopleStage:
             return True
         nxt = doc[j] if j < len(doc) else None
         prev = doc[i - 1] if i > 0 else None
+        if nxt is not None and (nxt.lower_ in _PLACE_HEADS or doc[j : j + 2].text.lower() == "air base"):
+            return True  # "Mihail Kogalniceanu air base"
         if nxt is not None and (nxt.text in self.lex.org_words or nxt.text in self.lex.not_names):
             return True
         return prev is not None and prev.text in self.lex.org_words
@@ -738,8 +776,10 @@ class PeopleStage:
                     )
                 ):
                     continue  # "die Regierung erklärte", "hohe Verluste forderte", "zum Leitmotiv erklärt"
-                if self.is_common_word(tokens[0]):
-                    continue
+                if self.is_common_word(tokens[0]) or (
+                    self.lang == "de" and tokens[0].endswith(_NOUN_SUFFIXES)
+                ):
+                    continue  # "Sicherheitsstudien zeigen": a noun, not a surname
             cands.append(Candidate(tokens=tokens, start=start, end=end, rule=rule, roles=roles))
         cands.extend(self.model_candidates(doc))
         return cands, runs
@@ -774,7 +814,11 @@ class PeopleStage:
         """(name, start, end) of authors named in a byline of the text."""
         name = self._BYLINE_NAME
         joined = rf"{name}(?:\s*,\s*{name}|\s+(?:und|and|&)\s+{name})*"
-        prefixed = re.compile(rf"^[ \t]*(?:Von|By|Text:|Autor:|Autorin:)[ \t]+(?P<names>{joined})", re.M)
+        prefixed = re.compile(
+            rf"(?:^[ \t]*|\()(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by)"
+            rf"[ \t]+(?P<names>{joined})",
+            re.M,
+        )
         date = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
         bare = re.compile(rf"(?:^|(?<=[.!?]))[ \t]*(?P<names>{joined})[ \t]*(?P<date>{date})?$", re.M)
         out: list[tuple[str, int, int]] = []
@@ -789,7 +833,10 @@ class PeopleStage:
                 base = m.start("names")
                 for n in names:
                     if any(
-                        w.lower().rstrip(".") in self.lex.roles or w in self.lex.breaks
+                        w.lower().rstrip(".") in self.lex.roles
+                        or w in self.lex.breaks
+                        or not (_name_shape(w) or _INITIAL.match(w))
+                        or country_code(w, self.lang)
                         for w in n.group(0).split()
                     ):
                         continue  # "By Helen Ashcroft, Defence Editor"
@@ -908,7 +955,12 @@ class PeopleStage:
         roles = [r for r in roles if r.kind != "honorific"]
         if not roles:
             return None
-        return min(roles, key=lambda r: (_ROLE_KINDS_RANK.get(r.kind, 3), r.start))
+
+        def rank(r: Role) -> float:  # "Navy chief Adm. Tripathi": the rank says more than "chief"
+            head = r.kind == "expert" and (r.role_en or "").startswith("head")
+            return 1.5 if head else _ROLE_KINDS_RANK.get(r.kind, 3)
+
+        return min(roles, key=lambda r: (rank(r), r.start))
 
     def _person(self, doc: Doc, ent: _Entity, entities: list[_Entity]) -> Person | None:
         name_tokens = ent.name_tokens
