@@ -10,9 +10,13 @@ Two steps, as HeidelTime does them:
 2. **Resolve** (:func:`pipeline.timex.resolve`): a pure function of the Timex, the
    publication date and the sentence's tense gives the TIMEX3 value.
 
-The tense of a sentence is the marker (``dates_tense.tsv``: sagte/wird/said/will, ...)
-closest to the expression; see :mod:`pipeline.timex` for how it picks the direction.
-No clock is read: without a reference, relative expressions get ``value=None``.
+Speed: a cheap scan finds anchors (month/weekday/season/unit words, years, numeric dates);
+the full pattern is tried only where an expression holding one may start.
+
+The tense of a date is the marker (``dates_tense.tsv``: sagte/wird/said/will, ...) closest
+to it in its own clause (commas, colons, dashes, brackets end a clause); see
+:mod:`pipeline.timex` for how it picks the direction. "seit"/"since"/"vom" always look
+back. No clock is read: without a reference, relative expressions get ``value=None``.
 dateparser is not used: its German relative parsing is wrong for news (bare weekdays,
 "vor zwei Wochen", day-month order) and the absolute forms are simple enough to read here.
 """
@@ -35,7 +39,19 @@ from .nlp import evidence, in_boilerplate, sentence_starts
 from .records import DateKind, DateMention, DateMod, Granularity
 from .timex import Tense, Timex, resolve
 
-__all__ = ["DateMention", "DateTagger", "DatesStage", "Tense", "Timex", "extract", "find_dates", "tagger"]
+__all__ = [
+    "RULES",
+    "DateMention",
+    "DateTagger",
+    "DatesStage",
+    "Tense",
+    "Timex",
+    "extract",
+    "find_dates",
+    "resolve",
+    "split_sentences",
+    "tagger",
+]
 
 LANGS = ("de", "en")
 
