@@ -252,7 +252,7 @@ def _build_pattern(lex: Lexicon) -> str:
     if de:
         dmy = rf"{wd_prefix}(?P<d>[0-3]?\d)\.\s*{month_any}(?:,?\s+(?P<y>{_YEAR})(?!\d)|{yshift})?{time}"
         mdy = _NEVER
-        decade = rf"(?P<dc>19|20)?(?P<dd>\d)0er(?:[-\s]?(?P<dyw>{year_word}|Jahren))?"
+        decade = rf"(?P<dc>19|20)?(?P<dd>\d)0(?:er(?:[-\s]?(?P<dyw>{year_word}|Jahren))?|(?P<dern>ern))"
         ago = (
             rf"(?P<pre>{_alt(t('ago_pre'))}|{_alt(t('ahead_pre'))})\s+{approx}"
             rf"(?P<n>{number})\s+(?P<unit>{unit_any})"
@@ -349,7 +349,7 @@ def _build_anchor(lex: Lexicon) -> str:
         *(form.split()[0] for form in lex.holidays),
     ]
     variants = {v for w in words for v in (w, w[:1].upper() + w[1:], w.lower(), w.upper())}
-    digits = r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]\d0s|Q[1-4]"
+    digits = r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]?\d0(?:s|er)|Q[1-4]"
     return rf"(?<!\w)(?:{digits}|{names}|{_alt(variants, exact=True)})"
 
 
@@ -748,8 +748,8 @@ class DateTagger:
         if digit is None:
             return None
         if century is None:
-            if self.lang == "de" and not inner.get("dyw"):
-                return None  # "90er" alone may be a product name
+            if self.lang == "de" and not inner.get("dyw") and not inner.get("dern"):
+                return None  # "90er" alone may be a product name; "in den 90ern" is the decade
             century = "19" if int(digit) >= 3 else "20"
         return Timex(
             m.start(),
