@@ -692,7 +692,7 @@ def _actor_noun(
         m = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", window, flags=flags)
         if m:
             at = sent_start + m.end()
-            seat = next((p for p in parties if p.prep == "in" and 0 <= p.start - at <= 8), None)
+            seat = next((p for p in parties if p.prep in ("in", "of") and 0 <= p.start - at <= 8), None)
             return seat.code if seat is not None else country_before(doc, sent_start + m.start())
     return None
 
