@@ -815,7 +815,8 @@ class PeopleStage:
         name = self._BYLINE_NAME
         joined = rf"{name}(?:\s*,\s*{name}|\s+(?:und|and|&)\s+{name})*"
         prefixed = re.compile(
-            rf"(?:^[ \t]*|\()(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by)"
+            r"(?:^[ \t]*|\(|;[ \t]*)"
+            r"(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by|Editing by)"
             rf"[ \t]+(?P<names>{joined})",
             re.M,
         )
