@@ -80,7 +80,7 @@ _MODEL_LABELS = frozenset({"PER", "PERSON"})
 _ANALYST_ROLES = frozenset(
     {"expert", "analyst", "researcher", "fellow", "senior fellow", "economist", "political scientist"}
 )
-_GENITIVE = frozenset({"des", "der", "of"})
+_GENITIVE = frozenset({"des", "der", "of", "for"})  # "Sprecher des ...", "spokesperson for U.S. Army Europe"
 _COUNTRY_FIRST_NAMES = frozenset({"Israel", "Jordan", "Georgia", "India", "China"})
 _PLACE_HEADS = frozenset({"base", "airport", "airbase", "stützpunkt", "luftwaffenstützpunkt", "flughafen"})
 _NOUN_SUFFIXES = (
