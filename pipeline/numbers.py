@@ -371,6 +371,14 @@ class _Grammar:
         postfix = _alternation((f, False) for f in self.postfix)
         self.postfix_re = re.compile(rf"{H}+({postfix})(?!{H}*\d)")
         self.year_cues = {_norm(r["word"]) for r in load_tsv(lang_file(lang, "numbers_year_cues.tsv"))}
+        # The nouns that make a bare four-digit number a count ("2000 Soldaten", "1900 troops") are
+        # the dates stage's list: one vocabulary decides "year or count" for both stages.
+        self.count_nouns = {
+            _norm(r["form"])
+            for r in load_tsv(lang_file(lang, "dates_year_context.tsv"))
+            if r["role"] == "count_after" and r["form"][:1].isalpha()
+        }
+        self.word_after = re.compile(rf"{H}+([^\W\d_][\w-]*)")
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
 
 
@@ -473,6 +481,14 @@ class _Scanner:
         ends += [m.end(name) for name in ("v1", "q1", "a1", "i1", "w1") if i == 1 and m.group(name)]
         ends += [m.end(name) for name in ("i2", "w2") if i == 2 and m.group(name)]
         return _Part(value, kind, core, start, max(ends), scale, unit, year_like, identifier)
+
+    def count_noun_after(self, end: int) -> bool:
+        """Is the next word a counted noun ("2000 Soldaten", "1900 US-Soldaten", "2000 troops")?"""
+        match = self.g.word_after.match(self.text, end)
+        if match is None:
+            return False
+        word = _norm(match.group(1))
+        return word in self.g.count_nouns or word.rsplit("-", 1)[-1] in self.g.count_nouns
 
     def words_before(self, end: int, count: int) -> list[tuple[int, str]]:
         """Up to ``count`` whitespace-separated tokens ending right before ``end`` (which must be
@@ -722,7 +738,13 @@ class _Scanner:
         if part.identifier and part.scale is None and unit is None:
             out.append(self.identifier(part.start, part.end, "identifier_digits"))
             return
-        if part.year_like and part.scale is None and unit is None and not (qual and qual.strong):
+        if (
+            part.year_like
+            and part.scale is None
+            and unit is None
+            and not (qual and qual.strong)
+            and not self.count_noun_after(part.end)
+        ):
             return
         if (
             part.core == "digits"
