@@ -30,7 +30,7 @@ test: $(STAMP) lint browser
 	$(PY) -m pytest
 
 eval: $(STAMP)
-	$(PY) -m pipeline eval --out $(OUT)
+	$(PY) -m pipeline eval --holdout --out $(OUT)
 
 schemas: $(STAMP)
 	$(PY) -m pipeline.schemas

@@ -225,7 +225,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate_corpora, print_table
 
-    result = evaluate_corpora(args.out, model=args.model)
+    result = evaluate_corpora(args.out, model=args.model, holdout=args.holdout)
     print_table(result)
     return 0
 
@@ -286,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--out", type=Path, default=Path("data/out"), help="where eval runs and eval.json go")
     ev.add_argument("--model", default=None, help="spaCy pipeline name or path")
+    ev.add_argument(
+        "--holdout",
+        action="store_true",
+        help="also score data/holdout (reported, never gated; keep it unseen while writing rules)",
+    )
     ev.set_defaults(func=cmd_eval)
 
     rep = sub.add_parser(

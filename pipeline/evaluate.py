@@ -48,13 +48,13 @@ class Corpus:
     gated: bool = True
 
 
-def default_corpora() -> list[Corpus]:
+def default_corpora(holdout: bool = False) -> list[Corpus]:
     corpora = [Corpus("sample", REPO / "data" / "raw", REPO / "data" / "gold")]
     if SHARED_SEEDS.is_dir():
         corpora.append(Corpus("seeds", SHARED_SEEDS, SHARED_SEEDS))
-    holdout = REPO / "data" / "holdout"
-    if (holdout / "gold").is_dir():
-        corpora.append(Corpus("holdout", holdout / "raw", holdout / "gold", gated=False))
+    held_out = REPO / "data" / "holdout"
+    if holdout and (held_out / "gold").is_dir():
+        corpora.append(Corpus("holdout", held_out / "raw", held_out / "gold", gated=False))
     return corpora
 
 
@@ -289,9 +289,9 @@ def combine(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def evaluate_corpora(
-    out: Path, model: str | None = None, corpora: Sequence[Corpus] | None = None
+    out: Path, model: str | None = None, corpora: Sequence[Corpus] | None = None, holdout: bool = False
 ) -> dict[str, Any]:
-    results = [evaluate_corpus(c, out, model) for c in (corpora or default_corpora())]
+    results = [evaluate_corpus(c, out, model) for c in (corpora or default_corpora(holdout))]
     result = {"corpora": results, "total": combine(r for r in results if r["gated"])}
     from .export import atomic_write
 
