@@ -67,6 +67,10 @@ _STATUS_ORDER = ("proposed", "target", "intent", "planned")
 _BY = re.compile(r"(?<!\w)(?:by|bis)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(?<!-)[,;]\s")
 _RECIPIENT = re.compile(r"^(?:to|an|für|for|into|nach)\b")
+_SHARE_OF = re.compile(
+    r"\s*(?:prozent|percent|per\s+cent|%)?\s*(?:of|des|der|ihres|seines|ihrer|seiner)\s", re.I
+)
+_DATIVE = re.compile(r"(?<!\w)der\s+$")
 _DONOR = re.compile(r"^(?:aus|von|vom|from|by)\b")
 _FOR_LINKS = frozenset({"für", "for", "die", "das"})
 #: NATO only names the goal here ("Nato-Ziel", "Nato-Quote", "NATO's 2% target").
@@ -75,6 +79,8 @@ _GOAL = re.compile(r"(?:ziel|quote|vorgabe|marke|target|goal|benchmark|guideline
 _SUBJECT_KINDS = frozenset({"name", "capital", "org"})
 #: Sentences back a figure without its own country looks for the last figure's country.
 INHERIT_SENTENCES = 3
+#: Sentences after a share of GDP in which a bare percentage continues the comparison.
+SHARE_SENTENCES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +109,8 @@ class BudgetsStage:
         self.changes = cues(self.lang, "budget_changes.tsv", "change")
         anaphors = [re.escape(r["word"]) for r in load_tsv(lang_file(self.lang, "budget_anaphors.tsv"))]
         self.anaphors = re.compile(rf"(?<!\w)(?:{'|'.join(anaphors)})(?!\w)", re.IGNORECASE)
+        topics = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_percent_topics.tsv"))]
+        self.percent_topics = re.compile(rf"(?<![\w-])(?:{'|'.join(topics)})", re.IGNORECASE)
         corporate = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_exclusions.tsv"))]
         self.corporate = re.compile(rf"(?<![\w-])(?:{'|'.join(corporate)})(?!\w)", re.IGNORECASE)
         alliance = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_alliance.tsv"))]
@@ -140,6 +148,20 @@ class BudgetsStage:
             p.search(before) for p in self.gdp.get("goal_before", ())
         )
         return goal and (has_term or nato or bool(_GDP_WORD.search(sentence)))
+
+    def _continues_shares(
+        self, text: str, num: NumberMention, s_start: int, s_end: int, number: int, last_share: int
+    ) -> bool:
+        """A bare percentage right after a share of GDP continues the comparison ("Estland
+        plant mit 5,4 Prozent. Lettland hat sich verpflichtet, bis 2028 fünf Prozent zu
+        erreichen."), unless it is a rate ("um 5 Prozent") or about polls, inflation, ..."""
+        if number - last_share > SHARE_SENTENCES:
+            return False
+        if _RATE.search(text[max(s_start, num.start - 8) : num.start]):
+            return False
+        if _SHARE_OF.match(text, num.end, s_end):
+            return False  # "0,3 Prozent des Haushalts": a share of something else
+        return not self.percent_topics.search(text, s_start, s_end)
 
     # ---- roles -------------------------------------------------------------------------
 
@@ -182,6 +204,8 @@ class BudgetsStage:
         text = doc.text
         actors = self._actors(doc, mentions, seg_start)
         if term is not None and term.measure is BudgetMeasure.MILITARY_AID:
+            # "stellt der Ukraine Militärhilfe in Aussicht": a dative country receives
+            actors = [a for a in actors if not _DATIVE.search(text[max(0, a.start - 5) : a.start])]
             donors = [
                 m
                 for m in actors
@@ -203,6 +227,9 @@ class BudgetsStage:
             for anchor in (term.end, num.end):
                 if m := owner_after(text, actors, anchor, links):
                     return m.code
+        own_start = max([seg_start, *(b.end() for b in _CLAUSE_BREAK.finditer(text, seg_start, num.start))])
+        if m := actor_before([a for a in actors if a.start >= own_start and is_state(a)], num.start):
+            return m.code  # "Litauen will 5,38 Prozent ausgeben, Estland plant mit 5,4 Prozent"
         first = min(num.start, term.start) if term is not None and term.start >= seg_start else num.start
         if m := actor_before(actors, first):
             return m.code
@@ -272,8 +299,10 @@ class BudgetsStage:
         records: list[BudgetFigure] = []
         published = published_date(doc)
         prev_terms: list[_Term] = []
-        seen: set[tuple[str | None, float, str, str, int | None]] = set()
+        seen: set[tuple[str | None, float, str, int | None]] = set()
+        seen_any_year: set[tuple[str | None, float, str]] = set()
         last: tuple[int, str | None] | None = None  # (sentence, country) of the last figure
+        last_share = -10  # sentence of the last share of GDP
         for number, (s_start, s_end) in enumerate(sentences(doc)):
             own_terms = self._terms(text, s_start, s_end)
             terms = own_terms
@@ -283,7 +312,10 @@ class BudgetsStage:
             for num in self._numbers(doc, s_start, s_end):
                 unit = num.unit or ""
                 if unit == "percent":
-                    if not self._share_of_gdp(text, num, s_start, s_end, bool(terms)):
+                    if not (
+                        self._share_of_gdp(text, num, s_start, s_end, bool(terms))
+                        or self._continues_shares(text, num, s_start, s_end, number, last_share)
+                    ):
                         continue
                     unit = "percent_gdp"
                 elif _CURRENCY.match(unit):
@@ -320,6 +352,8 @@ class BudgetsStage:
                 recent = last[1] if last is not None and number - last[0] <= INHERIT_SENTENCES else None
                 country = self._country(doc, num, term, mentions, seg_start, ev_end, recent)
                 last = (number, country)
+                if unit == "percent_gdp":
+                    last_share = number
                 value = num.value
                 status = self._status(text, num, unit, seg_start, ev_end, s_end)
                 year = int(dated.value[:4]) if dated is not None and dated.value else None
@@ -327,10 +361,11 @@ class BudgetsStage:
                     year = None  # "Für die Jahre 2023 bis 2027": a plan's span, not its year
                 if status is BudgetStatus.ACTUAL and year is not None and published and year > published.year:
                     status = BudgetStatus.PLANNED  # "erhöht ... bis 2030 auf 413 Milliarden": not spent yet
-                key = (country, value, unit, status.value, year)
-                if key in seen:
-                    continue  # the headline and the body state the same figure
+                key = (country, value, unit, year)
+                if key in seen or (year is None and (country, value, unit) in seen_any_year):
+                    continue  # the headline and the body, or a quote, state the same figure
                 seen.add(key)
+                seen_any_year.add((country, value, unit))
                 records.append(
                     BudgetFigure(
                         doc_id=doc._.doc_id,

@@ -106,6 +106,9 @@ class TroopsStage:
         self.force_links = words(self.lang, "troop_roles.tsv", "force")
         self.host_verbs = words(self.lang, "troop_roles.tsv", "host_verb")
         self.home_words = words(self.lang, "troop_roles.tsv", "home")
+        phrases = sorted(words(self.lang, "troop_roles.tsv", "host_anaphor"))
+        alternation = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+        self.host_anaphor = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE) if phrases else None
         self._doc_mentions: list[CountryMention] = []
 
     def __call__(self, doc: Doc) -> Doc:
@@ -228,6 +231,10 @@ class TroopsStage:
                 return m.code
         return None
 
+    def _refers_to_host(self, text: str, seg_start: int, ev_end: int) -> bool:
+        """Does the clause name the host by reference ("im Land", "in the country")?"""
+        return bool(self.host_anaphor and self.host_anaphor.search(text, seg_start, ev_end))
+
     def _home(self, text: str, seg_start: int, ev_end: int) -> bool:
         """Does the clause speak of a state's own army ("die Armee zählt ...")?"""
         return any(w.strip(".,;:'’") in self.home_words for w in text[seg_start:ev_end].lower().split())
@@ -319,6 +326,8 @@ class TroopsStage:
                         continue
                 if host is None and recent is not None and recent[1] == force_code and not mentions:
                     host = recent[2]  # "Der Verband soll auf 4800 Soldaten anwachsen"
+                if host is None and self._refers_to_host(text, seg_start, ev_end):
+                    host = self._other_country(num.start, force_code)  # "bleiben im Land"
                 if host is None and self._home(text, seg_start, ev_end):
                     host = force_code  # "die Armee zählt rund 23.000 Soldaten"
                 if host is not None:
