@@ -479,6 +479,12 @@ def _opens(text: str, seg: tuple[int, int], lex: Lexicon) -> str | None:
     return lex.clause_words.get(m.group(1).lower()) if m else None
 
 
+def _includes(text: str, seg: tuple[int, int], lex: Lexicon) -> bool:
+    """Does the segment say what a deal contains ("umfasst", "includes")?"""
+    words = re.findall(r"[\w’']+", text[seg[0] : seg[1]].lower())
+    return any(lex.clause_words.get(w) == "incl" for w in words)
+
+
 def _reachable(text: str, segs: list[tuple[int, int]], seg_m: int, seg_t: int, lex: Lexicon) -> bool:
     """May a trigger in segment ``seg_t`` state the order of a system in ``seg_m``?
     Not across a new clause ("..., and officials say ... the Cheongung system"); a
@@ -488,6 +494,12 @@ def _reachable(text: str, segs: list[tuple[int, int]], seg_m: int, seg_t: int, l
     if seg_t > seg_m and _opens(text, segs[seg_m], lex) is not None and seg_m > 0:
         return False  # the system sits in its own subordinate clause ("France, which is developing ...")
     if seg_t < seg_m:
+        if (
+            seg_m == seg_t + 1
+            and _opens(text, segs[seg_m], lex) == "rel"
+            and _includes(text, segs[seg_m], lex)
+        ):
+            return True  # "ein Hilfspaket für die Ukraine, das auch Stinger-Raketen umfasst"
         return all(_opens(text, segs[k], lex) is None for k in range(seg_t + 1, seg_m + 1))
     if _opens(text, segs[seg_m + 1], lex) == "rel":
         return all(_opens(text, segs[k], lex) != "conj" for k in range(seg_m + 2, seg_t + 1))
