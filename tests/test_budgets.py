@@ -74,3 +74,18 @@ def test_seed_budgets_match_gold(seeds: Path) -> None:
             for g in gold["budgets"]
         ]
         assert got == want, gold["doc"]
+
+
+def test_bare_percentage_continues_a_comparison_of_gdp_shares() -> None:
+    text = (
+        "Litauen will in diesem Jahr 5,38 Prozent seiner Wirtschaftsleistung für Verteidigung ausgeben, "
+        "Estland plant für 2027 mit 5,4 Prozent. "
+        "Lettland hat sich verpflichtet, bis 2028 fünf Prozent zu erreichen. "
+        "Die Inflation lag zuletzt bei 3,1 Prozent."
+    )
+    figures = [(b.country, b.value, b.unit, b.year) for b in run(text, "de", date(2025, 6, 1))._.budgets]
+    assert figures == [
+        ("LT", 5.38, "percent_gdp", 2025),
+        ("EE", 5.4, "percent_gdp", 2027),
+        ("LV", 5, "percent_gdp", 2028),
+    ]
