@@ -1006,17 +1006,14 @@ def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention]
             continue
         if follow not in ("more", "ordinal") and nxt is not token:
             continue
-        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        k = i + 1 if nxt is token else i + 2
+        after = tokens[k] if k < len(tokens) else None
         if after is None or is_category_noun(after.text, lex):
-            return count
+            return count  # "ein drittes.", "another battery"
         if lex.lang == "de" and not after.text[:1].isupper():
             return count  # "eine weitere solle ...": no noun follows
-        if lex.lang == "en" and (
-            after.lower_ in lex.ellipsis or not after.is_alpha or after.lemma_ != after.lower_
-        ):
-            return count
-        if lex.lang == "en" and after.lower_ in {"is", "are", "was", "were", "will", "would", "has", "have"}:
-            return count
+        if lex.ellipsis.get(after.lower_) == "verb":
+            return count  # "a third is due by June"
     return None
 
 
