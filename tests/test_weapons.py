@@ -283,6 +283,11 @@ def test_seed_articles_yield_the_gold_orders_and_nothing_else(seeds: Path) -> No
             {("F-16", "UA", "NL", None, "delivered"), ("F-16", "UA", "DK", 19, "planned")},
         ),
         (
+            "Germany has delivered two Patriot systems to Ukraine. Another will be delivered in June.",
+            "en",
+            {("Patriot", "UA", "DE", 2, "delivered"), ("Patriot", "UA", "DE", 1, "planned")},
+        ),
+        (
             "Polen hat 250 Abrams bestellt. Eine weitere Bestellung ist nicht geplant.",
             "de",
             {("Abrams", "PL", "US", 250, "ordered")},
