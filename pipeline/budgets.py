@@ -159,7 +159,10 @@ class BudgetsStage:
             return False
         if _RATE.search(text[max(s_start, num.start - 8) : num.start]):
             return False
-        if _SHARE_OF.match(text, num.end, s_end):
+        gdp = any(
+            p.search(text[num.end : min(s_end, num.end + WINDOW)]) for p in self.gdp.get("gdp_after", ())
+        )
+        if not gdp and _SHARE_OF.match(text, num.end, s_end):
             return False  # "0,3 Prozent des Haushalts": a share of something else
         return not self.percent_topics.search(text, s_start, s_end)
 
@@ -298,7 +301,7 @@ class BudgetsStage:
         all_mentions = doc_countries(doc)
         records: list[BudgetFigure] = []
         published = published_date(doc)
-        prev_terms: list[_Term] = []
+        prev_terms: tuple[int, list[_Term]] | None = None  # last sentence with a budget term
         seen: set[tuple[str | None, float, str, int | None]] = set()
         seen_any_year: set[tuple[str | None, float, str]] = set()
         last: tuple[int, str | None] | None = None  # (sentence, country) of the last figure
@@ -306,9 +309,15 @@ class BudgetsStage:
         for number, (s_start, s_end) in enumerate(sentences(doc)):
             own_terms = self._terms(text, s_start, s_end)
             terms = own_terms
-            if not terms and prev_terms and self.anaphors.search(text, s_start, s_end):
-                terms = prev_terms[-1:]  # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
-            prev_terms = own_terms
+            if (
+                not terms
+                and prev_terms
+                and number - prev_terms[0] <= 2
+                and self.anaphors.search(text, s_start, s_end)
+            ):
+                terms = prev_terms[1][-1:]  # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
+            if own_terms:
+                prev_terms = (number, own_terms)
             for num in self._numbers(doc, s_start, s_end):
                 unit = num.unit or ""
                 if unit == "percent":
