@@ -8,13 +8,14 @@ same input give byte-identical outputs apart from the manifest's timings.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .records import Records, dump
 
@@ -71,6 +72,19 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+def atomic_stream(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Like :func:`atomic_write`, for content produced piece by piece into a UTF-8 text handle."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _cell(column: str, value: Any) -> str:
     if value is None:
         return ""
@@ -83,29 +97,53 @@ def _cell(column: str, value: Any) -> str:
     return str(value)
 
 
-def rows(kind: str, records: Iterable[Any]) -> list[dict[str, str]]:
-    """CSV rows for one record type, in the column order of ``COLUMNS[kind]``."""
-    out = []
+def iter_rows(kind: str, records: Iterable[Any]) -> Iterator[dict[str, str]]:
+    """CSV rows for one record type, in the column order of ``COLUMNS[kind]``, one at a time."""
     for record in records:
         data = dump(record)
         evidence = data.pop("evidence", None) or {}
         flat = {**data, **{k: evidence.get(k) for k in EVIDENCE}} if kind != "documents" else data
         if kind == "conflicts":
             flat["claims"] = [{k: v for k, v in claim.items() if k != "evidence"} for claim in data["claims"]]
-        out.append({column: _cell(column, flat.get(column)) for column in COLUMNS[kind]})
-    return out
+        yield {column: _cell(column, flat.get(column)) for column in COLUMNS[kind]}
+
+
+def rows(kind: str, records: Iterable[Any]) -> list[dict[str, str]]:
+    """CSV rows for one record type, in the column order of ``COLUMNS[kind]``."""
+    return list(iter_rows(kind, records))
+
+
+def write_csv(handle: TextIO, kind: str, records: Iterable[Any]) -> None:
+    writer = csv.DictWriter(handle, fieldnames=COLUMNS[kind], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(iter_rows(kind, records))
 
 
 def to_csv(kind: str, records: Iterable[Any]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS[kind], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows(kind, records))
+    write_csv(buffer, kind, records)
     return buffer.getvalue()
 
 
 def records_json(records: Records) -> str:
     return json.dumps(dump(records), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_records_json(handle: TextIO, records: Records) -> None:
+    """:func:`records_json`, byte for byte, written one record at a time (memory stays flat)."""
+    handle.write("{")
+    for k, name in enumerate(type(records).model_fields):
+        items = getattr(records, name)
+        handle.write(("," if k else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
+        if not items:
+            handle.write("[]")
+            continue
+        handle.write("[")
+        for i, item in enumerate(items):
+            body = json.dumps(dump(item), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            handle.write(("," if i else "") + "\n    " + body)
+        handle.write("\n  ]")
+    handle.write("\n}\n")
 
 
 def write_outputs(
@@ -125,14 +163,14 @@ def write_outputs(
     if "csv" in formats:
         for kind in COLUMNS:
             path = out / f"{kind}.csv"
-            atomic_write(path, to_csv(kind, getattr(records, kind)))
+            atomic_stream(path, functools.partial(write_csv, kind=kind, records=getattr(records, kind)))
             written.append(path)
     for doc_id, text in sorted(texts.items()):
         path = out / "texts" / f"{doc_id}.txt"
         atomic_write(path, text)
     if "json" in formats:
         path = out / "records.json"
-        atomic_write(path, records_json(records))
+        atomic_stream(path, lambda handle: write_records_json(handle, records))
         written.append(path)
     for writer in extra:
         writer(out, records)

@@ -13,9 +13,9 @@ from spacy.tokens import Doc
 
 from pipeline import runner
 from pipeline.cli import main
-from pipeline.export import COLUMNS
+from pipeline.export import COLUMNS, load_records, records_json, to_csv, write_outputs
 from pipeline.ingest import Article
-from pipeline.records import DocStatus, Document, Lang
+from pipeline.records import DocStatus, Document, Lang, Records
 from pipeline.runner import process, run_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,6 +114,16 @@ def test_dask_engine_outputs_are_identical_to_local(
     assert sorted(p.name for p in (out / "texts").iterdir()) == local_texts
     for name in local_texts:
         assert (out / "texts" / name).read_bytes() == (local / "texts" / name).read_bytes(), name
+
+
+def test_streamed_writers_match_the_in_memory_ones(eval_run: tuple[Path, dict], tmp_path: Path) -> None:
+    local = eval_run[0] / "eval" / "sample"
+    records = load_records(local)
+    assert (local / "records.json").read_text(encoding="utf-8") == records_json(records)
+    for kind in COLUMNS:
+        assert (local / f"{kind}.csv").read_text(encoding="utf-8") == to_csv(kind, getattr(records, kind))
+    write_outputs(tmp_path, Records(), {}, {})
+    assert (tmp_path / "records.json").read_text(encoding="utf-8") == records_json(Records())
 
 
 def test_scheduler_needs_the_dask_engine(tmp_path: Path) -> None:
