@@ -129,3 +129,25 @@ def test_streamed_writers_match_the_in_memory_ones(eval_run: tuple[Path, dict], 
 def test_scheduler_needs_the_dask_engine(tmp_path: Path) -> None:
     args = ["run", "--input", str(REPO / "data" / "raw"), "--out", str(tmp_path)]
     assert main([*args, "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+
+
+def test_bench_corpus_copies_are_distinct_documents(tmp_path: Path) -> None:
+    from pipeline.bench import write_corpus
+    from pipeline.ingest import discover, ingest_file
+
+    files = write_corpus(tmp_path, 2, [REPO / "data" / "raw"])
+    paths = [p for p in discover(tmp_path) if p.suffix == ".txt" and p.with_suffix(".meta.json").exists()]
+    assert files == 2 * len(discover(REPO / "data" / "raw"))
+    ids = {ingest_file(p, tmp_path).document.doc_id for p in paths}
+    assert len(ids) == len(paths)  # sidecar ids are made unique per copy
+
+
+def test_bench_reconciler_section_writes_json(tmp_path: Path) -> None:
+    import json
+
+    from pipeline.bench import main as bench_main
+
+    out = tmp_path / "bench.json"
+    assert bench_main(["--skip", "throughput,scaling", "--claims", "2000", "--out", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["reconcile"]["claims"] == 2000 and result["reconcile"]["rss_peak_mb"] > 0
