@@ -62,7 +62,7 @@ _GDP_WORD = re.compile(
     r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross domestic product)", re.I
 )
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
-_STATUS_ORDER = ("proposed", "target", "intent", "planned")
+_STATUS_ORDER = ("proposed", "draft", "target", "intent", "planned")
 #: Words after "für"/"for" that name whose budget it is ("Sondervermögen für die Bundeswehr").
 _BY = re.compile(r"(?<!\w)(?:by|bis)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"(?<!-)[,;]\s")
@@ -270,16 +270,22 @@ class BudgetsStage:
         labels = self.status.labels(text[own_start:ev_end]) or self.status.labels(text[seg_start:ev_end])
         if "actual" in labels:
             return BudgetStatus.ACTUAL
-        before = text[max(seg_start, num.start - WINDOW) : num.start]
-        after = text[num.end : min(s_end, num.end + WINDOW)]
-        if "target" in self.status.labels(before, "before") | self.status.labels(after, "after"):
+        if self._local_target(text, num, seg_start, s_end):
             return BudgetStatus.TARGET
         for label in _STATUS_ORDER:
             if label in labels:
                 if label == "intent":  # "will", "wants": a GDP share is a goal, an amount a plan
                     return BudgetStatus.TARGET if unit == "percent_gdp" else BudgetStatus.PLANNED
+                if label == "draft":  # "Das Kabinett billigte ...": parliament has not voted yet
+                    return BudgetStatus.PROPOSED
                 return BudgetStatus(label)
         return BudgetStatus.ACTUAL
+
+    def _local_target(self, text: str, num: NumberMention, seg_start: int, s_end: int) -> bool:
+        """Is the figure named as a goal right next to it ("Ziel von 2 Prozent", "2% target")?"""
+        before = text[max(seg_start, num.start - WINDOW) : num.start]
+        after = text[num.end : min(s_end, num.end + WINDOW)]
+        return "target" in self.status.labels(before, "before") | self.status.labels(after, "after")
 
     def _deadline(self, doc: Doc, start: int, end: int, char: int) -> DateMention | None:
         """A month or day the figure is due by ("by April 2027", "bis Ende März 2027")."""
@@ -306,6 +312,7 @@ class BudgetsStage:
         seen_any_year: set[tuple[str | None, float, str]] = set()
         last: tuple[int, str | None] | None = None  # (sentence, country) of the last figure
         last_share = -10  # sentence of the last share of GDP
+        draft_sentence = -10  # sentence of the last mention of a draft budget or cabinet decision
         for number, (s_start, s_end) in enumerate(sentences(doc)):
             own_terms = self._terms(text, s_start, s_end)
             terms = own_terms
@@ -318,6 +325,8 @@ class BudgetsStage:
                 terms = prev_terms[1][-1:]  # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
             if own_terms:
                 prev_terms = (number, own_terms)
+            if "draft" in self.status.labels(text[s_start:s_end]):
+                draft_sentence = number
             for num in self._numbers(doc, s_start, s_end):
                 unit = num.unit or ""
                 if unit == "percent":
@@ -370,6 +379,16 @@ class BudgetsStage:
                     year = None  # "Für die Jahre 2023 bis 2027": a plan's span, not its year
                 if status is BudgetStatus.ACTUAL and year is not None and published and year > published.year:
                     status = BudgetStatus.PLANNED  # "erhöht ... bis 2030 auf 413 Milliarden": not spent yet
+                this_year = year is not None and published is not None and year == published.year
+                if (
+                    status is BudgetStatus.TARGET
+                    and this_year
+                    and not self._local_target(text, num, seg_start, s_end)
+                ):
+                    # "will in diesem Jahr 5,38 Prozent ausgeben": this year's plan, not a goal
+                    status = BudgetStatus.PLANNED
+                if status in (BudgetStatus.ACTUAL, BudgetStatus.PLANNED) and number - draft_sentence == 1:
+                    status = BudgetStatus.PROPOSED  # the sentence before spoke of the draft budget
                 key = (country, value, unit, year)
                 if key in seen or (year is None and (country, value, unit) in seen_any_year):
                     continue  # the headline and the body, or a quote, state the same figure

@@ -42,6 +42,7 @@ _SINCE_BEFORE = re.compile(r"(?<!\w)(?:seit|since|ab)\s+$", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"(?<!\w)(\w+)\s+(?:(?:the|der|die|das|den|dem|des)\s+)?$", re.IGNORECASE)
 _PERIOD = re.compile(r"^(\d{4})-(SP|SU|FA|WI|Q1|Q2|Q3|Q4)$")
 _PERIOD_MONTH = {"SP": 3, "SU": 6, "FA": 9, "WI": 12, "Q1": 1, "Q2": 4, "Q3": 7, "Q4": 10}
+_YEAR_STOP = re.compile(r"(?<=(?<!\d)(?:19|20)\d\d)\.\s+(?=[A-ZÄÖÜ„\"])")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})")
 _YMD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:$|T)")
@@ -75,6 +76,17 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     parts: list[tuple[int, int]] = []
     for m in _BLANK_LINE.finditer(text, start, end):
         parts.append((start, m.start()))
+        start = m.end()
+    parts.append((start, end))
+    return [piece for part in parts for piece in _split_after_years(text, *part)]
+
+
+def _split_after_years(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The German tokenizer reads "2025." as an ordinal, so "... für 2025. Der Haushalt"
+    stays one sentence; split there."""
+    parts: list[tuple[int, int]] = []
+    for m in _YEAR_STOP.finditer(text, start, end):
+        parts.append((start, m.start() + 1))
         start = m.end()
     parts.append((start, end))
     return parts
