@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -89,6 +90,7 @@ def _load_base(lang: str, model: str | None) -> tuple[Language, str, bool]:
         if spacy.util.is_package(name):
             return spacy.load(name), name, True
     nlp = spacy.blank(lang)
+    _split_sentence_final_periods(nlp)
     nlp.add_pipe("sentencizer")
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -98,6 +100,21 @@ def _load_base(lang: str, model: str | None) -> tuple[Language, str, bool]:
         if "lemmatizer" in nlp.pipe_names:
             nlp.remove_pipe("lemmatizer")
     return nlp, f"blank:{lang}", False
+
+
+#: Periods the blank German tokenizer keeps on a token although they end a sentence: after a
+#: four-digit number ("im Jahr 2022.") or a designation ("FA-50."). Two-digit ordinals
+#: ("am 19. November") keep theirs.
+_FINAL_PERIOD_SUFFIXES = (
+    r"(?<=[0-9]{4})\.",
+    *(rf"(?<=[A-Za-z]-[0-9]{{{n}}})\." for n in range(1, 5)),
+)
+
+
+def _split_sentence_final_periods(nlp: Language) -> None:
+    suffixes = list(nlp.Defaults.suffixes or ()) + list(_FINAL_PERIOD_SUFFIXES)
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
 
 
 def build_nlp(lang: str, model: str | Path | None = None) -> Language:

@@ -56,3 +56,13 @@ def test_evidence_quotes_the_text_and_knows_its_sentence() -> None:
     ev = evidence(doc, start, start + 6)
     assert (ev.doc_id, ev.sentence, ev.quote) == ("d1", 1, "50.000")
     assert sentence_index(doc, 0) == 0
+
+
+def test_sentences_end_after_years_and_designations_but_not_ordinals() -> None:
+    nlp = build_nlp("de")
+    doc = nlp("Polen bestellte 48 FA-50. Der Vertrag folgte 2022. Am 19. November kam die Lieferung.")
+    assert [s.text for s in doc.sents] == [
+        "Polen bestellte 48 FA-50.",
+        "Der Vertrag folgte 2022.",
+        "Am 19. November kam die Lieferung.",
+    ]
