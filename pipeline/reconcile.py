@@ -27,7 +27,9 @@ Troops and budgets: claims of one subject are first collapsed to distinct *figur
 ``(value, qualifier, status, year)``; only pairs of distinct figures are compared, so
 a subject that a hundred sources agree on costs one row, not 5,000 pairs. Two figures
 whose years are both given and differ are different facts; a missing year matches any
-year, except for military aid, which comes in many packages. Otherwise:
+year, except for military aid, which comes in many packages, and except between two
+forward-looking figures (target, planned, proposed), whose horizon is part of the goal
+("3 % one day" and "2.5 % by 2027" are two goals). Otherwise:
 
 - same value (``|a - b|`` below half the coarser rounding step), same status family ->
   agreement (qualifiers may differ: "more than 50,000" and "about 50,000" agree);
@@ -139,6 +141,7 @@ _WEAPONS = FactType.WEAPONS_ORDERS.value
 
 #: Status families. Troops (modality) and budgets: what is vs what is meant to be.
 _VALUE_FAMILY = {"actual": 0, "target": 1, "planned": 1, "proposed": 1}
+_FORWARD = 1  # the family of forward-looking figures
 #: Weapons: stages an order moves through; ordered/sold/financed are one deal seen
 #: from the buyer's, the seller's and the payer's side.
 _ORDER_STAGE = {"planned": 0, "ordered": 1, "sold": 1, "financed": 1, "delivered": 2}
@@ -536,7 +539,13 @@ def _value_conflicts(df: pd.DataFrame, threshold: int) -> pd.DataFrame:
         return _empty_conflicts()
     year_a, year_b = pairs["year_a"].to_numpy(), pairs["year_b"].to_numpy()
     strict = pairs["year_strict_a"].to_numpy(dtype=bool) | pairs["year_strict_b"].to_numpy(dtype=bool)
-    year_ok = ((np.isnan(year_a) | np.isnan(year_b)) & ~strict) | (year_a == year_b)
+    # A missing year matches any year, except between two forward-looking figures (target,
+    # planned, proposed): their horizon is part of the figure, so "3 % one day" and
+    # "2.5 % by 2027" are two goals, not a disagreement.
+    forward = (pairs["family_a"].to_numpy() == _FORWARD) & (pairs["family_b"].to_numpy() == _FORWARD)
+    missing = np.isnan(year_a) | np.isnan(year_b)
+    both_missing = np.isnan(year_a) & np.isnan(year_b)
+    year_ok = both_missing | (year_a == year_b) | (missing & ~strict & ~forward)
     coarse = np.maximum(pairs["step_a"].to_numpy(), pairs["step_b"].to_numpy())
     same_value = np.abs(pairs["value_a"].to_numpy() - pairs["value_b"].to_numpy()) * 2 < coarse
     same_family = pairs["family_a"].to_numpy() == pairs["family_b"].to_numpy()

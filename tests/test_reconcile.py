@@ -398,6 +398,30 @@ def test_budget_years_statuses_and_measures_keep_different_facts_apart() -> None
     ]
 
 
+def test_goals_with_and_without_a_horizon_are_different_goals() -> None:
+    de = (
+        "London will die Ausgaben bis 2027 auf 2,5 Prozent des BIP erhöhen; "
+        "langfristig sollen es 3 Prozent sein."
+    )
+    en = "Britain has committed to spend 2.6% of GDP on defence by 2027."
+    records = Records(
+        documents=(
+            doc("a", date(2025, 3, 3), "Handelsblatt"),
+            doc("b", date(2025, 7, 28), "Reuters", Lang.EN),
+        ),
+        budgets=(
+            budget("a", de, "2,5 Prozent des BIP", 2.5, country="GB", status=BudgetStatus.TARGET, year=2027),
+            budget("a", de, "3 Prozent", 3, country="GB", status=BudgetStatus.TARGET),
+            budget("b", en, "2.6% of GDP", 2.6, country="GB", status=BudgetStatus.TARGET, year=2027),
+        ),
+    )
+    conflicts, _ = reconcile(records)
+    # The 2027 goals disagree; the open-ended 3 % goal is another goal, not a contradiction.
+    (c,) = conflicts
+    assert c.kind is ConflictKind.VALUE_MISMATCH
+    assert sorted(claim.value for claim in c.claims) == [2.5, 2.6]
+
+
 def test_budget_values_of_the_same_year_disagree() -> None:
     de = "Der Wehretat 2025 beträgt 52 Milliarden Euro."
     en = "Germany's 2025 defence budget is about 62 billion euros."
