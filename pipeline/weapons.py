@@ -57,12 +57,23 @@ _PLURAL = r"(?:s|es|n|en|ern|e|['’]s)?"
 _TAIL = r"(?:-[^\W\d_][\w-]*)?"
 #: Priority when several triggers share a clause: financing is the specific fact
 #: ("finanziert Militärlieferungen"); otherwise the nearest trigger wins.
-_PRIORITY = {OrderStatus.FINANCED: 0, OrderStatus.SOLD: 1, OrderStatus.ORDERED: 1, OrderStatus.DELIVERED: 1}
+#: A planned deal word ("verhandelt", "is selecting") yields to any firmer one.
+_PRIORITY = {
+    OrderStatus.FINANCED: 0,
+    OrderStatus.SOLD: 1,
+    OrderStatus.ORDERED: 1,
+    OrderStatus.DELIVERED: 1,
+    OrderStatus.PLANNED: 2,
+}
 
 #: Max tokens between a quantity and the system it counts ("35 Kampfjets vom Typ F-35").
 _MAX_GAP = 4
 #: Max segments between a system and its trigger.
 _MAX_SEGMENT_DISTANCE = 2
+#: How many sentences back a counted category noun may find the system it stands for.
+_ANAPHOR_REACH = 3
+#: Max words between an anaphor's count and its noun ("26 of the carrier-based fighters").
+_ANAPHOR_GAP = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,8 @@ class SystemMention:
     alias: str
     tail: str
     ambiguous: bool
+    anaphor: bool = False  # a category noun standing for a system named before
+    count: int | None = None  # an anaphor's count ("Von den 88 Kampfjets")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +113,7 @@ class _Trigger:
     end: int
     status: OrderStatus
     actor: str  # "buyer" | "seller"
+    attributive: bool = False  # a participle inside the noun phrase: "die 54 bestellten Haubitzen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +135,7 @@ class Lexicon:
     systems: dict[str, tuple[System, bool]]  # surface alias -> (system, ambiguous)
     pattern: re.Pattern[str]
     category_nouns: frozenset[str]
+    noun_refers: dict[str, frozenset[str]]  # category noun -> system categories it may point back to
     triggers: tuple[_Cue, ...]
     blockers: tuple[_Cue, ...]
     prepositions: dict[str, str]
@@ -199,7 +214,14 @@ def lexicon(lang: str) -> Lexicon:
         rf"(?<![\w/])(?P<alias>{_alternation(list(systems))})"
         rf"(?P<variant>{_VARIANT})(?P<plural>{_PLURAL})(?P<tail>{_TAIL})(?!\w)"
     )
-    nouns = frozenset(r["noun"].lower() for r in load_tsv(lang_file(lang, "weapons_category_nouns.tsv")))
+    noun_rows = load_tsv(lang_file(lang, "weapons_category_nouns.tsv"))
+    nouns = frozenset(r["noun"].lower() for r in noun_rows)
+    refers = {
+        r["noun"].lower(): frozenset(
+            _split(r["refers"]) if r["refers"] != "-" else ([r["category"]] if r["category"] != "-" else [])
+        )
+        for r in noun_rows
+    }
     origin: dict[str, set[str]] = {}
     for r in load_tsv(lang_file(lang, "order_origin_words.tsv")):
         origin.setdefault(r["position"], set()).add(r["word"].lower())
@@ -219,6 +241,7 @@ def lexicon(lang: str) -> Lexicon:
         systems=systems,
         pattern=pattern,
         category_nouns=nouns,
+        noun_refers=refers,
         triggers=_cues(lang_file(lang, "order_triggers.tsv"), "status"),
         blockers=_cues(lang_file(lang, "order_blockers.tsv"), "kind"),
         prepositions=preps,
@@ -268,6 +291,26 @@ def is_category_noun(word: str, lex: Lexicon) -> bool:
     return bool(lex.lang == "en" and low.endswith("ies") and low[:-3] + "y" in lex.category_nouns)
 
 
+def noun_refers(word: str, lex: Lexicon) -> frozenset[str]:
+    """The system categories a category noun may point back to ("Fahrzeuge" -> armored
+    vehicles, tanks, artillery; "*" for any), from its longest known head; empty for
+    words that name no kind of weapon."""
+    low = word.lower()
+    best = ""
+    for ending in _endings(lex.lang):
+        if ending and not low.endswith(ending):
+            continue
+        stem = low[: len(low) - len(ending)] if ending else low
+        if lex.lang == "de":
+            heads = [n for n in lex.category_nouns if stem.endswith(n)]
+        else:
+            heads = [n for n in (stem, stem + "e") if n in lex.category_nouns]
+        best = max([best, *heads], key=len)
+    if not best and lex.lang == "en" and low.endswith("ies") and low[:-3] + "y" in lex.category_nouns:
+        best = low[:-3] + "y"
+    return lex.noun_refers.get(best, frozenset())
+
+
 def _cue_matches(cue: _Cue, lower: str, lemma: str, lang: str) -> bool:
     if cue.match == "lemma":
         return lemma == cue.form
@@ -283,6 +326,14 @@ def _word_cues(word: str, lemma: str, cues: tuple[_Cue, ...], lang: str) -> list
     found = [c for c in cues if _cue_matches(c, lower, lemma.lower(), lang)]
     # the most specific first: exact lemma or word, then the longest suffix ("verkauf" before "kauf")
     return sorted(found, key=lambda c: (c.match == "suffix", -len(c.form)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _table_cues(word: str, lemma: str, lang: str, table: str) -> tuple[_Cue, ...]:
+    """:func:`_word_cues` against the language's ``triggers`` or ``blockers``, memoised:
+    the same words recur in every sentence."""
+    lex = lexicon(lang)
+    return tuple(_word_cues(word, lemma, lex.triggers if table == "triggers" else lex.blockers, lex.lang))
 
 
 # ---- systems -------------------------------------------------------------------------------
@@ -322,6 +373,15 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
     return found
 
 
+#: ``Doc.text`` joins every token on each access: the stage reads it once per document.
+_TEXT_KEY = "weapons.text"
+
+
+def _text(doc: Doc) -> str:
+    text = doc.user_data.get(_TEXT_KEY)
+    return text if isinstance(text, str) else doc.text
+
+
 def _token_at(doc: Doc, char: int) -> int:
     span = doc.char_span(char, char + 1, alignment_mode="expand")
     return span.start if span is not None else 0
@@ -339,8 +399,73 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
     window = [t for t in doc[max(0, first - 3) : first]] + [t for t in doc[last + 1 : last + 4]]
     if any(is_category_noun(t.text, lex) for t in window if not t.is_punct):
         return True
-    before = doc.text[: mention.start].rstrip()
+    before = _text(doc)[: mention.start].rstrip()
     return any(n.end == len(before) and n.kind is NumberKind.QUANTITY for n in numbers)
+
+
+# ---- anaphors -----------------------------------------------------------------------------
+
+
+def _anaphor_count(doc: Doc, noun: Token, counts: dict[int, NumberMention], lex: Lexicon) -> int | None:
+    """The count of a category noun that points back ("Von den 88 Kampfjets", "weitere 44
+    Fahrzeuge", "96 of the aircraft", "the 30 ordered howitzers"), or None when the noun
+    has no count or an indefinite one ("20 jets" may be new ones)."""
+    pointing = False
+    for i in range(noun.i - 1, max(-1, noun.i - _ANAPHOR_GAP - 2), -1):
+        t = doc[i]
+        number = counts.get(t.idx + len(t.text))
+        if number is not None:
+            before = re.search(r"([\w’']+)\W*$", _text(doc)[max(0, number.start - 30) : number.start])
+            if before is not None and lex.ellipsis.get(before.group(1).lower()) in ("def", "more"):
+                pointing = True
+            return _count(number) if pointing else None
+        kind = lex.ellipsis.get(t.lower_)
+        if kind in ("of", "more"):
+            pointing = True  # "26 of the fighters", "12 more jets"
+        elif kind == "def" or t.text == "-":
+            continue
+        elif t.is_punct or t.like_num or t.text[:1].isupper() or is_category_noun(t.text, lex):
+            return None
+    return None
+
+
+def _anaphors(
+    doc: Doc,
+    start: int,
+    end: int,
+    lex: Lexicon,
+    numbers: list[NumberMention],
+    mentions: list[SystemMention],
+    segs: list[tuple[int, int]],
+    history: list[tuple[int, int, System]],
+    index: int,
+) -> list[SystemMention]:
+    """Counted category nouns standing for the last system of a fitting kind named up to
+    ``_ANAPHOR_REACH`` sentences before: "Kanada bestellt F-35. Von den 88 Kampfjets, die
+    ..." -> F-35 (rule ``weapons.anaphor``). Not in a segment that names a system itself."""
+    span = doc.char_span(start, end, alignment_mode="contract")
+    if span is None:
+        return []
+    counts = {n.end: n for n in numbers if start <= n.start and n.end <= end}
+    if not counts:
+        return []
+    named = {_segment_of(segs, m.start) for m in mentions}
+    found: list[SystemMention] = []
+    for token in span:
+        if token.is_punct or token.like_num or (lex.lang == "de" and not token.text[:1].isupper()):
+            continue
+        refers = noun_refers(token.text, lex)
+        if not refers or _segment_of(segs, token.idx) in named:
+            continue
+        count = _anaphor_count(doc, token, counts, lex)
+        if count is None:
+            continue
+        fits = [s for k, at, s in history if at < token.idx and index - k <= _ANAPHOR_REACH]
+        system = next((s for s in reversed(fits) if "*" in refers or s.category.value in refers), None)
+        if system is not None:
+            end_char = token.idx + len(token.text)
+            found.append(SystemMention(system, token.idx, end_char, token.text, "", False, True, count))
+    return found
 
 
 # ---- triggers, blockers, segments -----------------------------------------------------------
@@ -362,20 +487,49 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
             nxt = token.nbor(1)
             if pair.value == OrderStatus.PLANNED.value:
                 modals.append(token.idx)
-            else:
+            if pair.actor != "-":
                 end_char = nxt.idx + len(nxt.text)
                 triggers.append(_Trigger(nxt.i, token.idx, end_char, OrderStatus(pair.value), pair.actor))
             covered = nxt.i
             continue
-        words = _word_cues(token.text, token.lemma_, lex.triggers, lex.lang)
+        words = _table_cues(token.text, token.lemma_, lex.lang, "triggers")
         cues = [c for c in (*_separable_cues(token, span.end, lex), *words) if " " not in c.form]
         if any(c.value == OrderStatus.PLANNED.value for c in cues):
             modals.append(token.idx)
+        # a deal word; a planned cue with an actor ("verhandelt über", "is selecting") is
+        # a deal of its own, planned, when no firmer deal word shares the token
         deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
+        deal = deal or next((c for c in cues if c.actor != "-"), None)
         if deal is not None:
             end_char = token.idx + len(token.text)
-            triggers.append(_Trigger(token.i, token.idx, end_char, OrderStatus(deal.value), deal.actor))
+            attributive = _attributive(token, lex)
+            triggers.append(
+                _Trigger(token.i, token.idx, end_char, OrderStatus(deal.value), deal.actor, attributive)
+            )
     return triggers, modals
+
+
+#: Endings of an inflected participle used as an adjective ("bestellten", "ordered").
+_PARTICIPLE = {"de": ("te", "ten", "tes", "ter", "tem", "ene", "enen", "ener", "enes"), "en": ("ed",)}
+
+
+def _attributive(token: Token, lex: Lexicon) -> bool:
+    """Is ``token`` a participle inside a noun phrase, between a count or article and the
+    noun ("die 54 bestellten Panzerhaubitzen", "the 30 ordered howitzers", "die 2021
+    gekauften Flugzeuge")? It says what happened to the things, not what the clause does."""
+    doc = token.doc
+    if token.i == 0 or token.i + 1 >= len(doc) or not token.text[:1].islower():
+        return False
+    if not token.lower_.endswith(_PARTICIPLE[lex.lang]):
+        return False
+    prev, nxt = doc[token.i - 1], doc[token.i + 1]
+    if not (prev.like_num or lex.ellipsis.get(prev.lower_) in ("def", "more")):
+        return False
+    if nxt.is_punct or (not nxt.is_alpha and not any(ch.isdigit() for ch in nxt.text)):
+        return False
+    if lex.lang == "de":
+        return nxt.text[:1].isupper()
+    return nxt.lower_ not in lex.known_prepositions and nxt.lower_ not in lex.determiners
 
 
 def _separable_cues(token: Token, limit: int, lex: Lexicon) -> list[_Cue]:
@@ -411,13 +565,16 @@ def _pair_cue(token: Token, lex: Lexicon) -> _Cue | None:
     return None
 
 
-def _blocked(doc: Doc, start: int, end: int, lex: Lexicon) -> bool:
-    """Does ``[start, end)`` speak of losses, combat, refusal or a mere request?"""
+def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[int, int], ...] = ()) -> bool:
+    """Does ``[start, end)`` speak of losses, combat, refusal or a mere request? Words
+    ``inside`` a system's name ("F-16 Block 70") say nothing."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return False
     for token in span:
-        cues = _word_cues(token.text, token.lemma_, lex.blockers, lex.lang)
+        if any(a <= token.idx < b for a, b in inside):
+            continue
+        cues = _table_cues(token.text, token.lemma_, lex.lang, "blockers")
         if not cues:
             continue
         nxt = token.nbor(1) if token.i + 1 < len(doc) else None
@@ -464,9 +621,9 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
                 cuts.append(token.idx + len(token.text))
         cuts.append(sent.end_char)
         for a, b in itertools.pairwise(cuts):
-            while a < b and doc.text[a].isspace():
+            while a < b and _text(doc)[a].isspace():
                 a += 1
-            while b > a and doc.text[b - 1].isspace():
+            while b > a and _text(doc)[b - 1].isspace():
                 b -= 1
             if b > a:
                 spans.append((a, b))
@@ -549,7 +706,7 @@ def _is_origin(text: str, start: int, end: int, prep: str | None, compound: str 
 
 def _parties(doc: Doc, start: int, end: int, lex: Lexicon, systems: list[SystemMention]) -> list[_Party]:
     """Countries and arms makers in ``[start, end)``, outside system mentions."""
-    text = doc.text
+    text = _text(doc)
     inside = [(m.start, m.end) for m in systems]
     parties: list[_Party] = []
     for c in doc_countries(doc):
@@ -612,7 +769,7 @@ def _assign(
     system_start: int = -1,
 ) -> _Roles:
     """Buyer and seller from prepositions, the subject and origin words."""
-    text = doc.text
+    text = _text(doc)
     subject_role = "buyer" if trigger.actor == "arrival" else trigger.actor
     other_role = "seller" if subject_role == "buyer" else "buyer"
     by_prep: dict[str, str] = {}
@@ -698,7 +855,7 @@ def _actor_noun(
     doc: Doc, parties: list[_Party], trigger: _Trigger, lex: Lexicon, sent_start: int
 ) -> str | None:
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
-    window = doc.text[sent_start : trigger.end]
+    window = _text(doc)[sent_start : trigger.end]
     flags = re.IGNORECASE if lex.lang == "en" else 0
     for phrase in lex.actor_nouns:
         m = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", window, flags=flags)
@@ -740,7 +897,7 @@ def _quantity(
         return None
     gap = doc.char_span(number.end, mention.start, alignment_mode="contract")
     tokens = list(gap) if gap is not None else []
-    if doc.text[number.end : mention.start].strip() and gap is None:
+    if _text(doc)[number.end : mention.start].strip() and gap is None:
         return None
     if len(tokens) > _MAX_GAP:
         return None
@@ -749,7 +906,7 @@ def _quantity(
             return None
         if t.like_num or t.lower_ in lex.quantity_breaks:
             return None
-        if _word_cues(t.text, t.lemma_, lex.triggers, lex.lang):
+        if _table_cues(t.text, t.lemma_, lex.lang, "triggers") and not _attributive(t, lex):
             return None
     return _count(number)
 
@@ -765,7 +922,7 @@ def _elliptic_count(
     if nxt is None or len(nxt) == 0:
         return None
     head = nxt[0]
-    if not _word_cues(head.text, head.lemma_, lex.triggers, lex.lang):
+    if not _table_cues(head.text, head.lemma_, lex.lang, "triggers"):
         return None
     return _count(number)
 
@@ -823,7 +980,7 @@ def _order(
     makers = mention.system.makers
     if seller is None and makers and infer:
         seller, inferred = (buyer if buyer in makers else makers[0]), True
-    ev_start, ev_end = _trim(doc.text, span)
+    ev_start, ev_end = _trim(_text(doc), span)
     return WeaponsOrder(
         doc_id=doc._.doc_id,
         buyer=buyer,
@@ -872,10 +1029,12 @@ def _choose_trigger(
         (abs(_segment_of(segs, t.start) - seg_m), t)
         for t in triggers
         if abs(_segment_of(segs, t.start) - seg_m) <= _MAX_SEGMENT_DISTANCE
-        and _reachable(doc.text, segs, seg_m, _segment_of(segs, t.start), lex)
+        and _reachable(_text(doc), segs, seg_m, _segment_of(segs, t.start), lex)
     ]
     if not near:
         return None
+    if any(not t.attributive for _, t in near):  # "the 30 ordered howitzers arrived"
+        near = [(d, t) for d, t in near if not t.attributive]
     best = min(d for d, _ in near)
     pool = [t for d, t in near if d == best]
     # English puts the verb before its object: a trigger after the system binds less
@@ -902,9 +1061,12 @@ def _extract_sentence(
     numbers: list[NumberMention],
     context: _Deal | None,
     index: int,
+    history: list[tuple[int, int, System]] | None = None,
 ) -> tuple[list[WeaponsOrder], _Deal | None]:
-    """Orders stated in the sentence ``[start, end)`` and the deal it speaks of."""
-    text = doc.text
+    """Orders stated in the sentence ``[start, end)`` and the deal it speaks of.
+    ``history`` holds the systems named so far (sentence index, offset, system) for
+    anaphors; this sentence's mentions are added to it."""
+    text = _text(doc)
     found = find_systems(text[start:end], lex.lang)
     mentions = [
         SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
@@ -912,8 +1074,14 @@ def _extract_sentence(
         if not in_boilerplate(doc, start + m.start, start + m.end)
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
+    inside = tuple((m.start, m.end) for m in mentions)
     triggers, modals = _triggers(doc, start, end, lex)
     segs = segments(text, start, end)
+    if history is not None:
+        if triggers and history:
+            anaphors = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
+            mentions = sorted([*mentions, *anaphors], key=lambda m: m.start)
+        history.extend((index, m.start, m.system) for m in mentions if not m.anaphor)
     all_parties = _parties(doc, start, end, lex, mentions)
     recent = context if context is not None and index - context.sentence <= 1 else None
     deal = _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex, index)
@@ -924,7 +1092,7 @@ def _extract_sentence(
         if chosen is None:
             if recent is None or recent.buyer is None or triggers or not _continues(text, start, lex):
                 continue
-            if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex):
+            if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside):
                 continue
             quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
             orders.append(
@@ -944,8 +1112,8 @@ def _extract_sentence(
         seg_t = _segment_of(segs, trigger.start)
         lo, hi = min(seg_m, seg_t), max(seg_m, seg_t)
         span_start, span_end = segs[lo][0], segs[hi][1]
-        if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex) or _blocked(
-            doc, segs[seg_t][0], segs[seg_t][1], lex
+        if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside) or _blocked(
+            doc, segs[seg_t][0], segs[seg_t][1], lex, inside
         ):
             continue
         status = _status(doc, trigger, modals, segs)
@@ -964,9 +1132,23 @@ def _extract_sentence(
         ):
             buyer = recent.buyer  # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
             rule += "+context"
+        if (
+            buyer is None
+            and recent is not None
+            and recent.buyer is not None
+            and recent.order is not None
+            and recent.order.system == mention.system.name
+            and seller in (None, recent.seller)
+        ):
+            buyer, seller = recent.buyer, recent.seller  # "Polen bestellte K9. Die ersten ... treffen ein"
+            rule += "+context"
         if buyer is None:
             continue  # a deal without a named buyer is background, not an order record
-        quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
+        if mention.anaphor:
+            rule = rule.replace("weapons.clause", "weapons.anaphor")
+            quantity = mention.count
+        else:
+            quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
         for one_seller in (seller, *roles.more_sellers):
             span = (span_start, span_end)
             orders.append(
@@ -994,13 +1176,19 @@ def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention]
         number = next((n for n in numbers if n.start == token.idx), None)
         count = _count(number) if number is not None else (1 if kind == "one" else None)
         if kind == "more" and i == 0:
+            following = next((n for n in numbers if n.start == nxt.idx), None)
+            if following is not None and _count(following) is not None:
+                noun = tokens[i + 2] if i + 2 < len(tokens) else None
+                if noun is None or is_category_noun(noun.text, lex):
+                    return _count(following)  # "Weitere 15 Kampfjets sollen folgen"
+                continue
             count = 1  # "Another is due by June"
             nxt = token
         elif count is None:
             continue
         follow = lex.ellipsis.get(nxt.lower_)
         if follow == "of" and lex.lang == "en":
-            rest = tokens[i + 2 : i + 5]
+            rest = tokens[i + 2 : i + 7]  # "19 of the carrier-based fighters"
             if rest and any(is_category_noun(t.text, lex) for t in rest):
                 return count
             continue
@@ -1051,17 +1239,24 @@ def _ellipses(
         seller, inferred = antecedent.seller, antecedent.seller_inferred
         actor = trigger.actor if trigger is not None else "seller"  # "zugesagt", "pledged"
         bare = [p for p in parties if seg[0] <= p.start < seg[1] and p.prep is None and p.kind != "maker"]
+        buyer = antecedent.buyer
         if actor == "seller" and bare and bare[0].code != antecedent.buyer:
             seller, inferred = bare[0].code, False  # "Denmark alone has pledged 19"
+        elif actor == "buyer":
+            # "Estonia, which already uses the system, ordered 12 more": the sentence's subject buys
+            subject = bare or [p for p in parties if p.start < seg[0] and p.prep is None and not p.origin]
+            if subject and subject[0].kind != "maker" and subject[0].code not in ORG_CODES:
+                buyer = subject[0].code
         found.append(
             antecedent.model_copy(
                 update={
+                    "buyer": buyer,
                     "seller": seller,
                     "seller_inferred": inferred,
                     "quantity": count,
                     "status": status,
                     "rule": "weapons.ellipsis" + ("+maker" if inferred else ""),
-                    "evidence": evidence(doc, *_trim(doc.text, seg)),
+                    "evidence": evidence(doc, *_trim(_text(doc), seg)),
                 }
             )
         )
@@ -1142,12 +1337,17 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     numbers = [n for n in numbers if not _dates_overlap(doc, n.start, n.end)]
     orders: list[WeaponsOrder] = []
     context: _Deal | None = None
-    for index, (start, end) in enumerate(sentence_spans(doc)):
-        if in_boilerplate(doc, start, end):
-            continue
-        found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index)
-        orders.extend(found)
-        context = deal or context
+    history: list[tuple[int, int, System]] = []
+    doc.user_data[_TEXT_KEY] = doc.text
+    try:
+        for index, (start, end) in enumerate(sentence_spans(doc)):
+            if in_boilerplate(doc, start, end):
+                continue
+            found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index, history)
+            orders.extend(found)
+            context = deal or context
+    finally:
+        del doc.user_data[_TEXT_KEY]
     return dedupe(orders)
 
 

@@ -73,13 +73,14 @@ def test_trigger_and_blocker_files_use_known_values(lang: str) -> None:
     for row in load_tsv(lang_file(lang, "order_triggers.tsv")):
         assert row["match"] in {"lemma", "word", "suffix", "separable"}, row
         assert row["status"] in statuses, row
-        assert (row["actor"] == "-") == (row["status"] == "planned"), row
+        # every deal word names its subject's role; a planned row without one is a modal cue
+        assert row["actor"] != "-" or row["status"] == "planned", row
         assert row["actor"] in {"-", "buyer", "seller", "arrival", "approver"}, row
     for row in load_tsv(lang_file(lang, "order_blockers.tsv")):
         assert row["kind"] in {"loss", "combat", "negation", "request"}, row
     assert {r["kind"] for r in load_tsv(lang_file(lang, "order_clause_words.tsv"))} <= {"rel", "conj", "incl"}
     ellipsis = {r["kind"] for r in load_tsv(lang_file(lang, "order_ellipsis.tsv"))}
-    assert ellipsis <= {"one", "more", "ordinal", "of", "verb"}
+    assert ellipsis <= {"one", "more", "ordinal", "of", "verb", "def"}
     roles = {r["role"] for r in load_tsv(lang_file(lang, "order_prepositions.tsv"))}
     assert roles <= {"seller", "buyer", "agent", "beneficiary", "counterpart", "origin", "source"}
 
