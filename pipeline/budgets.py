@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -115,6 +116,27 @@ class BudgetsStage:
         self.corporate = re.compile(rf"(?<![\w-])(?:{'|'.join(corporate)})(?!\w)", re.IGNORECASE)
         alliance = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_alliance.tsv"))]
         self.alliance = re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE)
+        spans = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_spans.tsv"))]
+        self.spans = re.compile(rf"(?<![\w-])(?:{'|'.join(spans)})", re.IGNORECASE)
+        demands = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_demands.tsv"))]
+        self.demands = re.compile(rf"(?<![\w-])(?:{'|'.join(demands)})", re.IGNORECASE)
+        self.fiscal_start = [
+            re.compile(r["pattern"], re.IGNORECASE)
+            for r in load_tsv(lang_file(self.lang, "budget_fiscal_start.tsv"))
+        ]
+        self.months = {
+            r["form"].lower(): int(r["month"])
+            for r in load_tsv(lang_file(self.lang, "dates_months.tsv"))
+            if r["type"] == "full"
+        }
+        self.local_currency: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for r in load_tsv("currency_local.tsv"):
+            self.local_currency.setdefault((r["default"], r["country"]), []).append(
+                (r["form"].lower(), r["code"])
+            )
+        self.scale_words = {
+            w.lower() for r in load_tsv(lang_file(self.lang, "numbers_scales.tsv")) for w in r["form"].split()
+        }
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.budgets = self.extract(doc)
@@ -206,7 +228,16 @@ class BudgetsStage:
     ) -> str | None:
         text = doc.text
         actors = self._actors(doc, mentions, seg_start)
+        for asked in actors:
+            if (
+                asked.start >= seg_start
+                and asked.end <= ev_end
+                and self.demands.search(text, max(0, asked.start - 50), asked.start)
+            ):
+                return asked.code  # "Washington fordert von Canberra 3,5 Prozent": Canberra's budget
+        recipients: set[str] = set()
         if term is not None and term.measure is BudgetMeasure.MILITARY_AID:
+            recipients = {a.code for a in actors if _DATIVE.search(text[max(0, a.start - 5) : a.start])}
             # "stellt der Ukraine Militärhilfe in Aussicht": a dative country receives
             actors = [a for a in actors if not _DATIVE.search(text[max(0, a.start - 5) : a.start])]
             donors = [
@@ -256,6 +287,7 @@ class BudgetsStage:
             for m in mentions
             if _RECIPIENT.match(m.preposition or "") and m.kind != "org" and seg_start <= m.start < ev_end
         }
+        governed |= recipients  # "der Bund stellt der Ukraine Militärhilfe in Aussicht": not the donor
         if recent is not None and recent not in governed:
             return recent
         return main_country(doc, exclude=governed)
@@ -299,6 +331,41 @@ class BudgetsStage:
             return None
         hit = self.changes.first(text[seg_start:ev_end])
         return hit[2] if hit else None
+
+    def _local_unit(self, num: NumberMention, unit: str, country: str) -> str:
+        """A state's own budget in a bare shared currency word is in its own currency
+        ("Kanada ... 38,6 Milliarden Dollar" -> CAD, "Norwegen ... Kronen" -> NOK); explicit
+        forms ("US-Dollar", "$", "C$") keep their code (``currency_local.tsv``)."""
+        words = num.text.lower().split()
+        for form, code in self.local_currency.get((unit, country), ()):
+            size = len(form.split())
+            if words[-size:] != form.split() or len(words) <= size:
+                continue
+            before = words[-size - 1]
+            if any(c.isdigit() for c in before) or before in self.scale_words:
+                return code
+        return unit
+
+    def _fiscal_start_year(self, clause: str, published: date) -> int | None:
+        """Year of a fiscal year named by its first month ("the fiscal year beginning next
+        April"): that month's next occurrence after publication."""
+        for pattern in self.fiscal_start:
+            m = pattern.search(clause)
+            month = self.months.get(m.group("month").lower()) if m else None
+            if month is not None:
+                return published.year if month > published.month else published.year + 1
+        return None
+
+    def _spread(self, measure: BudgetMeasure, text: str, unit: str, start: int, end: int) -> BudgetMeasure:
+        """A budget or spending amount spread over several years ("über zwei Jahrzehnte",
+        "over the next decade") is a multi-year plan."""
+        if (
+            unit != "percent_gdp"
+            and measure in (BudgetMeasure.DEFENSE_BUDGET, BudgetMeasure.DEFENSE_SPENDING)
+            and self.spans.search(text, start, end)
+        ):
+            return BudgetMeasure.MULTI_YEAR_PLAN
+        return measure
 
     # ---- extraction --------------------------------------------------------------------
 
@@ -369,12 +436,16 @@ class BudgetsStage:
                 )
                 recent = last[1] if last is not None and number - last[0] <= INHERIT_SENTENCES else None
                 country = self._country(doc, num, term, mentions, seg_start, ev_end, recent)
+                if country is not None and unit != "percent_gdp":
+                    unit = self._local_unit(num, unit, country)
                 last = (number, country)
                 if unit == "percent_gdp":
                     last_share = number
                 value = num.value
                 status = self._status(text, num, unit, seg_start, ev_end, s_end)
                 year = int(dated.value[:4]) if dated is not None and dated.value else None
+                if year is None and published is not None:
+                    year = self._fiscal_start_year(text[seg_start:ev_end], published)
                 if _YEAR_SPAN.search(text, seg_start, ev_end):
                     year = None  # "Für die Jahre 2023 bis 2027": a plan's span, not its year
                 if status is BudgetStatus.ACTUAL and year is not None and published and year > published.year:
@@ -398,7 +469,9 @@ class BudgetsStage:
                     BudgetFigure(
                         doc_id=doc._.doc_id,
                         country=country,
-                        measure=_measure(term, unit, carried=not own_terms),
+                        measure=self._spread(
+                            _measure(term, unit, carried=not own_terms), text, unit, seg_start, ev_end
+                        ),
                         value=int(value) if float(value).is_integer() else value,
                         unit=unit,
                         qualifier=num.qualifier,
