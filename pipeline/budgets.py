@@ -116,6 +116,15 @@ class BudgetsStage:
         self.corporate = re.compile(rf"(?<![\w-])(?:{'|'.join(corporate)})(?!\w)", re.IGNORECASE)
         alliance = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_alliance.tsv"))]
         self.alliance = re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE)
+        self.not_defence: dict[str, re.Pattern[str]] = {}
+        rows = load_tsv(lang_file(self.lang, "budget_not_defence.tsv"))
+        for applies in ("amount", "both"):
+            words = [r["pattern"] for r in rows if applies == "amount" or r["applies"] == "both"]
+            self.not_defence[applies] = re.compile(rf"(?<![\w-])(?:{'|'.join(words)})(?!\w)", re.IGNORECASE)
+        self.years_back = [
+            re.compile(rf"(?<![\w-]){r['pattern']}", re.IGNORECASE)
+            for r in load_tsv(lang_file(self.lang, "budget_years_back.tsv"))
+        ]
         spans = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_spans.tsv"))]
         self.spans = re.compile(rf"(?<![\w-])(?:{'|'.join(spans)})", re.IGNORECASE)
         demands = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_demands.tsv"))]
@@ -356,6 +365,34 @@ class BudgetsStage:
                 return published.year if month > published.month else published.year + 1
         return None
 
+    def _other_quantity(
+        self, text: str, num: NumberMention, unit: str, seg_start: int, terms: list[_Term]
+    ) -> bool:
+        """Is the figure the whole state budget, economic output, a deficit or a debt
+        (``budget_not_defence.tsv``)? Only words in its own clause chunk count, with no
+        defence term between them and the figure and not inside a GDP share."""
+        chunk = max(seg_start, num.start - WINDOW)
+        chunk = max([chunk, *(m.end() for m in _CLAUSE_BREAK.finditer(text, chunk, num.start))])
+        pattern = self.not_defence["both" if unit == "percent_gdp" else "amount"]
+        for hit in pattern.finditer(text, chunk, num.start):
+            if _IN_SHARE.search(text, max(0, hit.start() - 30), hit.start()):
+                continue  # "zwei Prozent des BIP, also 90 Milliarden"
+            if any(hit.end() <= t.start and t.end <= num.start for t in terms):
+                continue  # "Im Bundeshaushalt sind für die Bundeswehr 53 Milliarden vorgesehen"
+            return True
+        return False
+
+    def _year_back(self, clause: str, published: date) -> int | None:
+        """Year of a figure dated back from publication ("two years earlier")."""
+        for pattern in self.years_back:
+            m = pattern.search(clause)
+            if m is None:
+                continue
+            value = _number_word(m.group("n"), self.lang, unit=False)
+            if value is not None and float(value).is_integer() and 0 < value < 50:
+                return published.year - int(value)
+        return None
+
     def _spread(self, measure: BudgetMeasure, text: str, unit: str, start: int, end: int) -> BudgetMeasure:
         """A budget or spending amount spread over several years ("über zwei Jahrzehnte",
         "over the next decade") is a multi-year plan."""
@@ -417,6 +454,8 @@ class BudgetsStage:
                     clause_start = max(seg_start, num.start - WINDOW)
                     if self.corporate.search(text[clause_start : num.start].rsplit(", ", 1)[-1]):
                         continue  # "einen Umsatz von 9,8 Milliarden Euro": a company's figure
+                if self._other_quantity(text, num, unit, seg_start, terms):
+                    continue  # "Der Gesamthaushalt sieht 520 Milliarden Euro vor"
                 seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end]
                 if not seg_terms and unit != "percent_gdp":
                     seg_terms = terms
@@ -446,6 +485,8 @@ class BudgetsStage:
                 year = int(dated.value[:4]) if dated is not None and dated.value else None
                 if year is None and published is not None:
                     year = self._fiscal_start_year(text[seg_start:ev_end], published)
+                if year is None and published is not None:
+                    year = self._year_back(text[seg_start:ev_end], published)
                 if _YEAR_SPAN.search(text, seg_start, ev_end):
                     year = None  # "Für die Jahre 2023 bis 2027": a plan's span, not its year
                 if status is BudgetStatus.ACTUAL and year is not None and published and year > published.year:
@@ -508,6 +549,8 @@ class BudgetsStage:
         return sorted(found, key=lambda n: (n.start, n.end))
 
 
+#: A GDP word right after a share ("2 Prozent des BIP"): not the figure's owner.
+_IN_SHARE = re.compile(r"(?:prozent|percent|per\s+cent|%)\s+(?:des|der|of|of\s+the)\s+$", re.IGNORECASE)
 _YEAR_SPAN = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:bis|to|through|until|–|-)\s*(?:19|20)\d{2}(?!\d)")
 _GOAL_COMPOUND = re.compile(
     r"(?<![\w-])([\w,.]+)-(?:prozent|percent|per-cent)-(?:ziel|marke|vorgabe|schwelle|target|goal|benchmark)\w*",
@@ -515,12 +558,12 @@ _GOAL_COMPOUND = re.compile(
 )
 
 
-def _number_word(word: str, lang: str) -> int | float | None:
-    """Value of the number word or digits that opens a goal compound ("Zwei", "2,5"),
-    read by the numbers stage's own parser."""
+def _number_word(word: str, lang: str, unit: bool = True) -> int | float | None:
+    """Value of the number word or digits that opens a goal compound ("Zwei", "2,5") or
+    counts years back ("zwei Jahre zuvor"), read by the numbers stage's own parser."""
     from .numbers import find_numbers
 
-    spaced = f"{word} {'Prozent' if lang == 'de' else 'percent'}"
+    spaced = f"{word} {'Prozent' if lang == 'de' else 'percent'}" if unit else word
     found = [n for n in find_numbers(spaced, lang) if n.start == 0]
     return found[0].value if found else None
 
