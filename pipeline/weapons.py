@@ -70,6 +70,8 @@ _PRIORITY = {
 _MAX_GAP = 4
 #: Max segments between a system and its trigger.
 _MAX_SEGMENT_DISTANCE = 2
+#: Max words between a relative pronoun and its clause's verb ("that Warsaw ordered").
+_REL_REACH = 4
 #: How many sentences back a counted category noun may find the system it stands for.
 _ANAPHOR_REACH = 3
 #: Max words between an anaphor's count and its noun ("26 of the carrier-based fighters").
@@ -1116,7 +1118,7 @@ def _extract_sentence(
             doc, segs[seg_t][0], segs[seg_t][1], lex, inside
         ):
             continue
-        status = _status(doc, trigger, modals, segs)
+        status = _status(doc, trigger, modals, segs, lex)
         parties = [p for p in all_parties if span_start <= p.start < span_end]
         before = [p for p in all_parties if p.start < span_start]
         passive = _passive(doc, span_start, span_end)
@@ -1273,11 +1275,19 @@ def _relative_antecedent(
     return next((p for p in parties if p.kind != "maker" and 0 <= prev_end - p.end <= 1), None)
 
 
-def _status(doc: Doc, trigger: _Trigger, modals: list[int], segs: list[tuple[int, int]]) -> OrderStatus:
-    """The trigger's status, or ``planned`` when a modal cue stands in its clause."""
+def _status(
+    doc: Doc, trigger: _Trigger, modals: list[int], segs: list[tuple[int, int]], lex: Lexicon
+) -> OrderStatus:
+    """The trigger's status, or ``planned`` when a modal cue stands in its clause. A
+    trigger in a relative clause keeps its own tense against a modal of the main clause
+    after it ("the 40 interceptors that Warsaw ordered last year will arrive")."""
     seg_t = _segment_of(segs, trigger.start)
     modal_lo = segs[max(0, seg_t - 1)][0] if _infinitive(doc, trigger) else segs[seg_t][0]
-    if trigger.status is not OrderStatus.FINANCED and any(modal_lo <= c < segs[seg_t][1] for c in modals):
+    modal_hi = segs[seg_t][1]
+    opener = doc[max(0, trigger.token - _REL_REACH) : trigger.token]
+    if any(lex.clause_words.get(t.lower_) == "rel" and t.idx > segs[seg_t][0] for t in opener):
+        modal_hi = min(modal_hi, trigger.end)
+    if trigger.status is not OrderStatus.FINANCED and any(modal_lo <= c < modal_hi for c in modals):
         return OrderStatus.PLANNED  # financing is the commitment itself: "Britain would finance"
     return trigger.status
 
@@ -1306,7 +1316,7 @@ def _sentence_deal(
     roles = _assign(doc, in_clause, [], trigger, lex, _passive(doc, *seg_t), start)
     if roles.buyer is None:
         return None
-    return _Deal(_status(doc, trigger, modals, segs), roles.buyer, roles.seller, index)
+    return _Deal(_status(doc, trigger, modals, segs, lex), roles.buyer, roles.seller, index)
 
 
 def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
@@ -1317,15 +1327,21 @@ def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
 
 def dedupe(orders: list[WeaponsOrder]) -> list[WeaponsOrder]:
     """One record per (buyer, seller, system, quantity); a repeat without a count is
-    dropped when the same deal with the same status was stated with one."""
-    seen: set[tuple[str | None, str | None, str | None, int | None]] = set()
+    dropped when the same deal with the same status was stated with one. Of two records
+    with one key, one that names its seller beats one whose seller was inferred ("in
+    Dienst gestellt" early on, "bei Israel bestellt" later: the order is the stated fact)."""
+    seen: dict[tuple[str | None, str | None, str | None, int | None], int] = {}
     counted = {(o.buyer, o.seller, o.system, o.status) for o in orders if o.quantity is not None}
     kept: list[WeaponsOrder] = []
     for order in orders:
         key = (order.buyer, order.seller, order.system, order.quantity)
-        if key in seen or (order.quantity is None and (*key[:3], order.status) in counted):
+        if key in seen:
+            if kept[seen[key]].seller_inferred and not order.seller_inferred:
+                kept[seen[key]] = order
             continue
-        seen.add(key)
+        if order.quantity is None and (*key[:3], order.status) in counted:
+            continue
+        seen[key] = len(kept)
         kept.append(order)
     return kept
 

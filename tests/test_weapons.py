@@ -300,3 +300,30 @@ def test_elliptic_follow_up_counts_more_of_the_system_before(
 ) -> None:
     got = {(o.system, o.buyer, o.seller, o.quantity, o.status.value) for o in orders(text, lang)}
     assert got == expected
+
+
+def test_anaphor_points_back_to_the_last_system_of_a_fitting_kind() -> None:
+    text = (
+        "Polen hat den Kampfpanzer K2 und die Panzerhaubitze K9 getestet. "
+        "Von den 180 Kampfpanzern, die Warschau 2022 in Südkorea bestellt hatte, sind 40 eingetroffen."
+    )
+    got = {(o.system, o.buyer, o.seller, o.quantity, o.status.value, o.rule) for o in orders(text, "de")}
+    assert got == {("K2", "PL", "KR", 180, "ordered", "weapons.anaphor")}
+
+
+def test_anaphor_reaches_only_a_few_sentences_back() -> None:
+    text = (
+        "The F-35 is a stealth fighter. It was designed in Texas. It flies fast. It is expensive. "
+        "Canada ordered 12 of the jets."
+    )
+    assert orders(text, "en") == []
+
+
+def test_a_stated_seller_beats_an_inferred_one_for_the_same_deal() -> None:
+    text = (
+        "Die Luftwaffe hat das Raketenabwehrsystem Arrow 3 in Deutschland in Dienst gestellt. "
+        "Die Bundesregierung hatte Arrow 3 2023 bei Israel bestellt."
+    )
+    (order,) = orders(text, "de")
+    got = (order.buyer, order.seller, order.status.value, order.seller_inferred)
+    assert got == ("DE", "IL", "ordered", False)
