@@ -71,7 +71,6 @@ _RECIPIENT = re.compile(r"^(?:to|an|für|for|into|nach)\b")
 _SHARE_OF = re.compile(
     r"\s*(?:prozent|percent|per\s+cent|%)?\s*(?:of|des|der|ihres|seines|ihrer|seiner)\s", re.I
 )
-_DATIVE = re.compile(r"(?<!\w)der\s+$")
 _DONOR = re.compile(r"^(?:aus|von|vom|from|by)\b")
 _FOR_LINKS = frozenset({"für", "for", "die", "das"})
 #: NATO only names the goal here ("Nato-Ziel", "Nato-Quote", "NATO's 2% target").
@@ -125,6 +124,8 @@ class BudgetsStage:
             re.compile(rf"(?<![\w-]){r['pattern']}", re.IGNORECASE)
             for r in load_tsv(lang_file(self.lang, "budget_years_back.tsv"))
         ]
+        recipients = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_aid_recipients.tsv"))]
+        self.recipients = re.compile(rf"(?:{'|'.join(recipients)})", re.IGNORECASE)
         spans = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_spans.tsv"))]
         self.spans = re.compile(rf"(?<![\w-])(?:{'|'.join(spans)})", re.IGNORECASE)
         demands = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_demands.tsv"))]
@@ -246,9 +247,10 @@ class BudgetsStage:
                 return asked.code  # "Washington fordert von Canberra 3,5 Prozent": Canberra's budget
         recipients: set[str] = set()
         if term is not None and term.measure is BudgetMeasure.MILITARY_AID:
-            recipients = {a.code for a in actors if _DATIVE.search(text[max(0, a.start - 5) : a.start])}
-            # "stellt der Ukraine Militärhilfe in Aussicht": a dative country receives
-            actors = [a for a in actors if not _DATIVE.search(text[max(0, a.start - 5) : a.start])]
+            # "stellt der Ukraine Militärhilfe in Aussicht", "promised Ukraine military aid": receivers
+            received = [a for a in actors if self.recipients.search(text, max(0, a.start - 30), a.start)]
+            recipients = {a.code for a in received}
+            actors = [a for a in actors if a not in received]
             donors = [
                 m
                 for m in actors
