@@ -364,3 +364,20 @@ def test_gold_figures_are_number_mentions(
     assert matching, f"{value} not read in {quote!r}: {[(n.text, n.value) for n in inside]}"
     if qualifier is not None:
         assert matching[0].qualifier == Qualifier(qualifier)
+
+
+@given(
+    lakhs=st.integers(min_value=1, max_value=99),
+    hundredths=st.integers(min_value=0, max_value=99),
+    scale=st.sampled_from([("lakh", 10**5), ("crore", 10**7), ("lakh crore", 10**12)]),
+    prefix=st.sampled_from(["₹", "Rs ", ""]),
+)
+def test_indian_scales_multiply_exactly(lakhs: int, hundredths: int, scale: tuple[str, int], prefix: str) -> None:
+    """"₹7.48 lakh crore" is 7.48 * 10^12 rupees; lakh 10^5, crore 10^7, in both languages."""
+    word, factor = scale
+    for lang, sep in (("en", "."), ("de", ",")):
+        written = f"{lakhs}{sep}{hundredths:02d}"
+        suffix = "" if prefix else (" rupees" if lang == "en" else " Rupien")
+        (mention,) = quantities(find_numbers(f"Es sind {prefix}{written} {word}{suffix}.", lang))
+        assert mention.value == (lakhs * 100 + hundredths) * factor // 100
+        assert mention.unit == "INR"
