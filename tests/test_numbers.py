@@ -372,8 +372,10 @@ def test_gold_figures_are_number_mentions(
     scale=st.sampled_from([("lakh", 10**5), ("crore", 10**7), ("lakh crore", 10**12)]),
     prefix=st.sampled_from(["₹", "Rs ", ""]),
 )
-def test_indian_scales_multiply_exactly(lakhs: int, hundredths: int, scale: tuple[str, int], prefix: str) -> None:
-    """"₹7.48 lakh crore" is 7.48 * 10^12 rupees; lakh 10^5, crore 10^7, in both languages."""
+def test_indian_scales_multiply_exactly(
+    lakhs: int, hundredths: int, scale: tuple[str, int], prefix: str
+) -> None:
+    """ "₹7.48 lakh crore" is 7.48 * 10^12 rupees; lakh 10^5, crore 10^7, in both languages."""
     word, factor = scale
     for lang, sep in (("en", "."), ("de", ",")):
         written = f"{lakhs}{sep}{hundredths:02d}"
