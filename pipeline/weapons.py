@@ -402,6 +402,9 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
     if any(is_category_noun(t.text, lex) for t in window if not t.is_punct):
         return True
     before = _text(doc)[: mention.start].rstrip()
+    more = re.search(r"\s([\w’']+)$", before)
+    if more is not None and lex.ellipsis.get(more.group(1).lower()) == "more":
+        before = before[: more.start()].rstrip()  # "180 weitere K2", "12 more K9s"
     return any(n.end == len(before) and n.kind is NumberKind.QUANTITY for n in numbers)
 
 
@@ -422,10 +425,10 @@ def _anaphor_count(doc: Doc, noun: Token, counts: dict[int, NumberMention], lex:
                 pointing = True
             return _count(number) if pointing else None
         kind = lex.ellipsis.get(t.lower_)
-        if kind in ("of", "more"):
-            pointing = True  # "26 of the fighters", "12 more jets"
-        elif kind == "def" or t.text == "-":
-            continue
+        if kind in ("of", "more", "def"):
+            pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
+        elif t.text == "-" or (t.like_num and _dates_overlap(doc, t.idx, t.idx + len(t.text))):
+            continue  # "180 der 2022 bestellten Panzer"
         elif t.is_punct or t.like_num or t.text[:1].isupper() or is_category_noun(t.text, lex):
             return None
     return None
@@ -1325,23 +1328,36 @@ def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
     return i > 0 and doc[i - 1].lower_ in {"zu", "to"}
 
 
+#: Statuses that, with a count, are facts of their own: an order and, later, its delivery.
+_STAGES = (OrderStatus.ORDERED, OrderStatus.DELIVERED)
+
+
 def dedupe(orders: list[WeaponsOrder]) -> list[WeaponsOrder]:
     """One record per (buyer, seller, system, quantity); a repeat without a count is
     dropped when the same deal with the same status was stated with one. Of two records
     with one key, one that names its seller beats one whose seller was inferred ("in
-    Dienst gestellt" early on, "bei Israel bestellt" later: the order is the stated fact)."""
-    seen: dict[tuple[str | None, str | None, str | None, int | None], int] = {}
+    Dienst gestellt" early on, "bei Israel bestellt" later: the order is the stated fact).
+    An order and a delivery of the same count are two facts ("bestellte 180 K2 ... 180
+    der bestellten Panzer sind ausgeliefert")."""
+    seen: dict[tuple[str | None, str | None, str | None, int | None], list[int]] = {}
     counted = {(o.buyer, o.seller, o.system, o.status) for o in orders if o.quantity is not None}
     kept: list[WeaponsOrder] = []
+
+    def stage(order: WeaponsOrder) -> OrderStatus | None:
+        return order.status if order.quantity is not None and order.status in _STAGES else None
+
     for order in orders:
         key = (order.buyer, order.seller, order.system, order.quantity)
         if key in seen:
-            if kept[seen[key]].seller_inferred and not order.seller_inferred:
-                kept[seen[key]] = order
+            same = [i for i in seen[key] if stage(kept[i]) is None or stage(kept[i]) == stage(order)]
+            if same or stage(order) is None:
+                first = (same or seen[key])[0]
+                if kept[first].seller_inferred and not order.seller_inferred:
+                    kept[first] = order
+                continue
+        elif order.quantity is None and (*key[:3], order.status) in counted:
             continue
-        if order.quantity is None and (*key[:3], order.status) in counted:
-            continue
-        seen[key] = len(kept)
+        seen.setdefault(key, []).append(len(kept))
         kept.append(order)
     return kept
 
