@@ -89,3 +89,52 @@ def test_bare_percentage_continues_a_comparison_of_gdp_shares() -> None:
         ("EE", 5.4, "percent_gdp", 2027),
         ("LV", 5, "percent_gdp", 2028),
     ]
+
+
+def _figures(text: str, lang: str, published: date = date(2025, 11, 20)) -> list[tuple[Any, ...]]:
+    return [
+        (b.country, b.value, b.unit, b.status.value, b.year) for b in run(text, lang, published)._.budgets
+    ]
+
+
+def test_coordinated_gdp_shares_each_get_their_own_country() -> None:
+    text = (
+        "Litauen will 2026 5,38 Prozent der Wirtschaftsleistung für Verteidigung ausgeben, "
+        "Estland plant für 2027 mit 5,4 Prozent."
+    )
+    assert _figures(text, "de") == [
+        ("LT", 5.38, "percent_gdp", "target", 2026),
+        ("EE", 5.4, "percent_gdp", "planned", 2027),
+    ]
+
+
+def test_percentage_continuing_a_gdp_topic_in_the_next_sentence() -> None:
+    text = (
+        "Die Verteidigungsausgaben Schwedens sollen bis 2030 auf 3,5 Prozent der Wirtschaftsleistung "
+        "steigen. 2025 lag der Wert nach Angaben des Ministeriums bei 2,3 Prozent."
+    )
+    assert _figures(text, "de") == [
+        ("SE", 3.5, "percent_gdp", "planned", 2030),
+        ("SE", 2.3, "percent_gdp", "actual", 2025),
+    ]
+    unrelated = (
+        "Polen gibt 4,7 Prozent seiner Wirtschaftsleistung für Verteidigung aus. "
+        "Die Inflation lag bei 4,1 Prozent."
+    )
+    assert [f[1] for f in _figures(unrelated, "de")] == [4.7]
+
+
+def test_bare_dollar_is_the_own_currency_only_for_dollar_states() -> None:
+    assert _figures("Kanada erhöht den Verteidigungsetat auf 38,6 Milliarden Dollar.", "de")[0][2] == "CAD"
+    assert _figures("Polen erhöht den Verteidigungsetat auf 38,6 Milliarden Dollar.", "de")[0][2] == "USD"
+    assert _figures("Kanada erhöht den Verteidigungsetat auf 38,6 Milliarden US-Dollar.", "de")[0][2] == "USD"
+    assert _figures("Canada will raise its defence budget to $38.6 billion.", "en")[0][2] == "USD"
+
+
+def test_fiscal_year_named_by_its_first_month() -> None:
+    text = (
+        "Japan's defence ministry will ask for a record 8.8 trillion yen "
+        "for the fiscal year beginning next April."
+    )
+    assert _figures(text, "en", date(2025, 8, 29)) == [("JP", 8_800_000_000_000, "JPY", "proposed", 2026)]
+    assert _figures(text, "en", date(2026, 1, 10)) == [("JP", 8_800_000_000_000, "JPY", "proposed", 2026)]
