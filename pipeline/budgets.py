@@ -16,6 +16,28 @@ the nearest term), status (cues in ``<lang>/modality.tsv``: actual-cue > target 
 to the number > proposed > target > planned > actual), year (a year the clause gives,
 not "seit 2014"), change ("verdoppelte" -> doubled). Vocabulary:
 ``<lang>/budget_terms.tsv``, ``<lang>/budget_gdp.tsv``, ``<lang>/budget_changes.tsv``.
+
+Documented decisions for unseen articles:
+
+- Own currency: a state's budget written in a bare shared word ("Dollar", "dollars",
+  "Kronen", "kroner") is in that state's currency when it uses one of that name ("Kanada
+  ... 38,6 Milliarden Dollar" -> CAD, "Norwegen ... Kronen" -> NOK); symbols and explicit
+  forms ("$", "US-Dollar", "C$", "schwedische Kronen") keep their code
+  (``currency_local.tsv``).
+- GDP topic: a bare percentage continues an established share of GDP for at most
+  ``SHARE_SENTENCES`` sentences, never as a rate ("um 5 Prozent"), a share of something
+  else or next to polls/inflation (``<lang>/budget_percent_topics.tsv``).
+- Country: a state asked to pay ("Washington fordert von Canberra 3,5 Prozent") is the
+  spender, status proposed (``<lang>/budget_demands.tsv``); military aid belongs to the
+  donor, never to a receiver ("stellt der Ukraine ... in Aussicht", "promised Ukraine
+  military aid": ``<lang>/budget_aid_recipients.tsv``); alliance-wide goals have none.
+- Measure: a budget or spending amount spread over years ("über zwei Jahrzehnte", "over
+  the next decade": ``<lang>/budget_spans.tsv``) is a multi-year plan.
+- Year: a fiscal year named by its first month ("beginning next April") is that month's
+  next occurrence after publication (``<lang>/budget_fiscal_start.tsv``); "two years
+  earlier" counts back from publication (``<lang>/budget_years_back.tsv``).
+- Not defence: the whole state budget, economic output, deficits and debt right before a
+  figure, with no defence term in between (``<lang>/budget_not_defence.tsv``).
 """
 
 from __future__ import annotations
