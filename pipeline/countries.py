@@ -25,7 +25,7 @@ from functools import lru_cache
 from spacy.tokens import Doc
 
 from .lexicon import lang_file, load_tsv
-from .nlp import in_boilerplate, sentence_index
+from .nlp import doc_text, in_boilerplate, sentence_index
 
 #: Kinds of mention, from the most to the least explicit.
 KINDS = ("name", "demonym", "prefix", "capital", "place", "org", "anaphor")
@@ -254,7 +254,7 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
     cached = doc.user_data.get(_USER_DATA_KEY)
     if cached is not None:  # plain tuples, so Doc.to_bytes can still serialise user_data
         return [CountryMention(*fields) for fields in cached]
-    text = doc.text
+    text = doc_text(doc)
     lang = _lang(doc.lang_)
     _, before, anaphor = _patterns(lang)
     mentions = [m for m in find_countries(text, lang) if not in_boilerplate(doc, m.start, m.end)]

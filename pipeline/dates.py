@@ -35,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .lexicon import lang_file, load_tsv
-from .nlp import evidence, in_boilerplate, sentence_starts
+from .nlp import doc_text, evidence, in_boilerplate, sentence_starts
 from .records import DateKind, DateMention, DateMod, Granularity
 from .timex import Tense, Timex, resolve
 
@@ -1015,7 +1015,7 @@ class DatesStage:
         if self.tagger is None:
             doc._.dates = []
             return doc
-        text = doc.text
+        text = doc_text(doc)
         timexes = [t for t in self.tagger.extract(text) if not in_boilerplate(doc, t.start, t.end)]
         mentions = self.tagger.resolve_all(text, timexes, doc._.published, sentence_starts(doc))
         doc._.dates = [

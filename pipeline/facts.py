@@ -27,7 +27,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import evidence, in_boilerplate
+from .nlp import doc_text, evidence, in_boilerplate
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
 #: Characters that end a segment inside a sentence: colon, semicolon, dashes used as
@@ -61,12 +61,12 @@ def sentences(doc: Doc) -> list[tuple[int, int]]:
     sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
     for sent in sents:
         start, end = sent.start_char, sent.end_char
-        while end > start and doc.text[end - 1].isspace():
+        while end > start and doc_text(doc)[end - 1].isspace():
             end -= 1
-        while start < end and doc.text[start].isspace():
+        while start < end and doc_text(doc)[start].isspace():
             start += 1
         # a headline or list item without a full stop runs into the next paragraph
-        for part_start, part_end in _paragraphs(doc.text, start, end):
+        for part_start, part_end in _paragraphs(doc_text(doc), start, end):
             if part_end > part_start and not in_boilerplate(doc, part_start, part_end):
                 spans.append((part_start, part_end))
     return spans
@@ -114,8 +114,8 @@ def clause_end(text: str, char: int, limit: int) -> int:
 
 def fact_evidence(doc: Doc, seg_start: int, fact_end: int, seg_end: int) -> Evidence:
     """Evidence from the segment start up to the end of the clause that holds the fact."""
-    end = clause_end(doc.text, fact_end, seg_end)
-    while end > seg_start and doc.text[end - 1].isspace():
+    end = clause_end(doc_text(doc), fact_end, seg_end)
+    while end > seg_start and doc_text(doc)[end - 1].isspace():
         end -= 1
     return evidence(doc, seg_start, end)
 
@@ -330,7 +330,7 @@ def calendar_date(
         allowed = d.kind is DateKind.ABSOLUTE or (year_only and d.kind is DateKind.RELATIVE)
         if not allowed or not d.value or _SINCE.match(d.text):
             continue
-        if _SINCE_BEFORE.search(doc.text[max(start, d.start - 8) : d.start]):
+        if _SINCE_BEFORE.search(doc_text(doc)[max(start, d.start - 8) : d.start]):
             continue
         if year_only and d.granularity is not Granularity.YEAR:
             continue
@@ -395,7 +395,8 @@ def people_in(doc: Doc, start: int, end: int) -> list[PersonMention]:
     """Known office holders ("Kim Jong Un", "Putin") named in ``[start, end)``."""
     pattern, names = _people_pattern()
     return [
-        PersonMention(m.start(), m.end(), names[m.group(0)]) for m in pattern.finditer(doc.text, start, end)
+        PersonMention(m.start(), m.end(), names[m.group(0)])
+        for m in pattern.finditer(doc_text(doc), start, end)
     ]
 
 
@@ -409,5 +410,5 @@ def _attribution(lang: str) -> re.Pattern[str]:
 def is_source(doc: Doc, mention: CountryMention, seg_start: int) -> bool:
     """Is the mention part of a source attribution ("nach Erkenntnissen des südkoreanischen
     Geheimdienstes", "according to US officials")? Such a country is not the actor."""
-    before = doc.text[max(seg_start, mention.start - 60) : mention.start]
+    before = doc_text(doc)[max(seg_start, mention.start - 60) : mention.start]
     return bool(_attribution(lang_of(doc)).search(before))

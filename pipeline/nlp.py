@@ -166,6 +166,19 @@ def make_doc(
 # ---- helpers every stage uses to cite its evidence -------------------------------------
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once: spaCy joins every token anew on each ``doc.text`` read, which
+    made text access inside loops the pipeline's hottest spot."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.text
+        doc.user_data[_TEXT_KEY] = text
+    return str(text)
+
+
+_TEXT_KEY = "newsfacts.text"
+
+
 def sentence_starts(doc: Doc) -> list[int]:
     """Character offsets where sentences start (cached on the Doc's user data)."""
     key = "newsfacts.sent_starts"
@@ -184,7 +197,7 @@ def sentence_index(doc: Doc, char: int) -> int:
 
 def evidence(doc: Doc, start: int, end: int) -> Evidence:
     """Evidence for ``doc.text[start:end]``, with its sentence index."""
-    return Evidence.from_text(doc._.doc_id, doc.text, start, end, sentence_index(doc, start))
+    return Evidence.from_text(doc._.doc_id, doc_text(doc), start, end, sentence_index(doc, start))
 
 
 def in_boilerplate(doc: Doc, start: int, end: int) -> bool:

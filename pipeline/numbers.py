@@ -70,7 +70,7 @@ from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
 from .lexicon import lang_file, load_tsv
-from .nlp import in_boilerplate
+from .nlp import doc_text, in_boilerplate
 from .records import NumberKind, NumberMention, Qualifier
 
 __all__ = [
@@ -881,7 +881,7 @@ class NumbersStage:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = [
-            n for n in _Scanner(self.grammar, doc.text).scan() if not in_boilerplate(doc, n.start, n.end)
+            n for n in _Scanner(self.grammar, doc_text(doc)).scan() if not in_boilerplate(doc, n.start, n.end)
         ]
         doc._.numbers = mentions
         spans: list[Span] = []

@@ -37,7 +37,7 @@ from spacy.tokens import Doc, Token
 
 from .countries import ORG_CODES, country_code, doc_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import evidence, in_boilerplate, sentence_index
+from .nlp import doc_text, evidence, in_boilerplate, sentence_index
 from .records import Person
 
 _PARTICLES = frozenset(
@@ -604,7 +604,7 @@ class PeopleStage:
             left += 1
             start_char = doc[left].idx
         return Role(
-            text=doc.text[start_char:end_char],
+            text=doc_text(doc)[start_char:end_char],
             start=start_char,
             end=end_char,
             role_en=role_en,
@@ -663,7 +663,7 @@ class PeopleStage:
             country = None
         start_char = doc[left].idx
         return Role(
-            text=doc.text[start_char:end_char],
+            text=doc_text(doc)[start_char:end_char],
             start=start_char,
             end=end_char,
             role_en=self._role_en(role, modifier, topic, country),
@@ -697,7 +697,7 @@ class PeopleStage:
         key = "newsfacts.people.not_names"
         ranges = doc.user_data.get(key)
         if ranges is None:
-            ranges = [(m.start(), m.end()) for m in _not_names_pattern(self.lang).finditer(doc.text)]
+            ranges = [(m.start(), m.end()) for m in _not_names_pattern(self.lang).finditer(doc_text(doc))]
             doc.user_data[key] = ranges
         return list(ranges)
 
@@ -824,7 +824,7 @@ class PeopleStage:
         bare = re.compile(rf"(?:^|(?<=[.!?]))[ \t]*(?P<names>{joined})[ \t]*(?P<date>{date})?$", re.M)
         out: list[tuple[str, int, int]] = []
         for pattern in (prefixed, bare):
-            for m in pattern.finditer(doc.text):
+            for m in pattern.finditer(doc_text(doc)):
                 names = list(re.finditer(name, m.group("names")))
                 if pattern is bare:
                     if len(names) < 2 and not m.group("date"):
@@ -1007,7 +1007,7 @@ class PeopleStage:
                 start = min(r.start for r in adj)
             ev = evidence(doc, start, end)
         else:
-            idx = doc.text.find(name)
+            idx = doc_text(doc).find(name)
             ev = evidence(doc, idx, idx + len(name)) if idx >= 0 else evidence(doc, 0, 0)
         aliases = tuple(a for a in ent.aliases if fold(a) != fold(name))
         rule = ent.rule

@@ -49,6 +49,7 @@ from .facts import (
     words,
 )
 from .lexicon import lang_file, load_tsv
+from .nlp import doc_text
 from .records import Modality, NumberMention, TroopCount
 
 #: Smallest count read as a troop count ("ein Soldat" is a person, not a force).
@@ -287,7 +288,7 @@ class TroopsStage:
     # ---- extraction --------------------------------------------------------------------
 
     def extract(self, doc: Doc) -> list[TroopCount]:
-        text = doc.text
+        text = doc_text(doc)
         all_mentions = doc_countries(doc)
         self._doc_mentions = all_mentions
         published = published_date(doc)
