@@ -1122,6 +1122,12 @@ def _extract_sentence(
         ):
             continue
         status = _status(doc, trigger, modals, segs, lex)
+        if (
+            status is OrderStatus.DELIVERED
+            and _infinitive(doc, trigger)
+            and _commissioned(trigger, triggers, segs)
+        ):
+            status = OrderStatus.ORDERED  # "won a contract to supply 54 K9 to Romania"
         parties = [p for p in all_parties if span_start <= p.start < span_end]
         before = [p for p in all_parties if p.start < span_start]
         passive = _passive(doc, span_start, span_end)
@@ -1320,6 +1326,18 @@ def _sentence_deal(
     if roles.buyer is None:
         return None
     return _Deal(_status(doc, trigger, modals, segs, lex), roles.buyer, roles.seller, index)
+
+
+def _commissioned(trigger: _Trigger, triggers: list[_Trigger], segs: list[tuple[int, int]]) -> bool:
+    """Does an order word stand before a delivery infinitive ("a contract to supply",
+    "den Auftrag, ... zu liefern")? Then the delivery is what was ordered."""
+    seg_t = _segment_of(segs, trigger.start)
+    return any(
+        t.status is OrderStatus.ORDERED
+        and t.start < trigger.start
+        and _segment_of(segs, t.start) >= seg_t - 1
+        for t in triggers
+    )
 
 
 def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
