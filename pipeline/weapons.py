@@ -1147,11 +1147,11 @@ def _extract_sentence(
             buyer is None
             and recent is not None
             and recent.buyer is not None
-            and recent.order is not None
-            and recent.order.system == mention.system.name
+            and (recent.order is None or recent.order.system == mention.system.name)
             and seller in (None, recent.seller)
         ):
-            buyer, seller = recent.buyer, recent.seller  # "Polen bestellte K9. Die ersten ... treffen ein"
+            # "Polen bestellte K9. Die ersten ... treffen ein"; "... signed a deal. The agreement covers"
+            buyer, seller = recent.buyer, recent.seller
             rule += "+context"
         if buyer is None:
             continue  # a deal without a named buyer is background, not an order record
