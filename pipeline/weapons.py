@@ -23,11 +23,20 @@ lies between them. A sentence that goes on about the previous one ("Hinzu kommen
 Panzerhaubitzen ...") shares its deal; a sale without a named buyer takes the buyer of
 the deal in the sentence before when the seller is the same.
 
+Anaphors: a counted category noun with a definite or partitive cue ("Von den 88
+Kampfjets, die Kanada ... bestellt hatte", "26 of the carrier-based fighters", "weitere
+44 Fahrzeuge") stands for the last system of a fitting kind named up to three sentences
+before (``refers`` column of ``weapons_category_nouns.tsv``). A participle inside the
+noun phrase ("die 54 bestellten Panzerhaubitzen", "the 30 ordered howitzers") yields to
+the clause's own verb. Planned deal words with an actor ("verhandelt über", "is
+selecting") state a plan on their own; a letter of intent is never an order.
+
 Rule names (``rule`` field): ``weapons.clause`` (system and trigger in one clause),
 ``weapons.compound`` (trigger inside the system's compound: "Taurus-Lieferung"),
-``weapons.continuation`` (a "Hinzu kommen ..." sentence); ``+context`` is appended when
-the buyer came from the sentence before, ``+maker`` when the seller was inferred from
-the system's maker.
+``weapons.continuation`` (a "Hinzu kommen ..." sentence), ``weapons.anaphor`` (a
+category noun standing for a system named before), ``weapons.ellipsis`` (a count
+without a noun: "ein drittes", "12 more"); ``+context`` is appended when the buyer came
+from the sentence before, ``+maker`` when the seller was inferred from the system's maker.
 """
 
 from __future__ import annotations
@@ -398,6 +407,8 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
         return True  # "K2s", "K9A1": a designation with an ending is no mountain
     first = _token_at(doc, mention.start)
     last = _token_at(doc, mention.end - 1)
+    if any(ch.isdigit() for ch in mention.alias) and first > 0 and doc[first - 1].lower_ in lex.determiners:
+        return True  # "den K9", "the K2": an article makes a designation a thing
     window = [t for t in doc[max(0, first - 3) : first]] + [t for t in doc[last + 1 : last + 4]]
     if any(is_category_noun(t.text, lex) for t in window if not t.is_punct):
         return True
