@@ -68,6 +68,7 @@ from .facts import (
     sentences,
 )
 from .lexicon import lang_file, load_tsv
+from .nlp import doc_text
 from .records import BudgetFigure, BudgetMeasure, BudgetStatus, DateMention, NumberMention
 
 #: Smallest currency amount read as a budget figure (full units).
@@ -225,7 +226,7 @@ class BudgetsStage:
     def _actors(self, doc: Doc, mentions: list[CountryMention], seg_start: int) -> list[CountryMention]:
         """Mentions that may be the spender: not part of a source attribution, and not NATO
         where it only names the goal ("das Nato-Ziel", "NATO's 2% target")."""
-        text = doc.text
+        text = doc_text(doc)
         keep: list[CountryMention] = []
         for m in mentions:
             if is_source(doc, m, seg_start):
@@ -258,7 +259,7 @@ class BudgetsStage:
         ev_end: int,
         recent: str | None,
     ) -> str | None:
-        text = doc.text
+        text = doc_text(doc)
         actors = self._actors(doc, mentions, seg_start)
         for asked in actors:
             if (
@@ -355,7 +356,7 @@ class BudgetsStage:
     def _deadline(self, doc: Doc, start: int, end: int, char: int) -> DateMention | None:
         """A month or day the figure is due by ("by April 2027", "bis Ende März 2027")."""
         dated = calendar_date(doc, start, end, char)
-        if dated is not None and _BY.search(doc.text[max(start, dated.start - 12) : dated.end]):
+        if dated is not None and _BY.search(doc_text(doc)[max(start, dated.start - 12) : dated.end]):
             return dated
         return None
 
@@ -431,7 +432,7 @@ class BudgetsStage:
     # ---- extraction --------------------------------------------------------------------
 
     def extract(self, doc: Doc) -> list[BudgetFigure]:
-        text = doc.text
+        text = doc_text(doc)
         all_mentions = doc_countries(doc)
         records: list[BudgetFigure] = []
         published = published_date(doc)
@@ -457,12 +458,12 @@ class BudgetsStage:
                 draft_sentence = number
             for num in self._numbers(doc, s_start, s_end):
                 unit = num.unit or ""
+                tags: list[str] = []  # sub-rules that decided this figure, for the record's rule name
                 if unit == "percent":
-                    if not (
-                        self._share_of_gdp(text, num, s_start, s_end, bool(terms))
-                        or self._continues_shares(text, num, s_start, s_end, number, last_share)
-                    ):
-                        continue
+                    if not self._share_of_gdp(text, num, s_start, s_end, bool(terms)):
+                        if not self._continues_shares(text, num, s_start, s_end, number, last_share):
+                            continue
+                        tags.append("continued_share")
                     unit = "percent_gdp"
                 elif _CURRENCY.match(unit):
                     if (
@@ -500,7 +501,10 @@ class BudgetsStage:
                 recent = last[1] if last is not None and number - last[0] <= INHERIT_SENTENCES else None
                 country = self._country(doc, num, term, mentions, seg_start, ev_end, recent)
                 if country is not None and unit != "percent_gdp":
-                    unit = self._local_unit(num, unit, country)
+                    own = self._local_unit(num, unit, country)
+                    if own != unit:
+                        unit = own
+                        tags.append("own_currency")
                 last = (number, country)
                 if unit == "percent_gdp":
                     last_share = number
@@ -509,8 +513,10 @@ class BudgetsStage:
                 year = int(dated.value[:4]) if dated is not None and dated.value else None
                 if year is None and published is not None:
                     year = self._fiscal_start_year(text[seg_start:ev_end], published)
+                    tags += ["fiscal_start"] if year is not None else []
                 if year is None and published is not None:
                     year = self._year_back(text[seg_start:ev_end], published)
+                    tags += ["years_back"] if year is not None else []
                 if _YEAR_SPAN.search(text, seg_start, ev_end):
                     year = None  # "Für die Jahre 2023 bis 2027": a plan's span, not its year
                 if status is BudgetStatus.ACTUAL and year is not None and published and year > published.year:
@@ -530,20 +536,24 @@ class BudgetsStage:
                     continue  # the headline and the body, or a quote, state the same figure
                 seen.add(key)
                 seen_any_year.add((country, value, unit))
+                measure = _measure(term, unit, carried=not own_terms)
+                if (spread := self._spread(measure, text, unit, seg_start, ev_end)) is not measure:
+                    measure = spread
+                    tags.append("span")
                 records.append(
                     BudgetFigure(
                         doc_id=doc._.doc_id,
                         country=country,
-                        measure=self._spread(
-                            _measure(term, unit, carried=not own_terms), text, unit, seg_start, ev_end
-                        ),
+                        measure=measure,
                         value=int(value) if float(value).is_integer() else value,
                         unit=unit,
                         qualifier=num.qualifier,
                         status=status,
                         year=year,
                         change=self._change(text, num, seg_start, ev_end),
-                        rule=f"budgets.{'gdp_share' if unit == 'percent_gdp' else 'amount'}",
+                        rule="+".join(
+                            [f"budgets.{'gdp_share' if unit == 'percent_gdp' else 'amount'}", *tags]
+                        ),
                         evidence=ev,
                     )
                 )
@@ -553,7 +563,7 @@ class BudgetsStage:
         """The numbers stage's mentions, plus percentages inside a goal compound it leaves
         whole ("Zwei-Prozent-Ziel" -> 2 percent)."""
         found = numbers_in(doc, start, end)
-        text = doc.text
+        text = doc_text(doc)
         for m in _GOAL_COMPOUND.finditer(text, start, end):
             if any(n.start < m.end(1) and m.start(1) < n.end and n.unit == "percent" for n in found):
                 continue
