@@ -69,6 +69,7 @@ def _name_part_shape(part: str, first: bool) -> bool:
     return len(inner) <= 1 and all(part[k - 1].islower() or part[k - 1] in "'’" for k in inner)
 
 
+@lru_cache(maxsize=65536)
 def _name_shape(text: str) -> bool:
     """A word shaped like a name: "Kishida", "Jae-myung", "Moșteanu", "McGuinty", "Erdoğan"."""
     parts = text.split("-")
@@ -76,6 +77,14 @@ def _name_shape(text: str) -> bool:
 
 
 _INITIAL = re.compile(r"^[A-Z]\.$")
+
+
+@lru_cache(maxsize=65536)
+def _country_code(word: str, lang: str) -> str | None:
+    """:func:`country_code`, memoised: it is pure and asked about the same words again and again."""
+    return country_code(word, lang)
+
+
 _MODEL_LABELS = frozenset({"PER", "PERSON"})
 _ANALYST_ROLES = frozenset(
     {"expert", "analyst", "researcher", "fellow", "senior fellow", "economist", "political scientist"}
@@ -154,6 +163,7 @@ class _Entity:
         return max(self.forms, key=len)
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case- and accent-insensitive key for names."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -253,12 +263,22 @@ class PeopleStage:
                 self.inflected = table
             except (KeyError, AttributeError):
                 pass
+        # memos of the text-only word tests (pure per stage: the lexicon never changes)
+        self._role_defs: dict[str, tuple[RoleDef, str, str | None] | None] = {}
+        self._common: dict[str, bool] = {}
+        self._words: dict[str, int] = {}
 
     def opens_name(self, text: str) -> bool:
         return text in self.lex.given or text in self.lex.family_first
 
     def is_common_word(self, text: str) -> bool:
         """A word the lookup lemmatizer knows as a common word ("Verluste", "officials")."""
+        known = self._common.get(text)
+        if known is None:
+            known = self._common[text] = self._is_common_word(text)
+        return known
+
+    def _is_common_word(self, text: str) -> bool:
         word = text if self.lang == "de" else text.lower()
         if word in self.lex.given or fold(word) in self.lex.known_surnames:
             return False
@@ -269,12 +289,19 @@ class PeopleStage:
 
     def role_def(self, text: str) -> tuple[RoleDef, str, str | None] | None:
         """German role word -> (definition, compound remainder, country prefix code)."""
+        if text in self._role_defs:
+            return self._role_defs[text]
+        parsed = self._role_def(text)
+        self._role_defs[text] = parsed
+        return parsed
+
+    def _role_def(self, text: str) -> tuple[RoleDef, str, str | None] | None:
         country = None
         word = text
         if "-" in word:
             head, rest = word.split("-", 1)
-            code = country_code(head + "-" + rest, self.lang) if head else None
-            if code is not None and country_code(head, self.lang) == code:
+            code = _country_code(head + "-" + rest, self.lang) if head else None
+            if code is not None and _country_code(head, self.lang) == code:
                 country, word = code, rest
         lower = word.lower()
         best: tuple[RoleDef, str] | None = None
@@ -312,27 +339,47 @@ class PeopleStage:
             return tok.text[:1].isupper() and self.role_def(tok.text) is not None
         return tok.lower_ in self.lex.roles
 
-    def is_name_token(self, tok: Token, allow_role: bool = False) -> bool:
-        text = tok.text
+    # _word_class results: what the word's text alone says about a name token
+    _NOT_NAME, _INITIAL_NAME, _NAME, _NAME_ROLE, _NAME_RANK, _NAME_ROLE_RANK = range(6)
+
+    def _word_class(self, text: str) -> int:
+        """The text-only part of :meth:`is_name_token`, memoised per word: not a name, an
+        initial, a name-shaped word (and whether it is a role word, and whether it might be a
+        rank abbreviation split from its period)."""
+        cls = self._words.get(text)
+        if cls is None:
+            cls = self._words[text] = self._classify_word(text)
+        return cls
+
+    def _classify_word(self, text: str) -> int:
         if not _name_shape(text):
-            return _INITIAL.match(text) is not None
+            return self._INITIAL_NAME if _INITIAL.match(text) is not None else self._NOT_NAME
         if text.lower() in self.lex.stop or text in self.lex.breaks or text in self.lex.org_words:
-            return False
-        nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
-        if (
-            nxt is not None
-            and nxt.text == "."
-            and not tok.whitespace_
-            and text.lower() + "." in self.lex.roles
-        ):
-            return False  # "Maj." split by the tokenizer: a rank, not a name
+            return self._NOT_NAME
+        rank = text.lower() + "." in self.lex.roles
         if "-" in text:
             parts = text.split("-")
             if not all(p[:1].islower() or p in self.lex.given for p in parts[1:]):
-                return False  # "Kishida-Besuch", "Biden-Regierung": compounds, not names
-        if country_code(text, self.lang) is not None:
-            return False
-        return allow_role or not self.is_role_token(tok)
+                return self._NOT_NAME  # "Kishida-Besuch", "Biden-Regierung": compounds, not names
+        if _country_code(text, self.lang) is not None:
+            return self._NOT_NAME
+        if self.lang == "de":
+            role = text[:1].isupper() and self.role_def(text) is not None
+        else:
+            role = text.lower() in self.lex.roles
+        if role:
+            return self._NAME_ROLE_RANK if rank else self._NAME_ROLE
+        return self._NAME_RANK if rank else self._NAME
+
+    def is_name_token(self, tok: Token, allow_role: bool = False) -> bool:
+        cls = self._word_class(tok.text)
+        if cls <= self._INITIAL_NAME:
+            return cls == self._INITIAL_NAME
+        if cls >= self._NAME_RANK and not tok.whitespace_:
+            doc = tok.doc
+            if tok.i + 1 < len(doc) and doc[tok.i + 1].text == ".":
+                return False  # "Maj." split by the tokenizer: a rank, not a name
+        return allow_role or cls in (self._NAME, self._NAME_RANK)
 
     def _hyphen_piece(self, doc: Doc, j: int) -> bool:
         """Token ``j`` is a hyphen glued between two parts of one name."""
@@ -455,9 +502,9 @@ class PeopleStage:
         while k >= 0 and i - k <= 4:
             tok = doc[k]
             low = tok.lower_
-            code = country_code(tok.text, self.lang)
+            code = _country_code(tok.text, self.lang)
             if k > 0 and tok.text[:1].isupper():
-                pair = country_code(f"{doc[k - 1].text} {tok.text}", self.lang)
+                pair = _country_code(f"{doc[k - 1].text} {tok.text}", self.lang)
                 if pair is not None:  # "North Korean leader", "South Korea's President"
                     country = country or pair
                     k -= 2
@@ -511,7 +558,7 @@ class PeopleStage:
         if (
             role is None
             and i >= 3
-            and country_code(doc[i - 1].text, self.lang)
+            and _country_code(doc[i - 1].text, self.lang)
             and doc[i - 2].lower_ in _POSTING
         ):
             role = self._role_ending(doc, i - 2)  # "Ambassador to NATO Matthew Whitaker"
@@ -552,7 +599,7 @@ class PeopleStage:
                 return None  # ", die der damalige Kanzler ...": a relative clause
             stops = tok.is_punct or (tok.text[:1].isupper() and k > j + 1 and self.lang == "en")
             if stops and not (
-                self.lang == "en" and (country_code(tok.text, self.lang) or tok.lower_ in self.lex.topics)
+                self.lang == "en" and (_country_code(tok.text, self.lang) or tok.lower_ in self.lex.topics)
             ):
                 return None
         return None
@@ -623,7 +670,7 @@ class PeopleStage:
             tok = doc[k]
             if tok.is_punct and tok.text not in ("'s", "’s"):
                 return None
-            code = country_code(tok.text, self.lang)
+            code = _country_code(tok.text, self.lang)
             if code is not None:
                 return code
         return None
@@ -735,7 +782,7 @@ class PeopleStage:
                 i += 1  # "Wiederwahl Donald Trump", "Staatsbesuch Joe Biden": trim the noun
                 start = doc[i].idx
             tokens = tuple(doc[i:j].text.split())
-            if len(tokens) > 5 or country_code(" ".join(tokens), self.lang) is not None:
+            if len(tokens) > 5 or _country_code(" ".join(tokens), self.lang) is not None:
                 continue
             roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
             before = roles[0] if roles and roles[0].end <= start else None
@@ -837,7 +884,7 @@ class PeopleStage:
                         w.lower().rstrip(".") in self.lex.roles
                         or w in self.lex.breaks
                         or not (_name_shape(w) or _INITIAL.match(w))
-                        or country_code(w, self.lang)
+                        or _country_code(w, self.lang)
                         for w in n.group(0).split()
                     ):
                         continue  # "By Helen Ashcroft, Defence Editor"
