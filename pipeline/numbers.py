@@ -92,6 +92,8 @@ WB_BEFORE = r"(?<![^\W_])"  # no letter or digit just before
 WB_AFTER = r"(?![^\W_])"  # no letter or digit just after
 DASH = "[-\u2011]"  # hyphen, non-breaking hyphen (compounds: "2-Prozent-Ziel")
 DIGIT_BEFORE = r"(?<![\w.,'’])(?<![^\W\d_][-\u2011])"  # a number does not start inside a token
+#: Indian digit grouping: thousands, then pairs ("1,80,000" = 180000, "6,81,210").
+INDIAN_GROUPS = re.compile(r"\d{1,2}(?:,\d{2})+,\d{3}(?!\d)")
 GROUP_SEPS = ".,'’\u00a0\u202f\u2009 "
 YEAR_MIN, YEAR_MAX = 1800, 2100
 APPROX_LOW, APPROX_HIGH = Decimal("0.9"), Decimal("1.1")
@@ -295,9 +297,12 @@ class _Grammar:
         quantifier = _alternation((f, False) for f in quantifiers)
         article = _alternation((f, False) for f in articles)
 
+        # Indian grouping ("₹1,80,000 crore", "Rs 6,81,210 crore"): English text only
+        indian = INDIAN_GROUPS.pattern if lang == "en" else "(?!)"
+
         def digits(i: int) -> str:
             return (
-                rf"{DIGIT_BEFORE}(?P<d{i}>\d{{1,3}}(?P<sep{i}>[{GROUP_SEPS}])\d{{3}}(?:(?P=sep{i})\d{{3}})*"
+                rf"{DIGIT_BEFORE}(?P<d{i}>{indian}|\d{{1,3}}(?P<sep{i}>[{GROUP_SEPS}])\d{{3}}(?:(?P=sep{i})\d{{3}})*"
                 rf"(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?!\d|[.,:/]\d)"
             )
 
@@ -406,6 +411,8 @@ def _to_number(value: Decimal) -> int | float:
 
 def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
     """Value of a digit string; ``sep`` is the grouping mark the regex saw, if any."""
+    if sep is None and INDIAN_GROUPS.fullmatch(text):
+        return Decimal(text.replace(",", ""))  # "1,80,000": lakh grouping
     if sep is None:
         return Decimal(text.replace(",", "."))
     decimal_mark = "," if lang == "de" else "."
