@@ -383,3 +383,20 @@ def test_indian_scales_multiply_exactly(
         (mention,) = quantities(find_numbers(f"Es sind {prefix}{written} {word}{suffix}.", lang))
         assert mention.value == (lakhs * 100 + hundredths) * factor // 100
         assert mention.unit == "INR"
+
+
+def _indian(n: int) -> str:
+    """``n`` in Indian digit grouping: the last three digits, then pairs ("1,80,000")."""
+    head, tail = str(n)[:-3], str(n)[-3:]
+    pairs: list[str] = []
+    while head:
+        pairs.insert(0, head[-2:])
+        head = head[:-2]
+    return ",".join([*pairs, tail])
+
+
+@given(n=st.integers(min_value=100_000, max_value=99_99_99_999), prefix=st.sampled_from(["₹", "Rs "]))
+def test_indian_digit_grouping_reads_back(n: int, prefix: str) -> None:
+    """ "₹1,80,000 crore" is 180000 crore: lakh grouping parses like plain digits."""
+    (mention,) = quantities(find_numbers(f"The budget is {prefix}{_indian(n)} crore.", "en"))
+    assert mention.value == n * 10**7 and mention.unit == "INR"
