@@ -422,11 +422,13 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
 # ---- anaphors -----------------------------------------------------------------------------
 
 
-def _anaphor_count(doc: Doc, noun: Token, counts: dict[int, NumberMention], lex: Lexicon) -> int | None:
+def _anaphor_count(
+    doc: Doc, noun: Token, counts: dict[int, NumberMention], lex: Lexicon, pointing: bool = False
+) -> int | None:
     """The count of a category noun that points back ("Von den 88 Kampfjets", "weitere 44
     Fahrzeuge", "96 of the aircraft", "the 30 ordered howitzers"), or None when the noun
-    has no count or an indefinite one ("20 jets" may be new ones)."""
-    pointing = False
+    has no count or an indefinite one ("20 jets" may be new ones) unless ``pointing``
+    says the noun is known to name the system."""
     for i in range(noun.i - 1, max(-1, noun.i - _ANAPHOR_GAP - 2), -1):
         t = doc[i]
         number = counts.get(t.idx + len(t.text))
@@ -443,6 +445,32 @@ def _anaphor_count(doc: Doc, noun: Token, counts: dict[int, NumberMention], lex:
         elif t.is_punct or t.like_num or t.text[:1].isupper() or is_category_noun(t.text, lex):
             return None
     return None
+
+
+def _noun_count(
+    doc: Doc,
+    mention: SystemMention,
+    trigger: _Trigger,
+    span: tuple[int, int],
+    numbers: list[NumberMention],
+    lex: Lexicon,
+) -> int | None:
+    """The count of a category noun after an uncounted system whose trigger follows it:
+    "Canberra selected the Mogami-class frigate and plans to buy 11 ships" -> 11, "...
+    und will elf Schiffe kaufen" -> 11. Only one such noun, of a kind that fits."""
+    if not mention.start < trigger.start:
+        return None
+    chars = doc.char_span(mention.end, span[1], alignment_mode="contract")
+    if chars is None:
+        return None
+    counts = {n.end: n for n in numbers if mention.end <= n.start and n.end <= span[1]}
+    found = [
+        _anaphor_count(doc, t, counts, lex, pointing=True)
+        for t in chars
+        if mention.system.category.value in noun_refers(t.text, lex)
+    ]
+    found = [c for c in found if c is not None]
+    return found[0] if len(found) == 1 else None
 
 
 def _anaphors(
@@ -1171,6 +1199,8 @@ def _extract_sentence(
             quantity = mention.count
         else:
             quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
+            if quantity is None:
+                quantity = _noun_count(doc, mention, trigger, (span_start, span_end), numbers, lex)
         for one_seller in (seller, *roles.more_sellers):
             span = (span_start, span_end)
             orders.append(
