@@ -22,6 +22,7 @@ verbs, first names, known people, not-people); this module holds the logic.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -426,9 +427,13 @@ class PeopleStage:
         out: list[tuple[int, int]] = []
         i, n = 0, len(doc)
         while i < n:
-            if not (self.is_name_token(doc[i]) or self._country_first_name(doc, i)) or _INITIAL.match(
-                doc[i].text
+            text = doc[i].text
+            if self._word_class(text) == self._NOT_NAME and not (
+                text in self.lex.given or text in _COUNTRY_FIRST_NAMES
             ):
+                i += 1  # the common case, decided by the word alone: neither name nor first name
+                continue
+            if not (self.is_name_token(doc[i]) or self._country_first_name(doc, i)) or _INITIAL.match(text):
                 i += 1
                 continue
             j = i + 1
@@ -739,23 +744,35 @@ class PeopleStage:
 
     # ---- candidates ------------------------------------------------------------------
 
-    def _not_name_ranges(self, doc: Doc) -> list[tuple[int, int]]:
-        """Char ranges of known non-person names ("General Dynamics", "Martin Luther King Day")."""
+    def _not_names(self, doc: Doc) -> tuple[list[tuple[int, int]], list[int]]:
+        """Char ranges of known non-person names ("General Dynamics", "Martin Luther King Day"),
+        in text order and not overlapping, and their ends (for bisect)."""
         key = "newsfacts.people.not_names"
         ranges = doc.user_data.get(key)
         if ranges is None:
             ranges = [(m.start(), m.end()) for m in _not_names_pattern(self.lang).finditer(doc_text(doc))]
             doc.user_data[key] = ranges
-        return list(ranges)
+        ends_key = "newsfacts.people.not_name_ends"
+        ends = doc.user_data.get(ends_key)
+        if ends is None:
+            ends = [e for _, e in ranges]
+            doc.user_data[ends_key] = ends
+        return ranges, ends
 
     def _rejected(self, doc: Doc, i: int, j: int) -> bool:
-        span = doc[i:j].text
         start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
-        if span in self.lex.not_names or any(s < end and start < e for s, e in self._not_name_ranges(doc)):
+        if doc_text(doc)[start:end] in self.lex.not_names:
+            return True
+        ranges, ends = self._not_names(doc)
+        k = bisect.bisect_right(ends, start)  # the first range ending after ``start``
+        if k < len(ranges) and ranges[k][0] < end:
             return True
         nxt = doc[j] if j < len(doc) else None
         prev = doc[i - 1] if i > 0 else None
-        if nxt is not None and (nxt.lower_ in _PLACE_HEADS or doc[j : j + 2].text.lower() == "air base"):
+        if nxt is not None and (
+            nxt.lower_ in _PLACE_HEADS
+            or ("air base".startswith(nxt.lower_) and doc[j : j + 2].text.lower() == "air base")
+        ):
             return True  # "Mihail Kogalniceanu air base"
         if nxt is not None and (nxt.text in self.lex.org_words or nxt.text in self.lex.not_names):
             return True
