@@ -1239,7 +1239,7 @@ def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention]
         elif count is None:
             continue
         follow = lex.ellipsis.get(nxt.lower_)
-        if follow == "of" and lex.lang == "en":
+        if follow == "of" or (follow == "def" and lex.lang == "de"):  # "19 of the", "24 der"
             rest = tokens[i + 2 : i + 7]  # "19 of the carrier-based fighters"
             if rest and any(is_category_noun(t.text, lex) for t in rest):
                 return count

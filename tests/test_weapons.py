@@ -327,3 +327,12 @@ def test_a_stated_seller_beats_an_inferred_one_for_the_same_deal() -> None:
     (order,) = orders(text, "de")
     got = (order.buyer, order.seller, order.status.value, order.seller_inferred)
     assert got == ("DE", "IL", "ordered", False)
+
+
+def test_partitive_follow_up_counts_the_system_before() -> None:
+    text = (
+        "Die Ukraine bekommt den Kampfjet F-16. Die Niederlande haben bisher 24 der Maschinen zugesagt. "
+        "Die ersten zehn Piloten werden in den USA ausgebildet."
+    )
+    got = {(o.system, o.buyer, o.seller, o.quantity, o.status.value) for o in orders(text, "de")}
+    assert got == {("F-16", "UA", "US", None, "delivered"), ("F-16", "UA", "NL", 24, "planned")}
