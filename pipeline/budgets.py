@@ -113,6 +113,7 @@ class _Term:
     head: int
     measure: BudgetMeasure
     generic: bool = False  # "für die Verteidigung": yields to a named budget noun
+    estimate: bool = False  # a cost estimate over years: planned spending
 
 
 class BudgetsStage:
@@ -151,6 +152,8 @@ class BudgetsStage:
         self.recipients = re.compile(rf"(?:{'|'.join(recipients)})", re.IGNORECASE)
         spans = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_spans.tsv"))]
         self.spans = re.compile(rf"(?<![\w-])(?:{'|'.join(spans)})", re.IGNORECASE)
+        span_terms = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_span_terms.tsv"))]
+        self.span_terms = re.compile(rf"(?<![\w-])(?:{'|'.join(span_terms)})", re.IGNORECASE)
         demands = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_demands.tsv"))]
         self.demands = re.compile(rf"(?<![\w-])(?:{'|'.join(demands)})", re.IGNORECASE)
         self.fiscal_start = [
@@ -390,6 +393,16 @@ class BudgetsStage:
                 return published.year if month > published.month else published.year + 1
         return None
 
+    def _span_terms(self, text: str, start: int, end: int) -> list[_Term]:
+        """Cost nouns that name a multi-year plan only next to a span phrase ("the total cost
+        of the programme ... over three decades"): ``<lang>/budget_span_terms.tsv``."""
+        if not self.spans.search(text, start, end):
+            return []
+        return [
+            _Term(m.start(), m.end(), m.start(), BudgetMeasure.MULTI_YEAR_PLAN, generic=True, estimate=True)
+            for m in self.span_terms.finditer(text, start, end)
+        ]
+
     def _other_quantity(
         self, text: str, num: NumberMention, unit: str, seg_start: int, terms: list[_Term]
     ) -> bool:
@@ -443,7 +456,7 @@ class BudgetsStage:
         last_share = -10  # sentence of the last share of GDP
         draft_sentence = -10  # sentence of the last mention of a draft budget or cabinet decision
         for number, (s_start, s_end) in enumerate(sentences(doc)):
-            own_terms = self._terms(text, s_start, s_end)
+            own_terms = self._terms(text, s_start, s_end) or self._span_terms(text, s_start, s_end)
             terms = own_terms
             if (
                 not terms
@@ -529,6 +542,10 @@ class BudgetsStage:
                 ):
                     # "will in diesem Jahr 5,38 Prozent ausgeben": this year's plan, not a goal
                     status = BudgetStatus.PLANNED
+                if status is BudgetStatus.ACTUAL and term is not None and term.estimate:
+                    status = BudgetStatus.PLANNED  # "estimated the total cost ... over three decades"
+                if term is not None and term.estimate:
+                    tags.append("span_cost")
                 if status in (BudgetStatus.ACTUAL, BudgetStatus.PLANNED) and number - draft_sentence == 1:
                     status = BudgetStatus.PROPOSED  # the sentence before spoke of the draft budget
                 key = (country, value, unit, year)
