@@ -268,6 +268,7 @@ class PeopleStage:
         self._role_defs: dict[str, tuple[RoleDef, str, str | None] | None] = {}
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
+        self._skip: set[str] = set()
 
     def opens_name(self, text: str) -> bool:
         return text in self.lex.given or text in self.lex.family_first
@@ -372,6 +373,16 @@ class PeopleStage:
             return self._NAME_ROLE_RANK if rank else self._NAME_ROLE
         return self._NAME_RANK if rank else self._NAME
 
+    def _skips(self, text: str) -> bool:
+        """The word alone says it neither is a name token nor may open one as a first name;
+        remembered in ``self._skip``."""
+        if self._word_class(text) == self._NOT_NAME and not (
+            text in self.lex.given or text in _COUNTRY_FIRST_NAMES
+        ):
+            self._skip.add(text)
+            return True
+        return False
+
     def is_name_token(self, tok: Token, allow_role: bool = False) -> bool:
         cls = self._word_class(tok.text)
         if cls <= self._INITIAL_NAME:
@@ -426,11 +437,11 @@ class PeopleStage:
         """Maximal runs [i, j) of name tokens (with particles inside), within a sentence."""
         out: list[tuple[int, int]] = []
         i, n = 0, len(doc)
+        texts = [tok.text for tok in doc]  # one pass over the tokens, no doc[i] per word
+        skip = self._skip
         while i < n:
-            text = doc[i].text
-            if self._word_class(text) == self._NOT_NAME and not (
-                text in self.lex.given or text in _COUNTRY_FIRST_NAMES
-            ):
+            text = texts[i]
+            if text in skip or self._skips(text):
                 i += 1  # the common case, decided by the word alone: neither name nor first name
                 continue
             if not (self.is_name_token(doc[i]) or self._country_first_name(doc, i)) or _INITIAL.match(text):
