@@ -77,7 +77,7 @@ def test_trigger_and_blocker_files_use_known_values(lang: str) -> None:
         assert row["actor"] != "-" or row["status"] == "planned", row
         assert row["actor"] in {"-", "buyer", "seller", "arrival", "approver"}, row
     for row in load_tsv(lang_file(lang, "order_blockers.tsv")):
-        assert row["kind"] in {"loss", "combat", "negation", "request"}, row
+        assert row["kind"] in {"loss", "combat", "negation", "request", "use"}, row
     assert {r["kind"] for r in load_tsv(lang_file(lang, "order_clause_words.tsv"))} <= {"rel", "conj", "incl"}
     ellipsis = {r["kind"] for r in load_tsv(lang_file(lang, "order_ellipsis.tsv"))}
     assert ellipsis <= {"one", "more", "ordinal", "of", "verb", "def"}
