@@ -798,9 +798,10 @@ class PeopleStage:
         lex = self.lex
         cands: list[Candidate] = []
         runs = self.runs(doc)
+        boilerplate = bool(doc._.boilerplate)
         for i, j in runs:
             start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
-            if in_boilerplate(doc, start, end) or self._rejected(doc, i, j):
+            if (boilerplate and in_boilerplate(doc, start, end)) or self._rejected(doc, i, j):
                 continue
             while (
                 j - i >= 2
@@ -997,12 +998,17 @@ class PeopleStage:
             for form in ent.forms:
                 forms.setdefault(fold(" ".join(form)), ent)
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+        text = doc_text(doc)
+        boilerplate = bool(doc._.boilerplate)
         for i, j in runs:
             start = doc[i].idx
-            if in_boilerplate(doc, start, doc[j - 1].idx + len(doc[j - 1].text)):
+            last = doc[j - 1]
+            end = last.idx + len(last.text)
+            if boilerplate and in_boilerplate(doc, start, end):
                 continue
-            if fold(doc[i:j].text) in forms:
-                self._mention(doc, forms[fold(doc[i:j].text)], i, j)
+            named = forms.get(fold(text[start:end]))  # the run's text, as doc[i:j].text
+            if named is not None:
+                self._mention(doc, named, i, j)
                 continue
             for k in range(i, j):  # "die Rolle Kishidas": a surname inside a longer run
                 key = fold(doc[k].text)
