@@ -419,7 +419,7 @@ def test_goals_with_and_without_a_horizon_are_different_goals() -> None:
     # The 2027 goals disagree; the open-ended 3 % goal is another goal, not a contradiction.
     (c,) = conflicts
     assert c.kind is ConflictKind.VALUE_MISMATCH
-    assert sorted(claim.value for claim in c.claims) == [2.5, 2.6]
+    assert sorted(float(claim.value or 0) for claim in c.claims) == [2.5, 2.6]
 
 
 def test_budget_values_of_the_same_year_disagree() -> None:
