@@ -36,7 +36,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Token
 
-from .countries import ORG_CODES, country_code, doc_countries
+from .countries import ORG_CODES, country_code, doc_countries, find_countries
 from .lexicon import lang_file, load_tsv
 from .nlp import doc_text, evidence, in_boilerplate, sentence_index
 from .records import Person
@@ -269,6 +269,9 @@ class PeopleStage:
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
         self._skip: set[str] = set()
+        # compile the big alternations now, not inside the first document's timing
+        _not_names_pattern(self.lang)
+        find_countries("", self.lang)
 
     def opens_name(self, text: str) -> bool:
         return text in self.lex.given or text in self.lex.family_first
