@@ -281,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="score the pipeline against gold annotations",
         description="Run the pipeline on data/raw (gold in data/gold) and on ../shared/corpus/seeds when "
         "present, and print precision/recall/F1 per record type; writes OUT/eval.json.",
-        epilog="example:\n  python -m pipeline eval --out data/out",
+        epilog="example:\n  python -m pipeline eval --out data/out\n"
+        "  python -m pipeline eval --out data/out --holdout   # also the held-out corpus (as make eval)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ev.add_argument("--out", type=Path, default=Path("data/out"), help="where eval runs and eval.json go")
