@@ -231,3 +231,12 @@ def test_rank_abbreviations_chain_to_the_office() -> None:
     text = '"Production is not," said Ieva Kalniņa, a Riga-based analyst with the Baltic Security Initiative.'
     (analyst,) = people(text, "en")
     assert (analyst.name, analyst.role_en, analyst.country) == ("Ieva Kalniņa", "analyst", None)
+
+
+def test_word_memos_keep_context_dependent_answers() -> None:
+    """The people stage memoises what a word alone says; the context ("Maj." split from its
+    period, the document) must still decide per mention, in any order of documents."""
+    text = "Pentagon spokesman Maj. Gen. Pat Ryder said the weapons would be served by soldiers."
+    first = [(p.name, p.role_en) for p in people(text, "en")]
+    people("Maj Gen Pat Ryder and Gen Nakatani met in Tokyo, Ryder said.", "en")
+    assert [(p.name, p.role_en) for p in people(text, "en")] == first == [("Pat Ryder", "spokesperson")]
