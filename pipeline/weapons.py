@@ -52,7 +52,7 @@ from spacy.tokens import Doc, Token
 
 from .countries import ORG_CODES, country_before, doc_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import evidence, in_boilerplate
+from .nlp import doc_text, evidence, in_boilerplate
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
@@ -384,15 +384,6 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
     return found
 
 
-#: ``Doc.text`` joins every token on each access: the stage reads it once per document.
-_TEXT_KEY = "weapons.text"
-
-
-def _text(doc: Doc) -> str:
-    text = doc.user_data.get(_TEXT_KEY)
-    return text if isinstance(text, str) else doc.text
-
-
 def _token_at(doc: Doc, char: int) -> int:
     span = doc.char_span(char, char + 1, alignment_mode="expand")
     return span.start if span is not None else 0
@@ -412,7 +403,7 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
     window = [t for t in doc[max(0, first - 3) : first]] + [t for t in doc[last + 1 : last + 4]]
     if any(is_category_noun(t.text, lex) for t in window if not t.is_punct):
         return True
-    before = _text(doc)[: mention.start].rstrip()
+    before = doc_text(doc)[: mention.start].rstrip()
     more = re.search(r"\s([\w’']+)$", before)
     if more is not None and lex.ellipsis.get(more.group(1).lower()) == "more":
         before = before[: more.start()].rstrip()  # "180 weitere K2", "12 more K9s"
@@ -433,7 +424,7 @@ def _anaphor_count(
         t = doc[i]
         number = counts.get(t.idx + len(t.text))
         if number is not None:
-            before = re.search(r"([\w’']+)\W*$", _text(doc)[max(0, number.start - 30) : number.start])
+            before = re.search(r"([\w’']+)\W*$", doc_text(doc)[max(0, number.start - 30) : number.start])
             if before is not None and lex.ellipsis.get(before.group(1).lower()) in ("def", "more"):
                 pointing = True
             return _count(number) if pointing else None
@@ -665,9 +656,9 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
                 cuts.append(token.idx + len(token.text))
         cuts.append(sent.end_char)
         for a, b in itertools.pairwise(cuts):
-            while a < b and _text(doc)[a].isspace():
+            while a < b and doc_text(doc)[a].isspace():
                 a += 1
-            while b > a and _text(doc)[b - 1].isspace():
+            while b > a and doc_text(doc)[b - 1].isspace():
                 b -= 1
             if b > a:
                 spans.append((a, b))
@@ -750,7 +741,7 @@ def _is_origin(text: str, start: int, end: int, prep: str | None, compound: str 
 
 def _parties(doc: Doc, start: int, end: int, lex: Lexicon, systems: list[SystemMention]) -> list[_Party]:
     """Countries and arms makers in ``[start, end)``, outside system mentions."""
-    text = _text(doc)
+    text = doc_text(doc)
     inside = [(m.start, m.end) for m in systems]
     parties: list[_Party] = []
     for c in doc_countries(doc):
@@ -813,7 +804,7 @@ def _assign(
     system_start: int = -1,
 ) -> _Roles:
     """Buyer and seller from prepositions, the subject and origin words."""
-    text = _text(doc)
+    text = doc_text(doc)
     subject_role = "buyer" if trigger.actor == "arrival" else trigger.actor
     other_role = "seller" if subject_role == "buyer" else "buyer"
     by_prep: dict[str, str] = {}
@@ -899,7 +890,7 @@ def _actor_noun(
     doc: Doc, parties: list[_Party], trigger: _Trigger, lex: Lexicon, sent_start: int
 ) -> str | None:
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
-    window = _text(doc)[sent_start : trigger.end]
+    window = doc_text(doc)[sent_start : trigger.end]
     flags = re.IGNORECASE if lex.lang == "en" else 0
     for phrase in lex.actor_nouns:
         m = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", window, flags=flags)
@@ -941,7 +932,7 @@ def _quantity(
         return None
     gap = doc.char_span(number.end, mention.start, alignment_mode="contract")
     tokens = list(gap) if gap is not None else []
-    if _text(doc)[number.end : mention.start].strip() and gap is None:
+    if doc_text(doc)[number.end : mention.start].strip() and gap is None:
         return None
     if len(tokens) > _MAX_GAP:
         return None
@@ -1024,7 +1015,7 @@ def _order(
     makers = mention.system.makers
     if seller is None and makers and infer:
         seller, inferred = (buyer if buyer in makers else makers[0]), True
-    ev_start, ev_end = _trim(_text(doc), span)
+    ev_start, ev_end = _trim(doc_text(doc), span)
     return WeaponsOrder(
         doc_id=doc._.doc_id,
         buyer=buyer,
@@ -1073,7 +1064,7 @@ def _choose_trigger(
         (abs(_segment_of(segs, t.start) - seg_m), t)
         for t in triggers
         if abs(_segment_of(segs, t.start) - seg_m) <= _MAX_SEGMENT_DISTANCE
-        and _reachable(_text(doc), segs, seg_m, _segment_of(segs, t.start), lex)
+        and _reachable(doc_text(doc), segs, seg_m, _segment_of(segs, t.start), lex)
     ]
     if not near:
         return None
@@ -1110,7 +1101,7 @@ def _extract_sentence(
     """Orders stated in the sentence ``[start, end)`` and the deal it speaks of.
     ``history`` holds the systems named so far (sentence index, offset, system) for
     anaphors; this sentence's mentions are added to it."""
-    text = _text(doc)
+    text = doc_text(doc)
     found = find_systems(text[start:end], lex.lang)
     mentions = [
         SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
@@ -1308,7 +1299,7 @@ def _ellipses(
                     "quantity": count,
                     "status": status,
                     "rule": "weapons.ellipsis" + ("+maker" if inferred else ""),
-                    "evidence": evidence(doc, *_trim(_text(doc), seg)),
+                    "evidence": evidence(doc, *_trim(doc_text(doc), seg)),
                 }
             )
         )
@@ -1429,16 +1420,12 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     orders: list[WeaponsOrder] = []
     context: _Deal | None = None
     history: list[tuple[int, int, System]] = []
-    doc.user_data[_TEXT_KEY] = doc.text
-    try:
-        for index, (start, end) in enumerate(sentence_spans(doc)):
-            if in_boilerplate(doc, start, end):
-                continue
-            found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index, history)
-            orders.extend(found)
-            context = deal or context
-    finally:
-        del doc.user_data[_TEXT_KEY]
+    for index, (start, end) in enumerate(sentence_spans(doc)):
+        if in_boilerplate(doc, start, end):
+            continue
+        found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index, history)
+        orders.extend(found)
+        context = deal or context
     return dedupe(orders)
 
 
