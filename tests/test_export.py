@@ -147,3 +147,13 @@ def test_outputs_get_the_usual_file_mode(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "x.csv").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_records_json_validates_against_the_committed_schema(eval_run: tuple[Path, dict]) -> None:
+    import jsonschema
+
+    from pipeline.schemas import SCHEMA_DIR
+
+    schema = json.loads((SCHEMA_DIR / "Records.schema.json").read_text(encoding="utf-8"))
+    for folder in run_dirs(eval_run):
+        jsonschema.validate(json.loads((folder / "records.json").read_text(encoding="utf-8")), schema)
