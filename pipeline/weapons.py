@@ -289,6 +289,17 @@ def _endings(lang: str) -> tuple[str, ...]:
 def is_category_noun(word: str, lex: Lexicon) -> bool:
     """Does ``word`` name a kind of weapon? German compounds count by their head
     ("Raketenabwehrsysteme" ends with "system" + "e"); English words by plural form."""
+    if lex is lexicon(lex.lang):
+        return _is_category_noun(word, lex.lang)
+    return _category_noun(word, lex)
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_category_noun(word: str, lang: str) -> bool:
+    return _category_noun(word, lexicon(lang))
+
+
+def _category_noun(word: str, lex: Lexicon) -> bool:
     low = word.lower()
     for ending in _endings(lex.lang):
         if ending and not low.endswith(ending):
@@ -306,6 +317,17 @@ def noun_refers(word: str, lex: Lexicon) -> frozenset[str]:
     """The system categories a category noun may point back to ("Fahrzeuge" -> armored
     vehicles, tanks, artillery; "*" for any), from its longest known head; empty for
     words that name no kind of weapon."""
+    if lex is lexicon(lex.lang):
+        return _noun_refers_cached(word, lex.lang)
+    return _noun_refers(word, lex)
+
+
+@lru_cache(maxsize=1 << 16)
+def _noun_refers_cached(word: str, lang: str) -> frozenset[str]:
+    return _noun_refers(word, lexicon(lang))
+
+
+def _noun_refers(word: str, lex: Lexicon) -> frozenset[str]:
     low = word.lower()
     best = ""
     for ending in _endings(lex.lang):
@@ -570,8 +592,7 @@ def _attributive(token: Token, lex: Lexicon) -> bool:
 def _separable_cues(token: Token, limit: int, lex: Lexicon) -> list[_Cue]:
     """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
     IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
-    lemma = token.lemma_.lower()
-    cues = [c for c in lex.triggers if c.match == "separable" and c.form.split("+")[0] == lemma]
+    cues = _separable_index(lex.lang).get(token.lemma_.lower())
     if not cues:
         return []
     doc = token.doc
@@ -582,9 +603,31 @@ def _separable_cues(token: Token, limit: int, lex: Lexicon) -> list[_Cue]:
     return [c for c in cues if c.form.split("+")[1] == closing]
 
 
+@lru_cache(maxsize=4)
+def _separable_index(lang: str) -> dict[str, tuple[_Cue, ...]]:
+    """Separable trigger rows by the lemma of their verb ("sagen+zu" under "sagen"), in table order."""
+    index: dict[str, list[_Cue]] = {}
+    for cue in lexicon(lang).triggers:
+        if cue.match == "separable":
+            index.setdefault(cue.form.split("+")[0], []).append(cue)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+@lru_cache(maxsize=4)
+def _pair_firsts(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """First words of the two-word triggers: (by lemma, by word)."""
+    cues = [c for c in lexicon(lang).triggers if " " in c.form]
+    lemmas = frozenset(c.form.split(" ", 1)[0] for c in cues if c.match == "lemma")
+    words = frozenset(c.form.split(" ", 1)[0] for c in cues if c.match != "lemma")
+    return lemmas, words
+
+
 def _pair_cue(token: Token, lex: Lexicon) -> _Cue | None:
     """A two-word trigger starting at ``token`` ("took delivery")."""
     if token.i + 1 >= len(token.doc):
+        return None
+    lemmas, words = _pair_firsts(lex.lang)
+    if token.lower_ not in words and token.lemma_.lower() not in lemmas:
         return None
     nxt = token.nbor(1)
     for cue in lex.triggers:
