@@ -375,6 +375,17 @@ def _table_cues(word: str, lemma: str, lang: str, table: str) -> tuple[_Cue, ...
 def _tail_licensed(tail: str, lex: Lexicon) -> bool:
     """A compound tail makes a system mention when it names a kind of weapon or a
     transaction ("-Kampfjets", "-Lieferung"), not when it names anything else ("-Debatte")."""
+    if lex is lexicon(lex.lang):
+        return _tail_licensed_cached(tail, lex.lang)
+    return _tail_licensed_uncached(tail, lex)
+
+
+@lru_cache(maxsize=1 << 16)
+def _tail_licensed_cached(tail: str, lang: str) -> bool:
+    return _tail_licensed_uncached(tail, lexicon(lang))
+
+
+def _tail_licensed_uncached(tail: str, lex: Lexicon) -> bool:
     if re.fullmatch(r"[A-Z0-9]{1,4}", tail):
         return True  # a model code: "Rafale-M", "JASSM-ER", "Su-35S"
     word = tail.split("-")[-1]
@@ -536,10 +547,19 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
     if span is None:
         return triggers, modals
     covered = -1
-    for token in span:
-        if token.i <= covered:
+    texts, lemmas, lowers, lemma_lowers, _, _ = _token_strings(doc)
+    n_tokens = len(texts)
+    firsts_lemma, firsts_word = _pair_firsts(lex.lang)
+    separable = _separable_index(lex.lang)
+    for i in range(span.start, span.end):
+        if i <= covered:
             continue
-        pair = _pair_cue(token, lex)
+        words = _table_cues(texts[i], lemmas[i], lex.lang, "triggers")
+        pair_possible = i + 1 < n_tokens and (lowers[i] in firsts_word or lemma_lowers[i] in firsts_lemma)
+        if not words and not pair_possible and lemma_lowers[i] not in separable:
+            continue
+        token = doc[i]
+        pair = _pair_cue(token, lex) if pair_possible else None
         if pair is not None:
             nxt = token.nbor(1)
             if pair.value == OrderStatus.PLANNED.value:
@@ -549,7 +569,6 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
                 triggers.append(_Trigger(nxt.i, token.idx, end_char, OrderStatus(pair.value), pair.actor))
             covered = nxt.i
             continue
-        words = _table_cues(token.text, token.lemma_, lex.lang, "triggers")
         cues = [c for c in (*_separable_cues(token, span.end, lex), *words) if " " not in c.form]
         if any(c.value == OrderStatus.PLANNED.value for c in cues):
             modals.append(token.idx)
@@ -564,6 +583,32 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
                 _Trigger(token.i, token.idx, end_char, OrderStatus(deal.value), deal.actor, attributive)
             )
     return triggers, modals
+
+
+_Strings = tuple[list[str], list[str], list[str], list[str], list[str], list[int]]
+
+
+def _token_strings(doc: Doc) -> _Strings:
+    """Each token's text, lemma, lowercase form, lowercase lemma, text with whitespace and
+    character offset, read once per Doc."""
+    key = "newsfacts.weapons.strings"
+    cached = doc.user_data.get(key)
+    if cached is None:
+        texts: list[str] = []
+        lemmas: list[str] = []
+        lowers: list[str] = []
+        with_ws: list[str] = []
+        idxs: list[int] = []
+        for t in doc:
+            texts.append(t.text)
+            lemmas.append(t.lemma_)
+            lowers.append(t.lower_)
+            with_ws.append(t.text_with_ws)
+            idxs.append(t.idx)
+        cached = (texts, lemmas, lowers, [x.lower() for x in lemmas], with_ws, idxs)
+        doc.user_data[key] = cached
+    result: _Strings = cached
+    return result
 
 
 #: Endings of an inflected participle used as an adjective ("bestellten", "ordered").
@@ -689,19 +734,21 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     designations whose full stop the tokenizer kept ("... vom Typ FA-50. Aus den USA")."""
     sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
     spans: list[tuple[int, int]] = []
+    text = doc_text(doc)
+    texts, _, _, _, with_ws, idxs = _token_strings(doc)
     for sent in sents:
         cuts = [sent.start_char]
-        for token in sent:
-            nxt = token.nbor(1) if token.i + 1 < sent.end else None
-            if "\n" in token.text_with_ws or (token.is_space and "\n" in token.text):
-                cuts.append(token.idx + len(token.text_with_ws))
-            elif nxt is not None and _GLUED_STOP.match(token.text) and nxt.text[:1].isupper():
-                cuts.append(token.idx + len(token.text))
+        last = sent.end - 1
+        for i in range(sent.start, sent.end):
+            if "\n" in with_ws[i]:
+                cuts.append(idxs[i] + len(with_ws[i]))
+            elif i < last and _GLUED_STOP.match(texts[i]) and texts[i + 1][:1].isupper():
+                cuts.append(idxs[i] + len(texts[i]))
         cuts.append(sent.end_char)
         for a, b in itertools.pairwise(cuts):
-            while a < b and doc_text(doc)[a].isspace():
+            while a < b and text[a].isspace():
                 a += 1
-            while b > a and doc_text(doc)[b - 1].isspace():
+            while b > a and text[b - 1].isspace():
                 b -= 1
             if b > a:
                 spans.append((a, b))
