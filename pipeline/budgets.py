@@ -467,7 +467,7 @@ class BudgetsStage:
                 terms = prev_terms[1][-1:]  # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
             if own_terms:
                 prev_terms = (number, own_terms)
-            if "draft" in self.status.labels(text[s_start:s_end]):
+            if self.status.has("draft", text[s_start:s_end]):
                 draft_sentence = number
             for num in self._numbers(doc, s_start, s_end):
                 unit = num.unit or ""

@@ -247,9 +247,20 @@ class Cues:
             anchored = raw.startswith("^") or raw.endswith("$")
             pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
+        self._by_scope: dict[str, list[Cue]] = {}
+        for cue in self.cues:
+            self._by_scope.setdefault(cue.scope, []).append(cue)
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
-        return {c.label for c in self.cues if c.scope == scope and c.pattern.search(text)}
+        found: set[str] = set()
+        for c in self._by_scope.get(scope, ()):
+            if c.label not in found and c.pattern.search(text):
+                found.add(c.label)  # a label already found needs no second search
+        return found
+
+    def has(self, label: str, text: str, scope: str = "clause") -> bool:
+        """``label in self.labels(text, scope)``, searching only that label's cues."""
+        return any(c.label == label and c.pattern.search(text) for c in self._by_scope.get(scope, ()))
 
     def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
         """The earliest match in ``text``: (start, end, label)."""
