@@ -82,16 +82,15 @@ def _words(texts: Iterable[str]) -> int:
 
 def stage_shares(articles: Sequence[Any]) -> dict[str, float]:
     """CPU seconds per pipeline component (and tokenizer, doc_to_records) over ``articles``."""
-    from .nlp import cached_nlp, make_doc
-    from .runner import doc_to_records
+    from .nlp import cached_nlp
+    from .runner import article_doc, doc_to_records
 
     spent: defaultdict[str, float] = defaultdict(float)
     for article in articles:
         document = article.document
         nlp = cached_nlp(document.lang.value)
         started = time.process_time()
-        doc = make_doc(nlp, article.text, document.doc_id, document.published, document.authors)
-        doc._.boilerplate = article.boilerplate
+        doc = article_doc(nlp, article)
         spent["tokenizer"] += time.process_time() - started
         for name, component in nlp.pipeline:
             started = time.process_time()

@@ -79,10 +79,6 @@ def doc_to_records(doc: Doc, document: Document) -> DocResult:
     )
 
 
-def _reference(document: Document) -> date | datetime | None:
-    return document.published
-
-
 #: Documents per ``nlp.pipe`` batch: enough to amortise the per-batch cost, few enough that
 #: only a handful of Docs are alive at once (memory stays flat however long the input is).
 BATCH_SIZE = 32
@@ -98,13 +94,14 @@ def failed_result(document: Document, exc: BaseException) -> DocResult:
     return DocResult(document=failed)
 
 
-def _doc(nlp: Language, article: Article) -> Doc:
+def article_doc(nlp: Language, article: Article) -> Doc:
+    """A tokenised Doc of an ingested article with the metadata every stage reads."""
     document = article.document
     return make_doc(
         nlp,
         article.text,
         doc_id=document.doc_id,
-        published=_reference(document),
+        published=document.published,
         authors=document.authors,
         boilerplate=article.boilerplate,
     )
@@ -113,7 +110,7 @@ def _doc(nlp: Language, article: Article) -> Doc:
 def _one(nlp: Language, article: Article) -> DocResult:
     """One article on its own: the fallback when its batch failed, so only the bad one fails."""
     try:
-        return doc_to_records(nlp(_doc(nlp, article)), article.document)
+        return doc_to_records(nlp(article_doc(nlp, article)), article.document)
     except Exception as exc:  # one bad article never stops the run
         log.exception("failed on %s", article.document.source_path)
         return failed_result(article.document, exc)
@@ -122,7 +119,7 @@ def _one(nlp: Language, article: Article) -> DocResult:
 def _batch(nlp: Language, articles: list[Article]) -> list[DocResult]:
     """Articles of one language through ``nlp.pipe``; a failing batch is redone one by one."""
     try:
-        docs = nlp.pipe((_doc(nlp, a) for a in articles), batch_size=len(articles))
+        docs = nlp.pipe((article_doc(nlp, a) for a in articles), batch_size=len(articles))
         return [doc_to_records(doc, a.document) for doc, a in zip(docs, articles, strict=True)]
     except Exception:
         log.debug("batch of %d failed; processing its documents one by one", len(articles))

@@ -138,6 +138,7 @@ def test_people_data_files_are_consistent() -> None:
 def score(raw: Path, gold: Path) -> dict[str, float]:
     """People P/R/F1 and role_en/country accuracy as GOLD.md defines them."""
     from pipeline.ingest import discover, ingest_file
+    from pipeline.runner import article_doc
 
     tp = fp = fn = 0
     right = {"role_en": 0, "country": 0}
@@ -152,16 +153,7 @@ def score(raw: Path, gold: Path) -> dict[str, float]:
             for o in data.get("optional", {}).get("people", [])
         }
         nlp = cached_nlp(article.document.lang.value)
-        doc = nlp(
-            make_doc(
-                nlp,
-                article.text,
-                doc_id=article.document.doc_id,
-                authors=article.document.authors,
-                boilerplate=article.boilerplate,
-                published=article.document.published,
-            )
-        )
+        doc = nlp(article_doc(nlp, article))
         golds = data["people"]
         used: set[int] = set()
         for person in doc._.people:

@@ -234,6 +234,7 @@ def _matches(order: WeaponsOrder, gold: dict[str, Any]) -> bool:
 
 def test_seed_articles_yield_the_gold_orders_and_nothing_else(seeds: Path) -> None:
     from pipeline.ingest import ingest_file
+    from pipeline.runner import article_doc
 
     for gold_path in sorted(seeds.glob("*.gold.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
@@ -242,15 +243,7 @@ def test_seed_articles_yield_the_gold_orders_and_nothing_else(seeds: Path) -> No
         article = ingest_file(seeds / f"{gold['doc']}.txt", seeds)
         assert article.ok and article.document.lang is not None
         nlp = cached_nlp(article.document.lang.value)
-        doc = nlp(
-            make_doc(
-                nlp,
-                article.text,
-                doc_id=article.document.doc_id,
-                published=article.document.published,
-                boilerplate=article.boilerplate,
-            )
-        )
+        doc = nlp(article_doc(nlp, article))
         found: list[WeaponsOrder] = doc._.weapons_orders
         required = gold["weapons_orders"]
         optional = gold.get("optional", {}).get("weapons_orders", [])
