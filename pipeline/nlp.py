@@ -19,7 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import LEMMA, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -93,13 +95,50 @@ def _load_base(lang: str, model: str | None) -> tuple[Language, str, bool]:
     _split_sentence_final_periods(nlp)
     nlp.add_pipe("sentencizer")
     try:
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        nlp.initialize()
+        nlp.add_pipe("lookup_lemmas", name="lemmatizer")
     except (ValueError, OSError) as exc:  # lookups tables missing for this language
         log.warning("no lookup lemmatizer for %s: %s", lang, exc)
-        if "lemmatizer" in nlp.pipe_names:
-            nlp.remove_pipe("lemmatizer")
     return nlp, f"blank:{lang}", False
+
+
+class LookupLemmas:
+    """spaCy's lookup lemmatizer (``lemma_lookup`` from spacy-lookups-data) applied per
+    vocabulary entry instead of per token.
+
+    spaCy's ``lemmatizer`` in lookup mode builds a Python ``Token`` for every word and
+    looks its text up anew: 13 % of the blank pipeline's time. The table and the result
+    are the same; here each distinct word is looked up once per process and the lemmas
+    are written for the whole Doc in one array call.
+    """
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        from spacy.lookups import load_lookups
+
+        self.name = name
+        self.lookups = load_lookups(lang=str(nlp.lang), tables=["lemma_lookup"])
+        self.table = self.lookups.get_table("lemma_lookup")
+        self.cache: dict[int, int] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        strings = doc.vocab.strings
+        cache, table = self.cache, self.table
+        orths = doc.to_array(ORTH)
+        lemmas: Any = numpy.empty((len(orths), 1), dtype="uint64")
+        for i, orth in enumerate(orths.tolist()):
+            lemma = cache.get(orth)
+            if lemma is None:
+                text = strings[orth]
+                lemma = cache[orth] = strings.add(str(table.get(text, text)))
+            lemmas[i, 0] = lemma
+        doc.from_array([LEMMA], lemmas)
+        return doc
+
+
+@Language.factory("lookup_lemmas")
+def make_lookup_lemmas(nlp: Language, name: str) -> LookupLemmas:
+    return LookupLemmas(nlp, name)
 
 
 #: Periods the blank German tokenizer keeps on a token although they end a sentence: after a
@@ -156,6 +195,7 @@ def make_doc(
 ) -> Doc:
     """A tokenised Doc carrying the metadata the stages read; run it with ``nlp(doc)``."""
     doc = nlp.make_doc(text)
+    doc.user_data[_TEXT_KEY] = text  # spaCy keeps the text verbatim; no need to join tokens again
     doc._.doc_id = doc_id
     doc._.published = published
     doc._.authors = authors
@@ -179,13 +219,70 @@ def doc_text(doc: Doc) -> str:
 _TEXT_KEY = "newsfacts.text"
 
 
+@dataclass(frozen=True)
+class TokenTable:
+    """Every token's strings and flags as plain lists, read once per Doc.
+
+    A ``Token`` is a new Python object on every ``doc[i]`` or ``for t in doc``; the
+    stages used to walk each Doc a dozen times, and building those objects was the
+    pipeline's largest single cost. Stages index these lists instead.
+    """
+
+    texts: list[str]
+    lowers: list[str]
+    lemmas: list[str]
+    idxs: list[int]
+    ends: list[int]
+    with_ws: list[str]
+    is_punct: list[bool]
+    is_space: list[bool]
+    #: sentences as token ranges [start, end)
+    sents: list[tuple[int, int]]
+
+    @property
+    def words(self) -> int:
+        return sum(1 for p, s in zip(self.is_punct, self.is_space, strict=True) if not (p or s))
+
+
+def token_table(doc: Doc) -> TokenTable:
+    """The Doc's :class:`TokenTable`, built on first use after the base pipeline ran."""
+    table = doc.user_data.get(_TABLE_KEY)
+    if table is None:
+        texts: list[str] = []
+        lemmas: list[str] = []
+        lowers: list[str] = []
+        with_ws: list[str] = []
+        idxs: list[int] = []
+        punct: list[bool] = []
+        space: list[bool] = []
+        for t in doc:
+            texts.append(t.text)
+            lemmas.append(t.lemma_)
+            lowers.append(t.lower_)
+            with_ws.append(t.text_with_ws)
+            idxs.append(t.idx)
+            punct.append(t.is_punct)
+            space.append(t.is_space)
+        ends = [i + len(x) for i, x in zip(idxs, texts, strict=True)]
+        sents = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
+        table = TokenTable(texts, lowers, lemmas, idxs, ends, with_ws, punct, space, sents)
+        doc.user_data[_TABLE_KEY] = table
+    result: TokenTable = table
+    return result
+
+
+_TABLE_KEY = "newsfacts.tokens"
+
+
 def sentence_starts(doc: Doc) -> list[int]:
     """Character offsets where sentences start (cached on the Doc's user data)."""
     key = "newsfacts.sent_starts"
     starts = doc.user_data.get(key)
     if starts is None:
-        starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
-        doc.user_data[key] = starts
+        table = token_table(doc)
+        size = len(table.idxs)
+        starts = [table.idxs[start] if start < size else len(doc_text(doc)) for start, _ in table.sents]
+        doc.user_data[key] = starts or [0]
     return list(starts)
 
 

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .ingest import Article, find_boilerplate, ingest
-from .nlp import PipelineInfo, cached_nlp, make_doc, pipeline_info
+from .nlp import PipelineInfo, cached_nlp, doc_text, make_doc, pipeline_info, token_table
 from .records import (
     BudgetFigure,
     DateKind,
@@ -66,11 +66,11 @@ def doc_to_records(doc: Doc, document: Document) -> DocResult:
         for d in (doc._.dates or [])
         if d.kind is not DateKind.DURATION and d.evidence is not None and d.doc_id is not None
     ]
-    words = sum(1 for token in doc if not (token.is_punct or token.is_space))
-    sentences = sum(1 for _ in doc.sents) if doc.has_annotation("SENT_START") else 1
+    table = token_table(doc)
+    sentences = len(table.sents) if doc.has_annotation("SENT_START") else 1
     return DocResult(
-        document=document.model_copy(update={"sentences": sentences, "words": words}),
-        text=doc.text,
+        document=document.model_copy(update={"sentences": sentences, "words": table.words}),
+        text=doc_text(doc),
         people=_by_offset(doc._.people or []),
         dates=_by_offset(dates),
         troops=_by_offset(doc._.troops or []),

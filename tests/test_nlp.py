@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 import spacy
 
-from pipeline.nlp import STAGES, build_nlp, evidence, make_doc, pipeline_info, sentence_index
+from pipeline.nlp import (
+    STAGES,
+    build_nlp,
+    doc_text,
+    evidence,
+    make_doc,
+    pipeline_info,
+    sentence_index,
+    token_table,
+)
 
 
 def test_blank_pipeline_has_sentences_lemmas_and_all_stages() -> None:
@@ -66,3 +75,38 @@ def test_sentences_end_after_years_and_designations_but_not_ordinals() -> None:
         "Der Vertrag folgte 2022.",
         "Am 19. November kam die Lieferung.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        (
+            "de",
+            "Die Bundeswehr bestellte weitere Panzerhaubitzen. Die Soldaten der Brigaden wurden "
+            "in Litauen stationiert, teilte das Verteidigungsministerium mit.",
+        ),
+        ("en", "The ministers signed the contracts. Troops were deployed to the bases in Poland."),
+    ],
+)
+def test_lookup_lemmas_match_spacys_lookup_lemmatizer(lang: str, text: str) -> None:
+    reference = spacy.blank(lang)
+    reference.add_pipe("lemmatizer", config={"mode": "lookup"})
+    reference.initialize()
+    nlp = build_nlp(lang)
+    ours = nlp.get_pipe("lemmatizer")(nlp.make_doc(text))
+    theirs = reference.get_pipe("lemmatizer")(nlp.make_doc(text))
+    assert [t.lemma_ for t in ours] == [t.lemma_ for t in theirs]
+    assert any(t.lemma_ != t.text for t in ours)  # the table was applied, not an identity copy
+
+
+def test_token_table_mirrors_the_doc() -> None:
+    nlp = build_nlp("de")
+    text = "Rund 1.500 Soldaten sind in Rukla stationiert. Der Minister kam am 3. Juni."
+    doc = nlp(make_doc(nlp, text))
+    table = token_table(doc)
+    assert table.texts == [t.text for t in doc]
+    assert table.lemmas == [t.lemma_ for t in doc]
+    assert table.idxs == [t.idx for t in doc]
+    assert table.sents == [(s.start, s.end) for s in doc.sents]
+    assert table.words == sum(1 for t in doc if not (t.is_punct or t.is_space))
+    assert doc_text(doc) == text == doc.text
