@@ -27,6 +27,7 @@ EPILOG_RUN = """example:
   python -m pipeline run --input data/raw --out data/out
   python -m pipeline run --input data/raw --out /tmp/out --format csv,json
   python -m pipeline run --input ../shared/corpus/seeds --out /tmp/seeds --model de_core_news_lg
+  python -m pipeline run --input big/ --out /tmp/big --jobs 4                     # 4 processes here
   python -m pipeline run --input big/ --out /tmp/big --engine dask                # LocalCluster
   python -m pipeline run --input big/ --out /tmp/big --engine dask --scheduler tcp://host:8786
 
@@ -112,6 +113,7 @@ def execute_run(
     formats: str | Iterable[str] | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    jobs: int | None = None,
 ) -> RunReport:
     """Validate arguments, run, write outputs (``formats``: see ``FORMATS``; report.html always)."""
     chosen = parse_formats(formats)
@@ -123,6 +125,10 @@ def execute_run(
         raise UsageError(f"--engine must be local or dask, not {engine!r}")
     if scheduler and engine != "dask":
         raise UsageError("--scheduler needs --engine dask")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    if jobs is not None and engine != "local":
+        raise UsageError("--jobs is for the local engine; a Dask cluster sets its own workers")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -138,6 +144,7 @@ def execute_run(
             on_text=lambda doc_id, text: atomic_write(out / "texts" / f"{doc_id}.txt", text),
             engine=engine,
             scheduler=scheduler,
+            n_process=jobs,
         )
     except (OSError, ImportError) as exc:
         if model:
@@ -183,6 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         formats=args.format,
         engine=args.engine,
         scheduler=args.scheduler,
+        jobs=args.jobs,
     )
     summary(report, args.out)
     return 0
@@ -267,6 +275,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("local", "dask"),
         default="local",
         help="where extraction runs: this process (default) or a Dask cluster (same outputs)",
+    )
+    run.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the local engine (default: one per core once the input is longer "
+        "than one batch of 32 articles; 1: everything in this process); outputs are the same",
     )
     run.add_argument(
         "--scheduler",

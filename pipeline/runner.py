@@ -9,8 +9,15 @@ run goes on.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import multiprocessing.context
+import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -131,34 +138,117 @@ def process(
     model: str | None = None,
     infos: dict[str, PipelineInfo] | None = None,
     batch_size: int = BATCH_SIZE,
+    n_process: int | None = 1,
 ) -> Iterator[DocResult]:
     """Each article through its language's pipeline, in input order; failures become failed documents.
 
     Articles are read lazily and run through ``nlp.pipe`` ``batch_size`` at a time, so
-    at most one batch of Docs is alive; nothing else is kept.
+    at most a few batches of Docs are alive; nothing else is kept. ``n_process`` > 1
+    spreads the batches over that many worker processes (``None``: one per core, once
+    the input turns out to be longer than one batch); the order and the records are
+    the same as in one process.
     """
-    for chunk in chunks(articles, batch_size):
-        results: dict[int, DocResult] = {}
-        by_lang: dict[str, list[int]] = {}
-        for i, article in enumerate(chunk):
-            if not article.ok or article.document.lang is None:
-                results[i] = DocResult(document=article.document)
-            else:
-                by_lang.setdefault(article.document.lang.value, []).append(i)
-        for lang, members in by_lang.items():
-            try:
-                nlp = cached_nlp(lang, model)
-            except Exception as exc:
-                if isinstance(exc, OSError | ImportError) and model:
-                    raise  # the user named a model that cannot be loaded: unusable argument
-                log.exception("cannot build the %s pipeline", lang)
-                results.update({i: failed_result(chunk[i].document, exc) for i in members})
-                continue
-            if infos is not None and lang not in infos:
-                infos[lang] = pipeline_info(nlp)
-            for i, result in zip(members, _batch(nlp, [chunk[i] for i in members]), strict=True):
-                results[i] = result
-        yield from (results[i] for i in range(len(chunk)))
+    pending = chunks(articles, batch_size)
+    if n_process is None:
+        first = next(pending, None)
+        if first is None:
+            return
+        yield from _process_chunk(first, model, infos)
+        n_process = os.cpu_count() or 1
+    if n_process <= 1:
+        for chunk in pending:
+            yield from _process_chunk(chunk, model, infos)
+        return
+    yield from _process_parallel(pending, model, infos, n_process)
+
+
+def _process_chunk(
+    chunk: list[Article], model: str | None, infos: dict[str, PipelineInfo] | None
+) -> list[DocResult]:
+    results: dict[int, DocResult] = {}
+    by_lang: dict[str, list[int]] = {}
+    for i, article in enumerate(chunk):
+        if not article.ok or article.document.lang is None:
+            results[i] = DocResult(document=article.document)
+        else:
+            by_lang.setdefault(article.document.lang.value, []).append(i)
+    for lang, members in by_lang.items():
+        try:
+            nlp = cached_nlp(lang, model)
+        except Exception as exc:
+            if isinstance(exc, OSError | ImportError) and model:
+                raise  # the user named a model that cannot be loaded: unusable argument
+            log.exception("cannot build the %s pipeline", lang)
+            results.update({i: failed_result(chunk[i].document, exc) for i in members})
+            continue
+        if infos is not None and lang not in infos:
+            infos[lang] = pipeline_info(nlp)
+        for i, result in zip(members, _batch(nlp, [chunk[i] for i in members]), strict=True):
+            results[i] = result
+    return [results[i] for i in range(len(chunk))]
+
+
+def _worker_chunk(chunk: list[Article], model: str | None) -> tuple[list[DocResult], dict[str, PipelineInfo]]:
+    """What a worker process does with one batch: the one-process path, on its cached pipelines."""
+    infos: dict[str, PipelineInfo] = {}
+    return _process_chunk(chunk, model, infos), infos
+
+
+#: Batches queued per worker: enough to keep every core busy, few enough to keep memory flat.
+IN_FLIGHT_PER_PROCESS = 2
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """``fork`` while this process has one thread: workers inherit the pipelines already built
+    (building one costs seconds). With other threads alive (a progress bar) forking could copy
+    a held lock, so workers then come from a ``forkserver`` and build their own."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _process_parallel(
+    pending: Iterator[list[Article]], model: str | None, infos: dict[str, PipelineInfo] | None, n_process: int
+) -> Iterator[DocResult]:
+    """Batches on a pool of worker processes, results in input order. A batch whose worker
+    failed (it died, its result could not be sent back) is redone in this process, where a
+    bad article fails alone; a broken pool hands the rest of the input to this process."""
+    window: deque[tuple[list[Article], Future[tuple[list[DocResult], dict[str, PipelineInfo]]] | None]]
+    window = deque()
+    with ProcessPoolExecutor(max_workers=n_process, mp_context=_pool_context()) as pool:
+        broken = False
+
+        def submit(chunk: list[Article]) -> None:
+            nonlocal broken
+            future = None
+            if not broken:
+                try:
+                    future = pool.submit(_worker_chunk, chunk, model)
+                except BrokenProcessPool:
+                    broken = True
+            window.append((chunk, future))
+
+        for chunk in islice(pending, n_process * IN_FLIGHT_PER_PROCESS):
+            submit(chunk)
+        while window:
+            chunk, future = window.popleft()
+            results: list[DocResult] | None = None
+            if future is not None:
+                try:
+                    results, found = future.result()
+                    if infos is not None:
+                        for lang, info in found.items():
+                            infos.setdefault(lang, info)
+                except Exception as exc:
+                    broken = broken or isinstance(exc, BrokenProcessPool)
+                    log.warning("worker failed on a batch of %d (%s); redoing it here", len(chunk), exc)
+            if results is None:
+                results = _process_chunk(chunk, model, infos)
+            yield from results
+            following = next(pending, None)
+            if following is not None:
+                submit(following)
 
 
 def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -238,12 +328,14 @@ def run_pipeline(
     on_text: Callable[[str, str], None] | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    n_process: int | None = 1,
 ) -> RunReport:
     """Ingest, extract and reconcile everything below ``input_dir``.
 
     Streams: files are read one at a time and each document's text goes to
     ``on_text(doc_id, text)`` as soon as it is processed (the CLI writes ``texts/``
-    with it), so only the compact records stay in memory. ``engine="dask"`` extracts
+    with it), so only the compact records stay in memory. ``n_process`` worker processes
+    extract locally (see :func:`process`); ``engine="dask"`` extracts
     on a Dask cluster (``scheduler`` address, else a LocalCluster); outputs are the same.
     """
     started = time.perf_counter()
@@ -255,7 +347,7 @@ def run_pipeline(
 
         stream = process_dask(articles, model, infos, scheduler=scheduler)
     elif engine == "local":
-        stream = process(articles, model, infos)
+        stream = process(articles, model, infos, n_process=n_process)
     else:
         raise ValueError(f"unknown engine {engine!r} (local or dask)")
     results: list[DocResult] = []

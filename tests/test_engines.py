@@ -94,6 +94,57 @@ def test_texts_go_to_the_sink_as_they_come(blank_pipeline: Language) -> None:
         assert text.endswith("\n") and len(text) > 100, doc_id
 
 
+def _dump(results: list[runner.DocResult]) -> list[str]:
+    return [
+        record.model_dump_json()
+        for r in results
+        for record in (r.document, *r.people, *r.dates, *r.troops, *r.weapons_orders, *r.budgets)
+    ]
+
+
+def test_worker_processes_give_the_same_records_in_the_same_order() -> None:
+    from pipeline.ingest import ingest
+
+    articles = list(ingest(REPO / "data" / "raw"))
+    one = list(process(articles, n_process=1))
+    infos: dict[str, object] = {}
+    two = list(process(articles, n_process=2, batch_size=3, infos=infos))  # type: ignore[arg-type]
+    assert [r.document.doc_id for r in two] == [a.document.doc_id for a in articles]
+    assert _dump(two) == _dump(one)
+    assert sum(len(r.people) for r in two) > 20
+    assert set(infos) == {"de", "en"}  # the workers report the pipelines they used
+
+
+def _dies_on_die(chunk: list[Article], model: str | None) -> tuple[list[runner.DocResult], dict[str, object]]:
+    import os
+
+    if any("DIE" in a.text for a in chunk):
+        os._exit(3)  # a worker killed mid-batch (out of memory, a crash in native code)
+    return [runner.DocResult(document=a.document, text="from a worker") for a in chunk], {}
+
+
+def test_a_dead_worker_costs_no_document(blank_pipeline: Language, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(runner, "_worker_chunk", _dies_on_die)
+    monkeypatch.setattr(runner, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    articles = [_article(f"d{i:02d}", "Hier DIE." if i == 5 else f"Satz {i}.") for i in range(12)]
+    results = list(process(articles, n_process=2, batch_size=2))
+    assert [r.document.doc_id for r in results] == [f"d{i:02d}" for i in range(12)]
+    assert all(r.document.status is DocStatus.OK for r in results)
+    assert results[0].text == "from a worker"
+    assert results[5].text == "Hier DIE."  # its batch was redone in this process
+
+
+def test_jobs_must_be_positive_and_local(tmp_path: Path) -> None:
+    from pipeline.cli import UsageError, execute_run
+
+    with pytest.raises(UsageError, match="--jobs must be at least 1"):
+        execute_run(REPO / "data" / "raw", tmp_path, jobs=0)
+    with pytest.raises(UsageError, match="local engine"):
+        execute_run(REPO / "data" / "raw", tmp_path, jobs=2, engine="dask")
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[object]:
     distributed = pytest.importorskip("dask.distributed")
