@@ -149,6 +149,9 @@ class Lexicon:
     noun_refers: dict[str, frozenset[str]]  # category noun -> system categories it may point back to
     triggers: tuple[_Cue, ...]
     blockers: tuple[_Cue, ...]
+    trigger_index: _CueIndex
+    blocker_index: _CueIndex
+    deal_index: _CueIndex  # triggers that are not modal cues: a compound tail names a deal
     prepositions: dict[str, str]
     origin_words: dict[str, frozenset[str]]  # position -> words
     actor_nouns: tuple[str, ...]
@@ -246,6 +249,8 @@ def lexicon(lang: str) -> Lexicon:
     phrase_prepositions = re.compile(
         rf"(?<!\w)({_alternation(phrases)})(?:\s+(?:{_alternation(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
     )
+    triggers = _cues(lang_file(lang, "order_triggers.tsv"), "status")
+    blockers = _cues(lang_file(lang, "order_blockers.tsv"), "kind")
     return Lexicon(
         lang=lang,
         phrase_prepositions=phrase_prepositions,
@@ -253,8 +258,11 @@ def lexicon(lang: str) -> Lexicon:
         pattern=pattern,
         category_nouns=nouns,
         noun_refers=refers,
-        triggers=_cues(lang_file(lang, "order_triggers.tsv"), "status"),
-        blockers=_cues(lang_file(lang, "order_blockers.tsv"), "kind"),
+        triggers=triggers,
+        blockers=blockers,
+        trigger_index=_CueIndex(triggers, lang),
+        blocker_index=_CueIndex(blockers, lang),
+        deal_index=_CueIndex(tuple(c for c in triggers if c.value != OrderStatus.PLANNED.value), lang),
         prepositions=preps,
         origin_words={k: frozenset(v) for k, v in origin.items()},
         actor_nouns=tuple(r["phrase"] for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))),
@@ -344,29 +352,45 @@ def _noun_refers(word: str, lex: Lexicon) -> frozenset[str]:
     return lex.noun_refers.get(best, frozenset())
 
 
-def _cue_matches(cue: _Cue, lower: str, lemma: str, lang: str) -> bool:
-    if cue.match == "lemma":
-        return lemma == cue.form
-    if cue.match == "word":
-        return lower == cue.form
-    if cue.match == "separable":
-        return False  # needs the clause: see _separable_cues
-    return any(lower.endswith(cue.form + e) for e in _endings(lang))
+class _CueIndex:
+    """Cues by the string a token must show: its lowercase lemma, its lowercase form, or
+    an ending of its lowercase form (a suffix cue's form plus an inflection ending).
+    Looking a word up costs a few dict probes instead of a test against every cue."""
 
+    def __init__(self, cues: tuple[_Cue, ...], lang: str) -> None:
+        self.lemma: dict[str, list[int]] = {}
+        self.word: dict[str, list[int]] = {}
+        self.suffix: dict[str, list[int]] = {}
+        for i, cue in enumerate(cues):
+            if cue.match == "lemma":
+                self.lemma.setdefault(cue.form, []).append(i)
+            elif cue.match == "word":
+                self.word.setdefault(cue.form, []).append(i)
+            elif cue.match != "separable":  # separable cues need the clause: see _separable_cues
+                for ending in _endings(lang):
+                    self.suffix.setdefault(cue.form + ending, []).append(i)
+        self.longest = max(map(len, self.suffix), default=0)
+        self.cues = cues
+        # the most specific first: exact lemma or word, then the longest suffix ("verkauf" before "kauf")
+        self.rank = [(c.match == "suffix", -len(c.form), i) for i, c in enumerate(cues)]
 
-def _word_cues(word: str, lemma: str, cues: tuple[_Cue, ...], lang: str) -> list[_Cue]:
-    lower = word.lower()
-    found = [c for c in cues if _cue_matches(c, lower, lemma.lower(), lang)]
-    # the most specific first: exact lemma or word, then the longest suffix ("verkauf" before "kauf")
-    return sorted(found, key=lambda c: (c.match == "suffix", -len(c.form)))
+    def find(self, word: str, lemma: str) -> tuple[_Cue, ...]:
+        """The cues ``word`` (with ``lemma``) matches, most specific first."""
+        lower = word.lower()
+        found = {*self.lemma.get(lemma.lower(), ()), *self.word.get(lower, ())}
+        for k in range(max(0, len(lower) - self.longest), len(lower) + 1):
+            found.update(self.suffix.get(lower[k:], ()))
+        return tuple(self.cues[i] for i in sorted(found, key=self.rank.__getitem__))
 
 
 @lru_cache(maxsize=1 << 16)
 def _table_cues(word: str, lemma: str, lang: str, table: str) -> tuple[_Cue, ...]:
-    """:func:`_word_cues` against the language's ``triggers`` or ``blockers``, memoised:
-    the same words recur in every sentence."""
+    """The cues of the language's ``triggers``, ``blockers`` or ``deals`` (triggers that
+    are not modal cues) that ``word`` matches, memoised: the same words recur in every
+    sentence."""
     lex = lexicon(lang)
-    return tuple(_word_cues(word, lemma, lex.triggers if table == "triggers" else lex.blockers, lex.lang))
+    index = {"triggers": lex.trigger_index, "blockers": lex.blocker_index, "deals": lex.deal_index}[table]
+    return index.find(word, lemma)
 
 
 # ---- systems -------------------------------------------------------------------------------
@@ -391,8 +415,7 @@ def _tail_licensed_uncached(tail: str, lex: Lexicon) -> bool:
     word = tail.split("-")[-1]
     if is_category_noun(word, lex) or is_category_noun(tail.replace("-", ""), lex):
         return True
-    trig = tuple(c for c in lex.triggers if c.value != OrderStatus.PLANNED.value)
-    return bool(_word_cues(word, word, trig, lex.lang))
+    return bool(lex.deal_index.find(word, word))
 
 
 def find_systems(text: str, lang: str) -> list[SystemMention]:
@@ -1141,7 +1164,7 @@ def _choose_trigger(
     """The trigger stating the order of ``mention`` and the rule name, or None."""
     own = [
         c
-        for c in _word_cues(mention.tail.split("-")[-1], mention.tail, lex.triggers, lex.lang)
+        for c in lex.trigger_index.find(mention.tail.split("-")[-1], mention.tail)
         if c.value != OrderStatus.PLANNED.value and " " not in c.form
     ]
     if mention.tail and own:
