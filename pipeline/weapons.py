@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -52,7 +53,7 @@ from spacy.tokens import Doc, Token
 
 from .countries import ORG_CODES, country_before, doc_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text, evidence, in_boilerplate
+from .nlp import doc_text, evidence, in_boilerplate, token_table
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
@@ -205,7 +206,29 @@ def load_systems() -> list[tuple[System, list[tuple[str, bool]]]]:
 
 
 def _alternation(surfaces: list[str]) -> str:
-    return "|".join(re.escape(s) for s in sorted(set(surfaces), key=lambda s: (-len(s), s)))
+    """A regex for any of ``surfaces``, the longest first where several match, written as
+    a trie ("F-1(?:5|6)"): Python's re tries a flat alternation's hundreds of branches one
+    by one at every position, a trie only those that go on with the text's next character."""
+    trie: _Trie = {}
+    for surface in surfaces:
+        node = trie
+        for ch in surface:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a surface ends here
+    return _trie_regex(trie)
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def _trie_regex(node: _Trie) -> str:
+    branches = [re.escape(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    if len(branches) == 1 and "" not in node:
+        return branches[0]
+    # a longer surface before one that ends here: "?" is greedy
+    return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
 
 
 def _cues(relpath: str, value_col: str) -> tuple[_Cue, ...]:
@@ -566,72 +589,96 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
     """Transaction triggers and modal-cue character offsets in ``[start, end)``."""
     triggers: list[_Trigger] = []
     modals: list[int] = []
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None:
+    tokens = _token_range(doc, start, end)
+    if tokens is None:
         return triggers, modals
     covered = -1
-    texts, lemmas, lowers, lemma_lowers, _, _ = _token_strings(doc)
-    n_tokens = len(texts)
-    firsts_lemma, firsts_word = _pair_firsts(lex.lang)
-    separable = _separable_index(lex.lang)
-    for i in range(span.start, span.end):
+    table = token_table(doc)
+    idxs, ends = table.idxs, table.ends
+    candidates = _cue_tokens(doc, lex)
+    for i in candidates[bisect_left(candidates, tokens[0]) : bisect_left(candidates, tokens[1])]:
         if i <= covered:
             continue
-        words = _table_cues(texts[i], lemmas[i], lex.lang, "triggers")
-        pair_possible = i + 1 < n_tokens and (lowers[i] in firsts_word or lemma_lowers[i] in firsts_lemma)
-        if not words and not pair_possible and lemma_lowers[i] not in separable:
-            continue
-        token = doc[i]
-        pair = _pair_cue(token, lex) if pair_possible else None
+        pair = _pair_cue(doc, i, lex)
         if pair is not None:
-            nxt = token.nbor(1)
             if pair.value == OrderStatus.PLANNED.value:
-                modals.append(token.idx)
+                modals.append(idxs[i])
             if pair.actor != "-":
-                end_char = nxt.idx + len(nxt.text)
-                triggers.append(_Trigger(nxt.i, token.idx, end_char, OrderStatus(pair.value), pair.actor))
-            covered = nxt.i
+                triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], OrderStatus(pair.value), pair.actor))
+            covered = i + 1
             continue
-        cues = [c for c in (*_separable_cues(token, span.end, lex), *words) if " " not in c.form]
+        words = _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers")
+        cues = [c for c in (*_separable_cues(doc, i, tokens[1], lex), *words) if " " not in c.form]
         if any(c.value == OrderStatus.PLANNED.value for c in cues):
-            modals.append(token.idx)
+            modals.append(idxs[i])
         # a deal word; a planned cue with an actor ("verhandelt über", "is selecting") is
         # a deal of its own, planned, when no firmer deal word shares the token
         deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
         deal = deal or next((c for c in cues if c.actor != "-"), None)
         if deal is not None:
-            end_char = token.idx + len(token.text)
-            attributive = _attributive(token, lex)
-            triggers.append(
-                _Trigger(token.i, token.idx, end_char, OrderStatus(deal.value), deal.actor, attributive)
-            )
+            attributive = _attributive(doc[i], lex)
+            triggers.append(_Trigger(i, idxs[i], ends[i], OrderStatus(deal.value), deal.actor, attributive))
     return triggers, modals
 
 
-_Strings = tuple[list[str], list[str], list[str], list[str], list[str], list[int]]
+def _cue_tokens(doc: Doc, lex: Lexicon) -> list[int]:
+    """The Doc's tokens that may open a trigger or modal cue, found in one pass per Doc:
+    most sentences have none, and :func:`_triggers` looks at these only."""
+    key = "newsfacts.weapons.cue_tokens"
+    found: list[int] | None = doc.user_data.get(key)
+    if found is None:
+        table = token_table(doc)
+        found = [
+            i
+            for i, (text, lemma) in enumerate(zip(table.texts, table.lemmas, strict=True))
+            if _may_cue(text, lemma, lex.lang)
+        ]
+        doc.user_data[key] = found
+    return found
 
 
-def _token_strings(doc: Doc) -> _Strings:
-    """Each token's text, lemma, lowercase form, lowercase lemma, text with whitespace and
-    character offset, read once per Doc."""
-    key = "newsfacts.weapons.strings"
-    cached = doc.user_data.get(key)
-    if cached is None:
-        texts: list[str] = []
-        lemmas: list[str] = []
-        lowers: list[str] = []
-        with_ws: list[str] = []
-        idxs: list[int] = []
-        for t in doc:
-            texts.append(t.text)
-            lemmas.append(t.lemma_)
-            lowers.append(t.lower_)
-            with_ws.append(t.text_with_ws)
-            idxs.append(t.idx)
-        cached = (texts, lemmas, lowers, [x.lower() for x in lemmas], with_ws, idxs)
-        doc.user_data[key] = cached
-    result: _Strings = cached
-    return result
+@lru_cache(maxsize=1 << 16)
+def _may_cue(text: str, lemma: str, lang: str) -> bool:
+    """Is ``text`` a trigger or modal cue, the first word of a two-word one, or a verb
+    with a separable particle?"""
+    lower, lemma_lower = text.lower(), lemma.lower()
+    firsts_lemma, firsts_word = _pair_firsts(lang)
+    return bool(
+        _table_cues(text, lemma, lang, "triggers")
+        or lower in firsts_word
+        or lemma_lower in firsts_lemma
+        or lemma_lower in _separable_index(lang)
+    )
+
+
+def _lemma_lowers(doc: Doc) -> list[str]:
+    """Each token's lowercase lemma, computed once per Doc."""
+    key = "newsfacts.weapons.lemma_lowers"
+    lowers: list[str] | None = doc.user_data.get(key)
+    if lowers is None:
+        lowers = doc.user_data[key] = [lemma.lower() for lemma in token_table(doc).lemmas]
+    return lowers
+
+
+def _token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tuple[int, int] | None:
+    """The tokens ``doc.char_span(start, end, alignment_mode="expand")`` (or "contract")
+    holds, as ``(first, stop)``, looked up in the token table without building a Span."""
+    idxs, ends = token_table(doc).idxs, token_table(doc).ends
+    size = len(doc_text(doc))
+    if not (0 <= start < size and 0 < end <= size):
+        return None  # spaCy finds no token at either end
+    first = bisect_right(idxs, start) - 1  # a token owns its trailing space, as in spaCy
+    last = bisect_right(idxs, end - 1) - 1
+    if contract:
+        if idxs[first] < start:
+            first += 1
+        if end < ends[last]:
+            last -= 1
+        if last < first:
+            return None
+    elif start == ends[first]:
+        first += 1  # the trailing space does not pull its token in
+    return first, last + 1
 
 
 #: Endings of an inflected participle used as an adjective ("bestellten", "ordered").
@@ -657,17 +704,17 @@ def _attributive(token: Token, lex: Lexicon) -> bool:
     return nxt.lower_ not in lex.known_prepositions and nxt.lower_ not in lex.determiners
 
 
-def _separable_cues(token: Token, limit: int, lex: Lexicon) -> list[_Cue]:
+def _separable_cues(doc: Doc, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
     """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
     IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
-    cues = _separable_index(lex.lang).get(token.lemma_.lower())
+    cues = _separable_index(lex.lang).get(_lemma_lowers(doc)[i])
     if not cues:
         return []
-    doc = token.doc
-    i = token.i + 1
-    while i < limit and not doc[i].is_punct:
-        i += 1
-    closing = doc[i - 1].lower_ if i - 1 > token.i else ""
+    table = token_table(doc)
+    k = i + 1
+    while k < limit and not table.is_punct[k]:
+        k += 1
+    closing = table.lowers[k - 1] if k - 1 > i else ""
     return [c for c in cues if c.form.split("+")[1] == closing]
 
 
@@ -690,22 +737,23 @@ def _pair_firsts(lang: str) -> tuple[frozenset[str], frozenset[str]]:
     return lemmas, words
 
 
-def _pair_cue(token: Token, lex: Lexicon) -> _Cue | None:
-    """A two-word trigger starting at ``token`` ("took delivery")."""
-    if token.i + 1 >= len(token.doc):
+def _pair_cue(doc: Doc, i: int, lex: Lexicon) -> _Cue | None:
+    """A two-word trigger starting at token ``i`` ("took delivery")."""
+    table = token_table(doc)
+    if i + 1 >= len(table.texts):
         return None
+    lemma_lowers = _lemma_lowers(doc)
     lemmas, words = _pair_firsts(lex.lang)
-    if token.lower_ not in words and token.lemma_.lower() not in lemmas:
+    if table.lowers[i] not in words and lemma_lowers[i] not in lemmas:
         return None
-    nxt = token.nbor(1)
     for cue in lex.triggers:
         if " " not in cue.form:
             continue
         first, second = cue.form.split(" ", 1)
         if cue.match == "lemma":
-            ok = token.lemma_.lower() == first and nxt.lemma_.lower() == second
+            ok = lemma_lowers[i] == first and lemma_lowers[i + 1] == second
         else:
-            ok = token.lower_ == first and nxt.lower_ == second
+            ok = table.lowers[i] == first and table.lowers[i + 1] == second
         if ok:
             return cue
     return None
@@ -714,28 +762,26 @@ def _pair_cue(token: Token, lex: Lexicon) -> _Cue | None:
 def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[int, int], ...] = ()) -> bool:
     """Does ``[start, end)`` speak of losses, combat, refusal or a mere request? Words
     ``inside`` a system's name ("F-16 Block 70") say nothing."""
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None:
+    tokens = _token_range(doc, start, end)
+    if tokens is None:
         return False
-    for token in span:
-        if any(a <= token.idx < b for a, b in inside):
+    table = token_table(doc)
+    texts = table.texts
+    for i in range(*tokens):
+        if any(a <= table.idxs[i] < b for a, b in inside):
             continue
-        cues = _table_cues(token.text, token.lemma_, lex.lang, "blockers")
+        cues = _table_cues(texts[i], table.lemmas[i], lex.lang, "blockers")
         if not cues:
             continue
-        nxt = token.nbor(1) if token.i + 1 < len(doc) else None
-        if nxt is not None and is_category_noun(nxt.text, lex):
+        if i + 1 < len(texts) and is_category_noun(texts[i + 1], lex):
             continue  # "attack helicopters", "Angriffs-Drohnen": a kind of weapon
-        if all(c.value == "negation" for c in cues) and _not_only(token):
-            continue
+        if all(c.value == "negation" for c in cues) and i + 1 < len(texts) and table.lowers[i + 1] in _ONLY:
+            continue  # "nicht nur" / "not only" is no negation
         return True
     return False
 
 
-def _not_only(token: Token) -> bool:
-    """ "nicht nur" / "not only" is no negation."""
-    nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
-    return nxt is not None and nxt.lower_ in {"nur", "only", "just"}
+_ONLY = frozenset({"nur", "only", "just"})
 
 
 def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -755,19 +801,21 @@ _GLUED_STOP = re.compile(r"(?:[A-Za-z][\w/-]*\d[A-Za-z]*|\d{4})\.$")
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     """The Doc's sentences, further cut at line breaks (headlines, bylines) and after
     designations whose full stop the tokenizer kept ("... vom Typ FA-50. Aus den USA")."""
-    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
     spans: list[tuple[int, int]] = []
     text = doc_text(doc)
-    texts, _, _, _, with_ws, idxs = _token_strings(doc)
-    for sent in sents:
-        cuts = [sent.start_char]
-        last = sent.end - 1
-        for i in range(sent.start, sent.end):
+    table = token_table(doc)
+    texts, with_ws, idxs = table.texts, table.with_ws, table.idxs
+    for first, stop in table.sents:
+        if first >= stop:
+            continue
+        cuts = [idxs[first]]
+        last = stop - 1
+        for i in range(first, stop):
             if "\n" in with_ws[i]:
                 cuts.append(idxs[i] + len(with_ws[i]))
             elif i < last and _GLUED_STOP.match(texts[i]) and texts[i + 1][:1].isupper():
                 cuts.append(idxs[i] + len(texts[i]))
-        cuts.append(sent.end_char)
+        cuts.append(table.ends[last])
         for a, b in itertools.pairwise(cuts):
             while a < b and text[a].isspace():
                 a += 1
@@ -1090,9 +1138,12 @@ def _as_of(doc: Doc) -> date | None:
 
 
 def _passive(doc: Doc, start: int, end: int) -> bool:
-    span = doc.char_span(start, end, alignment_mode="expand")
-    words = {"wurde", "wurden", "worden", "was", "were", "been", "being"}
-    return span is not None and any(t.lower_ in words for t in span)
+    tokens = _token_range(doc, start, end)
+    lowers = token_table(doc).lowers
+    return tokens is not None and any(lowers[i] in _PASSIVE for i in range(*tokens))
+
+
+_PASSIVE = frozenset({"wurde", "wurden", "worden", "was", "were", "been", "being"})
 
 
 @dataclass(frozen=True)
@@ -1438,8 +1489,9 @@ def _status(
     seg_t = _segment_of(segs, trigger.start)
     modal_lo = segs[max(0, seg_t - 1)][0] if _infinitive(doc, trigger) else segs[seg_t][0]
     modal_hi = segs[seg_t][1]
-    opener = doc[max(0, trigger.token - _REL_REACH) : trigger.token]
-    if any(lex.clause_words.get(t.lower_) == "rel" and t.idx > segs[seg_t][0] for t in opener):
+    table = token_table(doc)
+    opener = range(max(0, trigger.token - _REL_REACH), trigger.token)
+    if any(lex.clause_words.get(table.lowers[i]) == "rel" and table.idxs[i] > segs[seg_t][0] for i in opener):
         modal_hi = min(modal_hi, trigger.end)
     if trigger.status is not OrderStatus.FINANCED and any(modal_lo <= c < modal_hi for c in modals):
         return OrderStatus.PLANNED  # financing is the commitment itself: "Britain would finance"
@@ -1488,7 +1540,7 @@ def _commissioned(trigger: _Trigger, triggers: list[_Trigger], segs: list[tuple[
 def _infinitive(doc: Doc, trigger: _Trigger) -> bool:
     """ "..., 35 F-35 zu kaufen" / "to buy": the modal cue may stand in the clause before."""
     i = trigger.token
-    return i > 0 and doc[i - 1].lower_ in {"zu", "to"}
+    return i > 0 and token_table(doc).lowers[i - 1] in {"zu", "to"}
 
 
 #: Statuses that, with a count, are facts of their own: an order and, later, its delivery.
