@@ -51,7 +51,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from .countries import ORG_CODES, country_before, doc_countries
+from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import lang_file, load_tsv
 from .nlp import doc_text, evidence, in_boilerplate, token_table
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
@@ -900,12 +900,20 @@ def _is_origin(text: str, start: int, end: int, prep: str | None, compound: str 
     return False
 
 
-def _parties(doc: Doc, start: int, end: int, lex: Lexicon, systems: list[SystemMention]) -> list[_Party]:
-    """Countries and arms makers in ``[start, end)``, outside system mentions."""
+def _parties(
+    doc: Doc,
+    start: int,
+    end: int,
+    lex: Lexicon,
+    systems: list[SystemMention],
+    countries: list[CountryMention],
+) -> list[_Party]:
+    """Countries and arms makers in ``[start, end)``, outside system mentions;
+    ``countries`` are the Doc's (:func:`pipeline.countries.doc_countries`)."""
     text = doc_text(doc)
     inside = [(m.start, m.end) for m in systems]
     parties: list[_Party] = []
-    for c in doc_countries(doc):
+    for c in countries:
         if c.start < start or c.end > end or any(s <= c.start < e for s, e in inside):
             continue
         prep = _prep_before(text, c.start, lex)
@@ -1260,6 +1268,7 @@ def _extract_sentence(
     numbers: list[NumberMention],
     context: _Deal | None,
     index: int,
+    countries: list[CountryMention],
     history: list[tuple[int, int, System]] | None = None,
 ) -> tuple[list[WeaponsOrder], _Deal | None]:
     """Orders stated in the sentence ``[start, end)`` and the deal it speaks of.
@@ -1275,14 +1284,16 @@ def _extract_sentence(
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     inside = tuple((m.start, m.end) for m in mentions)
     triggers, modals = _triggers(doc, start, end, lex)
+    recent = context if context is not None and index - context.sentence <= 1 else None
+    if not mentions and not triggers and (not modals or recent is None or recent.order is None):
+        return [], None  # no system, no deal and nothing to follow up: most sentences
     segs = segments(text, start, end)
     if history is not None:
         if triggers and history:
             anaphors = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
             mentions = sorted([*mentions, *anaphors], key=lambda m: m.start)
         history.extend((index, m.start, m.system) for m in mentions if not m.anaphor)
-    all_parties = _parties(doc, start, end, lex, mentions)
-    recent = context if context is not None and index - context.sentence <= 1 else None
+    all_parties = _parties(doc, start, end, lex, mentions, countries)
     deal = _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex, index)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
@@ -1585,10 +1596,11 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     orders: list[WeaponsOrder] = []
     context: _Deal | None = None
     history: list[tuple[int, int, System]] = []
+    countries = doc_countries(doc)
     for index, (start, end) in enumerate(sentence_spans(doc)):
         if in_boilerplate(doc, start, end):
             continue
-        found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index, history)
+        found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index, countries, history)
         orders.extend(found)
         context = deal or context
     return dedupe(orders)
