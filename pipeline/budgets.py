@@ -42,6 +42,7 @@ Documented decisions for unseen articles:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -123,6 +124,7 @@ class BudgetsStage:
         self.measures = [BudgetMeasure(r["measure"]) for r in rows]
         self.generic = [r["generic"] == "yes" for r in rows]
         prefix = r"[\w-]*?" if self.lang == "de" else ""
+        # each row's group wraps its whole pattern, so it is the match's lastgroup
         alternatives = "|".join(f"(?P<t{i}>{r['pattern']})" for i, r in enumerate(rows))
         self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
@@ -183,7 +185,7 @@ class BudgetsStage:
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
         found: list[_Term] = []
         for m in self.terms.finditer(text, start, end):
-            group = next(g for g, v in m.groupdict().items() if v is not None)
+            group = m.lastgroup or ""
             index = int(group[1:])
             found.append(_Term(m.start(), m.end(), m.start(group), self.measures[index], self.generic[index]))
         return found
@@ -446,30 +448,26 @@ class BudgetsStage:
 
     def extract(self, doc: Doc) -> list[BudgetFigure]:
         text = doc_text(doc)
+        spans = sentences(doc)
+        figures = self._figure_numbers(doc, text, spans)
+        if not figures:
+            return []
+        context = _Sentences(self, text, spans)
         all_mentions = doc_countries(doc)
         records: list[BudgetFigure] = []
         published = published_date(doc)
-        prev_terms: tuple[int, list[_Term]] | None = None  # last sentence with a budget term
         seen: set[tuple[str | None, float, str, int | None]] = set()
         seen_any_year: set[tuple[str | None, float, str]] = set()
         last: tuple[int, str | None] | None = None  # (sentence, country) of the last figure
         last_share = -10  # sentence of the last share of GDP
-        draft_sentence = -10  # sentence of the last mention of a draft budget or cabinet decision
-        for number, (s_start, s_end) in enumerate(sentences(doc)):
-            own_terms = self._terms(text, s_start, s_end) or self._span_terms(text, s_start, s_end)
+        for number, found in sorted(figures.items()):
+            s_start, s_end = spans[number]
+            own_terms = context.terms(number)
             terms = own_terms
-            if (
-                not terms
-                and prev_terms
-                and number - prev_terms[0] <= 2
-                and self.anaphors.search(text, s_start, s_end)
-            ):
-                terms = prev_terms[1][-1:]  # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
-            if own_terms:
-                prev_terms = (number, own_terms)
-            if self.status.has("draft", text[s_start:s_end]):
-                draft_sentence = number
-            for num in self._numbers(doc, s_start, s_end):
+            if not terms and self.anaphors.search(text, s_start, s_end):
+                # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
+                terms = context.carried_terms(number)
+            for num in self._numbers(text, found, s_start, s_end):
                 unit = num.unit or ""
                 tags: list[str] = []  # sub-rules that decided this figure, for the record's rule name
                 if unit == "percent":
@@ -546,7 +544,7 @@ class BudgetsStage:
                     status = BudgetStatus.PLANNED  # "estimated the total cost ... over three decades"
                 if term is not None and term.estimate:
                     tags.append("span_cost")
-                if status in (BudgetStatus.ACTUAL, BudgetStatus.PLANNED) and number - draft_sentence == 1:
+                if status in (BudgetStatus.ACTUAL, BudgetStatus.PLANNED) and context.after_draft(number):
                     status = BudgetStatus.PROPOSED  # the sentence before spoke of the draft budget
                 key = (country, value, unit, year)
                 if key in seen or (year is None and (country, value, unit) in seen_any_year):
@@ -576,11 +574,33 @@ class BudgetsStage:
                 )
         return records
 
-    def _numbers(self, doc: Doc, start: int, end: int) -> list[NumberMention]:
-        """The numbers stage's mentions, plus percentages inside a goal compound it leaves
-        whole ("Zwei-Prozent-Ziel" -> 2 percent)."""
-        found = numbers_in(doc, start, end)
-        text = doc_text(doc)
+    def _figure_numbers(
+        self, doc: Doc, text: str, spans: list[tuple[int, int]]
+    ) -> dict[int, list[NumberMention]]:
+        """Sentences (by index) that may hold a figure, with their percentages and currency
+        amounts: one pass over the Doc's numbers instead of a search per sentence. A sentence
+        without either is skipped unless a goal compound ("Zwei-Prozent-Ziel") may be in it."""
+        starts = [start for start, _ in spans]
+        found: dict[int, list[NumberMention]] = {}
+        for num in numbers_in(doc, 0, len(text)):
+            unit = num.unit or ""
+            if unit != "percent" and not _CURRENCY.match(unit):
+                continue
+            k = bisect.bisect_right(starts, num.start) - 1
+            if k >= 0 and num.end <= spans[k][1]:
+                found.setdefault(k, []).append(num)
+        for hit in _GOAL_COMPOUND_CORE.finditer(text):
+            for k in range(max(0, bisect.bisect_right(starts, hit.start()) - 1), len(spans)):
+                if spans[k][0] >= hit.end():
+                    break
+                if spans[k][1] > hit.start():
+                    found.setdefault(k, [])
+        return found
+
+    def _numbers(self, text: str, found: list[NumberMention], start: int, end: int) -> list[NumberMention]:
+        """The sentence's percentages and amounts ``found`` (from the numbers stage), plus
+        percentages inside a goal compound it leaves whole ("Zwei-Prozent-Ziel" -> 2 percent)."""
+        found = list(found)
         for m in _GOAL_COMPOUND.finditer(text, start, end):
             if any(n.start < m.end(1) and m.start(1) < n.end and n.unit == "percent" for n in found):
                 continue
@@ -607,6 +627,44 @@ _GOAL_COMPOUND = re.compile(
     r"(?<![\w-])([\w,.]+)-(?:prozent|percent|per-cent)-(?:ziel|marke|vorgabe|schwelle|target|goal|benchmark)\w*",
     re.IGNORECASE,
 )
+#: Text every goal compound contains: a sentence without it holds none.
+_GOAL_COMPOUND_CORE = re.compile(r"-(?:prozent|percent|per-cent)-", re.IGNORECASE)
+
+
+class _Sentences:
+    """Budget terms and draft cues of the Doc's sentences, searched only when a figure's
+    sentence asks for them (its own, or the one or two before it)."""
+
+    def __init__(self, stage: BudgetsStage, text: str, spans: list[tuple[int, int]]) -> None:
+        self.stage, self.text, self.spans = stage, text, spans
+        self._terms: dict[int, list[_Term]] = {}
+        self._draft: dict[int, bool] = {}
+
+    def terms(self, k: int) -> list[_Term]:
+        """The terms sentence ``k`` names itself."""
+        found = self._terms.get(k)
+        if found is None:
+            start, end = self.spans[k]
+            found = self.stage._terms(self.text, start, end) or self.stage._span_terms(self.text, start, end)
+            self._terms[k] = found
+        return found
+
+    def carried_terms(self, k: int) -> list[_Term]:
+        """The last term of the closer of the two sentences before ``k`` that names one."""
+        for before in (k - 1, k - 2):
+            if before >= 0 and (found := self.terms(before)):
+                return found[-1:]
+        return []
+
+    def _has_draft(self, k: int) -> bool:
+        if k not in self._draft:
+            start, end = self.spans[k]
+            self._draft[k] = self.stage.status.has("draft", self.text[start:end])
+        return self._draft[k]
+
+    def after_draft(self, k: int) -> bool:
+        """Is sentence ``k`` the first after a mention of a draft budget or cabinet decision?"""
+        return k > 0 and self._has_draft(k - 1) and not self._has_draft(k)
 
 
 def _number_word(word: str, lang: str, unit: bool = True) -> int | float | None:

@@ -27,7 +27,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text, evidence, in_boilerplate
+from .nlp import doc_text, evidence, in_boilerplate, token_table
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
 #: Characters that end a segment inside a sentence: colon, semicolon, dashes used as
@@ -56,17 +56,33 @@ def lang_of(doc: Doc) -> str:
 
 
 def sentences(doc: Doc) -> list[tuple[int, int]]:
-    """Character spans of the Doc's sentences outside boilerplate, surrounding space trimmed."""
+    """Character spans of the Doc's sentences outside boilerplate, surrounding space trimmed.
+
+    Computed once per Doc from its token table (every fact stage asks) and kept as plain
+    tuples on ``doc.user_data``."""
+    cached = doc.user_data.get(_SENTENCES_KEY)
+    if cached is None:
+        cached = doc.user_data[_SENTENCES_KEY] = tuple(_sentences(doc))
+    return list(cached)
+
+
+_SENTENCES_KEY = "newsfacts.fact_sentences"
+
+
+def _sentences(doc: Doc) -> list[tuple[int, int]]:
+    text = doc_text(doc)
+    table = token_table(doc)
     spans: list[tuple[int, int]] = []
-    sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
-    for sent in sents:
-        start, end = sent.start_char, sent.end_char
-        while end > start and doc_text(doc)[end - 1].isspace():
+    for first, last in table.sents:
+        if first >= last:  # an empty Doc
+            continue
+        start, end = table.idxs[first], table.ends[last - 1]
+        while end > start and text[end - 1].isspace():
             end -= 1
-        while start < end and doc_text(doc)[start].isspace():
+        while start < end and text[start].isspace():
             start += 1
         # a headline or list item without a full stop runs into the next paragraph
-        for part_start, part_end in _paragraphs(doc_text(doc), start, end):
+        for part_start, part_end in _paragraphs(text, start, end):
             if part_end > part_start and not in_boilerplate(doc, part_start, part_end):
                 spans.append((part_start, part_end))
     return spans
@@ -247,31 +263,37 @@ class Cues:
             anchored = raw.startswith("^") or raw.endswith("$")
             pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
-        self._by_scope: dict[str, list[Cue]] = {}
+        # One search per label instead of one per cue: an alternation of the label's cues
+        # matches somewhere exactly when one of them does.
+        by_scope: dict[str, list[Cue]] = {}
         for cue in self.cues:
-            self._by_scope.setdefault(cue.scope, []).append(cue)
+            by_scope.setdefault(cue.scope, []).append(cue)
+        self._by_label: dict[str, dict[str, re.Pattern[str]]] = {}
+        self._first: dict[str, tuple[re.Pattern[str], list[str]]] = {}
+        for scope, scoped in by_scope.items():
+            members: dict[str, list[Cue]] = {}
+            for cue in scoped:
+                members.setdefault(cue.label, []).append(cue)
+            self._by_label[scope] = {label: _either(group) for label, group in members.items()}
+            # the leftmost match of the alternation is the earliest of any cue, the first cue on ties
+            named = "|".join(f"(?P<c{i}>{c.pattern.pattern})" for i, c in enumerate(scoped))
+            self._first[scope] = (re.compile(named, re.IGNORECASE), [c.label for c in scoped])
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
-        found: set[str] = set()
-        for c in self._by_scope.get(scope, ()):
-            if c.label not in found and c.pattern.search(text):
-                found.add(c.label)  # a label already found needs no second search
-        return found
+        return {label for label, p in self._by_label.get(scope, {}).items() if p.search(text)}
 
     def has(self, label: str, text: str, scope: str = "clause") -> bool:
         """``label in self.labels(text, scope)``, searching only that label's cues."""
-        return any(c.label == label and c.pattern.search(text) for c in self._by_scope.get(scope, ()))
+        pattern = self._by_label.get(scope, {}).get(label)
+        return bool(pattern and pattern.search(text))
 
     def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
         """The earliest match in ``text``: (start, end, label)."""
-        best: tuple[int, int, str] | None = None
-        for c in self.cues:
-            if c.scope != scope:
-                continue
-            m = c.pattern.search(text)
-            if m and (best is None or m.start() < best[0]):
-                best = (m.start(), m.end(), c.label)
-        return best
+        if scope not in self._first:
+            return None
+        pattern, labels = self._first[scope]
+        m = pattern.search(text)
+        return (m.start(), m.end(), labels[int((m.lastgroup or "")[1:])]) if m else None
 
     def spans(self, text: str, scope: str = "clause") -> list[tuple[int, int, str]]:
         """All matches of this scope in ``text``, ordered: (start, end, label)."""
@@ -282,6 +304,10 @@ class Cues:
             for m in c.pattern.finditer(text)
         ]
         return sorted(found)
+
+
+def _either(cues: list[Cue]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{c.pattern.pattern})" for c in cues), re.IGNORECASE)
 
 
 @lru_cache(maxsize=32)

@@ -20,6 +20,7 @@ Vocabulary: ``<lang>/troop_nouns.tsv``, ``<lang>/troop_roles.tsv``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -90,8 +91,8 @@ def _nouns(regex: re.Pattern[str] | None, text: str, start: int, end: int) -> li
         return []
     found: list[_Noun] = []
     for m in regex.finditer(text, start, end):
-        head = next(m.start(g) for g, v in m.groupdict().items() if v is not None)
-        found.append(_Noun(m.start(), m.end(), head))
+        # each row's group wraps its whole pattern, so it is the match's lastgroup
+        found.append(_Noun(m.start(), m.end(), m.start(m.lastgroup or 0)))
     return found
 
 
@@ -287,23 +288,39 @@ class TroopsStage:
 
     # ---- extraction --------------------------------------------------------------------
 
+    def _counts(self, doc: Doc, text: str, spans: list[tuple[int, int]]) -> dict[int, list[NumberMention]]:
+        """Sentences (by index) with numbers that may be a troop count, and those numbers:
+        one pass over the Doc's numbers, so that sentences without any are never searched
+        for personnel nouns."""
+        dates = dates_in(doc, 0, len(text))
+        starts = [start for start, _ in spans]
+        found: dict[int, list[NumberMention]] = {}
+        for num in numbers_in(doc, 0, len(text)):
+            if not self._countable(num) or any(d.start < num.end and num.start < d.end for d in dates):
+                continue
+            k = bisect.bisect_right(starts, num.start) - 1
+            if k >= 0 and num.end <= spans[k][1]:
+                found.setdefault(k, []).append(num)
+        return found
+
     def extract(self, doc: Doc) -> list[TroopCount]:
         text = doc_text(doc)
-        all_mentions = doc_countries(doc)
-        self._doc_mentions = all_mentions
+        spans = sentences(doc)
+        counts = self._counts(doc, text, spans)
         published = published_date(doc)
         records: list[TroopCount] = []
         seen: set[tuple[str, str | None, int]] = set()
-        dates = dates_in(doc, 0, len(text))
         last: tuple[int, str, str | None] | None = None  # (sentence, force, host) of the last count
-        for number, (s_start, s_end) in enumerate(sentences(doc)):
+        all_mentions: list[CountryMention] | None = None
+        for number, nums in sorted(counts.items()):
+            s_start, s_end = spans[number]
             after = _nouns(self.after, text, s_start, s_end)
             before = _nouns(self.before, text, s_start, s_end)
             if not after and not before:
                 continue
-            for num in numbers_in(doc, s_start, s_end):
-                if not self._countable(num) or any(d.start < num.end and num.start < d.end for d in dates):
-                    continue
+            if all_mentions is None:
+                all_mentions = self._doc_mentions = doc_countries(doc)
+            for num in nums:
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
                 mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
                 noun = self._anchor(text, num, after, before, mentions)
