@@ -18,14 +18,16 @@ also match capitalised ("Japanische ..." at a sentence start).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 from spacy.tokens import Doc
 
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text, in_boilerplate, sentence_index
+from .nlp import doc_text, in_boilerplate, sentence_starts
 
 #: Kinds of mention, from the most to the least explicit.
 KINDS = ("name", "demonym", "prefix", "capital", "place", "org", "anaphor")
@@ -37,14 +39,15 @@ _DE_ADJ_ENDINGS = ("e", "en", "er", "es", "em")
 _USER_DATA_KEY = "newsfacts.countries"
 
 
-@dataclass(frozen=True, slots=True)
-class CountryMention:
+class CountryMention(NamedTuple):
     """One mention of a country in a text: ``text == source[start:end]``.
 
     ``kind`` is one of :data:`KINDS`. ``preposition`` is the lowercased preposition
     (with article or "ganz") right before the mention: "in", "in den", "in ganz",
     "nach", "aus", "to the", or None. ``compound`` is the whole word when the mention
     is the first part of a compound ("US-Militärpersonal", "Bundeswehrsoldaten").
+    A named tuple: immutable, and plain data that ``Doc.to_bytes`` can serialise from
+    the per-Doc cache without copying it into other tuples first.
     """
 
     text: str
@@ -136,15 +139,38 @@ def _alternation(surfaces: list[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s)))
 
 
+def _trie(surfaces: list[str]) -> str:
+    """The same language as :func:`_alternation`, as a character trie: ``re`` tries a flat
+    alternation branch by branch at every word start (thousands of names), a trie one
+    character at a time. All surfaces matching at one position lie on one path of the
+    trie and the greedy ``?`` tries the longer ones first, so the match (and the
+    backtracking into shorter ones when a lookahead fails) is the same."""
+    root: dict[str, Any] = {}
+    for surface in surfaces:
+        node = root
+        for ch in surface:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a surface ends here
+
+    def pattern(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(root)
+
+
 @lru_cache(maxsize=4)
 def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """(mention regex, preposition-before regex, anaphor regex) for ``lang``."""
     table = _table(lang)
     closed = [s for s, e in table.items() if not e.open_right]
     opened = [s for s, e in table.items() if e.open_right]
-    parts = [f"(?P<closed>{_alternation(closed)})(?!\\w)"]
+    parts = [f"(?P<closed>{_trie(closed)})(?!\\w)"]
     if opened:
-        parts.insert(0, f"(?P<open>{_alternation(opened)})")
+        parts.insert(0, f"(?P<open>{_trie(opened)})")
     mention = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
     col = "de" if lang == "de" else "en"
     words = load_tsv(lang_file(col, "country_prepositions.tsv"))
@@ -247,23 +273,31 @@ def _antecedent(mentions: list[CountryMention], sents: list[int], char: int, sen
     return explicit[-1][1].code
 
 
+def _sentence_of(starts: list[int], char: int) -> int:
+    """:func:`pipeline.nlp.sentence_index` over sentence starts read once per call site."""
+    return max(0, bisect.bisect_right(starts, char) - 1)
+
+
 def doc_countries(doc: Doc) -> list[CountryMention]:
     """Country mentions of a Doc outside boilerplate, with anaphors ("das Land",
     "des Landes", "the country") resolved to their antecedent (kind "anaphor").
-    Cached on ``doc.user_data``."""
+    Cached on ``doc.user_data``: several stages ask once per sentence."""
     cached = doc.user_data.get(_USER_DATA_KEY)
-    if cached is not None:  # plain tuples, so Doc.to_bytes can still serialise user_data
+    if isinstance(cached, tuple):
+        return list(cached)
+    if cached is not None:  # lists of fields after a Doc.to_bytes round trip
         return [CountryMention(*fields) for fields in cached]
     text = doc_text(doc)
     lang = _lang(doc.lang_)
     _, before, anaphor = _patterns(lang)
+    starts = sentence_starts(doc)
     mentions = [m for m in find_countries(text, lang) if not in_boilerplate(doc, m.start, m.end)]
-    sents = [sentence_index(doc, m.start) for m in mentions]
+    sents = [_sentence_of(starts, m.start) for m in mentions]
     resolved: list[CountryMention] = []
     for a in anaphor.finditer(text):
         if in_boilerplate(doc, a.start(), a.end()):
             continue
-        code = _antecedent(mentions, sents, a.start(), sentence_index(doc, a.start()))
+        code = _antecedent(mentions, sents, a.start(), _sentence_of(starts, a.start()))
         if code is not None:
             resolved.append(
                 CountryMention(
@@ -276,9 +310,7 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
                 )
             )
     result = sorted([*mentions, *resolved], key=lambda m: (m.start, m.end))
-    doc.user_data[_USER_DATA_KEY] = tuple(
-        (m.text, m.start, m.end, m.code, m.kind, m.preposition, m.compound) for m in result
-    )
+    doc.user_data[_USER_DATA_KEY] = tuple(result)  # tuples: Doc.to_bytes can still serialise it
     return result
 
 
@@ -287,5 +319,6 @@ def country_before(doc: Doc, char: int) -> str | None:
     named country before it, preferring the subject-like first mention without a
     preposition in this or the two previous sentences (see :func:`_antecedent`)."""
     mentions = [m for m in doc_countries(doc) if m.kind != "anaphor"]
-    sents = [sentence_index(doc, m.start) for m in mentions]
-    return _antecedent(mentions, sents, char, sentence_index(doc, char))
+    starts = sentence_starts(doc)
+    sents = [_sentence_of(starts, m.start) for m in mentions]
+    return _antecedent(mentions, sents, char, _sentence_of(starts, char))

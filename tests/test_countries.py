@@ -263,3 +263,12 @@ def test_country_lexicons_have_no_conflicting_surfaces() -> None:
         assert not clashes, (col, clashes)
     kinds = {row["kind"] for row in load_tsv("places.tsv")}
     assert kinds <= {"capital", "place", "org"}
+
+
+def test_doc_countries_cache_survives_serialisation(nlp_de) -> None:
+    """After ``Doc.to_bytes``/``from_bytes`` the cached mentions come back as lists of fields."""
+    doc = nlp_de(make_doc(nlp_de, "Japan und China verhandeln. Das Land will mehr."))
+    first = doc_countries(doc)
+    doc.user_data["newsfacts.countries"] = [list(m) for m in first]  # what msgpack gives back
+    assert doc_countries(doc) == first
+    assert all(isinstance(m, CountryMention) for m in doc_countries(doc))
