@@ -47,6 +47,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -146,6 +147,7 @@ class Lexicon:
     lang: str
     systems: dict[str, tuple[System, bool]]  # surface alias -> (system, ambiguous)
     pattern: re.Pattern[str]
+    aliases: re.Pattern[str]  # any alias, anywhere: where a sentence may name a system
     category_nouns: frozenset[str]
     noun_refers: dict[str, frozenset[str]]  # category noun -> system categories it may point back to
     triggers: tuple[_Cue, ...]
@@ -155,7 +157,7 @@ class Lexicon:
     deal_index: _CueIndex  # triggers that are not modal cues: a compound tail names a deal
     prepositions: dict[str, str]
     origin_words: dict[str, frozenset[str]]  # position -> words
-    actor_nouns: tuple[str, ...]
+    actor_nouns: tuple[re.Pattern[str], ...]  # "die Regierung": the subject stands for a state
     quantity_breaks: frozenset[str]
     makers: dict[str, str]
     maker_pattern: re.Pattern[str]
@@ -247,9 +249,9 @@ def lexicon(lang: str) -> Lexicon:
         for alias, ambiguous in aliases:
             for form in alias_variants(alias):
                 systems.setdefault(form, (system, ambiguous))
+    any_alias = _alternation(list(systems))
     pattern = re.compile(
-        rf"(?<![\w/])(?P<alias>{_alternation(list(systems))})"
-        rf"(?P<variant>{_VARIANT})(?P<plural>{_PLURAL})(?P<tail>{_TAIL})(?!\w)"
+        rf"(?<![\w/])(?P<alias>{any_alias})(?P<variant>{_VARIANT})(?P<plural>{_PLURAL})(?P<tail>{_TAIL})(?!\w)"
     )
     noun_rows = load_tsv(lang_file(lang, "weapons_category_nouns.tsv"))
     nouns = frozenset(r["noun"].lower() for r in noun_rows)
@@ -279,6 +281,7 @@ def lexicon(lang: str) -> Lexicon:
         phrase_prepositions=phrase_prepositions,
         systems=systems,
         pattern=pattern,
+        aliases=re.compile(any_alias),
         category_nouns=nouns,
         noun_refers=refers,
         triggers=triggers,
@@ -288,7 +291,10 @@ def lexicon(lang: str) -> Lexicon:
         deal_index=_CueIndex(tuple(c for c in triggers if c.value != OrderStatus.PLANNED.value), lang),
         prepositions=preps,
         origin_words={k: frozenset(v) for k, v in origin.items()},
-        actor_nouns=tuple(r["phrase"] for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))),
+        actor_nouns=tuple(
+            re.compile(rf"(?<!\w){re.escape(r['phrase'])}(?!\w)", re.IGNORECASE if lang == "en" else 0)
+            for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))
+        ),
         quantity_breaks=frozenset(
             r["word"].lower() for r in load_tsv(lang_file(lang, "order_quantity_breaks.tsv"))
         ),
@@ -399,11 +405,16 @@ class _CueIndex:
 
     def find(self, word: str, lemma: str) -> tuple[_Cue, ...]:
         """The cues ``word`` (with ``lemma``) matches, most specific first."""
-        lower = word.lower()
-        found = {*self.lemma.get(lemma.lower(), ()), *self.word.get(lower, ())}
+        found = self.by_form(word.lower())
+        found.update(self.lemma.get(lemma.lower(), ()))
+        return tuple(self.cues[i] for i in sorted(found, key=self.rank.__getitem__))
+
+    def by_form(self, lower: str) -> set[int]:
+        """Positions of the word and suffix cues the lowercase word ``lower`` matches."""
+        found = set(self.word.get(lower, ()))
         for k in range(max(0, len(lower) - self.longest), len(lower) + 1):
             found.update(self.suffix.get(lower[k:], ()))
-        return tuple(self.cues[i] for i in sorted(found, key=self.rank.__getitem__))
+        return found
 
 
 @lru_cache(maxsize=1 << 16)
@@ -510,7 +521,7 @@ def _anaphor_count(
         kind = lex.ellipsis.get(t.lower_)
         if kind in ("of", "more", "def"):
             pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
-        elif t.text == "-" or (t.like_num and _dates_overlap(doc, t.idx, t.idx + len(t.text))):
+        elif t.text == "-" or (t.like_num and _dates_overlap(doc._.dates, t.idx, t.idx + len(t.text))):
             continue  # "180 der 2022 bestellten Panzer"
         elif t.is_punct or t.like_num or t.text[:1].isupper() or is_category_noun(t.text, lex):
             return None
@@ -628,36 +639,53 @@ def _cue_tokens(doc: Doc, lex: Lexicon) -> list[int]:
     found: list[int] | None = doc.user_data.get(key)
     if found is None:
         table = token_table(doc)
-        found = [
-            i
-            for i, (text, lemma) in enumerate(zip(table.texts, table.lemmas, strict=True))
-            if _may_cue(text, lemma, lex.lang)
-        ]
-        doc.user_data[key] = found
+        found = doc.user_data[key] = _cue_scan(lex.lang).tokens(table.texts, table.lemmas)
     return found
 
 
-@lru_cache(maxsize=1 << 16)
-def _may_cue(text: str, lemma: str, lang: str) -> bool:
-    """Is ``text`` a trigger or modal cue, the first word of a two-word one, or a verb
-    with a separable particle?"""
-    lower, lemma_lower = text.lower(), lemma.lower()
-    firsts_lemma, firsts_word = _pair_firsts(lang)
-    return bool(
-        _table_cues(text, lemma, lang, "triggers")
-        or lower in firsts_word
-        or lemma_lower in firsts_lemma
-        or lemma_lower in _separable_index(lang)
-    )
+class _CueScan:
+    """Which tokens are a trigger or modal cue, the first word of a two-word one, or a
+    verb with a separable particle: by lowercase lemma (a set) or by word (memoised, as a
+    word's suffix cues take a dozen lookups)."""
+
+    #: Words remembered at most; the memo starts afresh beyond that.
+    MEMO = 1 << 17
+
+    def __init__(self, lang: str) -> None:
+        index = lexicon(lang).trigger_index
+        firsts_lemma, self.firsts_word = _pair_firsts(lang)
+        self.lemmas = frozenset(index.lemma) | firsts_lemma | frozenset(_separable_index(lang))
+        self.index = index
+        self.words: dict[str, bool] = {}
+
+    def word(self, text: str) -> bool:
+        lower = text.lower()
+        return lower in self.firsts_word or bool(self.index.by_form(lower))
+
+    def tokens(self, texts: list[str], lemmas: list[str]) -> list[int]:
+        """Indexes of the tokens (``texts`` with their ``lemmas``) that may open a cue;
+        each distinct word and lemma is judged once."""
+        words = self.words
+        if len(words) > self.MEMO:
+            words.clear()
+        hit_words: set[str] = set()
+        for text in set(texts):
+            hit = words.get(text)
+            if hit is None:
+                hit = words[text] = self.word(text)
+            if hit:
+                hit_words.add(text)
+        hit_lemmas = {lemma for lemma in set(lemmas) if lemma.lower() in self.lemmas}
+        return [
+            i
+            for i, (text, lemma) in enumerate(zip(texts, lemmas, strict=True))
+            if text in hit_words or lemma in hit_lemmas
+        ]
 
 
-def _lemma_lowers(doc: Doc) -> list[str]:
-    """Each token's lowercase lemma, computed once per Doc."""
-    key = "newsfacts.weapons.lemma_lowers"
-    lowers: list[str] | None = doc.user_data.get(key)
-    if lowers is None:
-        lowers = doc.user_data[key] = [lemma.lower() for lemma in token_table(doc).lemmas]
-    return lowers
+@lru_cache(maxsize=4)
+def _cue_scan(lang: str) -> _CueScan:
+    return _CueScan(lang)
 
 
 def _token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tuple[int, int] | None:
@@ -707,10 +735,10 @@ def _attributive(token: Token, lex: Lexicon) -> bool:
 def _separable_cues(doc: Doc, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
     """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
     IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
-    cues = _separable_index(lex.lang).get(_lemma_lowers(doc)[i])
+    table = token_table(doc)
+    cues = _separable_index(lex.lang).get(table.lemmas[i].lower())
     if not cues:
         return []
-    table = token_table(doc)
     k = i + 1
     while k < limit and not table.is_punct[k]:
         k += 1
@@ -742,16 +770,16 @@ def _pair_cue(doc: Doc, i: int, lex: Lexicon) -> _Cue | None:
     table = token_table(doc)
     if i + 1 >= len(table.texts):
         return None
-    lemma_lowers = _lemma_lowers(doc)
+    lemma = table.lemmas[i].lower()
     lemmas, words = _pair_firsts(lex.lang)
-    if table.lowers[i] not in words and lemma_lowers[i] not in lemmas:
+    if table.lowers[i] not in words and lemma not in lemmas:
         return None
     for cue in lex.triggers:
         if " " not in cue.form:
             continue
         first, second = cue.form.split(" ", 1)
         if cue.match == "lemma":
-            ok = lemma_lowers[i] == first and lemma_lowers[i + 1] == second
+            ok = lemma == first and table.lemmas[i + 1].lower() == second
         else:
             ok = table.lowers[i] == first and table.lowers[i + 1] == second
         if ok:
@@ -768,7 +796,7 @@ def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[i
     table = token_table(doc)
     texts = table.texts
     for i in range(*tokens):
-        if any(a <= table.idxs[i] < b for a, b in inside):
+        if inside and any(a <= table.idxs[i] < b for a, b in inside):
             continue
         cues = _table_cues(texts[i], table.lemmas[i], lex.lang, "blockers")
         if not cues:
@@ -794,6 +822,8 @@ def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i + 1] > cuts[i]]
 
 
+#: Characters of the tokens :func:`sentence_spans` may cut after: line breaks, full stops.
+_CUT_CHARS = re.compile(r"[\n.]")
 #: A token like "FA-50." or "2022." that the tokenizer left with its full stop glued on.
 _GLUED_STOP = re.compile(r"(?:[A-Za-z][\w/-]*\d[A-Za-z]*|\d{4})\.$")
 
@@ -805,12 +835,14 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     text = doc_text(doc)
     table = token_table(doc)
     texts, with_ws, idxs = table.texts, table.with_ws, table.idxs
+    # tokens that may cut: those holding a line break or a full stop
+    marks = sorted({bisect_right(idxs, m.start()) - 1 for m in _CUT_CHARS.finditer(text)})
     for first, stop in table.sents:
         if first >= stop:
             continue
         cuts = [idxs[first]]
         last = stop - 1
-        for i in range(first, stop):
+        for i in marks[bisect_left(marks, first) : bisect_left(marks, stop)]:
             if "\n" in with_ws[i]:
                 cuts.append(idxs[i] + len(with_ws[i]))
             elif i < last and _GLUED_STOP.match(texts[i]) and texts[i + 1][:1].isupper():
@@ -1060,9 +1092,8 @@ def _actor_noun(
 ) -> str | None:
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
     window = doc_text(doc)[sent_start : trigger.end]
-    flags = re.IGNORECASE if lex.lang == "en" else 0
     for phrase in lex.actor_nouns:
-        m = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", window, flags=flags)
+        m = phrase.search(window)
         if m:
             at = sent_start + m.end()
             seat = next((p for p in parties if p.prep in ("in", "of") and 0 <= p.start - at <= 8), None)
@@ -1131,8 +1162,9 @@ def _elliptic_count(
     return _count(number)
 
 
-def _dates_overlap(doc: Doc, start: int, end: int) -> bool:
-    return any(start < d.end and end > d.start for d in (doc._.dates or []) if hasattr(d, "start"))
+def _dates_overlap(dates: list[Any] | None, start: int, end: int) -> bool:
+    """Does ``[start, end)`` overlap one of the dates stage's ``dates`` (``doc._.dates``)?"""
+    return any(start < d.end and end > d.start for d in (dates or []) if hasattr(d, "start"))
 
 
 # ---- the stage -----------------------------------------------------------------------------
@@ -1591,19 +1623,53 @@ def dedupe(orders: list[WeaponsOrder]) -> list[WeaponsOrder]:
 def find_orders(doc: Doc) -> list[WeaponsOrder]:
     """Weapons orders stated in a processed Doc (the numbers stage must have run)."""
     lex = lexicon(doc.lang_)
-    numbers = [n for n in (doc._.numbers or []) if isinstance(n, NumberMention)]
-    numbers = [n for n in numbers if not _dates_overlap(doc, n.start, n.end)]
     orders: list[WeaponsOrder] = []
     context: _Deal | None = None
     history: list[tuple[int, int, System]] = []
-    countries = doc_countries(doc)
+    facts: tuple[list[NumberMention], list[CountryMention]] | None = None
+    boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
+    may_name = _alias_hits(doc, lex)
+    cue_tokens = _cue_tokens(doc, lex)
     for index, (start, end) in enumerate(sentence_spans(doc)):
-        if in_boilerplate(doc, start, end):
+        if boilerplate and in_boilerplate(doc, start, end):
             continue
+        tokens = _token_range(doc, start, end)
+        no_cue = tokens is None or bisect_left(cue_tokens, tokens[0]) == bisect_left(cue_tokens, tokens[1])
+        if no_cue and not may_name.overlaps(start, end):
+            continue  # no system, no trigger, no modal cue: no order and no deal, as most sentences
+        if facts is None:
+            facts = _numbers(doc), doc_countries(doc)
+        numbers, countries = facts
         found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index, countries, history)
         orders.extend(found)
         context = deal or context
     return dedupe(orders)
+
+
+def _numbers(doc: Doc) -> list[NumberMention]:
+    """The numbers stage's mentions that are no part of a date."""
+    dates = doc._.dates
+    numbers = [n for n in (doc._.numbers or []) if isinstance(n, NumberMention)]
+    return [n for n in numbers if not _dates_overlap(dates, n.start, n.end)]
+
+
+@dataclass(frozen=True)
+class _Hits:
+    """Character ranges ``[starts[k], ends[k])``, in order and not overlapping."""
+
+    starts: list[int]
+    ends: list[int]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        k = bisect_right(self.ends, start)
+        return k < len(self.starts) and self.starts[k] < end
+
+
+def _alias_hits(doc: Doc, lex: Lexicon) -> _Hits:
+    """Where the Doc's text shows an alias of a system, found in one pass: a sentence
+    overlapping none names no system (an alias inside a hit overlaps it too)."""
+    hits = [m.span() for m in lex.aliases.finditer(doc_text(doc))]
+    return _Hits([a for a, _ in hits], [b for _, b in hits])
 
 
 class WeaponsStage:
