@@ -17,6 +17,7 @@ dates (``doc._.dates``) and countries (:func:`pipeline.countries.doc_countries`)
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text, evidence, in_boilerplate, token_table
+from .nlp import doc_text, evidence, token_table
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
 #: Characters that end a segment inside a sentence: colon, semicolon, dashes used as
@@ -42,7 +43,9 @@ _SINCE_BEFORE = re.compile(r"(?<!\w)(?:seit|since|ab)\s+$", re.IGNORECASE)
 _WORD_BEFORE = re.compile(r"(?<!\w)(\w+)\s+(?:(?:the|der|die|das|den|dem|des)\s+)?$", re.IGNORECASE)
 _PERIOD = re.compile(r"^(\d{4})-(SP|SU|FA|WI|Q1|Q2|Q3|Q4)$")
 _PERIOD_MONTH = {"SP": 3, "SU": 6, "FA": 9, "WI": 12, "Q1": 1, "Q2": 4, "Q3": 7, "Q4": 10}
-_YEAR_STOP = re.compile(r"(?<=(?<!\d)(?:19|20)\d\d)\.\s+(?=[A-ZÄÖÜ„\"])")
+#: A full stop after a year, before a capital ("für 2025. Der"); the pattern starts at the
+#: stop, not at a look-behind, so a search skips to the next "." instead of trying every position.
+_YEAR_STOP = re.compile(r"\.(?<=(?<!\d)(?:19|20)\d\d\.)\s+(?=[A-ZÄÖÜ„\"])")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})")
 _YMD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:$|T)")
@@ -72,6 +75,12 @@ _SENTENCES_KEY = "newsfacts.fact_sentences"
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
     text = doc_text(doc)
     table = token_table(doc)
+    boilerplate: tuple[tuple[int, int], ...] = tuple(doc._.boilerplate)
+    # a headline or list item without a full stop runs into the next paragraph
+    paragraphs = _Cuts(_BLANK_LINE, text, keep=0)
+    # the German tokenizer reads "2025." as an ordinal, so "... für 2025. Der Haushalt"
+    # stays one sentence
+    years = _Cuts(_YEAR_STOP, text, keep=1)
     spans: list[tuple[int, int]] = []
     for first, last in table.sents:
         if first >= last:  # an empty Doc
@@ -81,31 +90,35 @@ def _sentences(doc: Doc) -> list[tuple[int, int]]:
             end -= 1
         while start < end and text[start].isspace():
             start += 1
-        # a headline or list item without a full stop runs into the next paragraph
-        for part_start, part_end in _paragraphs(text, start, end):
-            if part_end > part_start and not in_boilerplate(doc, part_start, part_end):
-                spans.append((part_start, part_end))
+        for paragraph in paragraphs.split(start, end):
+            for part_start, part_end in years.split(*paragraph):
+                if part_end > part_start and not (
+                    boilerplate
+                    and any(part_start < b_end and part_end > b_start for b_start, b_end in boilerplate)
+                ):
+                    spans.append((part_start, part_end))
     return spans
 
 
-def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    parts: list[tuple[int, int]] = []
-    for m in _BLANK_LINE.finditer(text, start, end):
-        parts.append((start, m.start()))
-        start = m.end()
-    parts.append((start, end))
-    return [piece for part in parts for piece in _split_after_years(text, *part)]
+class _Cuts:
+    """Where a pattern of whitespace after a cut point matches, found in one pass over the
+    text: a span that starts and ends with non-space is cut at exactly the matches lying
+    wholly inside it, the ones a search of the span alone finds."""
 
+    def __init__(self, pattern: re.Pattern[str], text: str, keep: int) -> None:
+        self.matches = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        self.starts = [start for start, _ in self.matches]
+        self.keep = keep  # characters of a match that stay on the left part
 
-def _split_after_years(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The German tokenizer reads "2025." as an ordinal, so "... für 2025. Der Haushalt"
-    stays one sentence; split there."""
-    parts: list[tuple[int, int]] = []
-    for m in _YEAR_STOP.finditer(text, start, end):
-        parts.append((start, m.start() + 1))
-        start = m.end()
-    parts.append((start, end))
-    return parts
+    def split(self, start: int, end: int) -> list[tuple[int, int]]:
+        parts: list[tuple[int, int]] = []
+        i = bisect.bisect_left(self.starts, start)
+        while i < len(self.matches) and self.matches[i][1] <= end:
+            parts.append((start, self.matches[i][0] + self.keep))
+            start = self.matches[i][1]
+            i += 1
+        parts.append((start, end))
+        return parts
 
 
 def segment(text: str, start: int, end: int, char: int) -> tuple[int, int]:
@@ -255,6 +268,7 @@ class Cues:
 
     def __init__(self, lang: str, name: str, label_col: str, scope_col: str | None = None) -> None:
         self.cues: list[Cue] = []
+        by_scope: dict[str, list[tuple[str, bool, str]]] = {}  # (pattern, anchored, label)
         for row in load_tsv(lang_file(lang, name)):
             label = row[label_col]
             if not label or label == "-":
@@ -263,21 +277,19 @@ class Cues:
             anchored = raw.startswith("^") or raw.endswith("$")
             pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
+            by_scope.setdefault(self.cues[-1].scope, []).append((raw, anchored, label))
         # One search per label instead of one per cue: an alternation of the label's cues
         # matches somewhere exactly when one of them does.
-        by_scope: dict[str, list[Cue]] = {}
-        for cue in self.cues:
-            by_scope.setdefault(cue.scope, []).append(cue)
         self._by_label: dict[str, dict[str, re.Pattern[str]]] = {}
         self._first: dict[str, tuple[re.Pattern[str], list[str]]] = {}
         for scope, scoped in by_scope.items():
-            members: dict[str, list[Cue]] = {}
-            for cue in scoped:
-                members.setdefault(cue.label, []).append(cue)
-            self._by_label[scope] = {label: _either(group) for label, group in members.items()}
+            members: dict[str, list[tuple[str, bool]]] = {}
+            for raw, anchored, label in scoped:
+                members.setdefault(label, []).append((raw, anchored))
+            self._by_label[scope] = {label: _alternation(group) for label, group in members.items()}
             # the leftmost match of the alternation is the earliest of any cue, the first cue on ties
-            named = "|".join(f"(?P<c{i}>{c.pattern.pattern})" for i, c in enumerate(scoped))
-            self._first[scope] = (re.compile(named, re.IGNORECASE), [c.label for c in scoped])
+            named = _alternation([(raw, anchored) for raw, anchored, _ in scoped], named=True)
+            self._first[scope] = (named, [label for _, _, label in scoped])
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
         return {label for label, p in self._by_label.get(scope, {}).items() if p.search(text)}
@@ -306,8 +318,24 @@ class Cues:
         return sorted(found)
 
 
-def _either(cues: list[Cue]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{c.pattern.pattern})" for c in cues), re.IGNORECASE)
+def _alternation(patterns: list[tuple[str, bool]], named: bool = False) -> re.Pattern[str]:
+    """Cue patterns (pattern, anchored) as one alternation, in order (``named``: cue ``i``
+    in group ``c<i>``). A run of unanchored cues shares one word-start look-behind, tested
+    once per position instead of once per cue."""
+    branches: list[str] = []
+    run: list[str] = []
+    for i, (raw, anchored) in enumerate(patterns):
+        body = f"(?P<c{i}>{raw})" if named else f"(?:{raw})"
+        if not anchored:
+            run.append(body)
+            continue
+        if run:
+            branches.append(rf"(?<![\w-])(?:{'|'.join(run)})")
+            run = []
+        branches.append(body)
+    if run:
+        branches.append(rf"(?<![\w-])(?:{'|'.join(run)})")
+    return re.compile("|".join(branches), re.IGNORECASE)
 
 
 @lru_cache(maxsize=32)
