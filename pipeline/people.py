@@ -34,11 +34,11 @@ from spacy.lang.de.stop_words import STOP_WORDS as DE_STOP
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from .countries import ORG_CODES, country_code, doc_countries, find_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text, evidence, in_boilerplate, sentence_index
+from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
 from .records import Person
 
 _PARTICLES = frozenset(
@@ -80,6 +80,16 @@ def _name_shape(text: str) -> bool:
 _INITIAL = re.compile(r"^[A-Z]\.$")
 
 
+def _whitespace(t: TokenTable, i: int) -> str:
+    """``Token.whitespace_`` of token ``i``, from the table instead of a new Token."""
+    return t.with_ws[i][len(t.texts[i]) :]
+
+
+def _glued(t: TokenTable, i: int) -> bool:
+    """No whitespace after token ``i`` ("Maj" ".", "Jae" "-" "myung")."""
+    return len(t.with_ws[i]) == len(t.texts[i])
+
+
 @lru_cache(maxsize=65536)
 def _country_code(word: str, lang: str) -> str | None:
     """:func:`country_code`, memoised: it is pure and asked about the same words again and again."""
@@ -109,6 +119,7 @@ _NOUN_SUFFIXES = (
 )
 _POSTING = frozenset({"to", "in", "at", "bei"})
 _STATE_KINDS = frozenset({"office", "title", "counterpart", "predecessor"})
+_Match = tuple[int, int, str]  # a role matcher hit: start token, end token, stem
 
 
 @dataclass(frozen=True)
@@ -339,10 +350,11 @@ class PeopleStage:
             return None
         return role, remainder, country
 
-    def is_role_token(self, tok: Token) -> bool:
+    def is_role_token(self, t: TokenTable, i: int) -> bool:
         if self.lang == "de":
-            return tok.text[:1].isupper() and self.role_def(tok.text) is not None
-        return tok.lower_ in self.lex.roles
+            text = t.texts[i]
+            return text[:1].isupper() and self.role_def(text) is not None
+        return t.lowers[i] in self.lex.roles
 
     # _word_class results: what the word's text alone says about a name token
     _NOT_NAME, _INITIAL_NAME, _NAME, _NAME_ROLE, _NAME_RANK, _NAME_ROLE_RANK = range(6)
@@ -386,52 +398,51 @@ class PeopleStage:
             return True
         return False
 
-    def is_name_token(self, tok: Token, allow_role: bool = False) -> bool:
-        cls = self._word_class(tok.text)
+    def is_name_token(self, t: TokenTable, i: int, allow_role: bool = False) -> bool:
+        cls = self._word_class(t.texts[i])
         if cls <= self._INITIAL_NAME:
             return cls == self._INITIAL_NAME
-        if cls >= self._NAME_RANK and not tok.whitespace_:
-            doc = tok.doc
-            if tok.i + 1 < len(doc) and doc[tok.i + 1].text == ".":
-                return False  # "Maj." split by the tokenizer: a rank, not a name
+        if cls >= self._NAME_RANK and _glued(t, i) and i + 1 < len(t.texts) and t.texts[i + 1] == ".":
+            return False  # "Maj." split by the tokenizer: a rank, not a name
         return allow_role or cls in (self._NAME, self._NAME_RANK)
 
-    def _hyphen_piece(self, doc: Doc, j: int) -> bool:
+    def _hyphen_piece(self, t: TokenTable, j: int) -> bool:
         """Token ``j`` is a hyphen glued between two parts of one name."""
+        texts = t.texts
         return (
-            doc[j].text == "-"
-            and j + 1 < len(doc)
-            and not doc[j - 1].whitespace_
-            and not doc[j].whitespace_
-            and doc[j + 1].is_alpha
-            and (doc[j + 1].text[:1].islower() or self.is_name_token(doc[j + 1]))
+            texts[j] == "-"
+            and j + 1 < len(texts)
+            and _glued(t, j - 1)
+            and _glued(t, j)
+            and texts[j + 1].isalpha()  # Token.is_alpha
+            and (texts[j + 1][:1].islower() or self.is_name_token(t, j + 1))
         )
 
-    def _double_name(self, doc: Doc, j: int) -> bool:
+    def _double_name(self, t: TokenTable, j: int) -> bool:
         """ "Agnieszka Nowak-Zielińska": a hyphenated surname right after a first name."""
-        text = doc[j].text
+        text = t.texts[j]
         return (
             "-" in text
-            and doc[j - 1].text in self.lex.given
+            and t.texts[j - 1] in self.lex.given
             and _name_shape(text)
             and not any(self.is_common_word(p) for p in text.split("-")[1:])
         )
 
-    def _country_first_name(self, doc: Doc, i: int) -> bool:
+    def _country_first_name(self, t: TokenTable, i: int) -> bool:
         """ "Verteidigungsminister Israel Katz": a country name used as a first name."""
         return (
-            0 < i < len(doc) - 1
-            and (doc[i].text in self.lex.given or doc[i].text in _COUNTRY_FIRST_NAMES)
-            and self.is_role_token(doc[i - 1])
-            and self.is_name_token(doc[i + 1])
+            0 < i < len(t.texts) - 1
+            and (t.texts[i] in self.lex.given or t.texts[i] in _COUNTRY_FIRST_NAMES)
+            and self.is_role_token(t, i - 1)
+            and self.is_name_token(t, i + 1)
         )
 
-    def _surname_role_word(self, doc: Doc, j: int) -> bool:
+    def _surname_role_word(self, t: TokenTable, j: int) -> bool:
         """ "Claudia Major,": a role word right after a first name, not before a name, is a surname."""
         return (
-            doc[j - 1].text in self.lex.given
-            and self.is_name_token(doc[j], allow_role=True)
-            and not (j + 1 < len(doc) and self.is_name_token(doc[j + 1]))
+            t.texts[j - 1] in self.lex.given
+            and self.is_name_token(t, j, allow_role=True)
+            and not (j + 1 < len(t.texts) and self.is_name_token(t, j + 1))
         )
 
     # ---- runs of name tokens -------------------------------------------------------------
@@ -439,43 +450,45 @@ class PeopleStage:
     def runs(self, doc: Doc) -> list[tuple[int, int]]:
         """Maximal runs [i, j) of name tokens (with particles inside), within a sentence."""
         out: list[tuple[int, int]] = []
-        i, n = 0, len(doc)
-        texts = [tok.text for tok in doc]  # one pass over the tokens, no doc[i] per word
+        t = token_table(doc)
+        texts, lowers = t.texts, t.lowers
+        sent_starts = {start for start, _ in t.sents}
+        i, n = 0, len(texts)
         skip = self._skip
         while i < n:
             text = texts[i]
             if text in skip or self._skips(text):
                 i += 1  # the common case, decided by the word alone: neither name nor first name
                 continue
-            if not (self.is_name_token(doc[i]) or self._country_first_name(doc, i)) or _INITIAL.match(text):
+            if not (self.is_name_token(t, i) or self._country_first_name(t, i)) or _INITIAL.match(text):
                 i += 1
                 continue
             j = i + 1
-            while j < n and "\n" not in doc[j - 1].whitespace_ and not doc[j].is_sent_start:
-                if self._hyphen_piece(doc, j):
+            while j < n and "\n" not in _whitespace(t, j - 1) and j not in sent_starts:
+                if self._hyphen_piece(t, j):
                     j += 2  # "Jae" "-" "myung", "Kosiniak" "-" "Kamysz": one name
                 elif (
-                    self._double_name(doc, j)
-                    or self.is_name_token(doc[j])
-                    or self._surname_role_word(doc, j)
+                    self._double_name(t, j)
+                    or self.is_name_token(t, j)
+                    or self._surname_role_word(t, j)
                     or (
-                        doc[j].lower_ in _PARTICLES
-                        and not self.is_common_word(doc[j - 1].text)
+                        lowers[j] in _PARTICLES
+                        and not self.is_common_word(texts[j - 1])
                         and j + 1 < n
-                        and (self.is_name_token(doc[j + 1]) or doc[j + 1].lower_ in _PARTICLES)
+                        and (self.is_name_token(t, j + 1) or lowers[j + 1] in _PARTICLES)
                         and j - i <= 3
                     )
                 ):
                     j += 1
                 else:
                     break
-            if j < n and doc[j].text in self.lex.org_words:
+            if j < n and texts[j] in self.lex.org_words:
                 # "Christian Mölling von der Bertelsmann Stiftung": the name ends before "von"
-                cut = next((k for k in range(i + 1, j) if doc[k].lower_ in _PARTICLES), j)
+                cut = next((k for k in range(i + 1, j) if lowers[k] in _PARTICLES), j)
                 j = cut
-            while j > i + 2 and self.lang == "de" and self.is_common_word(doc[j - 1].text):
+            while j > i + 2 and self.lang == "de" and self.is_common_word(texts[j - 1]):
                 j -= 1  # "Premierminister Mark Carney Zahlen": the noun is not part of the name
-            while j > i + 1 and (doc[j - 1].lower_ in _PARTICLES or _INITIAL.match(doc[j - 1].text)):
+            while j > i + 1 and (lowers[j - 1] in _PARTICLES or _INITIAL.match(texts[j - 1])):
                 j -= 1
             out.append((i, j))
             i = j
@@ -517,24 +530,26 @@ class PeopleStage:
         """Scan left of token ``i`` over adjectives, demonyms, modifiers and a genitive
         country or possessor: (start token, country, modifier, possessor)."""
         country = modifier = possessor = None
+        t = token_table(doc)
+        texts, lowers = t.texts, t.lowers
         k = i - 1
         while k >= 0 and i - k <= 4:
-            tok = doc[k]
-            low = tok.lower_
-            code = _country_code(tok.text, self.lang)
-            if k > 0 and tok.text[:1].isupper():
-                pair = _country_code(f"{doc[k - 1].text} {tok.text}", self.lang)
+            text = texts[k]
+            low = lowers[k]
+            code = _country_code(text, self.lang)
+            if k > 0 and text[:1].isupper():
+                pair = _country_code(f"{texts[k - 1]} {text}", self.lang)
                 if pair is not None:  # "North Korean leader", "South Korea's President"
                     country = country or pair
                     k -= 2
                     continue
-            if self.lang == "de" and tok.text[:1].islower() and _DE_ADJ_END.search(low):
+            if self.lang == "de" and text[:1].islower() and _DE_ADJ_END.search(low):
                 stem = _DE_ADJ_END.sub("", low)
                 if stem in self.lex.adj_modifiers:
                     modifier = modifier or self.lex.adj_modifiers[stem]
                 elif code is not None:
                     country = country or code
-                elif low in self.lex.stop or k == 0 or doc[k - 1].lower_ not in _DETERMINERS:
+                elif low in self.lex.stop or k == 0 or lowers[k - 1] not in _DETERMINERS:
                     break  # "Gerade tourte Präsident ...": a verb, not an adjective
                 k -= 1
                 continue
@@ -545,20 +560,20 @@ class PeopleStage:
             if code is not None and low not in self.lex.stop:
                 country = country or code
                 k -= 1
-                if self.lang == "en" and k >= 0 and doc[k].lower_ == "'s":
+                if self.lang == "en" and k >= 0 and lowers[k] == "'s":
                     continue
                 continue
-            if tok.text in ("'s", "’s") and k > 0:
+            if text in ("'s", "’s") and k > 0:
                 k -= 1
                 continue
             if (
                 self.lang == "de"
-                and tok.text.endswith("s")
-                and tok.text[:1].isupper()
-                and self.is_name_token(tok)
-                and k + 1 < len(doc)
+                and text.endswith("s")
+                and text[:1].isupper()
+                and self.is_name_token(t, k)
+                and k + 1 < len(texts)
             ):
-                possessor = tok.text[:-1]
+                possessor = text[:-1]
                 k -= 1
                 break
             break
@@ -570,23 +585,24 @@ class PeopleStage:
         ("his Japanese counterpart, Gen Nakatani")."""
         if i == 0:
             return None
+        t = token_table(doc)
         role = self._role_ending(doc, i)
-        if role is None and i >= 2 and doc[i - 1].text == ",":
+        if role is None and i >= 2 and t.texts[i - 1] == ",":
             role = self._role_ending(doc, i - 1)
             i -= 1
         if (
             role is None
             and i >= 3
-            and _country_code(doc[i - 1].text, self.lang)
-            and doc[i - 2].lower_ in _POSTING
+            and _country_code(t.texts[i - 1], self.lang)
+            and t.lowers[i - 2] in _POSTING
         ):
             role = self._role_ending(doc, i - 2)  # "Ambassador to NATO Matthew Whitaker"
         return role
 
     def _role_ending(self, doc: Doc, i: int) -> Role | None:
         if self.lang == "de":
-            tok = doc[i - 1]
-            parsed = self.role_def(tok.text) if tok.text[:1].isupper() else None
+            text = token_table(doc).texts[i - 1]
+            parsed = self.role_def(text) if text[:1].isupper() else None
             if parsed is None:
                 return None
             return self._de_role(doc, i - 1, i, parsed)
@@ -595,13 +611,15 @@ class PeopleStage:
     def role_after(self, doc: Doc, j: int) -> Role | None:
         """A role phrase in an apposition: ", stellvertretender Außenminister",
         ", Asienexperte der Denkfabrik", ", a senior fellow at ..."."""
-        if j >= len(doc) or doc[j].text != ",":
+        t = token_table(doc)
+        texts, lowers, n = t.texts, t.lowers, len(t.texts)
+        if j >= n or texts[j] != ",":
             return None
-        for k in range(j + 1, min(j + 6, len(doc))):
-            tok = doc[k]
+        for k in range(j + 1, min(j + 6, n)):
+            text = texts[k]
             role: Role | None = None
             if self.lang == "de":
-                parsed = self.role_def(tok.text) if tok.text[:1].isupper() else None
+                parsed = self.role_def(text) if text[:1].isupper() else None
                 if parsed is not None:
                     role = self._de_role(doc, k, k + 1, parsed, floor=j + 1)
             else:
@@ -609,16 +627,16 @@ class PeopleStage:
             if role is not None:
                 span = doc.char_span(role.start, role.end, alignment_mode="expand")
                 after = span.end if span is not None else k + 1
-                if after < len(doc) and self.is_name_token(doc[after]):
+                if after < n and self.is_name_token(t, after):
                     return None  # ", Generalleutnant Holger Neumann": the role of the next name
                 return role
-            if tok.text == "-" or (k + 1 < len(doc) and doc[k + 1].text == "-"):
+            if text == "-" or (k + 1 < n and texts[k + 1] == "-"):
                 continue  # "a Riga-based analyst"
-            if tok.lower_ in _DETERMINERS and k > j + 1:
+            if lowers[k] in _DETERMINERS and k > j + 1:
                 return None  # ", die der damalige Kanzler ...": a relative clause
-            stops = tok.is_punct or (tok.text[:1].isupper() and k > j + 1 and self.lang == "en")
+            stops = t.is_punct[k] or (text[:1].isupper() and k > j + 1 and self.lang == "en")
             if stops and not (
-                self.lang == "en" and (_country_code(tok.text, self.lang) or tok.lower_ in self.lex.topics)
+                self.lang == "en" and (_country_code(text, self.lang) or lowers[k] in self.lex.topics)
             ):
                 return None
         return None
@@ -634,41 +652,43 @@ class PeopleStage:
             modifier = self.lex.prefix_modifiers[remainder]
         elif remainder:
             topic = self.lex.topics.get(remainder) or self.lex.topics.get(remainder.rstrip("s-"))
-        word = doc[i].text
+        t = token_table(doc)
+        texts, lowers, n = t.texts, t.lowers, len(t.texts)
+        word = texts[i]
         if "-" in word and prefix_country is None:
             head = word.split("-", 1)[0].lower()
             topic = topic or self.lex.topics.get(head)
             if head in self.lex.prefix_modifiers:
                 modifier = self.lex.prefix_modifiers[head]
         country = prefix_country or country or role.country
-        end_char = doc[end - 1].idx + len(doc[end - 1].text)
+        end_char = t.ends[end - 1]
         # "Chef des Thinktanks": the institution names the role
-        if role.role_en == "head" and end + 1 < len(doc) and doc[end].lower_ in ("des", "der"):
-            inst = doc[end + 1].lower_
+        if role.role_en == "head" and end + 1 < n and lowers[end] in ("des", "der"):
+            inst = lowers[end + 1]
             if inst in self.lex.topics:
                 topic = self.lex.topics[inst]
-                end_char = doc[end + 1].idx + len(doc[end + 1].text)
+                end_char = t.ends[end + 1]
         country = country or self._complement_country(doc, end, role)
         role_en = self._role_en(role, modifier, topic, country)
-        nxt = end + (end < len(doc) and doc[end].lower_ in ("für", "als"))
-        if nxt > end and nxt < len(doc):
-            k = nxt + (nxt < len(doc) - 1 and doc[nxt].lower_ in _DETERMINERS)
-            inner = self.role_def(doc[k].text) if doc[k].text[:1].isupper() else None
+        nxt = end + (end < n and lowers[end] in ("für", "als"))
+        if nxt > end and nxt < n:
+            k = nxt + (nxt < n - 1 and lowers[nxt] in _DETERMINERS)
+            inner = self.role_def(texts[k]) if texts[k][:1].isupper() else None
             if role.role_en == "nominee" and inner is not None:
                 # "Kandidat für den Unterstaatssekretär für Verteidigung"
                 sub = self._de_role(doc, k, k + 1, inner, floor=k)
                 role_en = f"nominee for {sub.role_en}"
                 country = country or sub.country
                 end_char = sub.end
-            elif doc[k].lower_ in self.lex.topics and role.kind == "office":
-                role_en = f"{role_en} of {self.lex.topics[doc[k].lower_]}"  # "... für Verteidigung"
-                end_char = doc[k].idx + len(doc[k].text)
+            elif lowers[k] in self.lex.topics and role.kind == "office":
+                role_en = f"{role_en} of {self.lex.topics[lowers[k]]}"  # "... für Verteidigung"
+                end_char = t.ends[k]
         if role.kind in ("expert", "media", "honorific"):
             country = None
-        start_char = doc[left].idx
-        while left < i and doc[left].lower_ in _DETERMINERS:
+        start_char = t.idxs[left]
+        while left < i and lowers[left] in _DETERMINERS:
             left += 1
-            start_char = doc[left].idx
+            start_char = t.idxs[left]
         return Role(
             text=doc_text(doc)[start_char:end_char],
             start=start_char,
@@ -683,51 +703,60 @@ class PeopleStage:
     def _complement_country(self, doc: Doc, end: int, role: RoleDef) -> str | None:
         """ "Sprecherin des chinesischen Außenministeriums", "commander of U.S. Forces Korea",
         "director general of Israel's Ministry of Defense": the state the office belongs to."""
-        if role.kind not in ("office", "title") or end >= len(doc) or doc[end].lower_ not in _GENITIVE:
+        t = token_table(doc)
+        n = len(t.texts)
+        if role.kind not in ("office", "title") or end >= n or t.lowers[end] not in _GENITIVE:
             return None
-        for k in range(end + 1, min(end + 5, len(doc))):
-            tok = doc[k]
-            if tok.is_punct and tok.text not in ("'s", "’s"):
+        for k in range(end + 1, min(end + 5, n)):
+            text = t.texts[k]
+            if t.is_punct[k] and text not in ("'s", "’s"):
                 return None
-            code = _country_code(tok.text, self.lang)
+            code = _country_code(text, self.lang)
             if code is not None:
                 return code
         return None
 
-    def _en_matches(self, doc: Doc) -> dict[int, list[tuple[int, int, str]]]:
+    def _en_matches(self, doc: Doc) -> tuple[dict[int, list[_Match]], dict[int, list[_Match]]]:
+        """The role matcher's (start, end, stem) matches by start and by end token, each list
+        in match order; cached on the Doc, as every run asks."""
         key = "newsfacts.people.role_matches"
         cached = doc.user_data.get(key)
         if cached is None:
             assert self.role_matcher is not None
-            cached = {}
+            by_start: dict[int, list[_Match]] = {}
+            by_end: dict[int, list[_Match]] = {}
             for match_id, s, e in self.role_matcher(doc):
-                cached.setdefault(s, []).append((s, e, doc.vocab.strings[match_id]))
-            doc.user_data[key] = cached
-        return dict(cached)
+                match = (s, e, doc.vocab.strings[match_id])
+                by_start.setdefault(s, []).append(match)
+                by_end.setdefault(e, []).append(match)
+            cached = doc.user_data[key] = (by_start, by_end)
+        return cached
 
     def _en_role(self, doc: Doc, s: int, e: int, stem: str, floor: int) -> Role:
         role = self.lex.roles[stem]
         left, country, modifier, _ = self._left_context(doc, s)
         left = max(left, floor)
-        while left < s and doc[left].lower_ in _DETERMINERS:
+        t = token_table(doc)
+        lowers = t.lowers
+        while left < s and lowers[left] in _DETERMINERS:
             left += 1
         topic = None
-        if s - 1 >= floor and doc[s - 1].lower_ in self.lex.topics and role.kind == "expert":
-            topic = self.lex.topics[doc[s - 1].lower_]  # "an Asia expert"
+        if s - 1 >= floor and lowers[s - 1] in self.lex.topics and role.kind == "expert":
+            topic = self.lex.topics[lowers[s - 1]]  # "an Asia expert"
             left = min(left, s - 1)
-        end_char = doc[e - 1].idx + len(doc[e - 1].text)
-        if role.role_en == "head" and e + 2 < len(doc) and doc[e].lower_ == "of":
-            k = e + 1 + (doc[e + 1].lower_ == "the")
+        end_char = t.ends[e - 1]
+        if role.role_en == "head" and e + 2 < len(lowers) and lowers[e] == "of":
+            k = e + 1 + (lowers[e + 1] == "the")
             for width in (2, 1):
-                phrase = " ".join(t.lower_ for t in doc[k : k + width])
+                phrase = " ".join(lowers[k : k + width])
                 if phrase in self.lex.topics:
                     topic = self.lex.topics[phrase]
-                    end_char = doc[k + width - 1].idx + len(doc[k + width - 1].text)
+                    end_char = t.ends[k + width - 1]
                     break
         country = country or self._complement_country(doc, e, role) or role.country
         if role.kind in ("expert", "media", "honorific"):
             country = None
-        start_char = doc[left].idx
+        start_char = t.idxs[left]
         return Role(
             text=doc_text(doc)[start_char:end_char],
             start=start_char,
@@ -739,18 +768,14 @@ class PeopleStage:
         )
 
     def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
-        best = None
-        for matches in self._en_matches(doc).values():
-            for s, e, stem in matches:
-                if e == i and (best is None or s < best[0]):
-                    best = (s, e, stem)
-        if best is None:
+        matches = self._en_matches(doc)[1].get(i)
+        if not matches:
             return None
-        s, e, stem = best
+        s, e, stem = min(matches, key=lambda m: m[0])  # the longest: "Deputy Secretary of State"
         return self._en_role(doc, s, e, stem, 0)
 
     def _en_role_starting(self, doc: Doc, k: int, floor: int) -> Role | None:
-        matches = self._en_matches(doc).get(k)
+        matches = self._en_matches(doc)[0].get(k)
         if not matches:
             return None
         s, e, stem = max(matches, key=lambda m: m[1])
@@ -774,46 +799,51 @@ class PeopleStage:
         return ranges, ends
 
     def _rejected(self, doc: Doc, i: int, j: int) -> bool:
-        start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
-        if doc_text(doc)[start:end] in self.lex.not_names:
+        t = token_table(doc)
+        text, n = doc_text(doc), len(t.texts)
+        start, end = t.idxs[i], t.ends[j - 1]
+        if text[start:end] in self.lex.not_names:
             return True
         ranges, ends = self._not_names(doc)
         k = bisect.bisect_right(ends, start)  # the first range ending after ``start``
         if k < len(ranges) and ranges[k][0] < end:
             return True
-        nxt = doc[j] if j < len(doc) else None
-        prev = doc[i - 1] if i > 0 else None
-        if nxt is not None and (
-            nxt.lower_ in _PLACE_HEADS
-            or ("air base".startswith(nxt.lower_) and doc[j : j + 2].text.lower() == "air base")
-        ):
-            return True  # "Mihail Kogalniceanu air base"
-        if nxt is not None and (nxt.text in self.lex.org_words or nxt.text in self.lex.not_names):
-            return True
-        return prev is not None and prev.text in self.lex.org_words
+        if j < n:
+            nxt, nxt_lower = t.texts[j], t.lowers[j]
+            if nxt_lower in _PLACE_HEADS or (
+                "air base".startswith(nxt_lower)
+                and text[t.idxs[j] : t.ends[min(j + 2, n) - 1]].lower() == "air base"
+            ):
+                return True  # "Mihail Kogalniceanu air base"
+            if nxt in self.lex.org_words or nxt in self.lex.not_names:
+                return True
+        return i > 0 and t.texts[i - 1] in self.lex.org_words
 
-    def _speech_cue(self, doc: Doc, i: int, j: int) -> bool:
-        before = doc[i - 1].lower_ if i > 0 else ""
-        after = doc[j].lower_ if j < len(doc) else ""
+    def _speech_cue(self, t: TokenTable, i: int, j: int) -> bool:
+        before = t.lowers[i - 1] if i > 0 else ""
+        after = t.lowers[j] if j < len(t.lowers) else ""
         return before in self.lex.speech or after in self.lex.speech
 
     def candidates(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
         lex = self.lex
         cands: list[Candidate] = []
         runs = self.runs(doc)
+        t = token_table(doc)
+        texts, lowers = t.texts, t.lowers
+        text = doc_text(doc)
         boilerplate = bool(doc._.boilerplate)
         for i, j in runs:
-            start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+            start, end = t.idxs[i], t.ends[j - 1]
             if (boilerplate and in_boilerplate(doc, start, end)) or self._rejected(doc, i, j):
                 continue
             while (
                 j - i >= 2
-                and not (self.opens_name(doc[i].text) or self._country_first_name(doc, i))
-                and (self.is_common_word(doc[i].text) or any(t.text in lex.given for t in doc[i + 1 : j - 1]))
+                and not (self.opens_name(texts[i]) or self._country_first_name(t, i))
+                and (self.is_common_word(texts[i]) or any(w in lex.given for w in texts[i + 1 : j - 1]))
             ):
                 i += 1  # "Wiederwahl Donald Trump", "Staatsbesuch Joe Biden": trim the noun
-                start = doc[i].idx
-            tokens = tuple(doc[i:j].text.split())
+                start = t.idxs[i]
+            tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
             if len(tokens) > 5 or _country_code(" ".join(tokens), self.lang) is not None:
                 continue
             roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
@@ -833,7 +863,7 @@ class PeopleStage:
                 rule = "role_title"
             elif roles:
                 rule = "apposition"
-            elif self._speech_cue(doc, i, j):
+            elif self._speech_cue(t, i, j):
                 rule = "speech"
             elif len(tokens) >= 2 and self.opens_name(tokens[0]):
                 rule = "gazetteer"
@@ -844,14 +874,14 @@ class PeopleStage:
             if not rule:
                 continue
             if len(tokens) == 1 and rule == "speech":
-                prev = doc[i - 1] if i > 0 else None
+                prev = lowers[i - 1] if i > 0 else None
                 if (
                     prev is not None
-                    and prev.lower_ not in lex.speech
+                    and prev not in lex.speech
                     and (
-                        prev.lower_ in _DETERMINERS
-                        or prev.lower_ in _CONTRACTIONS
-                        or (self.lang == "de" and prev.text[:1].islower() and _DE_ADJ_END.search(prev.lower_))
+                        prev in _DETERMINERS
+                        or prev in _CONTRACTIONS
+                        or (self.lang == "de" and texts[i - 1][:1].islower() and _DE_ADJ_END.search(prev))
                     )
                 ):
                     continue  # "die Regierung erklärte", "hohe Verluste forderte", "zum Leitmotiv erklärt"
@@ -865,20 +895,21 @@ class PeopleStage:
 
     def model_candidates(self, doc: Doc) -> list[Candidate]:
         out: list[Candidate] = []
+        t = token_table(doc)
         for ent in doc.ents:
             if ent.label_ not in _MODEL_LABELS or in_boilerplate(doc, ent.start_char, ent.end_char):
                 continue
             i, j = ent.start, ent.end
-            while i < j and (self.is_role_token(doc[i]) or doc[i].lower_ in _DETERMINERS):
+            while i < j and (self.is_role_token(t, i) or t.lowers[i] in _DETERMINERS):
                 i += 1
             if i >= j:
                 continue
             roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
             out.append(
                 Candidate(
-                    tokens=tuple(doc[i:j].text.split()),
-                    start=doc[i].idx,
-                    end=doc[j - 1].idx + len(doc[j - 1].text),
+                    tokens=tuple(doc_text(doc)[t.idxs[i] : t.ends[j - 1]].split()),
+                    start=t.idxs[i],
+                    end=t.ends[j - 1],
                     rule="model",
                     roles=roles,
                 )
@@ -1002,11 +1033,10 @@ class PeopleStage:
                 forms.setdefault(fold(" ".join(form)), ent)
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         text = doc_text(doc)
+        t = token_table(doc)
         boilerplate = bool(doc._.boilerplate)
         for i, j in runs:
-            start = doc[i].idx
-            last = doc[j - 1]
-            end = last.idx + len(last.text)
+            start, end = t.idxs[i], t.ends[j - 1]
             if boilerplate and in_boilerplate(doc, start, end):
                 continue
             named = forms.get(fold(text[start:end]))  # the run's text, as doc[i:j].text
@@ -1014,24 +1044,25 @@ class PeopleStage:
                 self._mention(doc, named, i, j)
                 continue
             for k in range(i, j):  # "die Rolle Kishidas": a surname inside a longer run
-                key = fold(doc[k].text)
+                key = fold(t.texts[k])
                 if key in surnames:
                     self._mention(doc, surnames[key], k, k + 1)
                 elif self.lang == "de" and key.endswith("s") and key[:-1] in surnames:
                     surnames[key[:-1]].mentions += 1  # genitive: "Kishidas", "Trumps"
 
     def _mention(self, doc: Doc, ent: _Entity, i: int, j: int) -> None:
-        tokens = tuple(doc[i:j].text.split())
+        t = token_table(doc)
+        tokens = tuple(doc_text(doc)[t.idxs[i] : t.ends[j - 1]].split())  # the words of doc[i:j].text
         ent.mentions += 1
-        ent.positions.append(doc[i].idx)
+        ent.positions.append(t.idxs[i])
         if tokens != ent.name_tokens and " ".join(tokens) not in ent.aliases:
             ent.aliases.append(" ".join(tokens))
         if i > 0 and len(tokens) == 1:
-            title = doc[i - 1]
-            role = self.role_def(title.text) if self.lang == "de" else None
-            kind = role[0].kind if role else self.lex.roles.get(title.lower_, RoleDef("", "", None)).kind
-            if kind == "title" and title.text[:1].isupper():
-                alias = f"{title.text} {tokens[0]}"
+            title = t.texts[i - 1]
+            role = self.role_def(title) if self.lang == "de" else None
+            kind = role[0].kind if role else self.lex.roles.get(t.lowers[i - 1], RoleDef("", "", None)).kind
+            if kind == "title" and title[:1].isupper():
+                alias = f"{title} {tokens[0]}"
                 if alias not in ent.aliases:
                     ent.aliases.append(alias)
 
