@@ -44,6 +44,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -1188,14 +1189,26 @@ _PASSIVE = frozenset({"wurde", "wurden", "worden", "was", "were", "been", "being
 
 @dataclass(frozen=True)
 class _Deal:
-    """What a sentence's transaction said, for a following sentence that goes on about it
-    ("Hinzu kommen 60 Panzerhaubitzen ...") or names no buyer of its own."""
+    """What a sentence's transaction said, for the sentence right after it when that goes
+    on about it ("Hinzu kommen 60 Panzerhaubitzen ...") or names no buyer of its own."""
 
     status: OrderStatus
     buyer: str | None
     seller: str | None
-    sentence: int
     order: WeaponsOrder | None = None  # the last order the sentence stated
+
+
+class _LazyDeal:
+    """A sentence's deal, worked out when the sentence after it asks: most never do."""
+
+    def __init__(self, compute: Callable[[], _Deal | None]) -> None:
+        self._compute: Callable[[], _Deal | None] | None = compute
+        self._deal: _Deal | None = None
+
+    def get(self) -> _Deal | None:
+        if self._compute is not None:
+            self._deal, self._compute = self._compute(), None
+        return self._deal
 
 
 def _continues(text: str, start: int, lex: Lexicon) -> bool:
@@ -1298,14 +1311,15 @@ def _extract_sentence(
     end: int,
     lex: Lexicon,
     numbers: list[NumberMention],
-    context: _Deal | None,
+    previous: _LazyDeal | None,
     index: int,
     countries: list[CountryMention],
     history: list[tuple[int, int, System]] | None = None,
-) -> tuple[list[WeaponsOrder], _Deal | None]:
-    """Orders stated in the sentence ``[start, end)`` and the deal it speaks of.
-    ``history`` holds the systems named so far (sentence index, offset, system) for
-    anaphors; this sentence's mentions are added to it."""
+) -> tuple[list[WeaponsOrder], _LazyDeal | None]:
+    """Orders stated in the sentence ``[start, end)`` and the deal it speaks of;
+    ``previous`` is the deal of the sentence before, if any. ``history`` holds the
+    systems named so far (sentence index, offset, system) for anaphors; this sentence's
+    mentions are added to it."""
     text = doc_text(doc)
     found = find_systems(text[start:end], lex.lang)
     mentions = [
@@ -1316,17 +1330,25 @@ def _extract_sentence(
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     inside = tuple((m.start, m.end) for m in mentions)
     triggers, modals = _triggers(doc, start, end, lex)
-    recent = context if context is not None and index - context.sentence <= 1 else None
-    if not mentions and not triggers and (not modals or recent is None or recent.order is None):
-        return [], None  # no system, no deal and nothing to follow up: most sentences
+    if not mentions and not triggers and not modals:
+        return [], None  # no system, no deal and nothing to follow up
+    recent = previous.get() if previous is not None else None
+    if not mentions and not triggers and (recent is None or recent.order is None):
+        return [], None
     segs = segments(text, start, end)
     if history is not None:
         if triggers and history:
             anaphors = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
             mentions = sorted([*mentions, *anaphors], key=lambda m: m.start)
         history.extend((index, m.start, m.system) for m in mentions if not m.anaphor)
+    if not mentions and (recent is None or recent.order is None):
+        # no system and no order to follow up (see _ellipses): at most a deal, for the next sentence
+        return [], _LazyDeal(
+            lambda: _sentence_deal(
+                doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], countries), lex
+            )
+        )
     all_parties = _parties(doc, start, end, lex, mentions, countries)
-    deal = _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex, index)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
         chosen = _choose_trigger(doc, mention, triggers, segs, lex)
@@ -1405,12 +1427,13 @@ def _extract_sentence(
                 _order(doc, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
             )
     orders.extend(_ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, recent, numbers, lex))
-    if orders:
-        last = orders[-1]  # the deal goes on from the last stated order, not from a follow-up
-        main = [o for o in orders if not o.rule.startswith("weapons.ellipsis")] or orders
-        state = main[-1]
-        deal = _Deal(state.status, state.buyer, None if state.seller_inferred else state.seller, index, last)
-    return orders, deal
+    if not orders:
+        return orders, _LazyDeal(lambda: _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex))
+    last = orders[-1]  # the deal goes on from the last stated order, not from a follow-up
+    main = [o for o in orders if not o.rule.startswith("weapons.ellipsis")] or orders
+    state = main[-1]
+    deal = _Deal(state.status, state.buyer, None if state.seller_inferred else state.seller, last)
+    return orders, _LazyDeal(lambda: deal)
 
 
 def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
@@ -1549,7 +1572,6 @@ def _sentence_deal(
     segs: list[tuple[int, int]],
     parties: list[_Party],
     lex: Lexicon,
-    index: int,
 ) -> _Deal | None:
     """The transaction a sentence states even without a system ("Die US-Regierung hat
     Waffenverkäufe an Taiwan genehmigt"), for the sentences after it."""
@@ -1565,7 +1587,7 @@ def _sentence_deal(
     roles = _assign(doc, in_clause, [], trigger, lex, _passive(doc, *seg_t), start)
     if roles.buyer is None:
         return None
-    return _Deal(_status(doc, trigger, modals, segs, lex), roles.buyer, roles.seller, index)
+    return _Deal(_status(doc, trigger, modals, segs, lex), roles.buyer, roles.seller)
 
 
 def _commissioned(trigger: _Trigger, triggers: list[_Trigger], segs: list[tuple[int, int]]) -> bool:
@@ -1624,7 +1646,7 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     """Weapons orders stated in a processed Doc (the numbers stage must have run)."""
     lex = lexicon(doc.lang_)
     orders: list[WeaponsOrder] = []
-    context: _Deal | None = None
+    previous: _LazyDeal | None = None  # the deal of the sentence before: a deal reaches one sentence
     history: list[tuple[int, int, System]] = []
     facts: tuple[list[NumberMention], list[CountryMention]] | None = None
     boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
@@ -1632,17 +1654,20 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     cue_tokens = _cue_tokens(doc, lex)
     for index, (start, end) in enumerate(sentence_spans(doc)):
         if boilerplate and in_boilerplate(doc, start, end):
+            previous = None
             continue
         tokens = _token_range(doc, start, end)
         no_cue = tokens is None or bisect_left(cue_tokens, tokens[0]) == bisect_left(cue_tokens, tokens[1])
         if no_cue and not may_name.overlaps(start, end):
+            previous = None
             continue  # no system, no trigger, no modal cue: no order and no deal, as most sentences
         if facts is None:
             facts = _numbers(doc), doc_countries(doc)
         numbers, countries = facts
-        found, deal = _extract_sentence(doc, start, end, lex, numbers, context, index, countries, history)
+        found, previous = _extract_sentence(
+            doc, start, end, lex, numbers, previous, index, countries, history
+        )
         orders.extend(found)
-        context = deal or context
     return dedupe(orders)
 
 
