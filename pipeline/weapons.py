@@ -51,7 +51,8 @@ from functools import lru_cache
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.lexeme import Lexeme
+from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import lang_file, load_tsv
@@ -476,8 +477,13 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
 
 
 def _token_at(doc: Doc, char: int) -> int:
-    span = doc.char_span(char, char + 1, alignment_mode="expand")
-    return span.start if span is not None else 0
+    tokens = _token_range(doc, char, char + 1)
+    return tokens[0] if tokens is not None else 0
+
+
+def _lexeme(doc: Doc, i: int) -> Lexeme:
+    """The vocabulary entry of token ``i`` (``like_num``, ``is_alpha``), without a Token."""
+    return doc.vocab[token_table(doc).texts[i]]
 
 
 def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[NumberMention]) -> bool:
@@ -489,10 +495,11 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
         return True  # "K2s", "K9A1": a designation with an ending is no mountain
     first = _token_at(doc, mention.start)
     last = _token_at(doc, mention.end - 1)
-    if any(ch.isdigit() for ch in mention.alias) and first > 0 and doc[first - 1].lower_ in lex.determiners:
+    table = token_table(doc)
+    if any(ch.isdigit() for ch in mention.alias) and first > 0 and table.lowers[first - 1] in lex.determiners:
         return True  # "den K9", "the K2": an article makes a designation a thing
-    window = [t for t in doc[max(0, first - 3) : first]] + [t for t in doc[last + 1 : last + 4]]
-    if any(is_category_noun(t.text, lex) for t in window if not t.is_punct):
+    window = [*range(max(0, first - 3), first), *range(last + 1, min(last + 4, len(table.texts)))]
+    if any(is_category_noun(table.texts[i], lex) for i in window if not table.is_punct[i]):
         return True
     before = doc_text(doc)[: mention.start].rstrip()
     more = re.search(r"\s([\w’']+)$", before)
@@ -505,26 +512,28 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
 
 
 def _anaphor_count(
-    doc: Doc, noun: Token, counts: dict[int, NumberMention], lex: Lexicon, pointing: bool = False
+    doc: Doc, noun: int, counts: dict[int, NumberMention], lex: Lexicon, pointing: bool = False
 ) -> int | None:
-    """The count of a category noun that points back ("Von den 88 Kampfjets", "weitere 44
-    Fahrzeuge", "96 of the aircraft", "the 30 ordered howitzers"), or None when the noun
-    has no count or an indefinite one ("20 jets" may be new ones) unless ``pointing``
-    says the noun is known to name the system."""
-    for i in range(noun.i - 1, max(-1, noun.i - _ANAPHOR_GAP - 2), -1):
-        t = doc[i]
-        number = counts.get(t.idx + len(t.text))
+    """The count of the category noun at token ``noun`` that points back ("Von den 88
+    Kampfjets", "weitere 44 Fahrzeuge", "96 of the aircraft", "the 30 ordered howitzers"),
+    or None when the noun has no count or an indefinite one ("20 jets" may be new ones)
+    unless ``pointing`` says the noun is known to name the system."""
+    table = token_table(doc)
+    for i in range(noun - 1, max(-1, noun - _ANAPHOR_GAP - 2), -1):
+        text, idx = table.texts[i], table.idxs[i]
+        number = counts.get(table.ends[i])
         if number is not None:
             before = re.search(r"([\w’']+)\W*$", doc_text(doc)[max(0, number.start - 30) : number.start])
             if before is not None and lex.ellipsis.get(before.group(1).lower()) in ("def", "more"):
                 pointing = True
             return _count(number) if pointing else None
-        kind = lex.ellipsis.get(t.lower_)
+        kind = lex.ellipsis.get(table.lowers[i])
+        like_num = _lexeme(doc, i).like_num
         if kind in ("of", "more", "def"):
             pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
-        elif t.text == "-" or (t.like_num and _dates_overlap(doc._.dates, t.idx, t.idx + len(t.text))):
+        elif text == "-" or (like_num and _dates_overlap(doc._.dates, idx, idx + len(text))):
             continue  # "180 der 2022 bestellten Panzer"
-        elif t.is_punct or t.like_num or t.text[:1].isupper() or is_category_noun(t.text, lex):
+        elif table.is_punct[i] or like_num or text[:1].isupper() or is_category_noun(text, lex):
             return None
     return None
 
@@ -542,14 +551,15 @@ def _noun_count(
     und will elf Schiffe kaufen" -> 11. Only one such noun, of a kind that fits."""
     if not mention.start < trigger.start:
         return None
-    chars = doc.char_span(mention.end, span[1], alignment_mode="contract")
-    if chars is None:
+    tokens = _token_range(doc, mention.end, span[1], contract=True)
+    if tokens is None:
         return None
+    texts = token_table(doc).texts
     counts = {n.end: n for n in numbers if mention.end <= n.start and n.end <= span[1]}
     found = [
-        _anaphor_count(doc, t, counts, lex, pointing=True)
-        for t in chars
-        if mention.system.category.value in noun_refers(t.text, lex)
+        _anaphor_count(doc, i, counts, lex, pointing=True)
+        for i in range(*tokens)
+        if mention.system.category.value in noun_refers(texts[i], lex)
     ]
     found = [c for c in found if c is not None]
     return found[0] if len(found) == 1 else None
@@ -569,28 +579,29 @@ def _anaphors(
     """Counted category nouns standing for the last system of a fitting kind named up to
     ``_ANAPHOR_REACH`` sentences before: "Kanada bestellt F-35. Von den 88 Kampfjets, die
     ..." -> F-35 (rule ``weapons.anaphor``). Not in a segment that names a system itself."""
-    span = doc.char_span(start, end, alignment_mode="contract")
-    if span is None:
+    tokens = _token_range(doc, start, end, contract=True)
+    if tokens is None:
         return []
     counts = {n.end: n for n in numbers if start <= n.start and n.end <= end}
     if not counts:
         return []
     named = {_segment_of(segs, m.start) for m in mentions}
+    table = token_table(doc)
     found: list[SystemMention] = []
-    for token in span:
-        if token.is_punct or token.like_num or (lex.lang == "de" and not token.text[:1].isupper()):
+    for i in range(*tokens):
+        text, idx = table.texts[i], table.idxs[i]
+        if lex.lang == "de" and not text[:1].isupper():
             continue
-        refers = noun_refers(token.text, lex)
-        if not refers or _segment_of(segs, token.idx) in named:
+        refers = noun_refers(text, lex)
+        if not refers or table.is_punct[i] or _lexeme(doc, i).like_num or _segment_of(segs, idx) in named:
             continue
-        count = _anaphor_count(doc, token, counts, lex)
+        count = _anaphor_count(doc, i, counts, lex)
         if count is None:
             continue
-        fits = [s for k, at, s in history if at < token.idx and index - k <= _ANAPHOR_REACH]
+        fits = [s for k, at, s in history if at < idx and index - k <= _ANAPHOR_REACH]
         system = next((s for s in reversed(fits) if "*" in refers or s.category.value in refers), None)
         if system is not None:
-            end_char = token.idx + len(token.text)
-            found.append(SystemMention(system, token.idx, end_char, token.text, "", False, True, count))
+            found.append(SystemMention(system, idx, idx + len(text), text, "", False, True, count))
     return found
 
 
@@ -628,7 +639,7 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
         deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
         deal = deal or next((c for c in cues if c.actor != "-"), None)
         if deal is not None:
-            attributive = _attributive(doc[i], lex)
+            attributive = _attributive(doc, i, lex)
             triggers.append(_Trigger(i, idxs[i], ends[i], OrderStatus(deal.value), deal.actor, attributive))
     return triggers, modals
 
@@ -714,23 +725,24 @@ def _token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tupl
 _PARTICIPLE = {"de": ("te", "ten", "tes", "ter", "tem", "ene", "enen", "ener", "enes"), "en": ("ed",)}
 
 
-def _attributive(token: Token, lex: Lexicon) -> bool:
-    """Is ``token`` a participle inside a noun phrase, between a count or article and the
+def _attributive(doc: Doc, i: int, lex: Lexicon) -> bool:
+    """Is token ``i`` a participle inside a noun phrase, between a count or article and the
     noun ("die 54 bestellten Panzerhaubitzen", "the 30 ordered howitzers", "die 2021
     gekauften Flugzeuge")? It says what happened to the things, not what the clause does."""
-    doc = token.doc
-    if token.i == 0 or token.i + 1 >= len(doc) or not token.text[:1].islower():
+    table = token_table(doc)
+    texts, lowers = table.texts, table.lowers
+    if i == 0 or i + 1 >= len(texts) or not texts[i][:1].islower():
         return False
-    if not token.lower_.endswith(_PARTICIPLE[lex.lang]):
+    if not lowers[i].endswith(_PARTICIPLE[lex.lang]):
         return False
-    prev, nxt = doc[token.i - 1], doc[token.i + 1]
-    if not (prev.like_num or lex.ellipsis.get(prev.lower_) in ("def", "more")):
+    if not (_lexeme(doc, i - 1).like_num or lex.ellipsis.get(lowers[i - 1]) in ("def", "more")):
         return False
-    if nxt.is_punct or (not nxt.is_alpha and not any(ch.isdigit() for ch in nxt.text)):
+    nxt = texts[i + 1]
+    if table.is_punct[i + 1] or (not _lexeme(doc, i + 1).is_alpha and not any(ch.isdigit() for ch in nxt)):
         return False
     if lex.lang == "de":
-        return nxt.text[:1].isupper()
-    return nxt.lower_ not in lex.known_prepositions and nxt.lower_ not in lex.determiners
+        return nxt[:1].isupper()
+    return lowers[i + 1] not in lex.known_prepositions and lowers[i + 1] not in lex.determiners
 
 
 def _separable_cues(doc: Doc, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
@@ -1131,18 +1143,21 @@ def _quantity(
     number = max(candidates, key=lambda n: n.end)
     if _count(number) is None:
         return None
-    gap = doc.char_span(number.end, mention.start, alignment_mode="contract")
-    tokens = list(gap) if gap is not None else []
+    gap = _token_range(doc, number.end, mention.start, contract=True)
     if doc_text(doc)[number.end : mention.start].strip() and gap is None:
         return None
+    tokens = range(*gap) if gap is not None else range(0)
     if len(tokens) > _MAX_GAP:
         return None
-    for t in tokens:
-        if t.is_punct and t.text != "-":
+    table = token_table(doc)
+    for i in tokens:
+        if table.is_punct[i] and table.texts[i] != "-":
             return None
-        if t.like_num or t.lower_ in lex.quantity_breaks:
+        if _lexeme(doc, i).like_num or table.lowers[i] in lex.quantity_breaks:
             return None
-        if _table_cues(t.text, t.lemma_, lex.lang, "triggers") and not _attributive(t, lex):
+        if _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers") and not _attributive(
+            doc, i, lex
+        ):
             return None
     return _count(number)
 
@@ -1154,11 +1169,11 @@ def _elliptic_count(
     if not after:
         return None
     number = min(after, key=lambda n: n.start)
-    nxt = doc.char_span(number.end, seg_end, alignment_mode="contract")
-    if nxt is None or len(nxt) == 0:
+    nxt = _token_range(doc, number.end, seg_end, contract=True)
+    if nxt is None or nxt[0] == nxt[1]:
         return None
-    head = nxt[0]
-    if not _table_cues(head.text, head.lemma_, lex.lang, "triggers"):
+    table = token_table(doc)
+    if not _table_cues(table.texts[nxt[0]], table.lemmas[nxt[0]], lex.lang, "triggers"):
         return None
     return _count(number)
 
@@ -1439,41 +1454,43 @@ def _extract_sentence(
 def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
     """The count an elliptic follow-up gives ("ein drittes" -> 1, "zwei weitere" -> 2,
     "19 of the aircraft" -> 19), or None when the segment has no such phrase."""
-    span = doc.char_span(seg[0], seg[1], alignment_mode="contract")
+    span = _token_range(doc, seg[0], seg[1], contract=True)
     if span is None:
         return None
-    tokens = [t for t in span if not t.is_punct]
+    table = token_table(doc)
+    texts, lowers, idxs = table.texts, table.lowers, table.idxs
+    tokens = [t for t in range(*span) if not table.is_punct[t]]
     for i, token in enumerate(tokens[:-1]):
         nxt = tokens[i + 1]
-        kind = lex.ellipsis.get(token.lower_)
-        number = next((n for n in numbers if n.start == token.idx), None)
+        kind = lex.ellipsis.get(lowers[token])
+        number = next((n for n in numbers if n.start == idxs[token]), None)
         count = _count(number) if number is not None else (1 if kind == "one" else None)
         if kind == "more" and i == 0:
-            following = next((n for n in numbers if n.start == nxt.idx), None)
+            following = next((n for n in numbers if n.start == idxs[nxt]), None)
             if following is not None and _count(following) is not None:
                 noun = tokens[i + 2] if i + 2 < len(tokens) else None
-                if noun is None or is_category_noun(noun.text, lex):
+                if noun is None or is_category_noun(texts[noun], lex):
                     return _count(following)  # "Weitere 15 Kampfjets sollen folgen"
                 continue
             count = 1  # "Another is due by June"
             nxt = token
         elif count is None:
             continue
-        follow = lex.ellipsis.get(nxt.lower_)
+        follow = lex.ellipsis.get(lowers[nxt])
         if follow == "of" or (follow == "def" and lex.lang == "de"):  # "19 of the", "24 der"
             rest = tokens[i + 2 : i + 7]  # "19 of the carrier-based fighters"
-            if rest and any(is_category_noun(t.text, lex) for t in rest):
+            if rest and any(is_category_noun(texts[t], lex) for t in rest):
                 return count
             continue
-        if follow not in ("more", "ordinal") and nxt is not token:
+        if follow not in ("more", "ordinal") and nxt != token:
             continue
-        k = i + 1 if nxt is token else i + 2
+        k = i + 1 if nxt == token else i + 2
         after = tokens[k] if k < len(tokens) else None
-        if after is None or is_category_noun(after.text, lex):
+        if after is None or is_category_noun(texts[after], lex):
             return count  # "ein drittes.", "another battery"
-        if lex.lang == "de" and not after.text[:1].isupper():
+        if lex.lang == "de" and not texts[after][:1].isupper():
             return count  # "eine weitere solle ...": no noun follows
-        if lex.ellipsis.get(after.lower_) == "verb":
+        if lex.ellipsis.get(lowers[after]) == "verb":
             return count  # "a third is due by June"
     return None
 
