@@ -124,8 +124,7 @@ class BudgetsStage:
         self.measures = [BudgetMeasure(r["measure"]) for r in rows]
         self.generic = [r["generic"] == "yes" for r in rows]
         prefix = r"[\w-]*?" if self.lang == "de" else ""
-        # each row's group wraps its whole pattern, so it is the match's lastgroup
-        alternatives = "|".join(f"(?P<t{i}>{r['pattern']})" for i, r in enumerate(rows))
+        alternatives, self.head_offsets = _by_opening_letter([r["pattern"] for r in rows])
         self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
         self.gdp: dict[str, list[re.Pattern[str]]] = {}
@@ -185,9 +184,10 @@ class BudgetsStage:
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
         found: list[_Term] = []
         for m in self.terms.finditer(text, start, end):
-            group = m.lastgroup or ""
+            group = m.lastgroup or ""  # row i's group wraps its whole pattern, so it closes last
             index = int(group[1:])
-            found.append(_Term(m.start(), m.end(), m.start(group), self.measures[index], self.generic[index]))
+            head = m.start(group) - self.head_offsets[index]
+            found.append(_Term(m.start(), m.end(), head, self.measures[index], self.generic[index]))
         return found
 
     def _share_of_gdp(self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: bool) -> bool:
@@ -665,6 +665,63 @@ class _Sentences:
     def after_draft(self, k: int) -> bool:
         """Is sentence ``k`` the first after a mention of a draft budget or cabinet decision?"""
         return k > 0 and self._has_draft(k - 1) and not self._has_draft(k)
+
+
+def _by_opening_letter(patterns: list[str]) -> tuple[str, list[int]]:
+    """The patterns as one alternation, pattern ``i`` in group ``t<i>``, and how many
+    characters before its group each match starts (1 where its opening letter was pulled out).
+
+    Patterns opening with a plain ASCII letter are grouped under it ("v(?:erteidigungs...|
+    ...)"), so at each position the engine tests that letter once instead of every pattern:
+    the German lists are searched at every character of a word. Only patterns with different
+    opening letters trade places, never across an ungrouped one, and two such patterns
+    cannot match at the same position, so the first pattern to match there stays the same.
+    """
+    branches: list[str] = []
+    offsets: list[int] = []
+    run: dict[str, list[str]] = {}  # opening letter -> groups, in file order
+
+    def close_run() -> None:
+        branches.extend(f"{letter}(?:{'|'.join(groups)})" for letter, groups in run.items())
+        run.clear()
+
+    for i, pattern in enumerate(patterns):
+        letter = _opening_letter(pattern)
+        if letter is None:
+            close_run()
+            branches.append(f"(?P<t{i}>{pattern})")
+            offsets.append(0)
+        else:
+            run.setdefault(letter, []).append(f"(?P<t{i}>{pattern[1:]})")
+            offsets.append(1)
+    close_run()
+    return "|".join(branches), offsets
+
+
+def _opening_letter(pattern: str) -> str | None:
+    """The ASCII letter every match of ``pattern`` opens with: its first character when that
+    is a letter, not quantified, and no "|" outside parentheses offers another start."""
+    first, second = pattern[:1], pattern[1:2]
+    if not (first.isascii() and first.isalpha()) or second in ("?", "*", "+", "{"):
+        return None
+    depth, i = 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1  # the escaped character
+        elif char == "[":  # a class, which may open with "^" and a literal "]"
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return None
+        i += 1
+    return first.lower()
 
 
 def _number_word(word: str, lang: str, unit: bool = True) -> int | float | None:

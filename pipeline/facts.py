@@ -76,11 +76,8 @@ def _sentences(doc: Doc) -> list[tuple[int, int]]:
     text = doc_text(doc)
     table = token_table(doc)
     boilerplate: tuple[tuple[int, int], ...] = tuple(doc._.boilerplate)
-    # a headline or list item without a full stop runs into the next paragraph
-    paragraphs = _Cuts(_BLANK_LINE, text, keep=0)
-    # the German tokenizer reads "2025." as an ordinal, so "... für 2025. Der Haushalt"
-    # stays one sentence
-    years = _Cuts(_YEAR_STOP, text, keep=1)
+    cuts = _cuts(text)
+    cut_starts = [start for start, _, _ in cuts]
     spans: list[tuple[int, int]] = []
     for first, last in table.sents:
         if first >= last:  # an empty Doc
@@ -90,35 +87,40 @@ def _sentences(doc: Doc) -> list[tuple[int, int]]:
             end -= 1
         while start < end and text[start].isspace():
             start += 1
-        for paragraph in paragraphs.split(start, end):
-            for part_start, part_end in years.split(*paragraph):
-                if part_end > part_start and not (
-                    boilerplate
-                    and any(part_start < b_end and part_end > b_start for b_start, b_end in boilerplate)
-                ):
-                    spans.append((part_start, part_end))
+        parts: list[tuple[int, int]] = []
+        i = bisect.bisect_left(cut_starts, start)
+        while i < len(cuts) and cuts[i][2] <= end:
+            parts.append((start, cuts[i][1]))
+            start = cuts[i][2]
+            i += 1
+        parts.append((start, end))
+        for part_start, part_end in parts:
+            if part_end > part_start and not (
+                boilerplate
+                and any(part_start < b_end and part_end > b_start for b_start, b_end in boilerplate)
+            ):
+                spans.append((part_start, part_end))
     return spans
 
 
-class _Cuts:
-    """Where a pattern of whitespace after a cut point matches, found in one pass over the
-    text: a span that starts and ends with non-space is cut at exactly the matches lying
-    wholly inside it, the ones a search of the span alone finds."""
+def _cuts(text: str) -> list[tuple[int, int, int]]:
+    """Where a tokenizer sentence is cut, as (match start, end of the left part, start of the
+    right part): at a blank line (a headline or list item without a full stop runs into the
+    next paragraph) and after a year's full stop (the German tokenizer reads "2025." as an
+    ordinal, so "... für 2025. Der Haushalt" stays one sentence), though not where the stop
+    runs into a blank line.
 
-    def __init__(self, pattern: re.Pattern[str], text: str, keep: int) -> None:
-        self.matches = [(m.start(), m.end()) for m in pattern.finditer(text)]
-        self.starts = [start for start, _ in self.matches]
-        self.keep = keep  # characters of a match that stay on the left part
-
-    def split(self, start: int, end: int) -> list[tuple[int, int]]:
-        parts: list[tuple[int, int]] = []
-        i = bisect.bisect_left(self.starts, start)
-        while i < len(self.matches) and self.matches[i][1] <= end:
-            parts.append((start, self.matches[i][0] + self.keep))
-            start = self.matches[i][1]
-            i += 1
-        parts.append((start, end))
-        return parts
+    Found in one pass over the text. Both patterns match only a stop and whitespace, so a
+    sentence, which starts and ends with non-space, is cut at exactly the matches lying
+    wholly inside it: the ones a search of the sentence alone finds.
+    """
+    blank = [(m.start(), m.start(), m.end()) for m in _BLANK_LINE.finditer(text)]
+    years = [
+        (m.start(), m.start() + 1, m.end())
+        for m in _YEAR_STOP.finditer(text)
+        if not any(b_start < m.end() and m.start() < b_end for b_start, _, b_end in blank)
+    ]
+    return sorted(blank + years)
 
 
 def segment(text: str, start: int, end: int, char: int) -> tuple[int, int]:
