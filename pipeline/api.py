@@ -17,7 +17,8 @@ def run(
     model: str | None = None,
     lang: str | None = None,
 ) -> Records:
-    """Run the pipeline on a folder of articles, write every output to ``out``, return the records."""
+    """Run the pipeline on a folder of articles, write every output to ``out``, return the records
+    (read back from ``out/records.json``: the run itself keeps them on disk)."""
     from .cli import execute_run
 
     return execute_run(Path(input), Path(out), model=model, lang=lang, quiet=True).records

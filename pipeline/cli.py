@@ -9,6 +9,8 @@ python -m pipeline show de_01_japan_budget --out data/out
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import itertools
 import logging
 import os
@@ -18,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .export import atomic_write, write_outputs
+from .export import atomic_write, load_records, write_outputs
 from .ingest import Article
-from .records import RECORD_TYPES, DocStatus
+from .records import RECORD_TYPES, DocStatus, Records
 from .runner import RunReport, run_pipeline
+from .store import Spool
 
 EPILOG_RUN = """example:
   python -m pipeline run --input data/raw --out data/out
@@ -62,7 +65,6 @@ def _progress(articles: Iterable[Article]) -> Iterable[Article]:
 
 
 def manifest(report: RunReport) -> dict[str, Any]:
-    records = report.records
     return {
         "package": "newsfacts-pipeline",
         "version": __version__,
@@ -84,9 +86,9 @@ def manifest(report: RunReport) -> dict[str, Any]:
                 "error": d.error,
                 "warnings": list(d.warnings),
             }
-            for d in sorted(records.documents, key=lambda d: d.source_path)
+            for d in sorted(report.documents, key=lambda d: d.source_path)
         ],
-        "counts": {kind: len(getattr(records, kind)) for kind in RECORD_TYPES},
+        "counts": {kind: report.counts[kind] for kind in RECORD_TYPES},
         "timings": report.timings,
     }
 
@@ -115,7 +117,11 @@ def execute_run(
     scheduler: str | None = None,
     jobs: int | None = None,
 ) -> RunReport:
-    """Validate arguments, run, write outputs (``formats``: see ``FORMATS``; report.html always)."""
+    """Validate arguments, run, write outputs (``formats``: see ``FORMATS``; report.html always).
+
+    Records are spooled to disk in ``out`` while the run lasts, so memory stays flat; the
+    report's ``records`` are read back from the written records.json when asked for.
+    """
     chosen = parse_formats(formats)
     if not input_dir.exists():
         raise UsageError(f"input folder not found: {input_dir}")
@@ -135,37 +141,43 @@ def execute_run(
         raise UsageError(f"cannot create output folder {out}: {exc.strerror or exc}") from exc
     if not os.access(out, os.W_OK):
         raise UsageError(f"output folder is not writable: {out}")
-    try:
-        report = run_pipeline(
-            input_dir,
-            model=model,
-            lang=lang,
-            progress=None if quiet else _progress,
-            on_text=lambda doc_id, text: atomic_write(out / "texts" / f"{doc_id}.txt", text),
-            engine=engine,
-            scheduler=scheduler,
-            n_process=jobs,
-        )
-    except (OSError, ImportError) as exc:
-        if model:
-            raise UsageError(f"cannot load spaCy pipeline {model!r}: {exc}") from exc
-        raise
     from .export import write_parquet
     from .report import report_writer
 
     extra = [write_parquet] if "parquet" in chosen else []
     extra.append(report_writer)
-    write_outputs(out, report.records, report.texts, manifest(report), extra=extra, formats=chosen)
-    return report
+    with Spool(out) as spool:  # removed however the run ends
+        try:
+            report = run_pipeline(
+                input_dir,
+                model=model,
+                lang=lang,
+                progress=None if quiet else _progress,
+                on_text=lambda doc_id, text: atomic_write(out / "texts" / f"{doc_id}.txt", text),
+                engine=engine,
+                scheduler=scheduler,
+                n_process=jobs,
+                spool=spool,
+            )
+        except (OSError, ImportError) as exc:
+            if model:
+                raise UsageError(f"cannot load spaCy pipeline {model!r}: {exc}") from exc
+            raise
+        write_outputs(out, spool.records(), report.texts, manifest(report), extra=extra, formats=chosen)
+    load = functools.partial(load_records, out) if "json" in chosen else _not_kept
+    return dataclasses.replace(report, load=load)
+
+
+def _not_kept() -> Records:
+    raise LookupError("this run wrote no records.json (--format without json): its records were not kept")
 
 
 def summary(report: RunReport, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    records = report.records
-    ok = sum(1 for d in records.documents if d.status is DocStatus.OK)
-    failed = [d for d in records.documents if d.status is DocStatus.FAILED]
+    ok = sum(1 for d in report.documents if d.status is DocStatus.OK)
+    failed = [d for d in report.documents if d.status is DocStatus.FAILED]
     console = Console(stderr=False)
     table = Table(title=f"newsfacts run → {out}", show_header=True)
     table.add_column("what")
@@ -173,7 +185,7 @@ def summary(report: RunReport, out: Path) -> None:
     table.add_row("documents ok", str(ok))
     table.add_row("documents failed", str(len(failed)))
     for kind in ("people", "dates", "troops", "weapons_orders", "budgets", "conflicts"):
-        table.add_row(kind, str(len(getattr(records, kind))))
+        table.add_row(kind, str(report.counts[kind]))
     console.print(table)
     for d in failed:
         console.print(f"[red]failed[/red] {d.error}", highlight=False)

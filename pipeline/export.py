@@ -10,14 +10,17 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import json
 import os
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from .records import Records, dump
+from .records import RECORD_TYPES, Records, dump
+from .store import RecordSet
 
 #: Column order of each CSV; evidence columns are flattened from ``record.evidence``.
 EVIDENCE = ("sentence", "start", "end", "quote")
@@ -60,12 +63,20 @@ _UMASK = _current_umask()
 
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write to a temp file beside ``path`` and rename it over: readers never see half a file."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temp file beside ``path`` for a writer that wants a file name (Parquet); renamed over
+    ``path`` when the block ends, removed when it fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes files owner-only; outputs are for sharing
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.close(fd)
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -129,13 +140,13 @@ def records_json(records: Records) -> str:
     return json.dumps(dump(records), ensure_ascii=False, indent=2) + "\n"
 
 
-def write_records_json(handle: TextIO, records: Records) -> None:
+def write_records_json(handle: TextIO, records: RecordSet) -> None:
     """:func:`records_json`, byte for byte, written one record at a time (memory stays flat)."""
     handle.write("{")
-    for k, name in enumerate(type(records).model_fields):
+    for k, name in enumerate(RECORD_TYPES):
         items = getattr(records, name)
         handle.write(("," if k else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
-        if not items:
+        if not len(items):
             handle.write("[]")
             continue
         handle.write("[")
@@ -148,16 +159,17 @@ def write_records_json(handle: TextIO, records: Records) -> None:
 
 def write_outputs(
     out: Path,
-    records: Records,
+    records: RecordSet,
     texts: dict[str, str],
     manifest: dict[str, Any],
-    extra: Iterable[Callable[[Path, Records], None]] = (),
+    extra: Iterable[Callable[[Path, RecordSet], None]] = (),
     formats: Collection[str] = ("csv", "json"),
 ) -> list[Path]:
     """Every output file of a run; returns the paths written.
 
     ``formats`` picks the CSVs (``csv``) and ``records.json`` (``json``); texts/ and the
     manifest are always written, other formats (Parquet, the report) come as ``extra`` writers.
+    ``records`` may be a spool's lazy view: every writer iterates it and keeps nothing.
     """
     written = []
     if "csv" in formats:
@@ -199,24 +211,27 @@ _INT_COLUMNS = frozenset(
 
 def to_frames(records: Records) -> dict[str, Any]:
     """One DataFrame per record type with the CSV's columns: datetimes, nullable Int64, lists."""
+    return {kind: to_frame(kind, getattr(records, kind)) for kind in COLUMNS}
+
+
+def to_frame(kind: str, records: Iterable[Any]) -> Any:
+    """The DataFrame of one record type (see :func:`to_frames`)."""
     import pandas as pd
 
-    frames: dict[str, Any] = {}
-    for kind, columns in COLUMNS.items():
-        data = []
-        for record in getattr(records, kind):
-            row = dump(record)
-            evidence = row.pop("evidence", None) or {}
-            row.update({k: evidence.get(k) for k in EVIDENCE if kind != "documents"})
-            data.append({c: row.get(c) for c in columns})
-        frame = pd.DataFrame(data, columns=list(columns))
-        for column in columns:
-            if column in _DATETIME_COLUMNS:
-                frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce", format="ISO8601")
-            elif column in _INT_COLUMNS and not (kind == "conflicts" and column == "claims"):
-                frame[column] = frame[column].astype("Int64")
-        frames[kind] = frame
-    return frames
+    columns = COLUMNS[kind]
+    data = []
+    for record in records:
+        row = dump(record)
+        evidence = row.pop("evidence", None) or {}
+        row.update({k: evidence.get(k) for k in EVIDENCE if kind != "documents"})
+        data.append({c: row.get(c) for c in columns})
+    frame = pd.DataFrame(data, columns=list(columns))
+    for column in columns:
+        if column in _DATETIME_COLUMNS:
+            frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce", format="ISO8601")
+        elif column in _INT_COLUMNS and not (kind == "conflicts" and column == "claims"):
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 # ---- Parquet --------------------------------------------------------------------------------
@@ -258,18 +273,37 @@ def to_parquet(kind: str, frame: Any) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    sink = pa.BufferOutputStream()
+    pq.write_table(_arrow_table(kind, frame), sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _arrow_table(kind: str, frame: Any) -> Any:
+    import pyarrow as pa
+
     frame = frame.copy()
     for column in JSON_COLUMNS & set(frame.columns):
         if kind == "facts" and column == "claims":
             continue
         frame[column] = [None if v is None else _cell(column, v) for v in frame[column].astype(object)]
-    table = pa.Table.from_pandas(frame, schema=arrow_schema(kind), preserve_index=False)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
-    return bytes(sink.getvalue().to_pybytes())
+    return pa.Table.from_pandas(frame, schema=arrow_schema(kind), preserve_index=False)
 
 
-def write_parquet(out: Path, records: Records) -> None:
-    """``OUT/parquet/<type>.parquet`` for every record type (a ``write_outputs`` extra writer)."""
-    for kind, frame in to_frames(records).items():
-        atomic_write(out / "parquet" / f"{kind}.parquet", to_parquet(kind, frame))
+#: Rows per Parquet row group when writing a run: memory holds one group's DataFrame at a time.
+PARQUET_ROWS = 10_000
+
+
+def write_parquet(out: Path, records: RecordSet) -> None:
+    """``OUT/parquet/<type>.parquet`` for every record type (a ``write_outputs`` extra writer),
+    ``PARQUET_ROWS`` records at a time; a run of fewer rows gives :func:`to_parquet`'s bytes."""
+    import pyarrow.parquet as pq
+
+    for kind in COLUMNS:
+        items = iter(getattr(records, kind))
+        with atomic_path(out / "parquet" / f"{kind}.parquet") as tmp:
+            chunk = list(itertools.islice(items, PARQUET_ROWS))
+            table = _arrow_table(kind, to_frame(kind, chunk))
+            with pq.ParquetWriter(tmp, table.schema) as writer:
+                writer.write_table(table)
+                while chunk := list(itertools.islice(items, PARQUET_ROWS)):
+                    writer.write_table(_arrow_table(kind, to_frame(kind, chunk)))

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -30,7 +30,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .export import atomic_write, load_records
+from .export import atomic_stream, load_records
 from .records import (
     Claim,
     DocStatus,
@@ -40,9 +40,9 @@ from .records import (
     FactSummary,
     Number,
     Qualifier,
-    Records,
     TroopCount,
 )
+from .store import RecordSet, SpooledRecords
 
 REPORT_NAME = "report.html"
 #: Characters of context shown on each side of a quote when its sentence runs longer.
@@ -273,7 +273,7 @@ def _day(value: date | datetime | None) -> date | None:
     return value
 
 
-def troop_series(records: Records) -> dict[tuple[str, str], dict[str, list[tuple[date, TroopCount]]]]:
+def troop_series(records: RecordSet) -> dict[tuple[str, str], dict[str, list[tuple[date, TroopCount]]]]:
     """Troop claims per subject (force, host), per source (publisher or doc_id), by date.
 
     A claim's date is its ``as_of``, else its document's publication date; undated
@@ -298,7 +298,7 @@ def troop_series(records: Records) -> dict[tuple[str, str], dict[str, list[tuple
     }
 
 
-def troop_charts(records: Records, limit: int = MAX_CHARTS) -> list[Chart]:
+def troop_charts(records: RecordSet, limit: int = MAX_CHARTS) -> list[Chart]:
     """One small inline SVG per troop subject: each source's claimed counts over time."""
     series = troop_series(records)
     ranked = sorted(series.items(), key=lambda item: (-sum(len(p) for p in item[1].values()), item[0]))
@@ -466,36 +466,27 @@ def fact_value(record: Any) -> Number | None:
 FACT_KINDS = ("people", "dates", "troops", "weapons_orders", "budgets")
 
 
-def build_view(records: Records, texts: Mapping[str, str]) -> dict[str, Any]:
-    """Everything the template shows, computed once (contexts, charts, per-document tables)."""
-    marks = {doc_id: _boundaries(text) for doc_id, text in texts.items()}
+def build_view(records: RecordSet, texts: Mapping[str, str]) -> dict[str, Any]:
+    """What the template shows. Conflicts, facts and charts are computed here; ``documents``
+    is lazy: each document's records, text and contexts are read while the template renders
+    that document, so a streamed render holds one document at a time."""
 
-    def ctx(evidence: Evidence | None, value: Number | None = None, number: bool = True) -> Context:
-        if evidence is None:
-            return Context(())
-        text = texts.get(evidence.doc_id)
-        return quote_context(text, evidence, value, marks.get(evidence.doc_id), number)
-
-    per_doc: dict[str, dict[str, list[tuple[Any, Context]]]] = defaultdict(lambda: defaultdict(list))
-    for kind in FACT_KINDS:
-        for record in getattr(records, kind):
-            numeric = kind in ("troops", "weapons_orders", "budgets")
-            value = fact_value(record) if numeric else None
-            per_doc[record.doc_id or ""][kind].append((record, ctx(record.evidence, value, numeric)))
-    documents = [
-        DocView(d, d.doc_id in texts, {kind: per_doc[d.doc_id][kind] for kind in FACT_KINDS})
-        for d in records.documents
-    ]
     conflicts = [
-        (conflict, [(claim, ctx(claim.evidence, claim.value)) for claim in conflict.claims])
+        (
+            conflict,
+            [
+                (claim, quote_context(texts.get(claim.evidence.doc_id), claim.evidence, claim.value))
+                for claim in conflict.claims
+            ],
+        )
         for conflict in records.conflicts
     ]
     published = sorted(day for d in records.documents if (day := _day(d.published)) is not None)
     return {
         "records": records,
-        "documents": documents,
+        "documents": _DocViews(records, texts),
         "conflicts": conflicts,
-        "facts": _sorted_facts(records.facts),
+        "facts": _sorted_facts(list(records.facts)),
         "charts": troop_charts(records),
         "ok": sum(1 for d in records.documents if d.status is DocStatus.OK),
         "failed": sum(1 for d in records.documents if d.status is DocStatus.FAILED),
@@ -504,6 +495,52 @@ def build_view(records: Records, texts: Mapping[str, str]) -> dict[str, Any]:
         "publishers": {d.doc_id: d.publisher for d in records.documents},
         "known_docs": {d.doc_id for d in records.documents},
     }
+
+
+@dataclass(frozen=True)
+class _DocViews:
+    """The documents' sections, built one at a time as the template iterates them."""
+
+    records: RecordSet
+    texts: Mapping[str, str]
+
+    def __len__(self) -> int:
+        return len(self.records.documents)
+
+    def __iter__(self) -> Iterator[DocView]:
+        for document, tables in per_document(self.records):
+            text = self.texts.get(document.doc_id)
+            marks = _boundaries(text) if text is not None else None
+
+            def ctx(evidence: Evidence | None, value: Number | None, number: bool) -> Context:
+                if evidence is None:
+                    return Context(())
+                if evidence.doc_id == document.doc_id:  # noqa: B023 (used within this iteration)
+                    return quote_context(text, evidence, value, marks, number)  # noqa: B023
+                return quote_context(self.texts.get(evidence.doc_id), evidence, value, None, number)
+
+            views = {}
+            for kind in FACT_KINDS:
+                numeric = kind in ("troops", "weapons_orders", "budgets")
+                views[kind] = [
+                    (record, ctx(record.evidence, fact_value(record) if numeric else None, numeric))
+                    for record in tables.get(kind, [])
+                ]
+            yield DocView(document, text is not None, views)
+
+
+def per_document(records: RecordSet) -> Iterator[tuple[Document, dict[str, list[Any]]]]:
+    """Each document with its records per kind, in document order (a spool reads them per
+    document; an in-memory ``Records`` is grouped by doc_id)."""
+    if isinstance(records, SpooledRecords):
+        yield from records.spool.by_document()
+        return
+    grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for kind in FACT_KINDS:
+        for record in getattr(records, kind):
+            grouped[record.doc_id or ""][kind].append(record)
+    for document in records.documents:
+        yield document, grouped.get(document.doc_id, {})
 
 
 def _sorted_facts(facts: Sequence[FactSummary]) -> list[FactSummary]:
@@ -535,9 +572,14 @@ def environment() -> Environment:
     return env
 
 
-def render_report(records: Records, texts: Mapping[str, str]) -> str:
+def render_report(records: RecordSet, texts: Mapping[str, str]) -> str:
     """The report's HTML for these records and document texts (``doc_id -> text``)."""
-    return environment().get_template("report.html.j2").render(build_view(records, texts))
+    return "".join(stream_report(records, texts))
+
+
+def stream_report(records: RecordSet, texts: Mapping[str, str]) -> Iterator[str]:
+    """:func:`render_report` piece by piece (Jinja's ``generate``): one document in memory at a time."""
+    return environment().get_template("report.html.j2").generate(build_view(records, texts))
 
 
 def read_texts(out: Path, doc_ids: Iterable[str]) -> dict[str, str]:
@@ -550,16 +592,40 @@ def read_texts(out: Path, doc_ids: Iterable[str]) -> dict[str, str]:
     return texts
 
 
-def write_report(out: Path, records: Records, texts: Mapping[str, str] | None = None) -> Path:
-    """Write ``OUT/report.html``; texts default to the run's ``OUT/texts/``. The run's writer hook."""
-    if texts is None:
-        texts = read_texts(out, (d.doc_id for d in records.documents))
+class TextFiles(Mapping[str, str]):
+    """:func:`read_texts` as a lazy mapping: a text is read from ``OUT/texts/`` when looked up."""
+
+    def __init__(self, out: Path, doc_ids: Iterable[str]) -> None:
+        self.folder = out / "texts"
+        self.doc_ids = frozenset(doc_ids)
+
+    def _path(self, doc_id: str) -> Path | None:
+        path = self.folder / f"{doc_id}.txt"
+        return path if doc_id in self.doc_ids and path.is_file() else None
+
+    def __getitem__(self, doc_id: str) -> str:
+        path = self._path(doc_id)
+        if path is None:
+            raise KeyError(doc_id)
+        return path.read_text(encoding="utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return (doc_id for doc_id in sorted(self.doc_ids) if self._path(doc_id) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def write_report(out: Path, records: RecordSet, texts: Mapping[str, str] | None = None) -> Path:
+    """Write ``OUT/report.html``, streamed; texts default to the run's ``OUT/texts/``, read as
+    each document is rendered. The run's writer hook."""
+    sources = TextFiles(out, (d.doc_id for d in records.documents)) if texts is None else texts
     path = out / REPORT_NAME
-    atomic_write(path, render_report(records, texts))
+    atomic_stream(path, lambda handle: handle.writelines(stream_report(records, sources)))
     return path
 
 
-def report_writer(out: Path, records: Records) -> None:
+def report_writer(out: Path, records: RecordSet) -> None:
     """``write_report`` in the shape of a ``write_outputs`` extra writer."""
     write_report(out, records)
 
@@ -573,11 +639,8 @@ def report_from_outputs(out: Path, dest: Path | None = None) -> Path:
     if not source.is_file():
         raise FileNotFoundError(f"no records.json in {out} (run `python -m pipeline run --out {out}` first)")
     records = load_records(source)
-    texts = read_texts(out, (d.doc_id for d in records.documents))
-    path = (dest or out) / REPORT_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, render_report(records, texts))
-    return path
+    texts = TextFiles(out, (d.doc_id for d in records.documents))
+    return write_report(dest or out, records, texts)
 
 
 # ---- a look in a real browser ---------------------------------------------------------------
@@ -657,6 +720,7 @@ __all__ = [
     "report_from_outputs",
     "report_writer",
     "sentence_bounds",
+    "stream_report",
     "troop_charts",
     "troop_series",
     "write_report",

@@ -8,6 +8,7 @@ run goes on.
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import multiprocessing.context
@@ -20,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from spacy.tokens import Doc
 from .ingest import Article, find_boilerplate, ingest
 from .nlp import PipelineInfo, cached_nlp, doc_text, make_doc, pipeline_info, token_table
 from .records import (
+    RECORD_TYPES,
     BudgetFigure,
     DateKind,
     DateMention,
@@ -41,6 +44,7 @@ from .records import (
     TroopCount,
     WeaponsOrder,
 )
+from .store import RecordSet, Spool
 
 log = logging.getLogger(__name__)
 
@@ -293,13 +297,22 @@ def extract(
 class RunReport:
     """What a run did, for the manifest and the terminal summary.
 
+    ``documents`` and ``counts`` (records per kind) are always in memory; ``records`` (every
+    record at once) is loaded by ``load`` on first use: the run's own result when it kept
+    records in memory, else what the caller put there (the CLI: the written records.json).
     ``texts`` holds the documents' texts only when the run had no ``on_text`` sink.
     """
 
-    records: Records
+    documents: tuple[Document, ...]
+    counts: dict[str, int]
     pipelines: dict[str, PipelineInfo]
     texts: dict[str, str]
     timings: dict[str, float]
+    load: Callable[[], Records]
+
+    @cached_property
+    def records(self) -> Records:
+        return self.load()
 
 
 class _Timed:
@@ -329,14 +342,17 @@ def run_pipeline(
     engine: str = "local",
     scheduler: str | None = None,
     n_process: int | None = 1,
+    spool: Spool | None = None,
 ) -> RunReport:
     """Ingest, extract and reconcile everything below ``input_dir``.
 
     Streams: files are read one at a time and each document's text goes to
     ``on_text(doc_id, text)`` as soon as it is processed (the CLI writes ``texts/``
-    with it), so only the compact records stay in memory. ``n_process`` worker processes
-    extract locally (see :func:`process`); ``engine="dask"`` extracts
-    on a Dask cluster (``scheduler`` address, else a LocalCluster); outputs are the same.
+    with it). Without a ``spool`` the records are collected in memory (``report.records``);
+    with one, each document's records go to the spool as they come and memory stays flat:
+    the writers then read ``spool.records()`` (the spool also holds conflicts and facts).
+    ``n_process`` worker processes extract locally (see :func:`process`); ``engine="dask"``
+    extracts on a Dask cluster (``scheduler`` address, else a LocalCluster); outputs are the same.
     """
     started = time.perf_counter()
     ingesting = _Timed(ingest(input_dir, lang_hint=lang))
@@ -359,9 +375,20 @@ def run_pipeline(
             else:
                 on_text(result.document.doc_id, result.text)
         result.text = ""  # only the compact records are kept
-        results.append(result)
+        if spool is None:
+            results.append(result)
+        else:
+            spool.add(result)
     extracted = time.perf_counter()
-    records = reconcile_records(collect(results))
+    view: RecordSet
+    load: Callable[[], Records]
+    if spool is None:
+        records = reconcile_records(collect(results))
+        view, load = records, functools.partial(_same, records)
+    else:
+        spool.reconcile()
+        view, load = spool.records(), spool.to_records
+    counts = {kind: len(getattr(view, kind)) for kind in RECORD_TYPES}
     done = time.perf_counter()
     timings = {
         "ingest_s": round(ingesting.seconds, 3),
@@ -369,4 +396,8 @@ def run_pipeline(
         "reconcile_s": round(done - extracted, 3),
         "total_s": round(done - started, 3),
     }
-    return RunReport(records, infos, texts, timings)
+    return RunReport(tuple(view.documents), counts, infos, texts, timings, load)
+
+
+def _same(records: Records) -> Records:
+    return records

@@ -1,0 +1,232 @@
+"""A run's per-document records on disk, so memory stays flat however long the input is.
+
+:class:`Spool` appends each document's records, as the stage stream yields them, to one
+JSON-lines file per record kind (a line per document) in a temporary folder; memory keeps
+only the Document rows, an index of byte spans and the troop/budget/weapons records the
+reconciler needs (dropped once it ran). :class:`SpooledRecords` reads the records back
+lazily, in the order :func:`pipeline.runner.collect` gives (doc_id, then arrival, then
+offset), so the writers produce the same bytes as from an in-memory ``Records``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from pydantic import TypeAdapter
+
+from .records import (
+    RECORD_TYPES,
+    BudgetFigure,
+    Conflict,
+    DateMention,
+    Document,
+    FactSummary,
+    Person,
+    Records,
+    TroopCount,
+    WeaponsOrder,
+)
+
+if TYPE_CHECKING:
+    from .runner import DocResult
+
+T_co = TypeVar("T_co", covariant=True)
+T = TypeVar("T")
+
+#: Record kinds that belong to one document, in ``Records`` field order: what the spool holds.
+DOC_KINDS = ("people", "dates", "troops", "weapons_orders", "budgets")
+
+
+class Rows(Protocol[T_co]):
+    """What a writer needs of one record kind: its length and its records in output order."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[T_co]: ...
+
+
+class RecordSet(Protocol):
+    """A run's records as the writers read them: a ``Records`` value or :class:`SpooledRecords`."""
+
+    @property
+    def documents(self) -> Rows[Document]: ...
+    @property
+    def people(self) -> Rows[Person]: ...
+    @property
+    def dates(self) -> Rows[DateMention]: ...
+    @property
+    def troops(self) -> Rows[TroopCount]: ...
+    @property
+    def weapons_orders(self) -> Rows[WeaponsOrder]: ...
+    @property
+    def budgets(self) -> Rows[BudgetFigure]: ...
+    @property
+    def conflicts(self) -> Rows[Conflict]: ...
+    @property
+    def facts(self) -> Rows[FactSummary]: ...
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One spooled document: its row, arrival number and ``(offset, length)`` per kind (0: none)."""
+
+    document: Document
+    seq: int
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def order(self) -> tuple[str, int]:
+        return (self.document.doc_id, self.seq)
+
+
+@cache
+def _adapter(kind: str) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[RECORD_TYPES[kind]])  # type: ignore[valid-type]
+
+
+class Spool:
+    """Per-kind JSON-lines files under ``folder/.spool-*``, removed by :meth:`close` (or ``with``)."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=".spool-", dir=folder))
+        self._files = {kind: open(self.folder / f"{kind}.jsonl", "w+b") for kind in DOC_KINDS}  # noqa: SIM115
+        self._entries: list[_Entry] = []
+        self._claims: list[tuple[tuple[str, int], DocResult]] = []  # (order, result without text)
+        self._sorted = True
+        self.counts = dict.fromkeys(DOC_KINDS, 0)
+        self.conflicts: tuple[Conflict, ...] = ()
+        self.facts: tuple[FactSummary, ...] = ()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def add(self, result: DocResult) -> None:
+        """Append one document's records. Only its row, spans and reconciler records stay in
+        memory: ``result`` itself is kept, emptied of its text, people and dates."""
+        spans = []
+        for kind in DOC_KINDS:
+            items: list[Any] = getattr(result, kind)
+            self.counts[kind] += len(items)
+            if not items:
+                spans.append((0, 0))
+                continue
+            handle = self._files[kind]
+            line = _adapter(kind).dump_json(items) + b"\n"
+            spans.append((handle.tell(), len(line)))
+            handle.write(line)
+        entry = _Entry(result.document, len(self._entries), tuple(spans))
+        if self._entries and entry.order < self._entries[-1].order:
+            self._sorted = False
+        self._entries.append(entry)
+        if result.troops or result.weapons_orders or result.budgets:
+            result.people, result.dates, result.text = [], [], ""
+            self._claims.append((entry.order, result))
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """The Document rows in output order (doc_id, then arrival)."""
+        return tuple(entry.document for entry in self._ordered())
+
+    def _ordered(self) -> list[_Entry]:
+        if not self._sorted:
+            self._entries.sort(key=lambda entry: entry.order)
+            self._sorted = True
+        return self._entries
+
+    def claims(self) -> Records:
+        """Documents with the troop, weapons and budget records: everything the reconciler reads."""
+        ordered = [result for _, result in sorted(self._claims, key=lambda item: item[0])]
+        return Records(
+            documents=self.documents,
+            troops=tuple(t for r in ordered for t in r.troops),
+            weapons_orders=tuple(w for r in ordered for w in r.weapons_orders),
+            budgets=tuple(b for r in ordered for b in r.budgets),
+        )
+
+    def reconcile(self) -> None:
+        """Run the reconciler over the spooled claims, keep its output, drop the claims."""
+        from .reconcile import reconcile
+
+        self.conflicts, self.facts = reconcile(self.claims())
+        self._claims = []
+
+    def read(self, kind: str) -> Iterator[Any]:
+        """The records of one kind, in output order, parsed one document at a time."""
+        for entry in self._ordered():
+            yield from self._read(entry, kind)
+
+    def _read(self, entry: _Entry, kind: str) -> list[Any]:
+        offset, length = entry.spans[DOC_KINDS.index(kind)]
+        if not length:
+            return []
+        handle = self._files[kind]
+        handle.flush()
+        return _adapter(kind).validate_json(os.pread(handle.fileno(), length, offset))
+
+    def by_document(self) -> Iterator[tuple[Document, dict[str, list[Any]]]]:
+        """Each document with its records per kind; repeated doc_ids share their records, as in
+        a report built from one ``Records`` value."""
+        for _, group in itertools.groupby(self._ordered(), key=lambda entry: entry.document.doc_id):
+            entries = list(group)
+            tables = {kind: [r for entry in entries for r in self._read(entry, kind)] for kind in DOC_KINDS}
+            for entry in entries:
+                yield entry.document, tables
+
+    def records(self) -> SpooledRecords:
+        """A lazy view for the writers, readable until the spool is closed."""
+        return SpooledRecords(self)
+
+    def to_records(self) -> Records:
+        """Everything in memory at once: for library callers that asked for a ``Records`` value."""
+        view = self.records()
+        return Records(**{kind: tuple(getattr(view, kind)) for kind in RECORD_TYPES})
+
+
+@dataclass(frozen=True)
+class Spooled(Generic[T]):
+    """One record kind of a spool: ``len`` from the counts, iteration reads the files."""
+
+    spool: Spool
+    kind: str
+
+    def __len__(self) -> int:
+        return self.spool.counts[self.kind]
+
+    def __iter__(self) -> Iterator[T]:
+        return self.spool.read(self.kind)
+
+
+class SpooledRecords:
+    """The :class:`RecordSet` of a spooled run: Document rows, conflicts and facts in memory,
+    per-document records read from the spool whenever a writer iterates them."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.documents: Sequence[Document] = spool.documents
+        self.people: Spooled[Person] = Spooled(spool, "people")
+        self.dates: Spooled[DateMention] = Spooled(spool, "dates")
+        self.troops: Spooled[TroopCount] = Spooled(spool, "troops")
+        self.weapons_orders: Spooled[WeaponsOrder] = Spooled(spool, "weapons_orders")
+        self.budgets: Spooled[BudgetFigure] = Spooled(spool, "budgets")
+        self.conflicts: Sequence[Conflict] = spool.conflicts
+        self.facts: Sequence[FactSummary] = spool.facts
