@@ -139,12 +139,15 @@ def _alternation(surfaces: list[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s)))
 
 
-def _trie(surfaces: list[str]) -> str:
-    """The same language as :func:`_alternation`, as a character trie: ``re`` tries a flat
-    alternation branch by branch at every word start (thousands of names), a trie one
-    character at a time. All surfaces matching at one position lie on one path of the
-    trie and the greedy ``?`` tries the longer ones first, so the match (and the
-    backtracking into shorter ones when a lookahead fails) is the same."""
+def trie_alternation(surfaces: list[str]) -> str:
+    """A regex for any of ``surfaces``, the longest first, as a character trie.
+
+    Matches like :func:`_alternation` (escaped literals, longest first), but ``re`` tries a
+    flat alternation branch by branch at every word start (thousands of names), a trie
+    one character at a time. All surfaces matching at one position lie on one path of
+    the trie and the greedy ``?`` tries the longer ones first, so the match (and the
+    backtracking into shorter ones when a lookahead fails) is the same. People uses it
+    for its not-names list too."""
     root: dict[str, Any] = {}
     for surface in surfaces:
         node = root
@@ -168,9 +171,9 @@ def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[s
     table = _table(lang)
     closed = [s for s, e in table.items() if not e.open_right]
     opened = [s for s, e in table.items() if e.open_right]
-    parts = [f"(?P<closed>{_trie(closed)})(?!\\w)"]
+    parts = [f"(?P<closed>{trie_alternation(closed)})(?!\\w)"]
     if opened:
-        parts.insert(0, f"(?P<open>{_trie(opened)})")
+        parts.insert(0, f"(?P<open>{trie_alternation(opened)})")
     mention = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
     col = "de" if lang == "de" else "en"
     words = load_tsv(lang_file(col, "country_prepositions.tsv"))
@@ -213,7 +216,7 @@ def find_countries(text: str, lang: str) -> list[CountryMention]:
             continue
         start, end = m.start(), m.end()
         kind, compound = entry.kind, None
-        if m.groupdict().get("open") is not None and end < len(text) and text[end].isalpha():
+        if m.lastgroup == "open" and end < len(text) and text[end].isalpha():
             compound = text[start : _compound_end(text, end)]
         elif end < len(text) and text[end] == "-" and kind != "demonym":
             kind = "prefix"
@@ -291,11 +294,16 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
     lang = _lang(doc.lang_)
     _, before, anaphor = _patterns(lang)
     starts = sentence_starts(doc)
-    mentions = [m for m in find_countries(text, lang) if not in_boilerplate(doc, m.start, m.end)]
+    boilerplate = doc._.boilerplate  # in_boilerplate reads it anew for every span
+
+    def outside(start: int, end: int) -> bool:
+        return not (boilerplate and in_boilerplate(doc, start, end))
+
+    mentions = [m for m in find_countries(text, lang) if outside(m.start, m.end)]
     sents = [_sentence_of(starts, m.start) for m in mentions]
     resolved: list[CountryMention] = []
     for a in anaphor.finditer(text):
-        if in_boilerplate(doc, a.start(), a.end()):
+        if not outside(a.start(), a.end()):
             continue
         code = _antecedent(mentions, sents, a.start(), _sentence_of(starts, a.start()))
         if code is not None:

@@ -36,7 +36,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from .countries import ORG_CODES, country_code, doc_countries, find_countries
+from .countries import ORG_CODES, country_code, doc_countries, find_countries, trie_alternation
 from .lexicon import lang_file, load_tsv
 from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
 from .records import Person
@@ -83,6 +83,11 @@ _INITIAL = re.compile(r"^[A-Z]\.$")
 def _whitespace(t: TokenTable, i: int) -> str:
     """``Token.whitespace_`` of token ``i``, from the table instead of a new Token."""
     return t.with_ws[i][len(t.texts[i]) :]
+
+
+def _overlaps(ranges: tuple[tuple[int, int], ...], start: int, end: int) -> bool:
+    """:func:`in_boilerplate` over ranges read once per Doc (each ``doc._`` read builds an object)."""
+    return any(start < b_end and end > b_start for b_start, b_end in ranges)
 
 
 def _glued(t: TokenTable, i: int) -> bool:
@@ -205,8 +210,7 @@ class Lexicon:
 
 @lru_cache(maxsize=4)
 def _not_names_pattern(lang: str) -> re.Pattern[str]:
-    names = sorted(lexicon(lang).not_names, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    return re.compile(r"(?<!\w)(?:" + trie_alternation(sorted(lexicon(lang).not_names)) + r")(?!\w)")
 
 
 @lru_cache(maxsize=4)
@@ -279,7 +283,7 @@ class PeopleStage:
         self._role_defs: dict[str, tuple[RoleDef, str, str | None] | None] = {}
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
-        self._skip: set[str] = set()
+        self._opens: dict[str, bool] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
         find_countries("", self.lang)
@@ -388,15 +392,13 @@ class PeopleStage:
             return self._NAME_ROLE_RANK if rank else self._NAME_ROLE
         return self._NAME_RANK if rank else self._NAME
 
-    def _skips(self, text: str) -> bool:
-        """The word alone says it neither is a name token nor may open one as a first name;
-        remembered in ``self._skip``."""
-        if self._word_class(text) == self._NOT_NAME and not (
+    def _may_open(self, text: str) -> bool:
+        """Unless the word alone says it neither is a name token nor may open one as a first
+        name; remembered in ``self._opens``."""
+        opens = self._opens[text] = self._word_class(text) != self._NOT_NAME or (
             text in self.lex.given or text in _COUNTRY_FIRST_NAMES
-        ):
-            self._skip.add(text)
-            return True
-        return False
+        )
+        return opens
 
     def is_name_token(self, t: TokenTable, i: int, allow_role: bool = False) -> bool:
         cls = self._word_class(t.texts[i])
@@ -453,15 +455,15 @@ class PeopleStage:
         t = token_table(doc)
         texts, lowers = t.texts, t.lowers
         sent_starts = {start for start, _ in t.sents}
-        i, n = 0, len(texts)
-        skip = self._skip
-        while i < n:
-            text = texts[i]
-            if text in skip or self._skips(text):
-                i += 1  # the common case, decided by the word alone: neither name nor first name
-                continue
-            if not (self.is_name_token(t, i) or self._country_first_name(t, i)) or _INITIAL.match(text):
-                i += 1
+        n = len(texts)
+        known = self._opens
+        # most words are ruled out by their text alone (memoised): neither name nor first name
+        opens = [i for i, w in enumerate(texts) if (known[w] if w in known else self._may_open(w))]
+        j = 0
+        for i in opens:
+            if i < j:
+                continue  # inside the previous run
+            if not (self.is_name_token(t, i) or self._country_first_name(t, i)) or _INITIAL.match(texts[i]):
                 continue
             j = i + 1
             while j < n and "\n" not in _whitespace(t, j - 1) and j not in sent_starts:
@@ -491,7 +493,6 @@ class PeopleStage:
             while j > i + 1 and (lowers[j - 1] in _PARTICLES or _INITIAL.match(texts[j - 1])):
                 j -= 1
             out.append((i, j))
-            i = j
         return out
 
     # ---- roles ---------------------------------------------------------------------------
@@ -831,10 +832,11 @@ class PeopleStage:
         t = token_table(doc)
         texts, lowers = t.texts, t.lowers
         text = doc_text(doc)
-        boilerplate = bool(doc._.boilerplate)
-        for i, j in runs:
+        boilerplate = doc._.boilerplate
+        for run_start, j in runs:
+            i = run_start
             start, end = t.idxs[i], t.ends[j - 1]
-            if (boilerplate and in_boilerplate(doc, start, end)) or self._rejected(doc, i, j):
+            if boilerplate and _overlaps(boilerplate, start, end):
                 continue
             while (
                 j - i >= 2
@@ -871,7 +873,7 @@ class PeopleStage:
                 len(tokens) == 1 and fold(tokens[0]) in lex.known_surnames
             ):
                 rule = "known"
-            if not rule:
+            if not rule or self._rejected(doc, run_start, j):  # most runs have no cue: test that first
                 continue
             if len(tokens) == 1 and rule == "speech":
                 prev = lowers[i - 1] if i > 0 else None
@@ -1034,10 +1036,10 @@ class PeopleStage:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         text = doc_text(doc)
         t = token_table(doc)
-        boilerplate = bool(doc._.boilerplate)
+        boilerplate = doc._.boilerplate
         for i, j in runs:
             start, end = t.idxs[i], t.ends[j - 1]
-            if boilerplate and in_boilerplate(doc, start, end):
+            if boilerplate and _overlaps(boilerplate, start, end):
                 continue
             named = forms.get(fold(text[start:end]))  # the run's text, as doc[i:j].text
             if named is not None:
