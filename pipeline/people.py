@@ -580,16 +580,15 @@ class PeopleStage:
             break
         return k + 1, country, modifier, possessor
 
-    def role_before(self, doc: Doc, i: int) -> Role | None:
+    def role_before(self, doc: Doc, t: TokenTable, i: int) -> Role | None:
         """A role phrase ending right before token ``i`` ("US-Verteidigungsminister",
         "der japanische Premierminister", "Philippine President"), or before a comma
         ("his Japanese counterpart, Gen Nakatani")."""
         if i == 0:
             return None
-        t = token_table(doc)
-        role = self._role_ending(doc, i)
+        role = self._role_ending(doc, t, i)
         if role is None and i >= 2 and t.texts[i - 1] == ",":
-            role = self._role_ending(doc, i - 1)
+            role = self._role_ending(doc, t, i - 1)
             i -= 1
         if (
             role is None
@@ -597,22 +596,21 @@ class PeopleStage:
             and _country_code(t.texts[i - 1], self.lang)
             and t.lowers[i - 2] in _POSTING
         ):
-            role = self._role_ending(doc, i - 2)  # "Ambassador to NATO Matthew Whitaker"
+            role = self._role_ending(doc, t, i - 2)  # "Ambassador to NATO Matthew Whitaker"
         return role
 
-    def _role_ending(self, doc: Doc, i: int) -> Role | None:
+    def _role_ending(self, doc: Doc, t: TokenTable, i: int) -> Role | None:
         if self.lang == "de":
-            text = token_table(doc).texts[i - 1]
+            text = t.texts[i - 1]
             parsed = self.role_def(text) if text[:1].isupper() else None
             if parsed is None:
                 return None
             return self._de_role(doc, i - 1, i, parsed)
         return self._en_role_ending(doc, i)
 
-    def role_after(self, doc: Doc, j: int) -> Role | None:
+    def role_after(self, doc: Doc, t: TokenTable, j: int) -> Role | None:
         """A role phrase in an apposition: ", stellvertretender Außenminister",
         ", Asienexperte der Denkfabrik", ", a senior fellow at ..."."""
-        t = token_table(doc)
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
         if j >= n or texts[j] != ",":
             return None
@@ -848,14 +846,14 @@ class PeopleStage:
             tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
             if len(tokens) > 5 or _country_code(" ".join(tokens), self.lang) is not None:
                 continue
-            roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
+            roles = [r for r in (self.role_before(doc, t, i), self.role_after(doc, t, j)) if r is not None]
             before = roles[0] if roles and roles[0].end <= start else None
             for _ in range(3):
                 # a role before the title: "Amtskollegen, General Nakatani", "spokesman Maj. Gen. Pat Ryder"
                 if before is None or before.start < 2:
                     break
                 k = doc.char_span(before.start, before.end, alignment_mode="expand")
-                earlier = self.role_before(doc, k.start) if k is not None and k.start >= 1 else None
+                earlier = self.role_before(doc, t, k.start) if k is not None and k.start >= 1 else None
                 if earlier is None or earlier.end > before.start:
                     break
                 roles.insert(0, earlier)
@@ -906,7 +904,7 @@ class PeopleStage:
                 i += 1
             if i >= j:
                 continue
-            roles = [r for r in (self.role_before(doc, i), self.role_after(doc, j)) if r is not None]
+            roles = [r for r in (self.role_before(doc, t, i), self.role_after(doc, t, j)) if r is not None]
             out.append(
                 Candidate(
                     tokens=tuple(doc_text(doc)[t.idxs[i] : t.ends[j - 1]].split()),
