@@ -126,6 +126,20 @@ _POSTING = frozenset({"to", "in", "at", "bei"})
 _STATE_KINDS = frozenset({"office", "title", "counterpart", "predecessor"})
 _Match = tuple[int, int, str]  # a role matcher hit: start token, end token, stem
 
+_NAME_IN_BYLINE = r"[A-ZÄÖÜ][\w'’-]+(?: [A-ZÄÖÜ][\w'’.-]+){1,2}"
+_BYLINE_NAME = re.compile(_NAME_IN_BYLINE)
+_BYLINE_NAMES = rf"{_NAME_IN_BYLINE}(?:\s*,\s*{_NAME_IN_BYLINE}|\s+(?:und|and|&)\s+{_NAME_IN_BYLINE})*"
+_BYLINE_PREFIXED = re.compile(
+    r"(?:^[ \t]*|\(|;[ \t]*)"
+    r"(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by|Editing by)"
+    rf"[ \t]+(?P<names>{_BYLINE_NAMES})",
+    re.M,
+)
+_BYLINE_DATE = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
+_BYLINE_BARE = re.compile(
+    rf"(?:^|(?<=[.!?]))[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_DATE})?$", re.M
+)
+
 
 @dataclass(frozen=True)
 class RoleDef:
@@ -918,25 +932,13 @@ class PeopleStage:
 
     # ---- bylines -----------------------------------------------------------------------
 
-    _BYLINE_NAME = r"[A-ZÄÖÜ][\w'’-]+(?: [A-ZÄÖÜ][\w'’.-]+){1,2}"
-
     def bylines(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(name, start, end) of authors named in a byline of the text."""
-        name = self._BYLINE_NAME
-        joined = rf"{name}(?:\s*,\s*{name}|\s+(?:und|and|&)\s+{name})*"
-        prefixed = re.compile(
-            r"(?:^[ \t]*|\(|;[ \t]*)"
-            r"(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by|Editing by)"
-            rf"[ \t]+(?P<names>{joined})",
-            re.M,
-        )
-        date = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
-        bare = re.compile(rf"(?:^|(?<=[.!?]))[ \t]*(?P<names>{joined})[ \t]*(?P<date>{date})?$", re.M)
         out: list[tuple[str, int, int]] = []
-        for pattern in (prefixed, bare):
+        for pattern in (_BYLINE_PREFIXED, _BYLINE_BARE):
             for m in pattern.finditer(doc_text(doc)):
-                names = list(re.finditer(name, m.group("names")))
-                if pattern is bare:
+                names = list(_BYLINE_NAME.finditer(m.group("names")))
+                if pattern is _BYLINE_BARE:
                     if len(names) < 2 and not m.group("date"):
                         continue
                     if not all(n.group(0).split()[0] in self.lex.given for n in names):
