@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -338,6 +338,99 @@ def _alternation(patterns: list[tuple[str, bool]], named: bool = False) -> re.Pa
     if run:
         branches.append(rf"(?<![\w-])(?:{'|'.join(run)})")
     return re.compile("|".join(branches), re.IGNORECASE)
+
+
+# ---- vocabulary lists searched as one alternation -----------------------------------------
+
+
+class PatternRows:
+    """The row patterns of a vocabulary file, searched as one alternation that ``build``
+    makes (and that is kept) from only the rows that may match in the text at hand.
+
+    An alternation costs a test of every row at every character, and most sentences hold
+    none of a list's words. A row opening with plain letters ("soldat(?:en|innen)") cannot
+    match in a text without them, so leaving it out changes no match; rows that open
+    otherwise are always kept. ``build`` gets the kept row indices, in file order.
+    """
+
+    def __init__(self, patterns: Sequence[str], build: Callable[[tuple[int, ...]], re.Pattern[str]]) -> None:
+        self.openings = [opening_literal(p) for p in patterns]
+        self._all = tuple(range(len(patterns)))
+        self._build = lru_cache(maxsize=256)(build)
+
+    def regex(self, text: str, start: int, end: int) -> re.Pattern[str] | None:
+        """The alternation for ``text[start:end]``; None when no row can match there."""
+        span = text[start:end]
+        if not _folds_like_lower(span):
+            rows = self._all
+        else:
+            lowered = span.lower()
+            rows = tuple(i for i, opening in enumerate(self.openings) if opening in lowered)
+        return self._build(rows) if rows else None
+
+
+#: Letters an opening literal is made of (lowercase; patterns are case-insensitive).
+_LITERAL_LETTERS = "abcdefghijklmnopqrstuvwxyzäöüß"
+_CASELESS_LETTERS = [re.compile(letter, re.IGNORECASE) for letter in _LITERAL_LETTERS]
+_LOWER_SAFE: set[str] = set()
+_LOWER_UNSAFE: set[str] = set()
+
+
+def _folds_like_lower(text: str) -> bool:
+    """Does every character of ``text`` match a literal letter case-insensitively only when
+    ``str.lower`` turns it into that letter? Then a literal occurs in ``text.lower()``
+    wherever the regex engine finds it. Not so for rare characters like "ſ" (which matches
+    "s") or the Kelvin sign ("k"); texts with them are searched with every row."""
+    chars = set(text)
+    if chars <= _LOWER_SAFE:
+        return True
+    for char in chars - _LOWER_SAFE:
+        if char not in _LOWER_UNSAFE and all(
+            p.fullmatch(char) is None or char.lower() == p.pattern for p in _CASELESS_LETTERS
+        ):
+            _LOWER_SAFE.add(char)
+        else:
+            _LOWER_UNSAFE.add(char)
+            return False
+    return True
+
+
+def opening_literal(pattern: str) -> str:
+    """The letters every match of ``pattern`` opens with, lowercased: its leading letters up
+    to the first other character or the first one a quantifier makes optional; "" when it
+    has none or a "|" outside parentheses offers another start."""
+    if _top_level_bar(pattern):
+        return ""
+    size = 0
+    while (
+        size < len(pattern)
+        and pattern[size].lower() in _LITERAL_LETTERS
+        and pattern[size + 1 : size + 2] not in ("?", "*", "+", "{")
+    ):
+        size += 1
+    return pattern[:size].lower()
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """Does ``pattern`` hold a "|" outside parentheses, escapes and character classes?"""
+    depth, i = 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1  # the escaped character
+        elif char == "[":  # a class, which may open with "^" and a literal "]"
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+        i += 1
+    return False
 
 
 @lru_cache(maxsize=32)

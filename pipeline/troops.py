@@ -30,6 +30,7 @@ from spacy.tokens import Doc
 
 from .countries import CountryMention, doc_countries
 from .facts import (
+    PatternRows,
     actor_before,
     calendar_date,
     clause_end,
@@ -76,17 +77,21 @@ class _Noun:
     head: int  # start of the personnel noun proper
 
 
-def _noun_regex(rows: list[dict[str, str]]) -> re.Pattern[str] | None:
-    parts: list[str] = []
-    for row in rows:
-        prefix = r"[\w.-]*?" if row["compound"] == "yes" else ""
-        parts.append(f"{prefix}(?P<h{len(parts)}>(?:{row['pattern']}))")
-    if not parts:
-        return None
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+def _noun_rows(rows: list[dict[str, str]]) -> PatternRows:
+    """The nouns of ``rows`` as one alternation, each row's pattern in its own group."""
+
+    def build(kept: tuple[int, ...]) -> re.Pattern[str]:
+        parts: list[str] = []
+        for i in kept:
+            prefix = r"[\w.-]*?" if rows[i]["compound"] == "yes" else ""
+            parts.append(f"{prefix}(?P<h{i}>(?:{rows[i]['pattern']}))")
+        return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+    return PatternRows([row["pattern"] for row in rows], build)
 
 
-def _nouns(regex: re.Pattern[str] | None, text: str, start: int, end: int) -> list[_Noun]:
+def _nouns(rows: PatternRows, text: str, start: int, end: int) -> list[_Noun]:
+    regex = rows.regex(text, start, end)
     if regex is None:
         return []
     found: list[_Noun] = []
@@ -100,8 +105,8 @@ class TroopsStage:
     def __init__(self, lang: str) -> None:
         self.lang = "de" if lang.startswith("de") else "en"
         rows = list(load_tsv(lang_file(self.lang, "troop_nouns.tsv")))
-        self.after = _noun_regex([r for r in rows if r["position"] == "after"])
-        self.before = _noun_regex([r for r in rows if r["position"] == "before"])
+        self.after = _noun_rows([r for r in rows if r["position"] == "after"])
+        self.before = _noun_rows([r for r in rows if r["position"] == "before"])
         self.exclusions = cues(self.lang, "troop_exclusions.tsv", "scope", "scope")
         self.modality = cues(self.lang, "modality.tsv", "troops", "scope")
         self.host_preps = words(self.lang, "troop_roles.tsv", "host")
@@ -315,7 +320,10 @@ class TroopsStage:
         for number, nums in sorted(counts.items()):
             s_start, s_end = spans[number]
             after = _nouns(self.after, text, s_start, s_end)
-            before = _nouns(self.before, text, s_start, s_end)
+            before: list[_Noun] = []
+            if not after or max(num.end for num in nums) > after[-1].start:
+                # a strength noun before a number counts only where no personnel noun follows it
+                before = _nouns(self.before, text, s_start, s_end)
             if not after and not before:
                 continue
             if all_mentions is None:
