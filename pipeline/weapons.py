@@ -151,6 +151,7 @@ class Lexicon:
     pattern: re.Pattern[str]
     aliases: re.Pattern[str]  # any alias, anywhere: where a sentence may name a system
     category_nouns: frozenset[str]
+    noun_heads: tuple[str, ...]  # the category nouns for str.endswith, which wants a tuple
     noun_refers: dict[str, frozenset[str]]  # category noun -> system categories it may point back to
     triggers: tuple[_Cue, ...]
     blockers: tuple[_Cue, ...]
@@ -285,6 +286,7 @@ def lexicon(lang: str) -> Lexicon:
         pattern=pattern,
         aliases=re.compile(any_alias),
         category_nouns=nouns,
+        noun_heads=tuple(sorted(nouns)),
         noun_refers=refers,
         triggers=triggers,
         blockers=blockers,
@@ -345,7 +347,7 @@ def _category_noun(word: str, lex: Lexicon) -> bool:
             continue
         stem = low[: len(low) - len(ending)] if ending else low
         if lex.lang == "de":
-            if any(stem.endswith(noun) for noun in lex.category_nouns):
+            if stem.endswith(lex.noun_heads):
                 return True
         elif stem in lex.category_nouns or (ending == "es" and stem + "e" in lex.category_nouns):
             return True
@@ -374,7 +376,7 @@ def _noun_refers(word: str, lex: Lexicon) -> frozenset[str]:
             continue
         stem = low[: len(low) - len(ending)] if ending else low
         if lex.lang == "de":
-            heads = [n for n in lex.category_nouns if stem.endswith(n)]
+            heads = [n for n in lex.noun_heads if stem.endswith(n)] if stem.endswith(lex.noun_heads) else []
         else:
             heads = [n for n in (stem, stem + "e") if n in lex.category_nouns]
         best = max([best, *heads], key=len)
@@ -400,7 +402,9 @@ class _CueIndex:
             elif cue.match != "separable":  # separable cues need the clause: see _separable_cues
                 for ending in _endings(lang):
                     self.suffix.setdefault(cue.form + ending, []).append(i)
-        self.longest = max(map(len, self.suffix), default=0)
+        self.lengths = sorted({len(key) for key in self.suffix})
+        # every suffix key ends with one of these: most words end otherwise and need no more lookups
+        self.tails = {key[len(key) - self.lengths[0] :] for key in self.suffix} if self.suffix else set()
         self.cues = cues
         # the most specific first: exact lemma or word, then the longest suffix ("verkauf" before "kauf")
         self.rank = [(c.match == "suffix", -len(c.form), i) for i, c in enumerate(cues)]
@@ -414,8 +418,11 @@ class _CueIndex:
     def by_form(self, lower: str) -> set[int]:
         """Positions of the word and suffix cues the lowercase word ``lower`` matches."""
         found = set(self.word.get(lower, ()))
-        for k in range(max(0, len(lower) - self.longest), len(lower) + 1):
-            found.update(self.suffix.get(lower[k:], ()))
+        if self.suffix and lower[len(lower) - self.lengths[0] :] in self.tails:
+            for length in self.lengths:
+                if length > len(lower):
+                    break
+                found.update(self.suffix.get(lower[len(lower) - length :], ()))
         return found
 
 
@@ -703,7 +710,8 @@ def _cue_scan(lang: str) -> _CueScan:
 def _token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tuple[int, int] | None:
     """The tokens ``doc.char_span(start, end, alignment_mode="expand")`` (or "contract")
     holds, as ``(first, stop)``, looked up in the token table without building a Span."""
-    idxs, ends = token_table(doc).idxs, token_table(doc).ends
+    table = token_table(doc)
+    idxs, ends = table.idxs, table.ends
     size = len(doc_text(doc))
     if not (0 <= start < size and 0 < end <= size):
         return None  # spaCy finds no token at either end
@@ -1330,13 +1338,16 @@ def _extract_sentence(
     index: int,
     countries: list[CountryMention],
     history: list[tuple[int, int, System]] | None = None,
+    may_name: bool = True,
+    may_cue: bool = True,
 ) -> tuple[list[WeaponsOrder], _LazyDeal | None]:
     """Orders stated in the sentence ``[start, end)`` and the deal it speaks of;
     ``previous`` is the deal of the sentence before, if any. ``history`` holds the
     systems named so far (sentence index, offset, system) for anaphors; this sentence's
-    mentions are added to it."""
+    mentions are added to it. ``may_name`` and ``may_cue`` False say that the sentence
+    shows no alias and no cue token (see :func:`find_orders`)."""
     text = doc_text(doc)
-    found = find_systems(text[start:end], lex.lang)
+    found = find_systems(text[start:end], lex.lang) if may_name else []
     mentions = [
         SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
         for m in found
@@ -1344,7 +1355,7 @@ def _extract_sentence(
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     inside = tuple((m.start, m.end) for m in mentions)
-    triggers, modals = _triggers(doc, start, end, lex)
+    triggers, modals = _triggers(doc, start, end, lex) if may_cue else ([], [])
     if not mentions and not triggers and not modals:
         return [], None  # no system, no deal and nothing to follow up
     recent = previous.get() if previous is not None else None
@@ -1668,21 +1679,22 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     facts: tuple[list[NumberMention], list[CountryMention]] | None = None
     boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
     may_name = _alias_hits(doc, lex)
+    table = token_table(doc)
     cue_tokens = _cue_tokens(doc, lex)
+    may_cue = _Hits([table.idxs[i] for i in cue_tokens], [table.ends[i] for i in cue_tokens])
     for index, (start, end) in enumerate(sentence_spans(doc)):
         if boilerplate and in_boilerplate(doc, start, end):
             previous = None
             continue
-        tokens = _token_range(doc, start, end)
-        no_cue = tokens is None or bisect_left(cue_tokens, tokens[0]) == bisect_left(cue_tokens, tokens[1])
-        if no_cue and not may_name.overlaps(start, end):
+        names, cues = may_name.overlaps(start, end), may_cue.overlaps(start, end)
+        if not names and not cues:
             previous = None
             continue  # no system, no trigger, no modal cue: no order and no deal, as most sentences
         if facts is None:
             facts = _numbers(doc), doc_countries(doc)
         numbers, countries = facts
         found, previous = _extract_sentence(
-            doc, start, end, lex, numbers, previous, index, countries, history
+            doc, start, end, lex, numbers, previous, index, countries, history, names, cues
         )
         orders.extend(found)
     return dedupe(orders)
@@ -1690,14 +1702,24 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
 
 def _numbers(doc: Doc) -> list[NumberMention]:
     """The numbers stage's mentions that are no part of a date."""
-    dates = doc._.dates
     numbers = [n for n in (doc._.numbers or []) if isinstance(n, NumberMention)]
-    return [n for n in numbers if not _dates_overlap(dates, n.start, n.end)]
+    dates = sorted((d.start, d.end) for d in (doc._.dates or []) if hasattr(d, "start"))
+    if not dates:
+        return numbers
+    starts = [a for a, _ in dates]
+    reach = list(itertools.accumulate((b for _, b in dates), max))  # the furthest end so far
+    kept = []
+    for n in numbers:
+        k = bisect_left(starts, n.end)  # dates [0, k) start before the number ends
+        if not (k and reach[k - 1] > n.start):
+            kept.append(n)
+    return kept
 
 
 @dataclass(frozen=True)
 class _Hits:
-    """Character ranges ``[starts[k], ends[k])``, in order and not overlapping."""
+    """Character ranges ``[starts[k], ends[k])``, in order and not overlapping: alias
+    matches or cue tokens. A sentence overlapping none has no system or no cue."""
 
     starts: list[int]
     ends: list[int]
