@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import importlib
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -245,8 +246,12 @@ class TokenTable:
 
 
 def token_table(doc: Doc) -> TokenTable:
-    """The Doc's :class:`TokenTable`, built on first use after the base pipeline ran."""
-    table = doc.user_data.get(_TABLE_KEY)
+    """The Doc's :class:`TokenTable`, built on first use after the base pipeline ran.
+
+    Held beside the Doc (weakly), not in ``doc.user_data``: ``Doc.to_bytes`` serialises
+    user data with msgpack, and a derived cache has no business travelling with the Doc.
+    """
+    table = _TABLES.get(doc)
     if table is None:
         texts: list[str] = []
         lemmas: list[str] = []
@@ -265,25 +270,25 @@ def token_table(doc: Doc) -> TokenTable:
             space.append(t.is_space)
         ends = [i + len(x) for i, x in zip(idxs, texts, strict=True)]
         sents = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
-        table = TokenTable(texts, lowers, lemmas, idxs, ends, with_ws, punct, space, sents)
-        doc.user_data[_TABLE_KEY] = table
-    result: TokenTable = table
-    return result
+        table = _TABLES[doc] = TokenTable(texts, lowers, lemmas, idxs, ends, with_ws, punct, space, sents)
+    return table
 
 
-_TABLE_KEY = "newsfacts.tokens"
+_TABLES: weakref.WeakKeyDictionary[Doc, TokenTable] = weakref.WeakKeyDictionary()
 
 
 def sentence_starts(doc: Doc) -> list[int]:
-    """Character offsets where sentences start (cached on the Doc's user data)."""
+    """Character offsets where sentences start (cached on the Doc's user data; the list is
+    shared, so callers must not change it)."""
     key = "newsfacts.sent_starts"
     starts = doc.user_data.get(key)
     if starts is None:
         table = token_table(doc)
         size = len(table.idxs)
         starts = [table.idxs[start] if start < size else len(doc_text(doc)) for start, _ in table.sents]
-        doc.user_data[key] = starts or [0]
-    return list(starts)
+        starts = doc.user_data[key] = starts or [0]
+    result: list[int] = starts
+    return result
 
 
 def sentence_index(doc: Doc, char: int) -> int:
