@@ -56,8 +56,10 @@ def test_spooled_outputs_equal_in_memory_outputs_in_any_arrival_order(
 ) -> None:
     records = reconcile_records(collect(_fresh(results)))
     assert records.troops and records.conflicts  # the sample exercises the reconciler
+    texts = {r.document.doc_id: r.text for r in results if r.text}  # the report quotes them in context
+    assert len(texts) == len(results)
     write_outputs(
-        tmp_path / "memory", records, {}, {}, extra=[write_parquet, report_writer], formats=("csv", "json")
+        tmp_path / "memory", records, texts, {}, extra=[write_parquet, report_writer], formats=("csv", "json")
     )
     shuffled = _fresh(results)
     random.Random(7).shuffle(shuffled)  # the Dask engine yields documents in any order
@@ -69,7 +71,7 @@ def test_spooled_outputs_equal_in_memory_outputs_in_any_arrival_order(
         write_outputs(
             tmp_path / "spooled",
             spool.records(),
-            {},
+            texts,
             {},
             extra=[write_parquet, report_writer],
             formats=("csv", "json"),
@@ -79,6 +81,9 @@ def test_spooled_outputs_equal_in_memory_outputs_in_any_arrival_order(
             kind: len(getattr(records, kind)) for kind in RECORD_TYPES
         }
     assert _files(tmp_path / "spooled") == _files(tmp_path / "memory")
+    assert (
+        "quotes are shown without their sentences" not in (tmp_path / "spooled" / "report.html").read_text()
+    )
 
 
 def test_parquet_written_in_row_groups_holds_the_same_table(
