@@ -959,15 +959,16 @@ def _parties(
     end: int,
     lex: Lexicon,
     systems: list[SystemMention],
-    countries: list[CountryMention],
+    facts: _DocFacts,
 ) -> list[_Party]:
-    """Countries and arms makers in ``[start, end)``, outside system mentions;
-    ``countries`` are the Doc's (:func:`pipeline.countries.doc_countries`)."""
+    """Countries and arms makers in ``[start, end)``, outside system mentions."""
     text = doc_text(doc)
     inside = [(m.start, m.end) for m in systems]
     parties: list[_Party] = []
-    for c in countries:
-        if c.start < start or c.end > end or any(s <= c.start < e for s, e in inside):
+    countries = facts.countries
+    for k in range(bisect_left(facts.country_starts, start), bisect_left(facts.country_starts, end)):
+        c = countries[k]
+        if c.end > end or any(s <= c.start < e for s, e in inside):
             continue
         prep = _prep_before(text, c.start, lex)
         if text[c.end : c.end + 2] in ("'s", "’s"):
@@ -1333,10 +1334,9 @@ def _extract_sentence(
     start: int,
     end: int,
     lex: Lexicon,
-    numbers: list[NumberMention],
+    facts: _DocFacts,
     previous: _LazyDeal | None,
     index: int,
-    countries: list[CountryMention],
     history: list[tuple[int, int, System]] | None = None,
     may_name: bool = True,
     may_cue: bool = True,
@@ -1347,11 +1347,12 @@ def _extract_sentence(
     mentions are added to it. ``may_name`` and ``may_cue`` False say that the sentence
     shows no alias and no cue token (see :func:`find_orders`)."""
     text = doc_text(doc)
+    numbers = facts.numbers
     found = find_systems(text[start:end], lex.lang) if may_name else []
     mentions = [
         SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
         for m in found
-        if not in_boilerplate(doc, start + m.start, start + m.end)
+        if not (facts.boilerplate and in_boilerplate(doc, start + m.start, start + m.end))
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     inside = tuple((m.start, m.end) for m in mentions)
@@ -1371,10 +1372,10 @@ def _extract_sentence(
         # no system and no order to follow up (see _ellipses): at most a deal, for the next sentence
         return [], _LazyDeal(
             lambda: _sentence_deal(
-                doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], countries), lex
+                doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex
             )
         )
-    all_parties = _parties(doc, start, end, lex, mentions, countries)
+    all_parties = _parties(doc, start, end, lex, mentions, facts)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
         chosen = _choose_trigger(doc, mention, triggers, segs, lex)
@@ -1676,7 +1677,7 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     orders: list[WeaponsOrder] = []
     previous: _LazyDeal | None = None  # the deal of the sentence before: a deal reaches one sentence
     history: list[tuple[int, int, System]] = []
-    facts: tuple[list[NumberMention], list[CountryMention]] | None = None
+    facts: _DocFacts | None = None
     boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
     may_name = _alias_hits(doc, lex)
     table = token_table(doc)
@@ -1691,13 +1692,23 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
             previous = None
             continue  # no system, no trigger, no modal cue: no order and no deal, as most sentences
         if facts is None:
-            facts = _numbers(doc), doc_countries(doc)
-        numbers, countries = facts
+            countries = doc_countries(doc)
+            facts = _DocFacts(_numbers(doc), countries, [c.start for c in countries], boilerplate)
         found, previous = _extract_sentence(
-            doc, start, end, lex, numbers, previous, index, countries, history, names, cues
+            doc, start, end, lex, facts, previous, index, history, names, cues
         )
         orders.extend(found)
     return dedupe(orders)
+
+
+@dataclass(frozen=True)
+class _DocFacts:
+    """What other stages found in the Doc, read once per Doc that has a candidate sentence."""
+
+    numbers: list[NumberMention]  # outside dates
+    countries: list[CountryMention]  # in text order
+    country_starts: list[int]
+    boilerplate: bool  # does the Doc have any
 
 
 def _numbers(doc: Doc) -> list[NumberMention]:
