@@ -191,7 +191,7 @@ def child_run(input_dir: Path, out: Path, engine: str = "local") -> dict[str, An
     return {
         "run_wall_s": round(time.perf_counter() - wall, 3),
         "timings": report.timings,
-        "documents": len(report.records.documents),
+        "documents": len(report.documents),
         "cpu_s": round(_cpu() + _children_cpu(), 3),
         "rss_mb": _maxrss_mb(),
         "children_rss_mb": _maxrss_mb(resource.RUSAGE_CHILDREN),
