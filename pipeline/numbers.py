@@ -59,6 +59,7 @@ The span (``text``) covers the whole expression: qualifier, currency symbol, num
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
@@ -170,6 +171,9 @@ class _Prefix:
 START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
 MAX_TOKEN = 48  # longer "words" before a number are no qualifier or name
 WORD = re.compile(r"[^\W\d_]+")
+#: A token of the reversed text, after white space: a word before a position, read backwards.
+_REV_TOKEN = re.compile(rf"\s*(\S{{1,{MAX_TOKEN}}})(?!\S)")
+_LETTER = re.compile(r"[^\W\d_]").match
 OPENERS = "\"'„“‚‘«»([{"
 
 
@@ -348,6 +352,18 @@ class _Grammar:
             rf"|(?P<id2>{DIGIT_BEFORE}\d+[^\W\d_][^\W_]*))"
         )
         self.master = re.compile(master)
+        # Where the master may match: a digit, or after a non-word character the head of a
+        # number word, an article or quantifier with a scale word after it, or "+". Letters glued
+        # to a digit ("F-35", "K2") are found from the digit (see ``_Scanner.starts``). One
+        # C-level scan finds these few places (most words are no number); the master runs there.
+        single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
+        multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
+        heads = _heads([*self.morphemes, *self.inflected, *self.vague, *multi])
+        scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
+        self.start_gate = re.compile(
+            rf"[\W_\d](?:(?<=\d)(?<!\d\d)(?P<digit>)"
+            rf"|(?<!\d)(?=\+|{heads}|{_heads(single)}[^\W_]*{H}+(?i:[{scale_first}])))"
+        )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
         self.pre_currency_re = re.compile(rf"(?:{pre_currency}){H}?\Z")
@@ -385,6 +401,20 @@ class _Grammar:
         }
         self.word_after = re.compile(rf"{H}+([^\W\d_][\w-]*)")
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
+
+
+def _heads(forms: Iterable[str], size: int = 3) -> str:
+    """Case-insensitive regex for the first ``size`` letters of the forms' first words, as a
+    two-level trie: ``re`` tries a branch per first letter, not one per form."""
+    tails: dict[str, set[str]] = {}
+    for form in forms:
+        head = form.split()[0].lower()[:size]
+        tails.setdefault(head[0], set()).add(head[1:])
+    branches = []
+    for first, rest in sorted(tails.items()):
+        ordered = sorted(rest, key=lambda t: (-len(t), t))
+        branches.append(re.escape(first) + "(?:" + "|".join(re.escape(t) for t in ordered) + ")")
+    return "(?i:" + "|".join(branches) + ")" if branches else "(?!)"
 
 
 def _grammar(lang: str) -> _Grammar:
@@ -437,6 +467,7 @@ class _Scanner:
     def __init__(self, grammar: _Grammar, text: str) -> None:
         self.g = grammar
         self.text = text
+        self.reversed = text[::-1]  # words before a number are read forwards in it
 
     def part(self, m: re.Match[str], i: int) -> _Part | None:
         """The number ``i`` (1 or 2) of an expression match, or None when it is no number."""
@@ -499,25 +530,21 @@ class _Scanner:
 
     def words_before(self, end: int, count: int) -> list[tuple[int, str]]:
         """Up to ``count`` whitespace-separated tokens ending right before ``end`` (which must be
-        preceded by white space), as (start, token); leading quotes and brackets are dropped."""
+        preceded by white space), as (start, token); leading quotes and brackets are dropped.
+        Tokens longer than ``MAX_TOKEN`` end the run. Read forwards in the reversed text."""
         text = self.text
         if end == 0 or not text[end - 1].isspace():
             return []
+        rev, size = self.reversed, len(text)
         out: list[tuple[int, str]] = []
-        pos = end
+        pos = size - end
         for _ in range(count):
-            right = pos
-            while right > 0 and text[right - 1].isspace():
-                right -= 1
-            left = right
-            while left > 0 and not text[left - 1].isspace() and right - left <= MAX_TOKEN:
-                left -= 1
-            if left == right or right - left > MAX_TOKEN:
+            m = _REV_TOKEN.match(rev, pos)
+            if m is None:
                 break
-            word = text[left:right]
-            stripped = word.lstrip(OPENERS)
-            out.append((right - len(stripped), stripped))
-            pos = left
+            stripped = m.group(1)[::-1].lstrip(OPENERS)
+            out.append((size - m.start(1) - len(stripped), stripped))
+            pos = m.end()
         out.reverse()
         return out
 
@@ -615,12 +642,39 @@ class _Scanner:
             return True
         return self.phrase_before(part.start, 2, self.g.ordinal_before) is not None
 
+    def starts(self) -> list[int]:
+        """Every position where the master may match, in order (a superset; see ``start_gate``)."""
+        text = self.text
+        out = [0]
+        for m in self.g.start_gate.finditer(text):
+            if m.lastgroup is None:
+                out.append(m.end())
+                continue
+            digit = m.start()
+            start = digit - 1 if digit and text[digit - 1] in "-\u2011" else digit
+            while start and _LETTER(text[start - 1]):
+                start -= 1
+            if start < digit and start > out[-1]:
+                out.append(start)  # "F-35", "K2": an identifier starts at its letters
+            out.append(digit)
+        return out
+
+    def search(self, starts: list[int], pos: int) -> re.Match[str] | None:
+        """``master.search(text, pos)``, trying only the positions in ``starts``."""
+        match, text = self.g.master.match, self.text
+        for i in range(bisect.bisect_left(starts, pos), len(starts)):
+            m = match(text, starts[i])
+            if m is not None:
+                return m
+        return None
+
     def scan(self) -> list[NumberMention]:
-        g, text = self.g, self.text
+        text = self.text
         out: list[NumberMention] = []
+        starts = self.starts() if text else []
         pos = 0
         while True:
-            m = g.master.search(text, pos)
+            m = self.search(starts, pos)
             if m is None:
                 return out
             pos = m.end()
