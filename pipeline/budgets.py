@@ -62,6 +62,7 @@ from .facts import (
     is_state,
     main_country,
     numbers_in,
+    opening_literal,
     owner_after,
     people_in,
     published_date,
@@ -699,29 +700,9 @@ def _by_opening_letter(patterns: list[str]) -> tuple[str, list[int]]:
 
 
 def _opening_letter(pattern: str) -> str | None:
-    """The ASCII letter every match of ``pattern`` opens with: its first character when that
-    is a letter, not quantified, and no "|" outside parentheses offers another start."""
-    first, second = pattern[:1], pattern[1:2]
-    if not (first.isascii() and first.isalpha()) or second in ("?", "*", "+", "{"):
-        return None
-    depth, i = 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 1  # the escaped character
-        elif char == "[":  # a class, which may open with "^" and a literal "]"
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            i += 1 if pattern[i : i + 1] == "]" else 0
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return None
-        i += 1
-    return first.lower()
+    """The ASCII letter every match of ``pattern`` opens with, if any."""
+    first = opening_literal(pattern)[:1]
+    return first if first and first.isascii() else None
 
 
 def _number_word(word: str, lang: str, unit: bool = True) -> int | float | None:
