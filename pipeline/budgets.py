@@ -65,6 +65,7 @@ from .facts import (
     opening_literal,
     owner_after,
     people_in,
+    prepare,
     published_date,
     segment,
     sentences,
@@ -121,6 +122,7 @@ class _Term:
 class BudgetsStage:
     def __init__(self, lang: str) -> None:
         self.lang = "de" if lang.startswith("de") else "en"
+        prepare(self.lang)
         rows = load_tsv(lang_file(self.lang, "budget_terms.tsv"))
         self.measures = [BudgetMeasure(r["measure"]) for r in rows]
         self.generic = [r["generic"] == "yes" for r in rows]

@@ -568,6 +568,13 @@ def _attribution(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{alternation})\s+(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
 
 
+def prepare(lang: str) -> None:
+    """Compile the patterns these helpers share now, when a stage is built, rather than
+    on the first document that needs them."""
+    _people_pattern()
+    _attribution(lang)
+
+
 def is_source(doc: Doc, mention: CountryMention, seg_start: int) -> bool:
     """Is the mention part of a source attribution ("nach Erkenntnissen des südkoreanischen
     Geheimdienstes", "according to US officials")? Such a country is not the actor."""

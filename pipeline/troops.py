@@ -44,6 +44,7 @@ from .facts import (
     numbers_in,
     owner_after,
     people_in,
+    prepare,
     published_date,
     segment,
     sentences,
@@ -52,7 +53,7 @@ from .facts import (
 )
 from .lexicon import lang_file, load_tsv
 from .nlp import doc_text
-from .records import Modality, NumberMention, TroopCount
+from .records import DateMention, Modality, NumberMention, TroopCount
 
 #: Smallest count read as a troop count ("ein Soldat" is a person, not a force).
 MIN_COUNT = 2
@@ -104,6 +105,7 @@ def _nouns(rows: PatternRows, text: str, start: int, end: int) -> list[_Noun]:
 class TroopsStage:
     def __init__(self, lang: str) -> None:
         self.lang = "de" if lang.startswith("de") else "en"
+        prepare(self.lang)
         rows = list(load_tsv(lang_file(self.lang, "troop_nouns.tsv")))
         self.after = _noun_rows([r for r in rows if r["position"] == "after"])
         self.before = _noun_rows([r for r in rows if r["position"] == "before"])
@@ -301,7 +303,7 @@ class TroopsStage:
         starts = [start for start, _ in spans]
         found: dict[int, list[NumberMention]] = {}
         for num in numbers_in(doc, 0, len(text)):
-            if not self._countable(num) or any(d.start < num.end and num.start < d.end for d in dates):
+            if not self._countable(num) or _in_date(num, dates):
                 continue
             k = bisect.bisect_right(starts, num.start) - 1
             if k >= 0 and num.end <= spans[k][1]:
@@ -384,6 +386,16 @@ class TroopsStage:
                     )
                 )
         return records
+
+
+def _in_date(num: NumberMention, dates: list[DateMention]) -> bool:
+    """Does ``num`` overlap one of ``dates`` (ordered by start)?"""
+    for d in dates:
+        if d.start >= num.end:
+            return False
+        if num.start < d.end:
+            return True
+    return False
 
 
 def _int(value: int | float | None) -> int | None:
