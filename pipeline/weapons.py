@@ -56,7 +56,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text, evidence, in_boilerplate, token_table
+from .nlp import TokenTable, doc_text, evidence, in_boilerplate, token_table
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
@@ -488,9 +488,9 @@ def _token_at(doc: Doc, char: int) -> int:
     return tokens[0] if tokens is not None else 0
 
 
-def _lexeme(doc: Doc, i: int) -> Lexeme:
-    """The vocabulary entry of token ``i`` (``like_num``, ``is_alpha``), without a Token."""
-    return doc.vocab[token_table(doc).texts[i]]
+def _lexeme(doc: Doc, text: str) -> Lexeme:
+    """The vocabulary entry of a token's ``text`` (``like_num``, ``is_alpha``), without a Token."""
+    return doc.vocab[text]
 
 
 def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[NumberMention]) -> bool:
@@ -535,7 +535,7 @@ def _anaphor_count(
                 pointing = True
             return _count(number) if pointing else None
         kind = lex.ellipsis.get(table.lowers[i])
-        like_num = _lexeme(doc, i).like_num
+        like_num = _lexeme(doc, text).like_num
         if kind in ("of", "more", "def"):
             pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
         elif text == "-" or (like_num and _dates_overlap(doc._.dates, idx, idx + len(text))):
@@ -600,7 +600,7 @@ def _anaphors(
         if lex.lang == "de" and not text[:1].isupper():
             continue
         refers = noun_refers(text, lex)
-        if not refers or table.is_punct[i] or _lexeme(doc, i).like_num or _segment_of(segs, idx) in named:
+        if not refers or table.is_punct[i] or _lexeme(doc, text).like_num or _segment_of(segs, idx) in named:
             continue
         count = _anaphor_count(doc, i, counts, lex)
         if count is None:
@@ -615,8 +615,11 @@ def _anaphors(
 # ---- triggers, blockers, segments -----------------------------------------------------------
 
 
-def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigger], list[int]]:
-    """Transaction triggers and modal-cue character offsets in ``[start, end)``."""
+def _triggers(
+    doc: Doc, start: int, end: int, lex: Lexicon, candidates: list[int]
+) -> tuple[list[_Trigger], list[int]]:
+    """Transaction triggers and modal-cue character offsets in ``[start, end)``; only the
+    ``candidates`` (:func:`_cue_tokens`) can be any."""
     triggers: list[_Trigger] = []
     modals: list[int] = []
     tokens = _token_range(doc, start, end)
@@ -625,11 +628,10 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
     covered = -1
     table = token_table(doc)
     idxs, ends = table.idxs, table.ends
-    candidates = _cue_tokens(doc, lex)
     for i in candidates[bisect_left(candidates, tokens[0]) : bisect_left(candidates, tokens[1])]:
         if i <= covered:
             continue
-        pair = _pair_cue(doc, i, lex)
+        pair = _pair_cue(table, i, lex)
         if pair is not None:
             if pair.value == OrderStatus.PLANNED.value:
                 modals.append(idxs[i])
@@ -638,7 +640,7 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
             covered = i + 1
             continue
         words = _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers")
-        cues = [c for c in (*_separable_cues(doc, i, tokens[1], lex), *words) if " " not in c.form]
+        cues = [c for c in (*_separable_cues(table, i, tokens[1], lex), *words) if " " not in c.form]
         if any(c.value == OrderStatus.PLANNED.value for c in cues):
             modals.append(idxs[i])
         # a deal word; a planned cue with an actor ("verhandelt über", "is selecting") is
@@ -654,12 +656,8 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
 def _cue_tokens(doc: Doc, lex: Lexicon) -> list[int]:
     """The Doc's tokens that may open a trigger or modal cue, found in one pass per Doc:
     most sentences have none, and :func:`_triggers` looks at these only."""
-    key = "newsfacts.weapons.cue_tokens"
-    found: list[int] | None = doc.user_data.get(key)
-    if found is None:
-        table = token_table(doc)
-        found = doc.user_data[key] = _cue_scan(lex.lang).tokens(table.texts, table.lemmas)
-    return found
+    table = token_table(doc)
+    return _cue_scan(lex.lang).tokens(table.texts, table.lemmas)
 
 
 class _CueScan:
@@ -743,20 +741,19 @@ def _attributive(doc: Doc, i: int, lex: Lexicon) -> bool:
         return False
     if not lowers[i].endswith(_PARTICIPLE[lex.lang]):
         return False
-    if not (_lexeme(doc, i - 1).like_num or lex.ellipsis.get(lowers[i - 1]) in ("def", "more")):
+    if not (_lexeme(doc, texts[i - 1]).like_num or lex.ellipsis.get(lowers[i - 1]) in ("def", "more")):
         return False
     nxt = texts[i + 1]
-    if table.is_punct[i + 1] or (not _lexeme(doc, i + 1).is_alpha and not any(ch.isdigit() for ch in nxt)):
+    if table.is_punct[i + 1] or (not _lexeme(doc, nxt).is_alpha and not any(ch.isdigit() for ch in nxt)):
         return False
     if lex.lang == "de":
         return nxt[:1].isupper()
     return lowers[i + 1] not in lex.known_prepositions and lowers[i + 1] not in lex.determiners
 
 
-def _separable_cues(doc: Doc, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
+def _separable_cues(table: TokenTable, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
     """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
     IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
-    table = token_table(doc)
     cues = _separable_index(lex.lang).get(table.lemmas[i].lower())
     if not cues:
         return []
@@ -786,9 +783,8 @@ def _pair_firsts(lang: str) -> tuple[frozenset[str], frozenset[str]]:
     return lemmas, words
 
 
-def _pair_cue(doc: Doc, i: int, lex: Lexicon) -> _Cue | None:
+def _pair_cue(table: TokenTable, i: int, lex: Lexicon) -> _Cue | None:
     """A two-word trigger starting at token ``i`` ("took delivery")."""
-    table = token_table(doc)
     if i + 1 >= len(table.texts):
         return None
     lemma = table.lemmas[i].lower()
@@ -1162,7 +1158,7 @@ def _quantity(
     for i in tokens:
         if table.is_punct[i] and table.texts[i] != "-":
             return None
-        if _lexeme(doc, i).like_num or table.lowers[i] in lex.quantity_breaks:
+        if _lexeme(doc, table.texts[i]).like_num or table.lowers[i] in lex.quantity_breaks:
             return None
         if _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers") and not _attributive(
             doc, i, lex
@@ -1356,7 +1352,7 @@ def _extract_sentence(
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     inside = tuple((m.start, m.end) for m in mentions)
-    triggers, modals = _triggers(doc, start, end, lex) if may_cue else ([], [])
+    triggers, modals = _triggers(doc, start, end, lex, facts.cue_tokens) if may_cue else ([], [])
     if not mentions and not triggers and not modals:
         return [], None  # no system, no deal and nothing to follow up
     recent = previous.get() if previous is not None else None
@@ -1693,7 +1689,7 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
             continue  # no system, no trigger, no modal cue: no order and no deal, as most sentences
         if facts is None:
             countries = doc_countries(doc)
-            facts = _DocFacts(_numbers(doc), countries, [c.start for c in countries], boilerplate)
+            facts = _DocFacts(_numbers(doc), cue_tokens, countries, [c.start for c in countries], boilerplate)
         found, previous = _extract_sentence(
             doc, start, end, lex, facts, previous, index, history, names, cues
         )
@@ -1706,6 +1702,7 @@ class _DocFacts:
     """What other stages found in the Doc, read once per Doc that has a candidate sentence."""
 
     numbers: list[NumberMention]  # outside dates
+    cue_tokens: list[int]  # tokens that may open a trigger or modal cue
     countries: list[CountryMention]  # in text order
     country_starts: list[int]
     boilerplate: bool  # does the Doc have any
