@@ -35,8 +35,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text, evidence, in_boilerplate, sentence_starts
-from .records import DateKind, DateMention, DateMod, Granularity
+from .nlp import doc_text, in_boilerplate, sentence_starts
+from .records import DateKind, DateMention, DateMod, Evidence, Granularity
 from .timex import Tense, Timex, resolve
 
 __all__ = [
@@ -930,15 +930,19 @@ class DateTagger:
         timexes: list[Timex],
         reference: date | datetime | None,
         starts: list[int],
+        doc_id: str | None = None,
     ) -> list[DateMention]:
-        """Resolve each Timex; the tense comes from its sentence (``starts``: sentence offsets)."""
+        """Resolve each Timex; the tense comes from its sentence (``starts``: sentence offsets).
+
+        With a ``doc_id`` each mention carries it and its evidence, built here so that a
+        mention is validated once."""
         markers: dict[int, list[tuple[int, int, Tense]]] = {}
         mentions: list[DateMention] = []
         last_day: str | None = None  # the day last mentioned, for "am Nachmittag"
         for t in timexes:
             tense: Tense | None = None
+            i = max(0, bisect.bisect_right(starts, t.start) - 1)
             if (t.needs_tense or t.rule == "ahead") and reference is not None:
-                i = max(0, bisect.bisect_right(starts, t.start) - 1)
                 end = starts[i + 1] if i + 1 < len(starts) else len(text)
                 if i not in markers:
                     markers[i] = self.tense_markers(text, starts[i], end)
@@ -961,6 +965,8 @@ class DateTagger:
                     granularity=t.granularity,
                     mod=t.mod,
                     rule=t.rule,
+                    doc_id=doc_id,
+                    evidence=None if doc_id is None else Evidence.from_text(doc_id, text, t.start, t.end, i),
                 )
             )
         return mentions
@@ -1017,13 +1023,8 @@ class DatesStage:
             return doc
         text = doc_text(doc)
         timexes = [t for t in self.tagger.extract(text) if not in_boilerplate(doc, t.start, t.end)]
-        mentions = self.tagger.resolve_all(text, timexes, doc._.published, sentence_starts(doc))
-        doc._.dates = [
-            DateMention.model_validate(
-                {**dict(m), "doc_id": doc._.doc_id, "evidence": evidence(doc, m.start, m.end)}
-            )
-            for m in mentions
-        ]
+        starts = sentence_starts(doc)
+        doc._.dates = self.tagger.resolve_all(text, timexes, doc._.published, starts, doc._.doc_id)
         return doc
 
 
