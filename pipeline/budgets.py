@@ -359,7 +359,7 @@ class BudgetsStage:
         """Is the figure named as a goal right next to it ("Ziel von 2 Prozent", "2% target")?"""
         before = text[max(seg_start, num.start - WINDOW) : num.start]
         after = text[num.end : min(s_end, num.end + WINDOW)]
-        return "target" in self.status.labels(before, "before") | self.status.labels(after, "after")
+        return self.status.has("target", before, "before") or self.status.has("target", after, "after")
 
     def _deadline(self, doc: Doc, start: int, end: int, char: int) -> DateMention | None:
         """A month or day the figure is due by ("by April 2027", "bis Ende März 2027")."""
