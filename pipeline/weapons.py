@@ -1219,16 +1219,23 @@ class _Deal:
 
 
 class _LazyDeal:
-    """A sentence's deal, worked out when the sentence after it asks: most never do."""
+    """A sentence's deal: stated by its orders, or worked out from its triggers when the
+    sentence after it asks (most never do)."""
 
-    def __init__(self, compute: Callable[[], _Deal | None]) -> None:
-        self._compute: Callable[[], _Deal | None] | None = compute
-        self._deal: _Deal | None = None
+    def __init__(self, compute: Callable[[], _Deal | None] | None = None, deal: _Deal | None = None) -> None:
+        self._compute = compute
+        self._deal = deal
 
     def get(self) -> _Deal | None:
         if self._compute is not None:
             self._deal, self._compute = self._compute(), None
         return self._deal
+
+    @property
+    def order(self) -> WeaponsOrder | None:
+        """The last order the sentence stated; only a deal stated by orders has one, so
+        this needs no working out."""
+        return self._deal.order if self._compute is None and self._deal is not None else None
 
 
 def _continues(text: str, start: int, lex: Lexicon) -> bool:
@@ -1353,24 +1360,22 @@ def _extract_sentence(
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     inside = tuple((m.start, m.end) for m in mentions)
     triggers, modals = _triggers(doc, start, end, lex, facts.cue_tokens) if may_cue else ([], [])
-    if not mentions and not triggers and not modals:
-        return [], None  # no system, no deal and nothing to follow up
-    recent = previous.get() if previous is not None else None
-    if not mentions and not triggers and (recent is None or recent.order is None):
-        return [], None
+    if not mentions and not triggers and (not modals or previous is None or previous.order is None):
+        return [], None  # no system, no deal, nothing to follow up (a modal cue may follow up an order)
     segs = segments(text, start, end)
     if history is not None:
         if triggers and history:
             anaphors = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
             mentions = sorted([*mentions, *anaphors], key=lambda m: m.start)
         history.extend((index, m.start, m.system) for m in mentions if not m.anaphor)
-    if not mentions and (recent is None or recent.order is None):
+    if not mentions and (previous is None or previous.order is None):
         # no system and no order to follow up (see _ellipses): at most a deal, for the next sentence
         return [], _LazyDeal(
             lambda: _sentence_deal(
                 doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex
             )
         )
+    recent = previous.get() if previous is not None else None
     all_parties = _parties(doc, start, end, lex, mentions, facts)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
@@ -1456,7 +1461,7 @@ def _extract_sentence(
     main = [o for o in orders if not o.rule.startswith("weapons.ellipsis")] or orders
     state = main[-1]
     deal = _Deal(state.status, state.buyer, None if state.seller_inferred else state.seller, last)
-    return orders, _LazyDeal(lambda: deal)
+    return orders, _LazyDeal(deal=deal)
 
 
 def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
