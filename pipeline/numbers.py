@@ -65,6 +65,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -117,13 +118,42 @@ def _form_pattern(form: str, boundary_before: bool = True) -> str:
 
 
 def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True) -> str:
-    """Longest-first alternation of ``(form, case_sensitive)``; never matches when empty."""
+    """Longest-first alternation of ``(form, case_sensitive)``; never matches when empty.
+
+    Forms are grouped by their first letter behind one look-ahead per group, so ``re`` skips
+    a group with one test instead of trying each form. Forms of different groups never match
+    at the same place, so the order that matters (longest first within a group) is kept.
+    """
     ordered = sorted(set(forms), key=lambda f: (-len(f[0]), f[0]))
-    parts = []
+    groups: dict[str, list[str]] = {}
     for form, case_sensitive in ordered:
         pattern = _form_pattern(form, boundary_before)
-        parts.append(pattern if case_sensitive else f"(?i:{pattern})")
+        groups.setdefault(form[:1].lower(), []).append(pattern if case_sensitive else f"(?i:{pattern})")
+    parts = [
+        (f"(?=(?i:{re.escape(first)}))" if first else "") + "(?:" + "|".join(patterns) + ")"
+        for first, patterns in groups.items()
+    ]
     return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
+
+
+def _trie(words: Iterable[str]) -> str:
+    """Case-insensitive alternation of plain words as a character trie: ``re`` follows one
+    branch per letter instead of trying every word, and still tries longer words first."""
+    root: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = root
+        for char in word.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def regex(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + regex(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return f"(?i:{regex(root)})" if root else "(?!)"
 
 
 class _Lookup:
@@ -283,12 +313,9 @@ class _Grammar:
         units = _alternation(unit_forms)
         pre_currency = _alternation(pre_forms)
 
-        def morph_alt(forms: Iterable[str]) -> str:
-            return "(?i:" + "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: -len(f))) + ")"
-
-        morph = morph_alt(self.morphemes)
+        morph = _trie(self.morphemes)
         if lang == "de":  # German compounds are one word: "fünfundfünfzigtausend"
-            words = rf"{WB_BEFORE}{morph}(?:{morph_alt([*self.morphemes, *joiners])})*{WB_AFTER}"
+            words = rf"{WB_BEFORE}{morph}(?:{_trie([*self.morphemes, *joiners])})*{WB_AFTER}"
         else:  # "fifty-five thousand", "two hundred and fifty": the joiner only after hundreds
             after_big = "|".join(f"(?<={re.escape(f)})" for f in self.big_morphemes)
             joiner = "|".join(re.escape(j) for j in joiners) or "(?!)"
