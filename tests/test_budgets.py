@@ -3,12 +3,15 @@ and the seed articles' gold (skipped when ../shared is absent)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pipeline.budgets import BudgetsStage
+from pipeline.lexicon import lang_file, load_tsv
 from pipeline.records import BudgetFigure, BudgetStatus
 
 from .test_troops import _seed_docs, assert_fields, corpus_cases, corpus_negatives, run
@@ -138,3 +141,24 @@ def test_fiscal_year_named_by_its_first_month() -> None:
     )
     assert _figures(text, "en", date(2025, 8, 29)) == [("JP", 8_800_000_000_000, "JPY", "proposed", 2026)]
     assert _figures(text, "en", date(2026, 1, 10)) == [("JP", 8_800_000_000_000, "JPY", "proposed", 2026)]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_terms_grouped_by_opening_letter_are_the_terms_of_the_plain_alternation(lang: str) -> None:
+    patterns = [r["pattern"] for r in load_tsv(lang_file(lang, "budget_terms.tsv"))]
+    prefix = r"[\w-]*?" if lang == "de" else ""
+    groups = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(patterns))
+    plain = re.compile(rf"(?<![\w-]){prefix}(?:{groups})(?!\w)", re.IGNORECASE)
+    stage = BudgetsStage(lang)
+    texts = [
+        "Der US-Verteidigungshaushalt und das Sondervermögen für die Bundeswehr, Militärhilfe "
+        "für die Ukraine; in neue Waffen und Ausrüstung, Fünfjahresplan, Armee-Budget.",
+        "a record $886 billion defense budget, military aid, spending on defence, the Army's budget.",
+    ]
+    for text in texts:
+        want = [(m.start(), m.end(), m.start(m.lastgroup or 0), m.lastgroup) for m in plain.finditer(text)]
+        got = [(t.start, t.end, t.head) for t in stage._terms(text, 0, len(text))]
+        assert got == [w[:3] for w in want]
+        assert [t.measure for t in stage._terms(text, 0, len(text))] == [
+            stage.measures[int((w[3] or "t0")[1:])] for w in want
+        ]

@@ -4,6 +4,7 @@ helpers, and the seed articles' gold (skipped when ../shared is absent)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.facts import Cues, segment, to_date
-from pipeline.lexicon import DATA_DIR, load_tsv
+from pipeline.facts import Cues, opening_literal, segment, sentences, to_date
+from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import TroopCount
+from pipeline.troops import _noun_rows, _nouns
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -118,6 +120,56 @@ def test_count_without_country_inherits_from_previous_count() -> None:
 )
 def test_to_date(value: str | None, expected: date | None) -> None:
     assert to_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "opening"),
+    [
+        ("soldat(?:en|innen)", "soldat"),
+        ("militärangehörige[n]?", "militärangehörige"),
+        ("jahres?plan", "jahre"),
+        ("Vorschlag\\w*", "vorschlag"),
+        ("(?:in|für)\\s+waffen", ""),
+        ("truppen|soldaten", ""),
+        ("a[|]b", "a"),
+        ("a?b", ""),
+    ],
+)
+def test_opening_literal(pattern: str, opening: str) -> None:
+    assert opening_literal(pattern) == opening
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_noun_search_with_the_rows_a_sentence_may_hold_finds_every_noun(lang: str) -> None:
+    rows = [r for r in load_tsv(lang_file(lang, "troop_nouns.tsv")) if r["position"] == "after"]
+    compound = r"[\w.-]*?"
+    parts = [
+        f"{compound if r['compound'] == 'yes' else ''}(?P<h{i}>(?:{r['pattern']}))"
+        for i, r in enumerate(rows)
+    ]
+    full = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+    texts = [
+        "Rund 35.000 US-Soldaten und 1.200 Marines sind in Japan, dazu 300 Fallschirmjäger.",
+        "28,500 US troops, 5,000 soldiers and 300 service members remain.",
+        "Die ſoldaten (langes s) und 50 SOLDATEN; İn 20 Kämpfer, 3 Mann.",  # "ſ" matches "s"
+        "Keine Zahl hier, nur Worte.",
+    ]
+    noun_rows = _noun_rows(rows)
+    for text in texts:
+        want = [(m.start(), m.end(), m.start(m.lastgroup or 0)) for m in full.finditer(text)]
+        assert [(n.start, n.end, n.head) for n in _nouns(noun_rows, text, 0, len(text))] == want
+
+
+def test_sentences_split_at_blank_lines_and_after_years() -> None:
+    text = "Titel ohne Punkt\n\nDer Etat für 2025. Der Haushalt steigt.\n \nEnde 2024.\n\nNeu."
+    doc = run(text, "de", date(2025, 1, 1))
+    assert [text[s:e] for s, e in sentences(doc)] == [
+        "Titel ohne Punkt",
+        "Der Etat für 2025.",
+        "Der Haushalt steigt.",
+        "Ende 2024.",
+        "Neu.",
+    ]
 
 
 def test_segment_splits_at_colon_and_dash() -> None:
