@@ -1680,23 +1680,26 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     history: list[tuple[int, int, System]] = []
     facts: _DocFacts | None = None
     boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
-    may_name = _alias_hits(doc, lex)
+    spans = sentence_spans(doc)
     table = token_table(doc)
     cue_tokens = _cue_tokens(doc, lex)
-    may_cue = _Hits([table.idxs[i] for i in cue_tokens], [table.ends[i] for i in cue_tokens])
-    for index, (start, end) in enumerate(sentence_spans(doc)):
+    # a sentence that shows neither an alias nor a cue token states no order and no deal: most
+    may_name = _touched(spans, [m.span() for m in lex.aliases.finditer(doc_text(doc))])
+    may_cue = _touched(spans, [(table.idxs[i], table.ends[i]) for i in cue_tokens])
+    last = -1
+    for index in sorted(may_name | may_cue):
+        if index != last + 1:
+            previous = None  # a deal reaches the very next sentence only
+        last = index
+        start, end = spans[index]
         if boilerplate and in_boilerplate(doc, start, end):
             previous = None
             continue
-        names, cues = may_name.overlaps(start, end), may_cue.overlaps(start, end)
-        if not names and not cues:
-            previous = None
-            continue  # no system, no trigger, no modal cue: no order and no deal, as most sentences
         if facts is None:
             countries = doc_countries(doc)
             facts = _DocFacts(_numbers(doc), cue_tokens, countries, [c.start for c in countries], boilerplate)
         found, previous = _extract_sentence(
-            doc, start, end, lex, facts, previous, index, history, names, cues
+            doc, start, end, lex, facts, previous, index, history, index in may_name, index in may_cue
         )
         orders.extend(found)
     return dedupe(orders)
@@ -1729,24 +1732,17 @@ def _numbers(doc: Doc) -> list[NumberMention]:
     return kept
 
 
-@dataclass(frozen=True)
-class _Hits:
-    """Character ranges ``[starts[k], ends[k])``, in order and not overlapping: alias
-    matches or cue tokens. A sentence overlapping none has no system or no cue."""
-
-    starts: list[int]
-    ends: list[int]
-
-    def overlaps(self, start: int, end: int) -> bool:
-        k = bisect_right(self.ends, start)
-        return k < len(self.starts) and self.starts[k] < end
-
-
-def _alias_hits(doc: Doc, lex: Lexicon) -> _Hits:
-    """Where the Doc's text shows an alias of a system, found in one pass: a sentence
-    overlapping none names no system (an alias inside a hit overlaps it too)."""
-    hits = [m.span() for m in lex.aliases.finditer(doc_text(doc))]
-    return _Hits([a for a, _ in hits], [b for _, b in hits])
+def _touched(spans: list[tuple[int, int]], hits: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the ``spans`` (in order, not overlapping) that share a character with
+    one of the ``hits``."""
+    ends = [end for _, end in spans]
+    touched: set[int] = set()
+    for start, end in hits:
+        k = bisect_right(ends, start)  # the first span ending after the hit starts
+        while k < len(spans) and spans[k][0] < end:
+            touched.add(k)
+            k += 1
+    return touched
 
 
 class WeaponsStage:
