@@ -813,10 +813,8 @@ def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[i
     table = token_table(doc)
     texts = table.texts
     for i in range(*tokens):
-        if inside and any(a <= table.idxs[i] < b for a, b in inside):
-            continue
         cues = _table_cues(texts[i], table.lemmas[i], lex.lang, "blockers")
-        if not cues:
+        if not cues or (inside and any(a <= table.idxs[i] < b for a, b in inside)):
             continue
         if i + 1 < len(texts) and is_category_noun(texts[i + 1], lex):
             continue  # "attack helicopters", "Angriffs-Drohnen": a kind of weapon
