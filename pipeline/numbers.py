@@ -156,6 +156,16 @@ def _trie(words: Iterable[str]) -> str:
     return f"(?i:{regex(root)})" if root else "(?!)"
 
 
+class _Phrases:
+    """Phrases looked up in the words before a number (normalised when ``fold``)."""
+
+    def __init__(self, forms: Collection[str], fold: bool = True) -> None:
+        self.forms = forms
+        self.fold = fold
+        #: The words a phrase ends in: most numbers follow none of them, which one test tells.
+        self.last_words = frozenset(f.rsplit(" ", 1)[-1] for f in forms)
+
+
 class _Lookup:
     """Form -> value, exact for case-sensitive forms, normalised otherwise."""
 
@@ -301,12 +311,13 @@ class _Grammar:
         }
         id_prefixes = [r["word"] for r in load_tsv(lang_file(lang, "numbers_identifier_prefixes.tsv"))]
         time_markers = [r["form"] for r in load_tsv(lang_file(lang, "numbers_time_markers.tsv"))]
-        self.ordinal_before: set[str] = set()
+        ordinal_before: set[str] = set()
         self.ordinal_after: set[str] = set()
         if lang == "de":
             for row in load_tsv(lang_file(lang, "numbers_ordinal_cues.tsv")):
-                target = self.ordinal_before if row["position"] == "before" else self.ordinal_after
+                target = ordinal_before if row["position"] == "before" else self.ordinal_after
                 target.add(_norm(row["word"]))
+        self.ordinal_before = _Phrases(ordinal_before)
 
         scale_glued = _alternation(glued, boundary_before=False)
         scale_spaced = _alternation(spaced)
@@ -389,23 +400,25 @@ class _Grammar:
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
         self.start_gate = re.compile(
             rf"[\W_\d](?:(?<=\d)(?<!\d\d)(?P<digit>)"
-            rf"|(?<!\d)(?=\+|{heads}|{_heads(single)}[^\W_]*{H}+(?i:[{scale_first}])))"
+            rf"|(?<!\d)(?=[+{re.escape(first)}])(?=\+|{heads}|{_heads(single)}[^\W_]*{H}+(?i:[{scale_first}])))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
         self.pre_currency_re = re.compile(rf"(?:{pre_currency}){H}?\Z")
         self.pre_currency_len = max((len(f) for f, _ in pre_forms), default=1) + 1
         self.qual_words = max(len(q.split()) for q in self.qualifiers)
-        self.id_prefixes = {" ".join(p.split()) for p in id_prefixes}  # case-sensitive: "Mark 5"
+        self.qualifier_phrases = _Phrases(self.qualifiers)
+        self.id_prefixes = _Phrases({" ".join(p.split()) for p in id_prefixes}, fold=False)  # "Mark 5"
         self.id_prefix_words = max(len(p.split()) for p in id_prefixes)
         self.blocker_words = (
             max(len(b[0].split()) for b in self.qualifier_blockers) if self.qualifier_blockers else 1
         )
         self.next_token = re.compile(rf"{H}+(\S+)")
         self.date_after: set[str] = set()
-        self.date_before: set[str] = set()
+        date_before: set[str] = set()
         for row in load_tsv(lang_file(lang, "numbers_date_cues.tsv")):
-            (self.date_after if row["position"] == "after" else self.date_before).add(row["word"])
+            (self.date_after if row["position"] == "after" else date_before).add(row["word"])
+        self.date_before = _Phrases(date_before, fold=False)
         self.function_words: set[str] = set()
         self.name_closers: set[str] = set()
         if lang == "en":
@@ -418,7 +431,9 @@ class _Grammar:
         }
         postfix = _alternation((f, False) for f in self.postfix)
         self.postfix_re = re.compile(rf"{H}+({postfix})(?!{H}*\d)")
-        self.year_cues = {_norm(r["word"]) for r in load_tsv(lang_file(lang, "numbers_year_cues.tsv"))}
+        self.year_cues = _Phrases(
+            {_norm(r["word"]) for r in load_tsv(lang_file(lang, "numbers_year_cues.tsv"))}
+        )
         # The nouns that make a bare four-digit number a count ("2000 Soldaten", "1900 troops") are
         # the dates stage's list: one vocabulary decides "year or count" for both stages.
         self.count_nouns = {
@@ -575,15 +590,20 @@ class _Scanner:
         out.reverse()
         return out
 
-    def phrase_before(
-        self, end: int, count: int, phrases: Collection[str], fold: bool = True
-    ) -> tuple[int, str] | None:
-        """The longest phrase of ``phrases`` ending right before ``end`` (normalised if ``fold``)."""
-        tokens = self.words_before(end, count)
+    def phrase_before(self, end: int, count: int, phrases: _Phrases) -> tuple[int, str] | None:
+        """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key)."""
+        fold = phrases.fold
+        last = self.words_before(end, 1)
+        if not last:
+            return None
+        word = last[0][1]
+        if word and (_norm(word) if fold else word) not in phrases.last_words:
+            return None  # a phrase's key ends in its last word ("" after a lone bracket: read on)
+        tokens = self.words_before(end, count) if count > 1 else last
         for k in range(len(tokens), 0, -1):
             joined = " ".join(t for _, t in tokens[-k:])
             key = _norm(joined) if fold else joined
-            if key in phrases:
+            if key in phrases.forms:
                 return tokens[-k][0], key
         return None
 
@@ -597,7 +617,7 @@ class _Scanner:
             currency = g.pre_currency.get(m.group().strip())
             currency_start = m.start()
         before = currency_start if currency is not None else start
-        found = self.phrase_before(before, g.qual_words, g.qualifiers)
+        found = self.phrase_before(before, g.qual_words, g.qualifier_phrases)
         if found is None:
             return _Prefix(None, -1, currency, currency_start)
         qual_start, phrase = found
@@ -622,7 +642,7 @@ class _Scanner:
         after = g.next_token.match(text, part.end)
         if after and (after.group(1) in g.date_after or after.group(1).rstrip(",;:") in g.date_after):
             return True
-        return self.phrase_before(part.start, 1, g.date_before, fold=False) is not None
+        return self.phrase_before(part.start, 1, g.date_before) is not None
 
     def name_number(self, part: _Part) -> bool:
         """ "Arrow 3 missile", "Panzerbrigade 45 der Bundeswehr": a small number closing a name."""
@@ -839,7 +859,7 @@ class _Scanner:
             and currency is None
             and part.scale is None
             and qual is None
-            and self.phrase_before(part.start, g.id_prefix_words, g.id_prefixes, fold=False) is not None
+            and self.phrase_before(part.start, g.id_prefix_words, g.id_prefixes) is not None
         ):
             out.append(self.identifier(part.start, part.end, "identifier_prefix"))
             return
