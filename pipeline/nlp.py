@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import importlib
+import itertools
 import logging
 import weakref
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, ORTH
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -253,25 +254,52 @@ def token_table(doc: Doc) -> TokenTable:
     """
     table = _TABLES.get(doc)
     if table is None:
-        texts: list[str] = []
-        lemmas: list[str] = []
-        lowers: list[str] = []
-        with_ws: list[str] = []
-        idxs: list[int] = []
-        punct: list[bool] = []
-        space: list[bool] = []
-        for t in doc:
-            texts.append(t.text)
-            lemmas.append(t.lemma_)
-            lowers.append(t.lower_)
-            with_ws.append(t.text_with_ws)
-            idxs.append(t.idx)
-            punct.append(t.is_punct)
-            space.append(t.is_space)
-        ends = [i + len(x) for i, x in zip(idxs, texts, strict=True)]
-        sents = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
-        table = _TABLES[doc] = TokenTable(texts, lowers, lemmas, idxs, ends, with_ws, punct, space, sents)
+        table = _TABLES[doc] = _build_table(doc)
     return table
+
+
+_TABLE_ATTRS = (ORTH, LOWER, LEMMA, IDX, SPACY, IS_PUNCT, IS_SPACE, SENT_START)
+
+
+def _build_table(doc: Doc) -> TokenTable:
+    """One ``Doc.to_array`` call, then strings by hash from a per-process memo: no Token objects."""
+    n = len(doc)
+    if not n:
+        return TokenTable([], [], [], [], [], [], [], [], [(0, 0)])
+    columns: Any = doc.to_array(list(_TABLE_ATTRS)).T.tolist()
+    orths, lowers_h, lemmas_h, idxs, spacy_ws, punct, space, starts = columns
+    strings = doc.vocab.strings
+    memo = _STRINGS
+
+    def text(h: int) -> str:
+        value = memo.get(h)
+        if value is None:
+            value = memo[h] = strings[h]
+        return value
+
+    texts = [text(h) for h in orths]
+    with_ws = [t + " " if w else t for t, w in zip(texts, spacy_ws, strict=True)]
+    if doc.has_annotation("SENT_START"):
+        cuts = [i for i in range(1, n) if starts[i] == 1]
+        bounds = [0, *cuts, n]
+        sents = list(itertools.pairwise(bounds))
+    else:
+        sents = [(0, n)]
+    return TokenTable(
+        texts=texts,
+        lowers=[text(h) for h in lowers_h],
+        lemmas=[text(h) for h in lemmas_h],
+        idxs=idxs,
+        ends=[i + len(t) for i, t in zip(idxs, texts, strict=True)],
+        with_ws=with_ws,
+        is_punct=[bool(x) for x in punct],
+        is_space=[bool(x) for x in space],
+        sents=sents,
+    )
+
+
+#: Strings by hash; a word's string never changes, and the vocabulary's lookups cost more.
+_STRINGS: dict[int, str] = {}
 
 
 _TABLES: weakref.WeakKeyDictionary[Doc, TokenTable] = weakref.WeakKeyDictionary()
