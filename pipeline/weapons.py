@@ -428,12 +428,10 @@ class _CueIndex:
 
 @lru_cache(maxsize=1 << 16)
 def _table_cues(word: str, lemma: str, lang: str, table: str) -> tuple[_Cue, ...]:
-    """The cues of the language's ``triggers``, ``blockers`` or ``deals`` (triggers that
-    are not modal cues) that ``word`` matches, memoised: the same words recur in every
-    sentence."""
+    """The cues of the language's ``triggers`` or ``blockers`` that ``word`` matches,
+    memoised: the same words recur in every sentence."""
     lex = lexicon(lang)
-    index = {"triggers": lex.trigger_index, "blockers": lex.blocker_index, "deals": lex.deal_index}[table]
-    return index.find(word, lemma)
+    return (lex.trigger_index if table == "triggers" else lex.blocker_index).find(word, lemma)
 
 
 # ---- systems -------------------------------------------------------------------------------
@@ -676,6 +674,7 @@ class _CueScan:
         self.words: dict[str, bool] = {}
 
     def word(self, text: str) -> bool:
+        """May ``text`` open a cue whatever its lemma?"""
         lower = text.lower()
         return lower in self.firsts_word or bool(self.index.by_form(lower))
 
