@@ -660,8 +660,8 @@ def _cue_tokens(doc: Doc, lex: Lexicon) -> list[int]:
 
 class _CueScan:
     """Which tokens are a trigger or modal cue, the first word of a two-word one, or a
-    verb with a separable particle: by lowercase lemma (a set) or by word (memoised, as a
-    word's suffix cues take a dozen lookups)."""
+    verb with a separable particle: judged once per word and remembered with the lemma
+    it had (a word's suffix cues take a dozen lookups)."""
 
     #: Words remembered at most; the memo starts afresh beyond that.
     MEMO = 1 << 17
@@ -671,7 +671,7 @@ class _CueScan:
         firsts_lemma, self.firsts_word = _pair_firsts(lang)
         self.lemmas = frozenset(index.lemma) | firsts_lemma | frozenset(_separable_index(lang))
         self.index = index
-        self.words: dict[str, bool] = {}
+        self.memo: dict[str, tuple[str, bool]] = {}  # word -> (lemma, may open a cue)
 
     def word(self, text: str) -> bool:
         """May ``text`` open a cue whatever its lemma?"""
@@ -679,24 +679,18 @@ class _CueScan:
         return lower in self.firsts_word or bool(self.index.by_form(lower))
 
     def tokens(self, texts: list[str], lemmas: list[str]) -> list[int]:
-        """Indexes of the tokens (``texts`` with their ``lemmas``) that may open a cue;
-        each distinct word and lemma is judged once."""
-        words = self.words
-        if len(words) > self.MEMO:
-            words.clear()
-        hit_words: set[str] = set()
-        for text in set(texts):
-            hit = words.get(text)
-            if hit is None:
-                hit = words[text] = self.word(text)
-            if hit:
-                hit_words.add(text)
-        hit_lemmas = {lemma for lemma in set(lemmas) if lemma.lower() in self.lemmas}
-        return [
-            i
-            for i, (text, lemma) in enumerate(zip(texts, lemmas, strict=True))
-            if text in hit_words or lemma in hit_lemmas
-        ]
+        """Indexes of the tokens (``texts`` with their ``lemmas``) that may open a cue."""
+        memo, lemma_cues = self.memo, self.lemmas
+        if len(memo) > self.MEMO:
+            memo.clear()
+        found: list[int] = []
+        for i, (text, lemma) in enumerate(zip(texts, lemmas, strict=True)):
+            known = memo.get(text)
+            if known is None or known[0] != lemma:
+                known = memo[text] = (lemma, self.word(text) or lemma.lower() in lemma_cues)
+            if known[1]:
+                found.append(i)
+        return found
 
 
 @lru_cache(maxsize=4)
