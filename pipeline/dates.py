@@ -330,7 +330,8 @@ def _build_pattern(lex: Lexicon) -> str:
 _LOOKBACK = 60
 _LOOKAHEAD = 60
 _WORD = re.compile(r"[^\W\d_]+")
-_TOKEN = re.compile(r"[^\W_]+")
+#: In the reversed text: the gap before a token, then the token (a run of letters and digits).
+_REV_GAP_TOKEN = re.compile(r"([\W_]*)([^\W_]+)")
 _NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
 _GAP = " \t\n\r\xa0-.,:"
 _PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
@@ -497,11 +498,12 @@ class DateTagger:
         pos = 0
         match = self.regex.match
         size = len(text)
+        rev = text[::-1]
         for anchor in self.anchor.finditer(text):
             a_start = anchor.start()
             if a_start < pos:
                 continue
-            starts = self._starts(text, a_start, pos)
+            starts = self._starts(text, rev, a_start, pos)
             if len(starts) == 1 and anchor.group().casefold() in self.needs_prefix:
                 continue  # "fiscal year", "the evening": a unit or day part needs a trigger before it
             endpos = min(size, anchor.end() + _LOOKAHEAD)
@@ -528,21 +530,25 @@ class DateTagger:
             b.start() < timex.end and timex.start < b.end() for b in self.blocker.finditer(text, lo, hi)
         )
 
-    def _starts(self, text: str, anchor: int, floor: int) -> list[int]:
+    def _starts(self, text: str, rev: str, anchor: int, floor: int) -> list[int]:
         """Where an expression holding the anchor may start, leftmost first: the anchor and
-        each token of the run of trigger words and numbers directly before it."""
+        each token of the run of trigger words and numbers directly before it (no further back
+        than ``floor`` or ``_LOOKBACK``). Tokens are read right to left in ``rev``, the text
+        reversed, one match each."""
         starts = [anchor]
         if anchor <= floor or text[anchor - 1] not in _GAP:
             return starts
+        size = len(text)
         edge = anchor
-        for token in reversed(list(_TOKEN.finditer(text, max(floor, anchor - _LOOKBACK), anchor))):
-            gap = text[token.end() : edge]
+        stop = size - max(floor, anchor - _LOOKBACK)
+        while (m := _REV_GAP_TOKEN.match(rev, size - edge, stop)) is not None:
+            gap, token = m.groups()
             if not gap or gap.strip(_GAP):
                 break
-            word = token.group()
+            word = token[::-1]
             if word.casefold() not in self.prefix_words and not _NUMBER_TOKEN.fullmatch(word):
                 break
-            edge = token.start()
+            edge = size - m.end()
             starts.append(edge)
         starts.reverse()
         return starts
@@ -1022,7 +1028,9 @@ class DatesStage:
             doc._.dates = []
             return doc
         text = doc_text(doc)
-        timexes = [t for t in self.tagger.extract(text) if not in_boilerplate(doc, t.start, t.end)]
+        timexes = self.tagger.extract(text)
+        if doc._.boilerplate:  # most articles have none: no per-mention extension lookups then
+            timexes = [t for t in timexes if not in_boilerplate(doc, t.start, t.end)]
         starts = sentence_starts(doc)
         doc._.dates = self.tagger.resolve_all(text, timexes, doc._.published, starts, doc._.doc_id)
         return doc

@@ -988,9 +988,9 @@ class NumbersStage:
         self.grammar = _grammar(self.lang)
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = [
-            n for n in _Scanner(self.grammar, doc_text(doc)).scan() if not in_boilerplate(doc, n.start, n.end)
-        ]
+        mentions = _Scanner(self.grammar, doc_text(doc)).scan()
+        if doc._.boilerplate:  # most articles have none: no per-mention extension lookups then
+            mentions = [n for n in mentions if not in_boilerplate(doc, n.start, n.end)]
         doc._.numbers = mentions
         spans: list[Span] = []
         for n in mentions:
