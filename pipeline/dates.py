@@ -337,8 +337,9 @@ _GAP = " \t\n\r\xa0-.,:"
 _PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
 
 
-def _build_anchor(lex: Lexicon) -> str:
-    """Words or characters every expression contains; matched as word starts."""
+def _build_anchor(lex: Lexicon) -> tuple[str, str]:
+    """Words or characters every expression contains (matched as word starts), and a class
+    of the characters they start with."""
     names = _alt([*lex.months, *lex.weekdays], exact=True)
     words = [
         *lex.seasons,
@@ -351,7 +352,11 @@ def _build_anchor(lex: Lexicon) -> str:
     ]
     variants = {v for w in words for v in (w, w[:1].upper() + w[1:], w.lower(), w.upper())}
     digits = r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]?\d0(?:s|er)|Q[1-4]"
-    return rf"(?<!\w)(?:{digits}|{names}|{_alt(variants, exact=True)})"
+    first = {form.split()[0][0] for form in (*lex.months, *lex.weekdays, *variants) if form.split()}
+    return (
+        rf"(?:{digits}|{names}|{_alt(variants, exact=True)})",
+        "[\\d'’Q" + "".join(re.escape(c) for c in sorted(first)) + "]",
+    )
 
 
 _GROUP = re.compile(r"\(\?P<(\w+)>")
@@ -398,7 +403,12 @@ class DateTagger:
             if "__" in name:
                 core, short = name.split("__", 1)
                 self.core_groups.setdefault(core, []).append((name, short))
-        self.anchor = re.compile(_build_anchor(lex))  # exact case: faster; variants are listed
+        anchor, anchor_first = _build_anchor(lex)  # exact case: faster; variants are listed
+        self.anchor = re.compile(rf"(?<!\w){anchor}")
+        # The same anchors found by a scan that stops only at non-word characters (an anchor
+        # starts after one or at the text's start): one C-level pass instead of a test at
+        # every character.
+        self.anchor_gate = re.compile(rf"\W(?={anchor_first})(?=(?P<a>{anchor}))")
         count_nouns = _alt(lex.count_after)
         # "2024 Soldaten", "2000 und 3000 Soldaten": a count, not a year
         self.count_after = re.compile(
@@ -499,14 +509,13 @@ class DateTagger:
         match = self.regex.match
         size = len(text)
         rev = text[::-1]
-        for anchor in self.anchor.finditer(text):
-            a_start = anchor.start()
+        for a_start, a_end in self._anchors(text):
             if a_start < pos:
                 continue
             starts = self._starts(text, rev, a_start, pos)
-            if len(starts) == 1 and anchor.group().casefold() in self.needs_prefix:
+            if len(starts) == 1 and text[a_start:a_end].casefold() in self.needs_prefix:
                 continue  # "fiscal year", "the evening": a unit or day part needs a trigger before it
-            endpos = min(size, anchor.end() + _LOOKAHEAD)
+            endpos = min(size, a_end + _LOOKAHEAD)
             for start in starts:
                 m = match(text, start, endpos)
                 if m is None:
@@ -518,6 +527,21 @@ class DateTagger:
                 pos = m.end()
                 break
         return found
+
+    def _anchors(self, text: str) -> list[tuple[int, int]]:
+        """The spans ``self.anchor.finditer(text)`` gives (non-overlapping, leftmost first)."""
+        spans: list[tuple[int, int]] = []
+        last = 0
+        first = self.anchor.match(text)
+        if first is not None:
+            spans.append(first.span())
+            last = first.end()
+        for m in self.anchor_gate.finditer(text):
+            start, end = m.span("a")
+            if start >= last:
+                spans.append((start, end))
+                last = end
+        return spans
 
     def _blocked(self, text: str, timex: Timex) -> bool:
         """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
