@@ -405,6 +405,11 @@ class _Grammar:
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
         self.pre_currency_re = re.compile(rf"(?:{pre_currency}){H}?\Z")
+        # A currency form's last character right before the number (or one space before it):
+        # tested first, as most numbers have no currency symbol.
+        last_chars = {(f[-1:], cs) for f, cs in pre_forms}
+        ends = "|".join(re.escape(c) if cs else f"(?i:{re.escape(c)})" for c, cs in sorted(last_chars))
+        self.pre_currency_end = re.compile(rf"(?:{ends or '(?!)'}){H}?\Z")
         self.pre_currency_len = max((len(f) for f, _ in pre_forms), default=1) + 1
         self.qual_words = max(len(q.split()) for q in self.qualifiers)
         self.qualifier_phrases = _Phrases(self.qualifiers)
@@ -505,6 +510,16 @@ def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
 # ---- the scanner ---------------------------------------------------------------------------
 
 
+#: The master's groups of number ``i`` of an expression: digits, their grouping mark, glued and
+#: spaced scale word, unit, inflected number word, number words.
+_PART_GROUPS = {i: (f"d{i}", f"sep{i}", f"g{i}", f"s{i}", f"u{i}", f"i{i}", f"w{i}") for i in (1, 2)}
+#: The groups that can end number ``i``: its core and what follows it.
+_END_GROUPS = {
+    1: ("d1", "g1", "s1", "u1", "v1", "q1", "a1", "i1", "w1"),
+    2: ("d2", "g2", "s2", "u2", "i2", "w2"),
+}
+
+
 class _Scanner:
     def __init__(self, grammar: _Grammar, text: str) -> None:
         self.g = grammar
@@ -514,26 +529,26 @@ class _Scanner:
     def part(self, m: re.Match[str], i: int) -> _Part | None:
         """The number ``i`` (1 or 2) of an expression match, or None when it is no number."""
         g = self.g
+        digits, sep, glued, spaced, unit_group, inflected, group = _PART_GROUPS[i]
         scale: _Scale | None = None
-        scale_form = m.group(f"g{i}") or m.group(f"s{i}")
+        scale_form = m.group(glued) or m.group(spaced)
         if scale_form is not None:
             key = g.scales.get(scale_form)
             scale = g.scale_info.get(key) if key else None
-        unit_form = m.group(f"u{i}")
+        unit_form = m.group(unit_group)
         unit = g.units.get(unit_form) if unit_form else None
         year_like = identifier = False
         value: Decimal | None
         kind = NumberKind.QUANTITY
-        if m.group(f"d{i}") is not None:
-            core, start = "digits", m.start(f"d{i}")
-            raw = m.group(f"d{i}")
-            value = _parse_digits(raw, m.group(f"sep{i}"), g.lang)
+        if (raw := m.group(digits)) is not None:
+            core, start = "digits", m.start(digits)
+            value = _parse_digits(raw, m.group(sep), g.lang)
             if raw.isdigit():
                 year_like = len(raw) == 4 and YEAR_MIN <= int(raw) <= YEAR_MAX
                 identifier = len(raw) >= LONG_DIGITS or (len(raw) > 1 and raw[0] == "0")
-        elif m.group(f"i{i}") is not None:
-            core, start = "words", m.start(f"i{i}")
-            value = g.inflected[_norm(m.group(f"i{i}"))]
+        elif (form := m.group(inflected)) is not None:
+            core, start = "words", m.start(inflected)
+            value = g.inflected[_norm(form)]
         elif i == 1 and m.group("v1") is not None:
             core, start, kind = "vague", m.start("v1"), NumberKind.VAGUE
             value = Decimal(g.vague[_norm(m.group("v1"))])
@@ -544,7 +559,6 @@ class _Scanner:
             core, start = "words", m.start("a1")
             value = g.articles[_norm(m.group("a1"))]
         else:
-            group = f"w{i}"
             core, start = "words", m.start(group)
             words = _norm(m.group(group))
             if words in g.nobare and scale is None and not self._counted_unit(m, i, unit):
@@ -557,10 +571,8 @@ class _Scanner:
             return None
         if scale is not None:
             value *= scale.factor
-        ends = [m.end(name) for name in (f"d{i}", f"g{i}", f"s{i}", f"u{i}") if m.group(name) is not None]
-        ends += [m.end(name) for name in ("v1", "q1", "a1", "i1", "w1") if i == 1 and m.group(name)]
-        ends += [m.end(name) for name in ("i2", "w2") if i == 2 and m.group(name)]
-        return _Part(value, kind, core, start, max(ends), scale, unit, year_like, identifier)
+        end = max(map(m.end, _END_GROUPS[i]))  # -1 for the groups that did not take part
+        return _Part(value, kind, core, start, end, scale, unit, year_like, identifier)
 
     def count_noun_after(self, end: int) -> bool:
         """Is the next word a counted noun ("2000 Soldaten", "1900 US-Soldaten", "2000 troops")?"""
@@ -611,8 +623,9 @@ class _Scanner:
         g, text = self.g, self.text
         currency: str | None = None
         currency_start = -1
-        lo = max(0, start - g.pre_currency_len)
-        m = g.pre_currency_re.search(text, lo, start)
+        m = None
+        if g.pre_currency_end.search(text, max(0, start - 2), start):
+            m = g.pre_currency_re.search(text, max(0, start - g.pre_currency_len), start)
         if m is not None:
             currency = g.pre_currency.get(m.group().strip())
             currency_start = m.start()
@@ -725,9 +738,10 @@ class _Scanner:
             if m is None:
                 return out
             pos = m.end()
-            if m.group("skip") is not None:
+            kind = m.lastgroup  # the alternative that matched: its group closes last
+            if kind == "skip":
                 continue
-            if m.group("id") is not None or m.group("id2") is not None:
+            if kind in ("id", "id2"):
                 out.append(self.identifier(m.start(), m.end(), "identifier_shape"))
                 continue
             next_pos = self.expression(m, out)
