@@ -671,7 +671,10 @@ class _CueScan:
         firsts_lemma, self.firsts_word = _pair_firsts(lang)
         self.lemmas = frozenset(index.lemma) | firsts_lemma | frozenset(_separable_index(lang))
         self.index = index
-        self.memo: dict[str, tuple[str, bool]] = {}  # word -> (lemma, may open a cue)
+        # word -> the lemma it was judged with, and the words judged to open a cue; no tuple
+        # per word: fewer objects for the garbage collector to track
+        self.judged: dict[str, str] = {}
+        self.hits: set[str] = set()
 
     def word(self, text: str) -> bool:
         """May ``text`` open a cue whatever its lemma?"""
@@ -680,15 +683,19 @@ class _CueScan:
 
     def tokens(self, texts: list[str], lemmas: list[str]) -> list[int]:
         """Indexes of the tokens (``texts`` with their ``lemmas``) that may open a cue."""
-        memo, lemma_cues = self.memo, self.lemmas
-        if len(memo) > self.MEMO:
-            memo.clear()
+        judged, hits = self.judged, self.hits
+        if len(judged) > self.MEMO:
+            judged.clear()
+            hits.clear()
         found: list[int] = []
         for i, (text, lemma) in enumerate(zip(texts, lemmas, strict=True)):
-            known = memo.get(text)
-            if known is None or known[0] != lemma:
-                known = memo[text] = (lemma, self.word(text) or lemma.lower() in lemma_cues)
-            if known[1]:
+            if judged.get(text) != lemma:
+                judged[text] = lemma
+                if self.word(text) or lemma.lower() in self.lemmas:
+                    hits.add(text)
+                else:
+                    hits.discard(text)
+            if text in hits:
                 found.append(i)
         return found
 
