@@ -209,6 +209,7 @@ class _Prefix:
 
 
 START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
+HEAD = 4  # letters of a number word's start the gate compares
 MAX_TOKEN = 48  # longer "words" before a number are no qualifier or name
 WORD = re.compile(r"[^\W\d_]+")
 #: A token of the reversed text, after white space: a word before a position, read backwards.
@@ -396,11 +397,12 @@ class _Grammar:
         # C-level scan finds these few places (most words are no number); the master runs there.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
-        heads = _heads([*self.morphemes, *self.inflected, *self.vague, *multi])
+        heads = _heads(self.morphemes, [*self.inflected, *self.vague, *multi])
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
+        before_scale = _heads((), single)
         self.start_gate = re.compile(
-            rf"[\W_\d](?:(?<=\d)(?<!\d\d)(?P<digit>)"
-            rf"|(?<!\d)(?=[+{re.escape(first)}])(?=\+|{heads}|{_heads(single)}[^\W_]*{H}+(?i:[{scale_first}])))"
+            rf"[\W_\d](?:(?<=\d)(?<!\d\d)(?P<digit>)|(?<!\d)(?=[+{re.escape(first)}])"
+            rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}])))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
@@ -450,17 +452,22 @@ class _Grammar:
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
 
 
-def _heads(forms: Iterable[str], size: int = 3) -> str:
-    """Case-insensitive regex for the first ``size`` letters of the forms' first words, as a
-    two-level trie: ``re`` tries a branch per first letter, not one per form."""
+def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
+    """Case-insensitive regex for how a number word can begin: the first ``size`` letters of
+    a word part (compounds go on: "dreihundert") or of a whole word's first word, which must
+    end there when it is that short ("a", "ein"). A two-level trie: ``re`` tries a branch per
+    first letter, not one per form."""
+    heads = {(p.split()[0].lower()[:size], False) for p in parts}
+    for form in words:
+        word = form.split()[0].lower()
+        heads.add((word[:size], len(word) <= size and word[-1:].isalnum()))
     tails: dict[str, set[str]] = {}
-    for form in forms:
-        head = form.split()[0].lower()[:size]
-        tails.setdefault(head[0], set()).add(head[1:])
+    for head, whole in heads:
+        tails.setdefault(head[0], set()).add(re.escape(head[1:]) + (WB_AFTER if whole else ""))
     branches = []
     for first, rest in sorted(tails.items()):
         ordered = sorted(rest, key=lambda t: (-len(t), t))
-        branches.append(re.escape(first) + "(?:" + "|".join(re.escape(t) for t in ordered) + ")")
+        branches.append(re.escape(first) + "(?:" + "|".join(ordered) + ")")
     return "(?i:" + "|".join(branches) + ")" if branches else "(?!)"
 
 
