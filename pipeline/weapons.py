@@ -415,6 +415,14 @@ class _CueIndex:
         found.update(self.lemma.get(lemma.lower(), ()))
         return tuple(self.cues[i] for i in sorted(found, key=self.rank.__getitem__))
 
+    def any_by_form(self, lower: str) -> bool:
+        """Does the lowercase word ``lower`` match a word or suffix cue?"""
+        if lower in self.word:
+            return True
+        if not self.suffix or lower[len(lower) - self.lengths[0] :] not in self.tails:
+            return False
+        return any(lower[len(lower) - n :] in self.suffix for n in self.lengths if n <= len(lower))
+
     def by_form(self, lower: str) -> set[int]:
         """Positions of the word and suffix cues the lowercase word ``lower`` matches."""
         found = set(self.word.get(lower, ()))
@@ -679,7 +687,7 @@ class _CueScan:
     def word(self, text: str) -> bool:
         """May ``text`` open a cue whatever its lemma?"""
         lower = text.lower()
-        return lower in self.firsts_word or bool(self.index.by_form(lower))
+        return lower in self.firsts_word or self.index.any_by_form(lower)
 
     def tokens(self, texts: list[str], lemmas: list[str]) -> list[int]:
         """Indexes of the tokens (``texts`` with their ``lemmas``) that may open a cue."""
