@@ -4,6 +4,7 @@ the compound and context rules, and the seed articles."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -329,3 +330,64 @@ def test_partitive_follow_up_counts_the_system_before() -> None:
     )
     got = {(o.system, o.buyer, o.seller, o.quantity, o.status.value) for o in orders(text, "de")}
     assert got == {("F-16", "UA", "US", None, "delivered"), ("F-16", "UA", "NL", 24, "planned")}
+
+
+# ---- the speed-ups keep what they replace --------------------------------------------------
+
+
+def test_alias_trie_prefers_the_longest_alias_like_a_flat_alternation() -> None:
+    from pipeline.weapons import _alternation
+
+    surfaces = ["F-1", "F-16", "F-16V", "F-35", "K2", "K2PL", "Leopard 2", "Leopard", "AB", "ABC"]
+    flat = re.compile("|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s))))
+    trie = re.compile(_alternation(surfaces))
+    texts = ["F-16V und F-16 und F-1x", "K2PLs, K2", "Leopard 2A8 / Leopard", "ABCD ABX", ""]
+    for text in texts:
+        assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)], text
+        for pos in range(len(text)):  # a backtracking tail must see the same fallbacks
+            tail = r"(?:V|PL)?(?!\w)"
+            got = re.compile(f"(?:{trie.pattern}){tail}").match(text, pos)
+            want = re.compile(f"(?:{flat.pattern}){tail}").match(text, pos)
+            assert (got and got.span()) == (want and want.span()), (text, pos)
+
+
+def test_token_ranges_are_spacys_char_spans() -> None:
+    from pipeline.weapons import _token_range
+
+    nlp = cached_nlp("de")
+    text = "Polen bestellte  180 K2-Panzer.\n\nDie ersten 10 (FA-50.) kamen 2022 an. "
+    doc = nlp(make_doc(nlp, text, doc_id="t"))
+    for start in range(-1, len(text) + 2):
+        for end in range(start, min(start + 12, len(text) + 2)):
+            for mode in ("expand", "contract"):
+                span = doc.char_span(start, end, alignment_mode=mode)
+                want = None if span is None else (span.start, span.end)
+                assert _token_range(doc, start, end, contract=mode == "contract") == want, (start, end, mode)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_cue_index_finds_what_testing_every_cue_finds(lang: str) -> None:
+    from pipeline.weapons import _endings, _table_cues
+
+    lex = lexicon(lang)
+
+    def naive(word: str, lemma: str, cues: tuple[Any, ...]) -> list[Any]:
+        lower, lemma = word.lower(), lemma.lower()
+        found = [
+            c
+            for c in cues
+            if (c.match == "lemma" and lemma == c.form)
+            or (c.match == "word" and lower == c.form)
+            or (
+                c.match not in ("lemma", "word", "separable")
+                and any(lower.endswith(c.form + e) for e in _endings(lang))
+            )
+        ]
+        return sorted(found, key=lambda c: (c.match == "suffix", -len(c.form)))
+
+    forms = {c.form for c in (*lex.triggers, *lex.blockers)}
+    words = {w for f in forms for w in (f, f + "en", f + "s", "waffen" + f, f[1:], f.capitalize(), f + "x")}
+    for word in sorted(words):
+        for lemma in (word, "kaufen", "buy"):
+            assert list(_table_cues(word, lemma, lang, "triggers")) == naive(word, lemma, lex.triggers), word
+            assert list(_table_cues(word, lemma, lang, "blockers")) == naive(word, lemma, lex.blockers), word
