@@ -395,13 +395,15 @@ class _Grammar:
         # number word, an article or quantifier with a scale word after it, or "+". Letters glued
         # to a digit ("F-35", "K2") are found from the digit (see ``_Scanner.starts``). One
         # C-level scan finds these few places (most words are no number); the master runs there.
+        # It stops at every character but an ASCII letter (a fast table test, where "\W" costs a
+        # Unicode lookup per character) and tests digit and non-word only there.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
         heads = _heads(self.morphemes, [*self.inflected, *self.vague, *multi])
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
         before_scale = _heads((), single)
         self.start_gate = re.compile(
-            rf"[\W_\d](?:(?<=\d)(?<!\d\d)(?P<digit>)|(?<!\d)(?=[+{re.escape(first)}])"
+            rf"[^a-zA-Z](?:(?<=\d)(?<!\d\d)(?P<digit>)|(?<=[\W_])(?=[+{re.escape(first)}])"
             rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}])))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
@@ -467,8 +469,11 @@ def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
     branches = []
     for first, rest in sorted(tails.items()):
         ordered = sorted(rest, key=lambda t: (-len(t), t))
-        branches.append(re.escape(first) + "(?:" + "|".join(ordered) + ")")
-    return "(?i:" + "|".join(branches) + ")" if branches else "(?!)"
+        # "[dD]", not "(?i:d)": re skips a branch opening with a character class at one test
+        # (callers guard the first character to ASCII case variants already)
+        letter = "[" + re.escape(first) + re.escape(first.upper()) + "]"
+        branches.append(letter + "(?i:" + "|".join(ordered) + ")")
+    return "(?:" + "|".join(branches) + ")" if branches else "(?!)"
 
 
 def _grammar(lang: str) -> _Grammar:
@@ -532,6 +537,7 @@ class _Scanner:
         self.g = grammar
         self.text = text
         self.reversed = text[::-1]  # words before a number are read forwards in it
+        self.before: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}  # see words_before
 
     def part(self, m: re.Match[str], i: int) -> _Part | None:
         """The number ``i`` (1 or 2) of an expression match, or None when it is no number."""
@@ -589,25 +595,29 @@ class _Scanner:
         word = _norm(match.group(1))
         return word in self.g.count_nouns or word.rsplit("-", 1)[-1] in self.g.count_nouns
 
-    def words_before(self, end: int, count: int) -> list[tuple[int, str]]:
+    def words_before(self, end: int, count: int) -> tuple[tuple[int, str], ...]:
         """Up to ``count`` whitespace-separated tokens ending right before ``end`` (which must be
         preceded by white space), as (start, token); leading quotes and brackets are dropped.
-        Tokens longer than ``MAX_TOKEN`` end the run. Read forwards in the reversed text."""
+        Tokens longer than ``MAX_TOKEN`` end the run. Read forwards in the reversed text, once
+        per place: a number's checks ask for the same words several times."""
+        found = self.before.get((end, count))
+        if found is not None:
+            return found
         text = self.text
-        if end == 0 or not text[end - 1].isspace():
-            return []
-        rev, size = self.reversed, len(text)
         out: list[tuple[int, str]] = []
-        pos = size - end
-        for _ in range(count):
-            m = _REV_TOKEN.match(rev, pos)
-            if m is None:
-                break
-            stripped = m.group(1)[::-1].lstrip(OPENERS)
-            out.append((size - m.start(1) - len(stripped), stripped))
-            pos = m.end()
-        out.reverse()
-        return out
+        if end and text[end - 1].isspace():
+            rev, size = self.reversed, len(text)
+            pos = size - end
+            for _ in range(count):
+                m = _REV_TOKEN.match(rev, pos)
+                if m is None:
+                    break
+                stripped = m.group(1)[::-1].lstrip(OPENERS)
+                out.append((size - m.start(1) - len(stripped), stripped))
+                pos = m.end()
+            out.reverse()
+        found = self.before[end, count] = tuple(out)
+        return found
 
     def phrase_before(self, end: int, count: int, phrases: _Phrases) -> tuple[int, str] | None:
         """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key)."""
