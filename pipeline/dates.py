@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -594,12 +594,12 @@ class DateTagger:
                     start = m.end(group)
                     start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
             if start != timex.start:
-                timex = replace(timex, start=start)
+                timex = timex._replace(start=start)
         if timex is not None and (
             (prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"))
             or (prefix["prep"] and _key(prefix["prep"]) in self.lex.role("prep_past"))
         ):
-            timex = replace(timex, direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
+            timex = timex._replace(direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
         return timex
 
     # helpers for handlers
@@ -979,7 +979,7 @@ class DateTagger:
                 tense = self.closest_tense(markers[i], t.start, t.end, _clause(text, t, starts[i], end))
                 if t.rule == "ahead" and tense is Tense.PAST and t.offset is not None:
                     # "the highest level in two years": a span looking back, not a point ahead
-                    t = replace(t, kind=DateKind.DURATION, duration=t.offset, offset=None)
+                    t = t._replace(kind=DateKind.DURATION, duration=t.offset, offset=None)
             value = resolve(t, reference, tense)
             if t.anaphoric:
                 value = last_day if last_day is not None else value

@@ -15,9 +15,9 @@ is less than half as far (news mostly reports the past).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from .records import DateKind, DateMod, Granularity
 
@@ -39,9 +39,11 @@ _DURATION_UNIT: dict[Granularity, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Timex:
+class Timex(NamedTuple):
     """One extracted temporal expression, before resolution (HeidelTime's ``UNDEF`` value).
+
+    Immutable; a NamedTuple rather than a frozen dataclass because the tagger builds one per
+    candidate and a frozen dataclass sets its 22 fields one ``object.__setattr__`` at a time.
 
     Absolute parts (``year`` ... ``minute``, ``season``, ``quarter``, ``decade``) are what the
     text states. Relative parts say how to get the rest from the reference: ``offset`` counts
