@@ -391,6 +391,7 @@ class _Grammar:
             rf"|(?P<id2>{DIGIT_BEFORE}\d+[^\W\d_][^\W_]*))"
         )
         self.master = re.compile(master)
+        self.word_values: dict[str, Decimal | None] = {}  # see word_value
         # Where the master may match: a digit, or after a non-word character the head of a
         # number word, an article or quantifier with a scale word after it, or "+". Letters glued
         # to a digit ("F-35", "K2") are found from the digit (see ``_Scanner.starts``). One
@@ -452,6 +453,16 @@ class _Grammar:
         }
         self.word_after = re.compile(rf"{H}+([^\W\d_][\w-]*)")
         self.next_word = re.compile(rf"\.{H}+([^\W\d_]+\.?)")
+
+    def word_value(self, words: str) -> Decimal | None:
+        """text2num's value of normalised number words, None when they are no number; kept, as
+        a text names the same few numbers again and again."""
+        if words not in self.word_values:
+            try:
+                self.word_values[words] = Decimal(text2num(words, self.lang))
+            except (ValueError, ArithmeticError):
+                self.word_values[words] = None
+        return self.word_values[words]
 
 
 def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
@@ -576,10 +587,7 @@ class _Scanner:
             words = _norm(m.group(group))
             if words in g.nobare and scale is None and not self._counted_unit(m, i, unit):
                 return None
-            try:
-                value = Decimal(text2num(words, g.lang))
-            except (ValueError, ArithmeticError):
-                return None
+            value = g.word_value(words)
         if value is None:
             return None
         if scale is not None:
