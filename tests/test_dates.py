@@ -416,3 +416,19 @@ def test_every_rule_is_documented_and_produced_by_its_example() -> None:
             for lang in ("de", "en"):
                 produced |= {m.rule for m in find_dates(text, lang, reference)}
     assert produced == set(RULES)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
+    """The tagger's anchor scan (stopping at non-word characters) gives finditer's spans."""
+    from pipeline.dates import load_lexicon, tagger
+
+    tag, lex = tagger(lang), load_lexicon(lang)
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += list(data["negatives"])
+    for form in (*lex.months, *lex.weekdays, *lex.seasons, *lex.units, *lex.unit_words, *lex.deictic):
+        texts += [f"{form} 2024", f"({form.upper()}", f"x{form} und.{form}", f"10.4.{form}"]
+    texts += ["1990s '90s ’90er Q1/2025 \u0663\u0660er", "2024.2025-2026 10.4.10.5."]
+    for text in texts:
+        assert tag._anchors(text) == [m.span() for m in tag.anchor.finditer(text)], text

@@ -400,3 +400,35 @@ def test_indian_digit_grouping_reads_back(n: int, prefix: str) -> None:
     """ "₹1,80,000 crore" is 180000 crore: lakh grouping parses like plain digits."""
     (mention,) = quantities(find_numbers(f"The budget is {prefix}{_indian(n)} crore.", "en"))
     assert mention.value == n * 10**7 and mention.unit == "INR"
+
+
+def _gate_texts(lang: str) -> list[str]:
+    """Every corpus sentence, and every number word, article, quantifier and scale word of the
+    lexicon in a few spellings and contexts (glued letters, brackets, other scripts' digits)."""
+    from pipeline.lexicon import lang_file, load_tsv
+    from pipeline.numbers import _grammar
+
+    g = _grammar(lang)
+    data = _load(lang)
+    texts = [BRACKETS.sub(r"\1", s) for case in data["cases"] for s in case["sentences"]]
+    texts += [s for key in ("negatives", "identifiers") for s in data.get(key, [])]
+    forms = [*g.morphemes, *g.inflected, *g.vague, *g.articles, *g.scales.folded, *g.scales.exact]
+    forms += [r["form"] for r in load_tsv(lang_file(lang, "numbers_vague.tsv"))]
+    for form in forms:
+        for spelling in (form, form.upper(), form.capitalize()):
+            texts += [f"{spelling} Millionen", f"x ({spelling} billion", f"„{spelling}-5", f"a{spelling} 3"]
+    texts += ["K2 und F-35", "+49 30 1234567", "\u0663\u0660 Tage", "1.000.000 $", "Q3 2024", "_7 x"]
+    return texts
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_master_is_only_tried_where_it_can_match(lang: str) -> None:
+    """The scanner runs its master regex only at the gate's places; a test at every character
+    finds no match elsewhere (a new lexicon form must not slip past the gate)."""
+    from pipeline.numbers import _grammar, _Scanner
+
+    master = _grammar(lang).master
+    for text in _gate_texts(lang):
+        starts = set(_Scanner(_grammar(lang), text).starts())
+        missed = [p for p in range(len(text) + 1) if p not in starts and master.match(text, p)]
+        assert not missed, (text, missed)
