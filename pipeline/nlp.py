@@ -16,6 +16,7 @@ import importlib
 import itertools
 import logging
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -26,6 +27,8 @@ import numpy
 import spacy
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from .records import Evidence
@@ -96,7 +99,7 @@ def _load_base(lang: str, model: str | None) -> tuple[Language, str, bool]:
             return spacy.load(name), name, True
     nlp = spacy.blank(lang)
     _split_sentence_final_periods(nlp)
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("array_sentencizer", name="sentencizer")
     try:
         nlp.add_pipe("lookup_lemmas", name="lemmatizer")
     except (ValueError, OSError) as exc:  # lookups tables missing for this language
@@ -125,18 +128,59 @@ class LookupLemmas:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        strings = doc.vocab.strings
-        cache, table = self.cache, self.table
-        orths = doc.to_array(ORTH)
-        lemmas: Any = numpy.empty((len(orths), 1), dtype="uint64")
-        for i, orth in enumerate(orths.tolist()):
-            lemma = cache.get(orth)
-            if lemma is None:
-                text = strings[orth]
-                lemma = cache[orth] = strings.add(str(table.get(text, text)))
-            lemmas[i, 0] = lemma
-        doc.from_array([LEMMA], lemmas)
+        orths: list[int] = doc.to_array(ORTH).tolist()
+        cache = self.cache
+        for orth in set(orths).difference(cache):
+            text = doc.vocab.strings[orth]
+            cache[orth] = doc.vocab.strings.add(str(self.table.get(text, text)))
+        lemmas: Any = numpy.fromiter(map(cache.__getitem__, orths), dtype="uint64", count=len(orths))
+        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
         return doc
+
+
+class ArraySentencizer(Sentencizer):  # type: ignore[misc]  # spaCy's Cython class
+    """spaCy's rule-based ``sentencizer`` (same punctuation, same decisions) reading the
+    tokens as one array instead of building a Python ``Token`` per word."""
+
+    def predict(self, docs: Iterable[Doc]) -> list[list[bool]]:
+        marks = {get_string_id(c) for c in self.punct_chars}
+        guesses: list[list[bool]] = []
+        for doc in docs:
+            n = len(doc)
+            doc_guesses = [False] * n
+            if n:
+                columns: Any = doc.to_array([ORTH, IS_PUNCT]).T.tolist()
+                orths, punct = columns
+                start, seen_period = 0, False
+                doc_guesses[0] = True
+                for i in range(n):
+                    is_mark = orths[i] in marks
+                    if seen_period and not punct[i] and not is_mark:
+                        doc_guesses[start] = True
+                        start, seen_period = i, False
+                    elif is_mark:
+                        seen_period = True
+                doc_guesses[start] = True
+            guesses.append(doc_guesses)
+        return guesses
+
+
+@Language.factory(
+    "array_sentencizer",
+    default_config={
+        "punct_chars": None,
+        "overwrite": False,
+        "scorer": {"@scorers": "spacy.senter_scorer.v1"},
+    },
+)
+def make_array_sentencizer(
+    nlp: Language,
+    name: str,
+    punct_chars: list[str] | None,
+    overwrite: bool,
+    scorer: Callable[..., Any] | None,
+) -> ArraySentencizer:
+    return ArraySentencizer(name, punct_chars=punct_chars, overwrite=overwrite, scorer=scorer)
 
 
 @Language.factory("lookup_lemmas")
@@ -163,7 +207,7 @@ def build_nlp(lang: str, model: str | Path | None = None) -> Language:
     """The full pipeline for ``lang``: base pipeline plus our stages."""
     nlp, base, statistical = _load_base(lang, str(model) if model else None)
     if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
-        nlp.add_pipe("sentencizer", first=True)
+        nlp.add_pipe("array_sentencizer", name="sentencizer", first=True)
     for name, module in STAGES:
         importlib.import_module(module)
         nlp.add_pipe(name, name=name)

@@ -110,3 +110,23 @@ def test_token_table_mirrors_the_doc() -> None:
     assert table.sents == [(s.start, s.end) for s in doc.sents]
     assert table.words == sum(1 for t in doc if not (t.is_punct or t.is_space))
     assert doc_text(doc) == text == doc.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Soldaten wurden verlegt. Der Minister sprach am Montag!! Was nun?! „Wir bleiben.“ Ende",
+        "Rund 1.500 Soldaten … und dann? Im Jahr 2022. Die FA-50. Am 19. November kam er.",
+        "…",
+        "Kein Satzende hier",
+        "",
+    ],
+)
+def test_array_sentencizer_decides_like_spacys_sentencizer(text: str) -> None:
+    nlp = build_nlp("de")
+    reference: Any = spacy.blank("de").add_pipe("sentencizer")
+    ours = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
+    theirs = reference(nlp.make_doc(text))
+    assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs]
+    if len(text) > 20:
+        assert len(list(ours.sents)) > 1
