@@ -323,16 +323,10 @@ def _build_table(doc: Doc) -> TokenTable:
         return TokenTable([], [], [], [], [], [], [], [], [(0, 0)])
     columns: Any = doc.to_array(list(_TABLE_ATTRS)).T.tolist()
     orths, lowers_h, lemmas_h, idxs, spacy_ws, punct, space, starts = columns
-    strings = doc.vocab.strings
     memo = _STRINGS
-
-    def text(h: int) -> str:
-        value = memo.get(h)
-        if value is None:
-            value = memo[h] = strings[h]
-        return value
-
-    texts = [text(h) for h in orths]
+    for h in set(orths).union(lowers_h, lemmas_h).difference(memo):
+        memo[h] = doc.vocab.strings[h]
+    texts = list(map(memo.__getitem__, orths))
     with_ws = [t + " " if w else t for t, w in zip(texts, spacy_ws, strict=True)]
     if doc.has_annotation("SENT_START"):
         cuts = [i for i in range(1, n) if starts[i] == 1]
@@ -342,13 +336,13 @@ def _build_table(doc: Doc) -> TokenTable:
         sents = [(0, n)]
     return TokenTable(
         texts=texts,
-        lowers=[text(h) for h in lowers_h],
-        lemmas=[text(h) for h in lemmas_h],
+        lowers=list(map(memo.__getitem__, lowers_h)),
+        lemmas=list(map(memo.__getitem__, lemmas_h)),
         idxs=idxs,
         ends=[i + len(t) for i, t in zip(idxs, texts, strict=True)],
         with_ws=with_ws,
-        is_punct=[bool(x) for x in punct],
-        is_space=[bool(x) for x in space],
+        is_punct=list(map(bool, punct)),
+        is_space=list(map(bool, space)),
         sents=sents,
     )
 
