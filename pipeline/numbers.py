@@ -14,6 +14,9 @@ A currency symbol ("$", "€") right before the number is found by a short right
 a qualifier ("mehr als", "about") by looking up the words before it, a postfix qualifier
 ("oder mehr", "or more") after it. All vocabulary comes from data files
 (``data/<lang>/numbers_*.tsv``, ``data/currencies.tsv``); this module holds only logic.
+Speed: most words are no number, so one cheap scan (``start_gate``: digits and the first letters
+of number words after a non-word character) finds the few places where the master may match and
+it is tried only there (``tests/test_numbers.py`` checks that nothing is missed).
 
 Digits: the document language and the shape decide. ``50.000`` (de) is 50000 and ``54,000`` (en)
 is 54000 (a single 3-digit group after the language's grouping mark); ``1,5`` (de) and ``2.5``
@@ -471,9 +474,8 @@ def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
     a word part (compounds go on: "dreihundert") or of a whole word's first word, which must
     end there when it is that short ("a", "ein"). A two-level trie: ``re`` tries a branch per
     first letter, not one per form."""
-    heads = {(p.split()[0].lower()[:size], False) for p in parts}
-    for form in words:
-        word = form.split()[0].lower()
+    heads = {(p.split()[0].lower()[:size], False) for p in parts if p.strip()}
+    for word in (form.split()[0].lower() for form in words if form.strip()):
         heads.add((word[:size], len(word) <= size and word[-1:].isalnum()))
     tails: dict[str, set[str]] = {}
     for head, whole in heads:
