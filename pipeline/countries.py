@@ -22,11 +22,11 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from spacy.tokens import Doc
 
-from .lexicon import lang_file, load_tsv
+from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import doc_text, in_boilerplate, sentence_starts
 
 #: Kinds of mention, from the most to the least explicit.
@@ -139,41 +139,15 @@ def _alternation(surfaces: list[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s)))
 
 
-def trie_alternation(surfaces: list[str]) -> str:
-    """A regex for any of ``surfaces``, the longest first, as a character trie.
-
-    Matches like :func:`_alternation` (escaped literals, longest first), but ``re`` tries a
-    flat alternation branch by branch at every word start (thousands of names), a trie
-    one character at a time. All surfaces matching at one position lie on one path of
-    the trie and the greedy ``?`` tries the longer ones first, so the match (and the
-    backtracking into shorter ones when a lookahead fails) is the same. People uses it
-    for its not-names list too."""
-    root: dict[str, Any] = {}
-    for surface in surfaces:
-        node = root
-        for ch in surface:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a surface ends here
-
-    def pattern(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return pattern(root)
-
-
 @lru_cache(maxsize=4)
 def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """(mention regex, preposition-before regex, anaphor regex) for ``lang``."""
     table = _table(lang)
     closed = [s for s, e in table.items() if not e.open_right]
     opened = [s for s, e in table.items() if e.open_right]
-    parts = [f"(?P<closed>{trie_alternation(closed)})(?!\\w)"]
+    parts = [f"(?P<closed>{literal_trie(closed)})(?!\\w)"]
     if opened:
-        parts.insert(0, f"(?P<open>{trie_alternation(opened)})")
+        parts.insert(0, f"(?P<open>{literal_trie(opened)})")
     mention = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
     col = "de" if lang == "de" else "en"
     words = load_tsv(lang_file(col, "country_prepositions.tsv"))

@@ -29,12 +29,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .lexicon import lang_file, load_tsv
+from .lexicon import lang_file, load_tsv, trie_regex
 from .nlp import doc_text, in_boilerplate, sentence_starts
 from .records import DateKind, DateMention, DateMod, Evidence, Granularity
 from .timex import Tense, Timex, resolve
@@ -105,15 +104,9 @@ def _alt(forms: Iterable[str], exact: bool = False) -> str:
 
     Phrases allow any whitespace between their words. ``exact`` keeps the letter case.
     """
-    trie: dict[str, Any] = {}
-    for form in {f for f in forms if f}:
-        node = trie
-        for atom in _atoms(form if exact else form.lower()):
-            node = node.setdefault(atom, {})
-        node[""] = {}
-    if not trie:
+    body = trie_regex(_atoms(form if exact else form.lower()) for form in {f for f in forms if f})
+    if not body:
         return _NEVER
-    body = _trie_regex(trie)
     return f"(?-i:{body})" if exact else f"(?:{body})"
 
 
@@ -124,17 +117,6 @@ def _atoms(form: str) -> list[str]:
             atoms.append(r"\s+")
         atoms.extend(re.escape(ch) for ch in word)
     return atoms
-
-
-def _trie_regex(node: dict[str, Any]) -> str:
-    terminal = "" in node
-    branches = [atom + _trie_regex(child) for atom, child in sorted(node.items()) if atom]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if terminal:
-        return f"(?:{body})?"
-    return body
 
 
 @dataclass(frozen=True)

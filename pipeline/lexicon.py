@@ -8,6 +8,8 @@ and lets one test check every file for malformed or duplicate rows.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -62,3 +64,34 @@ def load_yaml(relpath: str) -> Any:
 def lang_file(lang: str, name: str) -> str:
     """Relative path of a per-language data file, e.g. ``de/months.tsv``."""
     return f"{lang}/{name}"
+
+
+def trie_regex(paths: Iterable[Sequence[str]]) -> str:
+    """A regex for any of ``paths`` (each a sequence of regex atoms), written as a trie.
+
+    Python's ``re`` tries a flat alternation's branches one by one at every position (the
+    lexicons have thousands of entries), a trie only the branch that goes on with the next
+    character. A path that ends where a longer one goes on becomes an optional group, and
+    ``?`` is greedy, so longer forms are tried first, as in a longest-first alternation.
+    ``""`` for no paths.
+    """
+    root: dict[str, Any] = {}
+    for path in paths:
+        node = root
+        for atom in path:
+            node = node.setdefault(atom, {})
+        node[""] = {}  # a form ends here
+
+    def regex(node: dict[str, Any]) -> str:
+        branches = [atom + regex(child) for atom, child in sorted(node.items()) if atom]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return regex(root)
+
+
+def literal_trie(surfaces: Iterable[str]) -> str:
+    """:func:`trie_regex` of literal strings (every character escaped)."""
+    return trie_regex([re.escape(ch) for ch in surface] for surface in surfaces)

@@ -68,13 +68,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
-from .lexicon import lang_file, load_tsv
+from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import doc_text, in_boilerplate
 from .records import NumberKind, NumberMention, Qualifier
 
@@ -140,23 +140,9 @@ def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True
 
 
 def _trie(words: Iterable[str]) -> str:
-    """Case-insensitive alternation of plain words as a character trie: ``re`` follows one
-    branch per letter instead of trying every word, and still tries longer words first."""
-    root: dict[str, dict[str, Any]] = {}
-    for word in words:
-        node = root
-        for char in word.lower():
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def regex(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + regex(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return f"(?i:{regex(root)})" if root else "(?!)"
+    """Case-insensitive :func:`~pipeline.lexicon.literal_trie` of plain words."""
+    body = literal_trie(word.lower() for word in words)
+    return f"(?i:{body})" if body else "(?!)"
 
 
 class _Phrases:

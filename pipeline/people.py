@@ -36,8 +36,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from .countries import ORG_CODES, country_code, doc_countries, find_countries, trie_alternation
-from .lexicon import lang_file, load_tsv
+from .countries import ORG_CODES, country_code, doc_countries, find_countries
+from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
 from .records import Person
 
@@ -224,7 +224,7 @@ class Lexicon:
 
 @lru_cache(maxsize=4)
 def _not_names_pattern(lang: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + trie_alternation(sorted(lexicon(lang).not_names)) + r")(?!\w)")
+    return re.compile(r"(?<!\w)(?:" + literal_trie(sorted(lexicon(lang).not_names)) + r")(?!\w)")
 
 
 @lru_cache(maxsize=4)

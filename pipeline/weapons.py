@@ -55,7 +55,7 @@ from spacy.lexeme import Lexeme
 from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
-from .lexicon import lang_file, load_tsv
+from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import TokenTable, doc_text, evidence, in_boilerplate, token_table
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
@@ -210,32 +210,6 @@ def load_systems() -> list[tuple[System, list[tuple[str, bool]]]]:
     return rows
 
 
-def _alternation(surfaces: list[str]) -> str:
-    """A regex for any of ``surfaces``, the longest first where several match, written as
-    a trie ("F-1(?:5|6)"): Python's re tries a flat alternation's hundreds of branches one
-    by one at every position, a trie only those that go on with the text's next character."""
-    trie: _Trie = {}
-    for surface in surfaces:
-        node = trie
-        for ch in surface:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a surface ends here
-    return _trie_regex(trie)
-
-
-_Trie = dict[str, "_Trie"]
-
-
-def _trie_regex(node: _Trie) -> str:
-    branches = [re.escape(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
-    if not branches:
-        return ""
-    if len(branches) == 1 and "" not in node:
-        return branches[0]
-    # a longer surface before one that ends here: "?" is greedy
-    return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
-
-
 def _cues(relpath: str, value_col: str) -> tuple[_Cue, ...]:
     return tuple(
         _Cue(r["form"].lower(), r["match"], r[value_col], r.get("actor", "-") or "-")
@@ -252,7 +226,7 @@ def lexicon(lang: str) -> Lexicon:
         for alias, ambiguous in aliases:
             for form in alias_variants(alias):
                 systems.setdefault(form, (system, ambiguous))
-    any_alias = _alternation(list(systems))
+    any_alias = literal_trie(list(systems))
     pattern = re.compile(
         rf"(?<![\w/])(?P<alias>{any_alias})(?P<variant>{_VARIANT})(?P<plural>{_PLURAL})(?P<tail>{_TAIL})(?!\w)"
     )
@@ -275,7 +249,7 @@ def lexicon(lang: str) -> Lexicon:
     dets = [r["word"] for r in load_tsv(lang_file(lang, "country_prepositions.tsv")) if r["kind"] == "det"]
     phrases = [p for p in preps if " " in p]
     phrase_prepositions = re.compile(
-        rf"(?<!\w)({_alternation(phrases)})(?:\s+(?:{_alternation(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
+        rf"(?<!\w)({literal_trie(phrases)})(?:\s+(?:{literal_trie(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
     )
     triggers = _cues(lang_file(lang, "order_triggers.tsv"), "status")
     blockers = _cues(lang_file(lang, "order_blockers.tsv"), "kind")
@@ -303,7 +277,7 @@ def lexicon(lang: str) -> Lexicon:
             r["word"].lower() for r in load_tsv(lang_file(lang, "order_quantity_breaks.tsv"))
         ),
         makers=makers,
-        maker_pattern=re.compile(rf"(?<![\w-])(?:{_alternation(list(makers))})(?![\w-])"),
+        maker_pattern=re.compile(rf"(?<![\w-])(?:{literal_trie(list(makers))})(?![\w-])"),
         known_prepositions=frozenset(
             r["word"].lower()
             for r in load_tsv(lang_file(lang, "country_prepositions.tsv"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from pipeline.lexicon import DATA_DIR, parse_tsv
+from pipeline.lexicon import DATA_DIR, literal_trie, parse_tsv, trie_regex
 
 TSV_FILES = sorted(DATA_DIR.rglob("*.tsv"))
 YAML_FILES = sorted([*DATA_DIR.rglob("*.yaml"), *DATA_DIR.rglob("*.yml")])
@@ -35,3 +36,23 @@ def test_yaml_opens_with_format_line_and_parses(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# format:"), f"{path}: first line must be '# format: ...'"
     assert yaml.safe_load(text) is not None
+
+
+def test_literal_trie_prefers_the_longest_form_like_a_flat_alternation() -> None:
+    surfaces = ["F-1", "F-16", "F-16V", "F-35", "K2", "K2PL", "Leopard 2", "Leopard", "AB", "ABC"]
+    flat = re.compile("|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s))))
+    trie = re.compile(literal_trie(surfaces))
+    texts = ["F-16V und F-16 und F-1x", "K2PLs, K2", "Leopard 2A8 / Leopard", "ABCD ABX", ""]
+    for text in texts:
+        assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)], text
+        for pos in range(len(text)):  # a backtracking tail must see the same fallbacks
+            tail = r"(?:V|PL)?(?!\w)"
+            got = re.compile(f"(?:{trie.pattern}){tail}").match(text, pos)
+            want = re.compile(f"(?:{flat.pattern}){tail}").match(text, pos)
+            assert (got and got.span()) == (want and want.span()), (text, pos)
+
+
+def test_trie_regex_takes_regex_atoms() -> None:
+    pattern = re.compile(trie_regex([["a", r"\s+", "b"], ["a"], ["c", "d"]]))
+    assert [m.group() for m in pattern.finditer("a  b a cd c")] == ["a  b", "a", "cd"]
+    assert trie_regex([]) == ""
