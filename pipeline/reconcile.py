@@ -65,7 +65,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -95,8 +95,10 @@ from .records import (
 
 __all__ = [
     "CLAIM_COLUMNS",
+    "ClaimItem",
     "Reconciled",
     "claim_interval",
+    "claim_item",
     "claims_frame",
     "conflict_id",
     "country_adjective",
@@ -108,6 +110,7 @@ __all__ = [
     "precision_step",
     "reconcile",
     "reconcile_frame",
+    "reconcile_items",
     "status_family",
     "synthetic_claims",
 ]
@@ -756,13 +759,20 @@ def synthetic_claims(n: int, seed: int = 0) -> pd.DataFrame:
 AnyRecord = TroopCount | BudgetFigure | WeaponsOrder
 
 
-@dataclass(frozen=True)
-class _Item:
-    record: AnyRecord
+@dataclass(frozen=True, slots=True)
+class ClaimItem:
+    """What the reconciler keeps of one troop, budget or weapons record: its row of the
+    claims table and its display subject. A run's spool holds these instead of the records
+    (a tenth of the memory) and fetches a record again only for the claims a conflict or a
+    fact summary cites."""
+
     fact: str
     key: str | None  # canonical subject key; None: ungroupable
     subject: dict[str, str]
-    as_of: date | None
+    doc_id: str
+    as_of: date | None  # the record's own date; None: its document's publication date
+    #: start, end, value, qualifier, low, high, status, year, order_kind, year_strict
+    values: tuple[Any, ...]
 
 
 def _system_key(system: str) -> str:
@@ -794,6 +804,53 @@ def _subject(record: AnyRecord) -> tuple[str, str | None, dict[str, str]]:
     return fact, key, subject
 
 
+def claim_item(record: AnyRecord) -> ClaimItem:
+    """The :class:`ClaimItem` of a troop count, budget figure or weapons order."""
+    fact, key, subject = _subject(record)
+    value: Number | None
+    if isinstance(record, TroopCount):
+        value, qualifier, low, high, status, year = (
+            record.count,
+            record.qualifier.value,
+            record.low,
+            record.high,
+            record.modality.value,
+            None,
+        )
+    elif isinstance(record, BudgetFigure):
+        value, qualifier, low, high, status, year = (
+            record.value,
+            record.qualifier.value,
+            None,
+            None,
+            record.status.value,
+            record.year,
+        )
+    else:
+        value, qualifier, low, high, status, year = (
+            record.quantity,
+            "exact",
+            None,
+            None,
+            record.status.value,
+            None,
+        )
+    evidence = record.evidence
+    values = (
+        evidence.start,
+        evidence.end,
+        value,
+        qualifier,
+        low,
+        high,
+        status,
+        year,
+        order_kind(evidence.quote) if isinstance(record, WeaponsOrder) else "",
+        isinstance(record, BudgetFigure) and record.measure in _YEAR_STRICT,
+    )
+    return ClaimItem(fact, key, subject, record.doc_id, record.as_of, values)
+
+
 def _published(document: Document | None) -> date | None:
     if document is None or document.published is None:
         return None
@@ -801,67 +858,49 @@ def _published(document: Document | None) -> date | None:
     return published.date() if isinstance(published, datetime) else published
 
 
-def _items(records: Records) -> list[_Item]:
-    documents = {d.doc_id: d for d in records.documents}
-    items = []
-    facts: Iterable[AnyRecord] = (*records.troops, *records.budgets, *records.weapons_orders)
-    for record in facts:
-        fact, key, subject = _subject(record)
-        as_of = record.as_of or _published(documents.get(record.doc_id))
-        items.append(_Item(record, fact, key, subject, as_of))
-    return items
+def _claim_records(records: Records) -> list[AnyRecord]:
+    """Troop counts, budget figures and weapons orders in claims-table row order."""
+    return [*records.troops, *records.budgets, *records.weapons_orders]
+
+
+def _as_ofs(items: Sequence[ClaimItem], documents: Iterable[Document]) -> list[date | None]:
+    """Each claim's date: its own, else its document's publication date (the last document of
+    a repeated doc_id wins, as everywhere a run maps doc_ids to documents)."""
+    by_id = {d.doc_id: d for d in documents}
+    return [item.as_of or _published(by_id.get(item.doc_id)) for item in items]
 
 
 def claims_frame(records: Records) -> pd.DataFrame:
     """The claims table of a run's records (``row`` = position in troops+budgets+weapons)."""
-    return _frame(_items(records))
+    items = [claim_item(r) for r in _claim_records(records)]
+    return _frame(items, _as_ofs(items, records.documents))
 
 
-def _frame(items: Sequence[_Item]) -> pd.DataFrame:
-    rows = []
-    for i, item in enumerate(items):
-        r = item.record
-        value: Number | None
-        if isinstance(r, TroopCount):
-            value, qualifier, low, high, status, year = (
-                r.count,
-                r.qualifier.value,
-                r.low,
-                r.high,
-                r.modality.value,
-                None,
-            )
-        elif isinstance(r, BudgetFigure):
-            value, qualifier, low, high, status, year = (
-                r.value,
-                r.qualifier.value,
-                None,
-                None,
-                r.status.value,
-                r.year,
-            )
-        else:
-            value, qualifier, low, high, status, year = r.quantity, "exact", None, None, r.status.value, None
-        rows.append(
-            {
-                "fact": item.fact,
-                "subject": item.key,
-                "doc_id": r.doc_id,
-                "start": r.evidence.start,
-                "end": r.evidence.end,
-                "as_of": item.as_of,
-                "value": value,
-                "qualifier": qualifier,
-                "low": low,
-                "high": high,
-                "status": status,
-                "year": year,
-                "order_kind": order_kind(r.evidence.quote) if isinstance(r, WeaponsOrder) else "",
-                "year_strict": isinstance(r, BudgetFigure) and r.measure in _YEAR_STRICT,
-                "row": i,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))
+_VALUE_COLUMNS = (
+    "start",
+    "end",
+    "value",
+    "qualifier",
+    "low",
+    "high",
+    "status",
+    "year",
+    "order_kind",
+    "year_strict",
+)
+
+
+def _frame(items: Sequence[ClaimItem], as_ofs: Sequence[date | None]) -> pd.DataFrame:
+    columns: dict[str, list[Any]] = {
+        "fact": [item.fact for item in items],
+        "subject": [item.key for item in items],
+        "doc_id": [item.doc_id for item in items],
+        "as_of": list(as_ofs),
+    }
+    for i, name in enumerate(_VALUE_COLUMNS):
+        columns[name] = [item.values[i] for item in items]
+    columns["row"] = list(range(len(items)))
+    frame = pd.DataFrame(columns, columns=list(CLAIM_COLUMNS))
     frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame
 
@@ -1006,8 +1045,7 @@ def explain(
     return text + "."
 
 
-def _claim(item: _Item, publisher: str | None, lo: float, hi: float) -> Claim:
-    r = item.record
+def _claim(r: AnyRecord, as_of: date | None, publisher: str | None, lo: float, hi: float) -> Claim:
     evidence: Evidence = r.evidence
     value: Number | None
     qualifier: Qualifier | None
@@ -1025,7 +1063,7 @@ def _claim(item: _Item, publisher: str | None, lo: float, hi: float) -> Claim:
     return Claim(
         doc_id=r.doc_id,
         publisher=publisher,
-        as_of=item.as_of,
+        as_of=as_of,
         value=value,
         qualifier=qualifier,
         low=low,
@@ -1045,7 +1083,7 @@ def _subject_json(subject: dict[str, str]) -> str:
     return json.dumps(subject, sort_keys=True, ensure_ascii=False)
 
 
-def _display_subjects(items: Sequence[_Item], claims: pd.DataFrame) -> dict[int, dict[str, str]]:
+def _display_subjects(items: Sequence[ClaimItem], claims: pd.DataFrame) -> dict[int, dict[str, str]]:
     """Display subject per group; a weapons system shows its smallest spelling."""
     out: dict[int, dict[str, str]] = {}
     for gid, row in zip(claims["gid"].tolist(), claims["row"].tolist(), strict=True):
@@ -1060,12 +1098,33 @@ def reconcile(
     records: Records, *, changed_after_days: int = 180, approx_tolerance: float = 0.10
 ) -> tuple[tuple[Conflict, ...], tuple[FactSummary, ...]]:
     """Conflicts and fact summaries over every troop, budget and weapons record of a run."""
-    items = _items(records)
+    claimed = _claim_records(records)
+    return reconcile_items(
+        [claim_item(r) for r in claimed],
+        records.documents,
+        claimed.__getitem__,
+        changed_after_days=changed_after_days,
+        approx_tolerance=approx_tolerance,
+    )
+
+
+def reconcile_items(
+    items: Sequence[ClaimItem],
+    documents: Iterable[Document],
+    fetch: Callable[[int], AnyRecord],
+    *,
+    changed_after_days: int = 180,
+    approx_tolerance: float = 0.10,
+) -> tuple[tuple[Conflict, ...], tuple[FactSummary, ...]]:
+    """:func:`reconcile` over claim items (troops, then budgets, then weapons, each in document
+    order); ``fetch(i)`` gives the record of ``items[i]``, asked only for cited claims."""
     if not items:
         return (), ()
-    publishers = {d.doc_id: d.publisher for d in records.documents}
+    documents = list(documents)
+    publishers = {d.doc_id: d.publisher for d in documents}
+    as_ofs = _as_ofs(items, documents)
     result = reconcile_frame(
-        _frame(items), changed_after_days=changed_after_days, approx_tolerance=approx_tolerance
+        _frame(items, as_ofs), changed_after_days=changed_after_days, approx_tolerance=approx_tolerance
     )
     claims = result.claims
     subjects = _display_subjects(items, claims)
@@ -1080,9 +1139,8 @@ def reconcile(
 
     def claim(row: int) -> Claim:
         if row not in built:
-            item = items[row]
             lo, hi = bounds.get(row, (math.nan, math.nan))
-            built[row] = _claim(item, publishers.get(item.record.doc_id), lo, hi)
+            built[row] = _claim(fetch(row), as_ofs[row], publishers.get(items[row].doc_id), lo, hi)
         return built[row]
 
     members: dict[tuple[str, int], list[int]] = {}
@@ -1125,8 +1183,7 @@ def reconcile(
 
     facts = []
     for f in result.facts.to_dict("records"):
-        latest = items[int(f["latest_row"])]
-        latest_value = _latest_value(latest.record)
+        latest = int(f["latest_row"])
         facts.append(
             FactSummary(
                 fact=FactType(str(f["fact"])),
@@ -1135,19 +1192,11 @@ def reconcile(
                 documents=int(f["documents"]),
                 min_value=_number(float(f["min_value"])),
                 max_value=_number(float(f["max_value"])),
-                latest_doc_id=latest.record.doc_id,
-                latest_as_of=latest.as_of,
-                latest_value=latest_value,
+                latest_doc_id=items[latest].doc_id,
+                latest_as_of=as_ofs[latest],
+                latest_value=items[latest].values[_VALUE_COLUMNS.index("value")],
                 state=FactState(str(f["state"])),
             )
         )
     facts.sort(key=lambda f: (f.fact.value, _subject_json(f.subject), f.model_dump_json()))
     return tuple(conflicts), tuple(facts)
-
-
-def _latest_value(record: AnyRecord) -> Number | None:
-    if isinstance(record, TroopCount):
-        return record.count
-    if isinstance(record, BudgetFigure):
-        return record.value
-    return record.quantity

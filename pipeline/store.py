@@ -2,10 +2,11 @@
 
 :class:`Spool` appends each document's records, as the stage stream yields them, to one
 JSON-lines file per record kind (a line per document) in a temporary folder; memory keeps
-only the Document rows, an index of byte spans and the troop/budget/weapons records the
-reconciler needs (dropped once it ran). :class:`SpooledRecords` reads the records back
-lazily, in the order :func:`pipeline.runner.collect` gives (doc_id, then arrival, then
-offset), so the writers produce the same bytes as from an in-memory ``Records``.
+only the Document rows, an index of byte spans and, per troop/budget/weapons record, the
+compact row the reconciler reads (:class:`pipeline.reconcile.ClaimItem`, dropped once it
+ran). :class:`SpooledRecords` reads the records back lazily, in the order
+:func:`pipeline.runner.collect` gives (doc_id, then arrival, then offset), so the writers
+produce the same bytes as from an in-memory ``Records``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter
 
+from .reconcile import ClaimItem, claim_item
 from .records import (
     RECORD_TYPES,
     BudgetFigure,
@@ -44,6 +46,8 @@ T = TypeVar("T")
 
 #: Record kinds that belong to one document, in ``Records`` field order: what the spool holds.
 DOC_KINDS = ("people", "dates", "troops", "weapons_orders", "budgets")
+#: The kinds the reconciler reads, in the order of its claims table.
+CLAIM_KINDS = ("troops", "budgets", "weapons_orders")
 
 
 class Rows(Protocol[T_co]):
@@ -101,7 +105,8 @@ class Spool:
         self.folder = Path(tempfile.mkdtemp(prefix=".spool-", dir=folder))
         self._files = {kind: open(self.folder / f"{kind}.jsonl", "w+b") for kind in DOC_KINDS}  # noqa: SIM115
         self._entries: list[_Entry] = []
-        self._claims: list[tuple[tuple[str, int], DocResult]] = []  # (order, result without text)
+        #: per reconciler kind: (entry, claim items of its records), in arrival order
+        self._claims: dict[str, list[tuple[_Entry, list[ClaimItem]]]] = {kind: [] for kind in CLAIM_KINDS}
         self._sorted = True
         self.counts = dict.fromkeys(DOC_KINDS, 0)
         self.conflicts: tuple[Conflict, ...] = ()
@@ -121,8 +126,7 @@ class Spool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def add(self, result: DocResult) -> None:
-        """Append one document's records. Only its row, spans and reconciler records stay in
-        memory: ``result`` itself is kept, emptied of its text, people and dates."""
+        """Append one document's records. Only its row, spans and claim items stay in memory."""
         spans = []
         for kind in DOC_KINDS:
             items: list[Any] = getattr(result, kind)
@@ -138,9 +142,10 @@ class Spool:
         if self._entries and entry.order < self._entries[-1].order:
             self._sorted = False
         self._entries.append(entry)
-        if result.troops or result.weapons_orders or result.budgets:
-            result.people, result.dates, result.text = [], [], ""
-            self._claims.append((entry.order, result))
+        for kind in CLAIM_KINDS:
+            records = getattr(result, kind)
+            if records:
+                self._claims[kind].append((entry, [claim_item(r) for r in records]))
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -153,22 +158,31 @@ class Spool:
             self._sorted = True
         return self._entries
 
-    def claims(self) -> Records:
-        """Documents with the troop, weapons and budget records: everything the reconciler reads."""
-        ordered = [result for _, result in sorted(self._claims, key=lambda item: item[0])]
-        return Records(
-            documents=self.documents,
-            troops=tuple(t for r in ordered for t in r.troops),
-            weapons_orders=tuple(w for r in ordered for w in r.weapons_orders),
-            budgets=tuple(b for r in ordered for b in r.budgets),
-        )
-
     def reconcile(self) -> None:
-        """Run the reconciler over the spooled claims, keep its output, drop the claims."""
-        from .reconcile import reconcile
+        """Run the reconciler over the spooled claim items, keep its output, drop the items.
+        Only the records a conflict cites are read back from the files."""
+        from .reconcile import reconcile_items
 
-        self.conflicts, self.facts = reconcile(self.claims())
-        self._claims = []
+        items: list[ClaimItem] = []
+        where: list[tuple[_Entry, str, int]] = []  # (entry, kind, index in its document's list)
+        for kind in CLAIM_KINDS:
+            for entry, claimed in sorted(self._claims[kind], key=lambda pair: pair[0].order):
+                items.extend(claimed)
+                where.extend((entry, kind, i) for i in range(len(claimed)))
+
+        parsed: dict[tuple[int, str], list[Any]] = {}  # a conflict cites its document's lines often
+
+        def fetch(row: int) -> Any:
+            entry, kind, i = where[row]
+            key = (entry.seq, kind)
+            if key not in parsed:
+                if len(parsed) > 1024:
+                    parsed.clear()
+                parsed[key] = self._read(entry, kind)
+            return parsed[key][i]
+
+        self.conflicts, self.facts = reconcile_items(items, self.documents, fetch)
+        self._claims = {kind: [] for kind in CLAIM_KINDS}
 
     def read(self, kind: str) -> Iterator[Any]:
         """The records of one kind, in output order, parsed one document at a time."""
