@@ -16,6 +16,7 @@ from pipeline.reconcile import (
     CLAIM_COLUMNS,
     Reconciled,
     claim_interval,
+    claim_item,
     claims_frame,
     country_name,
     measure_family,
@@ -23,6 +24,7 @@ from pipeline.reconcile import (
     precision_step,
     reconcile,
     reconcile_frame,
+    reconcile_items,
     synthetic_claims,
 )
 from pipeline.records import (
@@ -126,6 +128,29 @@ def kinds(records: Records) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------- the seed-like pair
+
+
+def test_reconcile_items_reads_back_only_the_records_a_conflict_cites() -> None:
+    records = seed_like()
+    single = order("hb", HB_TEXT, "Die Vereinigten Staaten", None, OrderStatus.PLANNED)  # its own subject
+    records = records.model_copy(update={"weapons_orders": (single,)})
+    claimed: list[TroopCount | BudgetFigure | WeaponsOrder] = [
+        *records.troops,
+        *records.budgets,
+        *records.weapons_orders,
+    ]
+    asked: list[int] = []
+
+    def fetch(row: int) -> TroopCount | BudgetFigure | WeaponsOrder:
+        asked.append(row)
+        return claimed[row]
+
+    conflicts, facts = reconcile_items([claim_item(r) for r in claimed], records.documents, fetch)
+    assert (conflicts, facts) == reconcile(records)
+    cited = {(c.doc_id, c.evidence.start) for conflict in conflicts for c in conflict.claims}
+    assert {(claimed[row].doc_id, claimed[row].evidence.start) for row in asked} == cited
+    assert len(conflicts) == 2 and claimed.index(single) not in asked  # uncited claims stay compact
+    assert any(f.latest_doc_id == "hb" and f.fact is FactType.WEAPONS_ORDERS for f in facts)
 
 
 def test_seed_like_troops_are_a_compatible_value_mismatch_354_days_apart() -> None:
