@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START, SPACY
+from spacy.attrs import IDX, IS_PUNCT, LEMMA, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.strings import get_string_id
@@ -313,20 +313,59 @@ def token_table(doc: Doc) -> TokenTable:
     return table
 
 
-_TABLE_ATTRS = (ORTH, LOWER, LEMMA, IDX, SPACY, IS_PUNCT, IS_SPACE, SENT_START)
+#: Per-token attributes; the rest (text, lower form, punctuation and space flags) belong to the
+#: word's vocabulary entry and come from :class:`_Words`.
+_TABLE_ATTRS = (ORTH, LEMMA, IDX, SPACY, SENT_START)
+
+
+class _Words:
+    """What the vocabulary says of each word (text, lower form, punctuation and space flags),
+    by orth hash, learnt once per process and language: a word's entry never changes, and
+    reading four more array columns per Doc cost more than these lookups."""
+
+    def __init__(self) -> None:
+        self.text: dict[int, str] = {}
+        self.lower: dict[int, str] = {}
+        self.punct: dict[int, bool] = {}
+        self.space: dict[int, bool] = {}
+
+    def learn(self, doc: Doc, orths: list[int]) -> None:
+        vocab = doc.vocab
+        for orth in set(orths).difference(self.text):
+            lexeme = vocab[orth]
+            self.text[orth] = lexeme.orth_
+            self.lower[orth] = lexeme.lower_
+            self.punct[orth] = bool(lexeme.is_punct)
+            self.space[orth] = bool(lexeme.is_space)
+
+
+_WORDS: dict[str, _Words] = {}
+
+
+def _strings(memo: dict[int, str], doc: Doc, hashes: list[int]) -> list[str]:
+    try:
+        return list(map(memo.__getitem__, hashes))
+    except KeyError:
+        for h in set(hashes).difference(memo):
+            memo[h] = doc.vocab.strings[h]
+        return list(map(memo.__getitem__, hashes))
 
 
 def _build_table(doc: Doc) -> TokenTable:
-    """One ``Doc.to_array`` call, then strings by hash from a per-process memo: no Token objects."""
+    """One ``Doc.to_array`` call, then memo lookups by hash: no Token objects."""
     n = len(doc)
     if not n:
         return TokenTable([], [], [], [], [], [], [], [], [(0, 0)])
     columns: Any = doc.to_array(list(_TABLE_ATTRS)).T.tolist()
-    orths, lowers_h, lemmas_h, idxs, spacy_ws, punct, space, starts = columns
-    memo = _STRINGS
-    for h in set(orths).union(lowers_h, lemmas_h).difference(memo):
-        memo[h] = doc.vocab.strings[h]
-    texts = list(map(memo.__getitem__, orths))
+    orths, lemmas_h, idxs, spacy_ws, starts = columns
+    words = _WORDS.get(doc.lang_)
+    if words is None:
+        words = _WORDS[doc.lang_] = _Words()
+    try:
+        texts = list(map(words.text.__getitem__, orths))
+    except KeyError:
+        words.learn(doc, orths)
+        texts = list(map(words.text.__getitem__, orths))
     with_ws = [t + " " if w else t for t, w in zip(texts, spacy_ws, strict=True)]
     if doc.has_annotation("SENT_START"):
         cuts = [i for i in range(1, n) if starts[i] == 1]
@@ -336,13 +375,13 @@ def _build_table(doc: Doc) -> TokenTable:
         sents = [(0, n)]
     return TokenTable(
         texts=texts,
-        lowers=list(map(memo.__getitem__, lowers_h)),
-        lemmas=list(map(memo.__getitem__, lemmas_h)),
+        lowers=list(map(words.lower.__getitem__, orths)),
+        lemmas=_strings(_STRINGS, doc, lemmas_h),
         idxs=idxs,
         ends=[i + len(t) for i, t in zip(idxs, texts, strict=True)],
         with_ws=with_ws,
-        is_punct=list(map(bool, punct)),
-        is_space=list(map(bool, space)),
+        is_punct=list(map(words.punct.__getitem__, orths)),
+        is_space=list(map(words.space.__getitem__, orths)),
         sents=sents,
     )
 

@@ -99,14 +99,25 @@ def test_lookup_lemmas_match_spacys_lookup_lemmatizer(lang: str, text: str) -> N
     assert any(t.lemma_ != t.text for t in ours)  # the table was applied, not an identity copy
 
 
-def test_token_table_mirrors_the_doc() -> None:
-    nlp = build_nlp("de")
-    text = "Rund 1.500 Soldaten sind in Rukla stationiert. Der Minister kam am 3. Juni."
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Rund 1.500 Soldaten sind in Rukla stationiert. Der Minister kam am 3. Juni."),
+        ("en", "About 1,500 troops – “a brigade” – are in Rukla.\n\nThe Minister came on June 3."),
+    ],
+)
+def test_token_table_mirrors_the_doc(lang: str, text: str) -> None:
+    nlp = build_nlp(lang)
     doc = nlp(make_doc(nlp, text))
     table = token_table(doc)
     assert table.texts == [t.text for t in doc]
+    assert table.lowers == [t.lower_ for t in doc]
     assert table.lemmas == [t.lemma_ for t in doc]
+    assert table.with_ws == [t.text_with_ws for t in doc]
+    assert table.is_punct == [t.is_punct for t in doc]
+    assert table.is_space == [t.is_space for t in doc]
     assert table.idxs == [t.idx for t in doc]
+    assert table.ends == [t.idx + len(t) for t in doc]
     assert table.sents == [(s.start, s.end) for s in doc.sents]
     assert table.words == sum(1 for t in doc if not (t.is_punct or t.is_space))
     assert doc_text(doc) == text == doc.text
