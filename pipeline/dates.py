@@ -312,10 +312,12 @@ def _build_pattern(lex: Lexicon) -> str:
 _LOOKBACK = 60
 _LOOKAHEAD = 60
 _WORD = re.compile(r"[^\W\d_]+")
-#: In the reversed text: the gap before a token, then the token (a run of letters and digits).
-_REV_GAP_TOKEN = re.compile(r"([\W_]*)([^\W_]+)")
-_NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
+#: What may stand between two words of a trigger run ("Ende - März", "am 10. April").
 _GAP = " \t\n\r\xa0-.,:"
+#: In the reversed text: a gap of those characters, then the token before it (a run of
+#: letters and digits, reversed).
+_REV_GAP_TOKEN = re.compile(rf"[{re.escape(_GAP)}]+([^\W_]+)")
+_NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
 _PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
 
 
@@ -527,8 +529,8 @@ class DateTagger:
 
     def _blocked(self, text: str, timex: Timex) -> bool:
         """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
-        if self.blocker is None or not self.blocker_words.intersection(
-            _key(text[timex.start : timex.end]).split()
+        if self.blocker is None or self.blocker_words.isdisjoint(
+            text[timex.start : timex.end].casefold().split()
         ):
             return False
         lo, hi = max(0, timex.start - _LOOKBACK), min(len(text), timex.end + _LOOKBACK)
@@ -548,10 +550,7 @@ class DateTagger:
         edge = anchor
         stop = size - max(floor, anchor - _LOOKBACK)
         while (m := _REV_GAP_TOKEN.match(rev, size - edge, stop)) is not None:
-            gap, token = m.groups()
-            if not gap or gap.strip(_GAP):
-                break
-            word = token[::-1]
+            word = m.group(1)[::-1]
             if word.casefold() not in self.prefix_words and not _NUMBER_TOKEN.fullmatch(word):
                 break
             edge = size - m.end()
@@ -954,7 +953,11 @@ class DateTagger:
         for t in timexes:
             tense: Tense | None = None
             i = max(0, bisect.bisect_right(starts, t.start) - 1)
-            if (t.needs_tense or t.rule == "ahead") and reference is not None:
+            if (
+                (t.needs_tense or t.rule == "ahead")
+                and reference is not None
+                and (i in markers or _tense_matters(t, reference))
+            ):
                 end = starts[i + 1] if i + 1 < len(starts) else len(text)
                 if i not in markers:
                     markers[i] = self.tense_markers(text, starts[i], end)
@@ -985,6 +988,17 @@ class DateTagger:
 
 
 _DAY_VALUE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def _tense_matters(t: Timex, reference: date | datetime) -> bool:
+    """False when no tense can change ``t``'s value ("am Mittwoch" in a Wednesday article),
+    so the sentence's markers need not be searched (the costliest step of resolving)."""
+    if t.rule == "ahead":
+        return True  # a past tense turns "in two years" into a duration
+    value = resolve(t, reference)
+    return resolve(t, reference, Tense.PAST) != value or resolve(t, reference, Tense.FUTURE) != value
+
+
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]–—]")
 
 

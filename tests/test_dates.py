@@ -432,3 +432,18 @@ def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     texts += ["1990s '90s ’90er Q1/2025 \u0663\u0660er", "2024.2025-2026 10.4.10.5."]
     for text in texts:
         assert tag._anchors(text) == [m.span() for m in tag.anchor.finditer(text)], text
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_skipping_the_tense_search_changes_no_value(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``resolve_all`` searches a sentence's tense markers only when some tense could change a
+    value ("am Mittwoch" in a Wednesday article cannot): the same mentions as always searching."""
+    import pipeline.dates
+
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    text = " ".join(texts)
+    references = [date(2024, 4, 10) + timedelta(days=n) for n in range(0, 400, 37)]
+    skipped = [find_dates(text, lang, reference) for reference in references]
+    monkeypatch.setattr(pipeline.dates, "_tense_matters", lambda t, reference: True)
+    assert [find_dates(text, lang, reference) for reference in references] == skipped
