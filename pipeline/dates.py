@@ -450,12 +450,7 @@ class DateTagger:
 
     def tense_markers(self, text: str, start: int, end: int) -> list[tuple[int, int, Tense]]:
         """Tense markers (span, tense) in ``text[start:end]`` - one sentence."""
-        found: list[tuple[int, int, Tense]] = []
-        for m in self.tense_regex.finditer(text, start, end):
-            tense = _TENSE_OF.get(self.tense_groups.get(m.lastgroup or "", ""))
-            if tense is not None:
-                found.append((m.start(), m.end(), tense))
-        return found
+        return _SentenceMarkers(self, text, start, end).up_to(end)
 
     @staticmethod
     def closest_tense(
@@ -947,7 +942,7 @@ class DateTagger:
 
         With a ``doc_id`` each mention carries it and its evidence, built here so that a
         mention is validated once."""
-        markers: dict[int, list[tuple[int, int, Tense]]] = {}
+        markers: dict[int, _SentenceMarkers] = {}
         mentions: list[DateMention] = []
         last_day: str | None = None  # the day last mentioned, for "am Nachmittag"
         for t in timexes:
@@ -960,8 +955,9 @@ class DateTagger:
             ):
                 end = starts[i + 1] if i + 1 < len(starts) else len(text)
                 if i not in markers:
-                    markers[i] = self.tense_markers(text, starts[i], end)
-                tense = self.closest_tense(markers[i], t.start, t.end, _clause(text, t, starts[i], end))
+                    markers[i] = _SentenceMarkers(self, text, starts[i], end)
+                clause = _clause(text, t, starts[i], end)
+                tense = self.closest_tense(markers[i].up_to(t.end), t.start, t.end, clause)
                 if t.rule == "ahead" and tense is Tense.PAST and t.offset is not None:
                     # "the highest level in two years": a span looking back, not a point ahead
                     t = t._replace(kind=DateKind.DURATION, duration=t.offset, offset=None)
@@ -988,6 +984,33 @@ class DateTagger:
 
 
 _DAY_VALUE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+class _SentenceMarkers:
+    """One sentence's tense markers, searched left to right only as far as a date needs.
+
+    The marker closest to a date is never past the first marker that starts after the date
+    (a later one is farther, or outside the date's clause too), so the rest of a long
+    sentence is searched only when a later date in it asks.
+    """
+
+    def __init__(self, tagger: DateTagger, text: str, start: int, end: int) -> None:
+        self.found: list[tuple[int, int, Tense]] = []
+        self._matches = tagger.tense_regex.finditer(text, start, end)
+        self._groups = tagger.tense_groups
+        self._exhausted = False
+
+    def up_to(self, pos: int) -> list[tuple[int, int, Tense]]:
+        """The markers found so far, searched at least until one starts at or after ``pos``."""
+        while not self._exhausted and (not self.found or self.found[-1][0] < pos):
+            m = next(self._matches, None)
+            if m is None:
+                self._exhausted = True
+                break
+            tense = _TENSE_OF.get(self._groups.get(m.lastgroup or "", ""))
+            if tense is not None:
+                self.found.append((m.start(), m.end(), tense))
+        return self.found
 
 
 def _tense_matters(t: Timex, reference: date | datetime) -> bool:

@@ -447,3 +447,24 @@ def test_skipping_the_tense_search_changes_no_value(lang: str, monkeypatch: pyte
     skipped = [find_dates(text, lang, reference) for reference in references]
     monkeypatch.setattr(pipeline.dates, "_tense_matters", lambda t, reference: True)
     assert [find_dates(text, lang, reference) for reference in references] == skipped
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_markers_searched_up_to_a_date_give_its_closest_tense(lang: str) -> None:
+    """A sentence's markers are searched only up to the first one after the date: the same
+    closest tense as with every marker of the sentence."""
+    from pipeline.dates import _clause, _SentenceMarkers, split_sentences, tagger
+
+    tag = tagger(lang)
+    data = load_corpus(lang)
+    sentences = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    text = " ".join(sentences + list(data["negatives"]))
+    starts = split_sentences(text)
+    timexes = tag.extract(text)
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        every = tag.tense_markers(text, start, end)
+        lazy = _SentenceMarkers(tag, text, start, end)
+        for t in (t for t in timexes if start <= t.start < end):
+            clause = _clause(text, t, start, end)
+            expected = tag.closest_tense(every, t.start, t.end, clause)
+            assert tag.closest_tense(lazy.up_to(t.end), t.start, t.end, clause) == expected, t
