@@ -1018,8 +1018,11 @@ def _tense_matters(t: Timex, reference: date | datetime) -> bool:
     so the sentence's markers need not be searched (the costliest step of resolving)."""
     if t.rule == "ahead":
         return True  # a past tense turns "in two years" into a duration
-    value = resolve(t, reference)
-    return resolve(t, reference, Tense.PAST) != value or resolve(t, reference, Tense.FUTURE) != value
+    try:
+        value = resolve(t, reference)
+        return resolve(t, reference, Tense.PAST) != value or resolve(t, reference, Tense.FUTURE) != value
+    except OverflowError:  # a reference at the calendar's edge: leave it to the tense as before
+        return True
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]–—]")

@@ -468,3 +468,10 @@ def test_markers_searched_up_to_a_date_give_its_closest_tense(lang: str) -> None
             clause = _clause(text, t, start, end)
             expected = tag.closest_tense(every, t.start, t.end, clause)
             assert tag.closest_tense(lazy.up_to(t.end), t.start, t.end, clause) == expected, t
+
+
+def test_a_reference_at_the_calendars_edge_still_takes_the_sentence_tense() -> None:
+    """The future Wednesday after 9999-12-31 does not exist; the past tense picks the one before."""
+    assert [(m.text, m.value) for m in find_dates("Am Mittwoch kam er.", "de", date(9999, 12, 31))] == [
+        ("Am Mittwoch", "9999-12-29")
+    ]
