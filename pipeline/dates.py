@@ -312,10 +312,12 @@ def _build_pattern(lex: Lexicon) -> str:
 _LOOKBACK = 60
 _LOOKAHEAD = 60
 _WORD = re.compile(r"[^\W\d_]+")
-#: In the reversed text: the gap before a token, then the token (a run of letters and digits).
-_REV_GAP_TOKEN = re.compile(r"([\W_]*)([^\W_]+)")
-_NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
+#: What may stand between two words of a trigger run ("Ende - März", "am 10. April").
 _GAP = " \t\n\r\xa0-.,:"
+#: In the reversed text: a gap of those characters, then the token before it (a run of
+#: letters and digits, reversed).
+_REV_GAP_TOKEN = re.compile(rf"[{re.escape(_GAP)}]+([^\W_]+)")
+_NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
 _PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
 
 
@@ -448,12 +450,7 @@ class DateTagger:
 
     def tense_markers(self, text: str, start: int, end: int) -> list[tuple[int, int, Tense]]:
         """Tense markers (span, tense) in ``text[start:end]`` - one sentence."""
-        found: list[tuple[int, int, Tense]] = []
-        for m in self.tense_regex.finditer(text, start, end):
-            tense = _TENSE_OF.get(self.tense_groups.get(m.lastgroup or "", ""))
-            if tense is not None:
-                found.append((m.start(), m.end(), tense))
-        return found
+        return _SentenceMarkers(self, text, start, end).up_to(end)
 
     @staticmethod
     def closest_tense(
@@ -527,8 +524,8 @@ class DateTagger:
 
     def _blocked(self, text: str, timex: Timex) -> bool:
         """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
-        if self.blocker is None or not self.blocker_words.intersection(
-            _key(text[timex.start : timex.end]).split()
+        if self.blocker is None or self.blocker_words.isdisjoint(
+            text[timex.start : timex.end].casefold().split()
         ):
             return False
         lo, hi = max(0, timex.start - _LOOKBACK), min(len(text), timex.end + _LOOKBACK)
@@ -548,10 +545,7 @@ class DateTagger:
         edge = anchor
         stop = size - max(floor, anchor - _LOOKBACK)
         while (m := _REV_GAP_TOKEN.match(rev, size - edge, stop)) is not None:
-            gap, token = m.groups()
-            if not gap or gap.strip(_GAP):
-                break
-            word = token[::-1]
+            word = m.group(1)[::-1]
             if word.casefold() not in self.prefix_words and not _NUMBER_TOKEN.fullmatch(word):
                 break
             edge = size - m.end()
@@ -948,17 +942,22 @@ class DateTagger:
 
         With a ``doc_id`` each mention carries it and its evidence, built here so that a
         mention is validated once."""
-        markers: dict[int, list[tuple[int, int, Tense]]] = {}
+        markers: dict[int, _SentenceMarkers] = {}
         mentions: list[DateMention] = []
         last_day: str | None = None  # the day last mentioned, for "am Nachmittag"
         for t in timexes:
             tense: Tense | None = None
             i = max(0, bisect.bisect_right(starts, t.start) - 1)
-            if (t.needs_tense or t.rule == "ahead") and reference is not None:
+            if (
+                (t.needs_tense or t.rule == "ahead")
+                and reference is not None
+                and (i in markers or _tense_matters(t, reference))
+            ):
                 end = starts[i + 1] if i + 1 < len(starts) else len(text)
                 if i not in markers:
-                    markers[i] = self.tense_markers(text, starts[i], end)
-                tense = self.closest_tense(markers[i], t.start, t.end, _clause(text, t, starts[i], end))
+                    markers[i] = _SentenceMarkers(self, text, starts[i], end)
+                clause = _clause(text, t, starts[i], end)
+                tense = self.closest_tense(markers[i].up_to(t.end), t.start, t.end, clause)
                 if t.rule == "ahead" and tense is Tense.PAST and t.offset is not None:
                     # "the highest level in two years": a span looking back, not a point ahead
                     t = t._replace(kind=DateKind.DURATION, duration=t.offset, offset=None)
@@ -985,6 +984,47 @@ class DateTagger:
 
 
 _DAY_VALUE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+class _SentenceMarkers:
+    """One sentence's tense markers, searched left to right only as far as a date needs.
+
+    The marker closest to a date is never past the first marker that starts after the date
+    (a later one is farther, or outside the date's clause too), so the rest of a long
+    sentence is searched only when a later date in it asks.
+    """
+
+    def __init__(self, tagger: DateTagger, text: str, start: int, end: int) -> None:
+        self.found: list[tuple[int, int, Tense]] = []
+        self._matches = tagger.tense_regex.finditer(text, start, end)
+        self._groups = tagger.tense_groups
+        self._exhausted = False
+
+    def up_to(self, pos: int) -> list[tuple[int, int, Tense]]:
+        """The markers found so far, searched at least until one starts at or after ``pos``."""
+        while not self._exhausted and (not self.found or self.found[-1][0] < pos):
+            m = next(self._matches, None)
+            if m is None:
+                self._exhausted = True
+                break
+            tense = _TENSE_OF.get(self._groups.get(m.lastgroup or "", ""))
+            if tense is not None:
+                self.found.append((m.start(), m.end(), tense))
+        return self.found
+
+
+def _tense_matters(t: Timex, reference: date | datetime) -> bool:
+    """False when no tense can change ``t``'s value ("am Mittwoch" in a Wednesday article),
+    so the sentence's markers need not be searched (the costliest step of resolving)."""
+    if t.rule == "ahead":
+        return True  # a past tense turns "in two years" into a duration
+    try:
+        value = resolve(t, reference)
+        return resolve(t, reference, Tense.PAST) != value or resolve(t, reference, Tense.FUTURE) != value
+    except OverflowError:  # a reference at the calendar's edge: leave it to the tense as before
+        return True
+
+
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]–—]")
 
 

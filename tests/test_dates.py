@@ -432,3 +432,46 @@ def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     texts += ["1990s '90s ’90er Q1/2025 \u0663\u0660er", "2024.2025-2026 10.4.10.5."]
     for text in texts:
         assert tag._anchors(text) == [m.span() for m in tag.anchor.finditer(text)], text
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_skipping_the_tense_search_changes_no_value(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``resolve_all`` searches a sentence's tense markers only when some tense could change a
+    value ("am Mittwoch" in a Wednesday article cannot): the same mentions as always searching."""
+    import pipeline.dates
+
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    text = " ".join(texts)
+    references = [date(2024, 4, 10) + timedelta(days=n) for n in range(0, 400, 37)]
+    skipped = [find_dates(text, lang, reference) for reference in references]
+    monkeypatch.setattr(pipeline.dates, "_tense_matters", lambda t, reference: True)
+    assert [find_dates(text, lang, reference) for reference in references] == skipped
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_markers_searched_up_to_a_date_give_its_closest_tense(lang: str) -> None:
+    """A sentence's markers are searched only up to the first one after the date: the same
+    closest tense as with every marker of the sentence."""
+    from pipeline.dates import _clause, _SentenceMarkers, split_sentences, tagger
+
+    tag = tagger(lang)
+    data = load_corpus(lang)
+    sentences = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    text = " ".join(sentences + list(data["negatives"]))
+    starts = split_sentences(text)
+    timexes = tag.extract(text)
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        every = tag.tense_markers(text, start, end)
+        lazy = _SentenceMarkers(tag, text, start, end)
+        for t in (t for t in timexes if start <= t.start < end):
+            clause = _clause(text, t, start, end)
+            expected = tag.closest_tense(every, t.start, t.end, clause)
+            assert tag.closest_tense(lazy.up_to(t.end), t.start, t.end, clause) == expected, t
+
+
+def test_a_reference_at_the_calendars_edge_still_takes_the_sentence_tense() -> None:
+    """The future Wednesday after 9999-12-31 does not exist; the past tense picks the one before."""
+    assert [(m.text, m.value) for m in find_dates("Am Mittwoch kam er.", "de", date(9999, 12, 31))] == [
+        ("Am Mittwoch", "9999-12-29")
+    ]
