@@ -52,6 +52,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .facts import (
+    PatternRows,
     actor_before,
     calendar_date,
     clause_end,
@@ -126,9 +127,15 @@ class BudgetsStage:
         rows = load_tsv(lang_file(self.lang, "budget_terms.tsv"))
         self.measures = [BudgetMeasure(r["measure"]) for r in rows]
         self.generic = [r["generic"] == "yes" for r in rows]
+        patterns = [r["pattern"] for r in rows]
+        self.head_offsets = [0 if _opening_letter(p) is None else 1 for p in patterns]
         prefix = r"[\w-]*?" if self.lang == "de" else ""
-        alternatives, self.head_offsets = _by_opening_letter([r["pattern"] for r in rows])
-        self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+        def build(kept: tuple[int, ...]) -> re.Pattern[str]:
+            alternatives = _by_opening_letter([(i, patterns[i]) for i in kept])
+            return re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+        self.terms = PatternRows(patterns, build)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
         self.gdp: dict[str, list[re.Pattern[str]]] = {}
         for row in gdp:
@@ -186,7 +193,10 @@ class BudgetsStage:
 
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
         found: list[_Term] = []
-        for m in self.terms.finditer(text, start, end):
+        terms = self.terms.regex(text, start, end)
+        if terms is None:
+            return found
+        for m in terms.finditer(text, start, end):
             group = m.lastgroup or ""  # row i's group wraps its whole pattern, so it closes last
             index = int(group[1:])
             head = m.start(group) - self.head_offsets[index]
@@ -670,35 +680,32 @@ class _Sentences:
         return k > 0 and self._has_draft(k - 1) and not self._has_draft(k)
 
 
-def _by_opening_letter(patterns: list[str]) -> tuple[str, list[int]]:
-    """The patterns as one alternation, pattern ``i`` in group ``t<i>``, and how many
-    characters before its group each match starts (1 where its opening letter was pulled out).
+def _by_opening_letter(patterns: list[tuple[int, str]]) -> str:
+    """The patterns ``(i, pattern)`` as one alternation, pattern ``i`` in group ``t<i>``.
 
     Patterns opening with a plain ASCII letter are grouped under it ("v(?:erteidigungs...|
     ...)"), so at each position the engine tests that letter once instead of every pattern:
     the German lists are searched at every character of a word. Only patterns with different
     opening letters trade places, never across an ungrouped one, and two such patterns
     cannot match at the same position, so the first pattern to match there stays the same.
+    A match of a grouped pattern starts one character before its group (``head_offsets``).
     """
     branches: list[str] = []
-    offsets: list[int] = []
     run: dict[str, list[str]] = {}  # opening letter -> groups, in file order
 
     def close_run() -> None:
         branches.extend(f"{letter}(?:{'|'.join(groups)})" for letter, groups in run.items())
         run.clear()
 
-    for i, pattern in enumerate(patterns):
+    for i, pattern in patterns:
         letter = _opening_letter(pattern)
         if letter is None:
             close_run()
             branches.append(f"(?P<t{i}>{pattern})")
-            offsets.append(0)
         else:
             run.setdefault(letter, []).append(f"(?P<t{i}>{pattern[1:]})")
-            offsets.append(1)
     close_run()
-    return "|".join(branches), offsets
+    return "|".join(branches)
 
 
 def _opening_letter(pattern: str) -> str | None:

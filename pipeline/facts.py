@@ -266,6 +266,11 @@ class Cues:
     skipped); ``scope_col`` the column saying where the cue applies (default
     ``clause``). Patterns are case-insensitive and must start at a word start unless
     they are anchored (``^`` for text after a number, ``$`` for text before it).
+
+    Most clauses hold none of a file's words, so a search leaves out the cues whose
+    letters (:func:`required_literal`) the text lacks: they cannot match, and the
+    remaining ones are searched as one alternation per label (compiled once per
+    combination), which matches exactly where the full one does.
     """
 
     def __init__(self, lang: str, name: str, label_col: str, scope_col: str | None = None) -> None:
@@ -280,34 +285,49 @@ class Cues:
             pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
             by_scope.setdefault(self.cues[-1].scope, []).append((raw, anchored, label))
-        # One search per label instead of one per cue: an alternation of the label's cues
-        # matches somewhere exactly when one of them does.
-        self._by_label: dict[str, dict[str, re.Pattern[str]]] = {}
-        self._first: dict[str, tuple[re.Pattern[str], list[str]]] = {}
-        for scope, scoped in by_scope.items():
-            members: dict[str, list[tuple[str, bool]]] = {}
-            for raw, anchored, label in scoped:
-                members.setdefault(label, []).append((raw, anchored))
-            self._by_label[scope] = {label: _alternation(group) for label, group in members.items()}
-            # the leftmost match of the alternation is the earliest of any cue, the first cue on ties
-            named = _alternation([(raw, anchored) for raw, anchored, _ in scoped], named=True)
-            self._first[scope] = (named, [label for _, _, label in scoped])
+        self._rows = by_scope
+        #: per scope, (cue index, the letters it needs or "") of every cue
+        self._needs = {
+            scope: [(i, required_literal(raw)) for i, (raw, _, _) in enumerate(rows)]
+            for scope, rows in by_scope.items()
+        }
+        self._pattern = lru_cache(maxsize=1024)(self._build)
+
+    def _build(self, scope: str, kept: tuple[int, ...], named: bool) -> re.Pattern[str]:
+        """The alternation of cues ``kept`` of ``scope`` (named: cue ``i`` in group ``c<i>``)."""
+        rows = self._rows[scope]
+        return _alternation([(i, rows[i][0], rows[i][1]) for i in kept], named)
+
+    def _by_label(self, text: str, scope: str) -> dict[str, list[int]]:
+        """The cues of ``scope`` that may match in ``text``, by label, in file order."""
+        rows = self._rows.get(scope)
+        if rows is None:
+            return {}
+        found: dict[str, list[int]] = {}
+        for i in _kept_rows(self._needs[scope], _lowered(text)):
+            found.setdefault(rows[i][2], []).append(i)
+        return found
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
-        return {label for label, p in self._by_label.get(scope, {}).items() if p.search(text)}
+        return {
+            label
+            for label, kept in self._by_label(text, scope).items()
+            if self._pattern(scope, tuple(kept), False).search(text)
+        }
 
     def has(self, label: str, text: str, scope: str = "clause") -> bool:
         """``label in self.labels(text, scope)``, searching only that label's cues."""
-        pattern = self._by_label.get(scope, {}).get(label)
-        return bool(pattern and pattern.search(text))
+        kept = self._by_label(text, scope).get(label)
+        return bool(kept and self._pattern(scope, tuple(kept), False).search(text))
 
     def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
-        """The earliest match in ``text``: (start, end, label)."""
-        if scope not in self._first:
+        """The earliest match in ``text``: (start, end, label); the first cue on ties."""
+        rows = self._rows.get(scope)
+        if rows is None:
             return None
-        pattern, labels = self._first[scope]
-        m = pattern.search(text)
-        return (m.start(), m.end(), labels[int((m.lastgroup or "")[1:])]) if m else None
+        kept = _kept_rows(self._needs[scope], _lowered(text))
+        m = self._pattern(scope, tuple(kept), True).search(text) if kept else None
+        return (m.start(), m.end(), rows[int((m.lastgroup or "")[1:])][2]) if m else None
 
     def spans(self, text: str, scope: str = "clause") -> list[tuple[int, int, str]]:
         """All matches of this scope in ``text``, ordered: (start, end, label)."""
@@ -320,13 +340,13 @@ class Cues:
         return sorted(found)
 
 
-def _alternation(patterns: list[tuple[str, bool]], named: bool = False) -> re.Pattern[str]:
-    """Cue patterns (pattern, anchored) as one alternation, in order (``named``: cue ``i``
-    in group ``c<i>``). A run of unanchored cues shares one word-start look-behind, tested
-    once per position instead of once per cue."""
+def _alternation(patterns: list[tuple[int, str, bool]], named: bool = False) -> re.Pattern[str]:
+    """Cue patterns (index, pattern, anchored) as one alternation, in order (``named``: cue
+    ``i`` in group ``c<i>``). A run of unanchored cues shares one word-start look-behind,
+    tested once per position instead of once per cue."""
     branches: list[str] = []
     run: list[str] = []
-    for i, (raw, anchored) in enumerate(patterns):
+    for i, raw, anchored in patterns:
         body = f"(?P<c{i}>{raw})" if named else f"(?:{raw})"
         if not anchored:
             run.append(body)
@@ -348,33 +368,47 @@ class PatternRows:
     makes (and that is kept) from only the rows that may match in the text at hand.
 
     An alternation costs a test of every row at every character, and most sentences hold
-    none of a list's words. A row opening with plain letters ("soldat(?:en|innen)") cannot
-    match in a text without them, so leaving it out changes no match; rows that open
-    otherwise are always kept. ``build`` gets the kept row indices, in file order. Suits
-    lists whose words seldom meet in one sentence (each combination is compiled once).
+    none of a list's words. A row that needs plain letters ("soldat(?:en|innen)",
+    :func:`required_literal`) cannot match in a text without them, so leaving it out
+    changes no match; rows that need none are always kept. ``build`` gets the kept row
+    indices, in file order. Suits lists whose words seldom meet in one sentence (each
+    combination is compiled once).
     """
 
     def __init__(self, patterns: Sequence[str], build: Callable[[tuple[int, ...]], re.Pattern[str]]) -> None:
-        self.openings = [opening_literal(p) for p in patterns]
-        self._all = tuple(range(len(patterns)))
+        self.needs = [(i, required_literal(p)) for i, p in enumerate(patterns)]
         self._build = lru_cache(maxsize=256)(build)
 
     def regex(self, text: str, start: int, end: int) -> re.Pattern[str] | None:
         """The alternation for ``text[start:end]``; None when no row can match there."""
-        span = text[start:end]
-        if not _folds_like_lower(span):
-            rows = self._all
-        else:
-            lowered = span.lower()
-            rows = tuple(i for i, opening in enumerate(self.openings) if opening in lowered)
-        return self._build(rows) if rows else None
+        rows = _kept_rows(self.needs, _lowered(text[start:end]))
+        return self._build(tuple(rows)) if rows else None
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()``, in which a literal occurs wherever a case-insensitive regex finds
+    it; None for a text where that may fail (see :func:`_folds_like_lower`)."""
+    return text.lower() if _folds_like_lower(text) else None
+
+
+def _kept_rows(needs: Sequence[tuple[int, str]], lowered: str | None) -> list[int]:
+    """The rows of ``needs`` (index, required literal) whose literal occurs in ``lowered``
+    (all of them for None)."""
+    if lowered is None:
+        return [i for i, _ in needs]
+    return [i for i, literal in needs if literal in lowered]  # "" (no literal) is in every text
 
 
 #: Letters an opening literal is made of (lowercase; patterns are case-insensitive).
 _LITERAL_LETTERS = "abcdefghijklmnopqrstuvwxyzäöüß"
+_LETTER_SET = frozenset(_LITERAL_LETTERS)
 _CASELESS_LETTERS = [re.compile(letter, re.IGNORECASE) for letter in _LITERAL_LETTERS]
 _LOWER_SAFE: set[str] = set()
 _LOWER_UNSAFE: set[str] = set()
+#: An inline flag ("(?i)", "(?x:", "(?-i:") may change how the letters of a pattern read.
+_INLINE_FLAGS = re.compile(r"\(\?[-aiLmsux]")
+#: How many characters an escape takes: "\x41", "\u00e4", "\U0001F600" name one character.
+_ESCAPE_SIZE = {"x": 4, "u": 6, "U": 10}
 
 
 def _folds_like_lower(text: str) -> bool:
@@ -410,6 +444,44 @@ def opening_literal(pattern: str) -> str:
     ):
         size += 1
     return pattern[:size].lower()
+
+
+def required_literal(pattern: str) -> str:
+    """The longest run of plain letters every match of ``pattern`` holds, lowercased, for a
+    case-insensitive search: letters outside groups and classes that no quantifier makes
+    optional ("[\\w-]*ziel\\b" -> "ziel"); "" when it has none, a "|" outside parentheses
+    offers another way, or an inline flag may change how the pattern reads."""
+    if _top_level_bar(pattern) or _INLINE_FLAGS.search(pattern):
+        return ""
+    best, run = "", ""
+    depth, i = 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if depth == 0 and char.lower() in _LETTER_SET and pattern[i + 1 : i + 2] not in ("?", "*", "+", "{"):
+            run += char.lower()
+            i += 1
+            continue
+        best = run if len(run) > len(best) else best
+        run = ""
+        if char == "\\":
+            escaped = pattern[i + 1 : i + 2]
+            if escaped == "N":  # "\\N{EM DASH}"
+                close = pattern.find("}", i)
+                i = close + 1 if close >= 0 else len(pattern)
+            else:
+                i += _ESCAPE_SIZE.get(escaped, 2)
+            continue
+        if char == "[":  # a class, which may open with "^" and a literal "]"
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        i += 1
+    return run if len(run) > len(best) else best
 
 
 def _top_level_bar(pattern: str) -> bool:
