@@ -52,7 +52,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .facts import (
-    PatternRows,
+    RowGate,
     actor_before,
     calendar_date,
     clause_end,
@@ -131,11 +131,9 @@ class BudgetsStage:
         self.head_offsets = [0 if _opening_letter(p) is None else 1 for p in patterns]
         prefix = r"[\w-]*?" if self.lang == "de" else ""
 
-        def build(kept: tuple[int, ...]) -> re.Pattern[str]:
-            alternatives = _by_opening_letter([(i, patterns[i]) for i in kept])
-            return re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-        self.terms = PatternRows(patterns, build)
+        alternatives = _by_opening_letter(list(enumerate(patterns)))
+        self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
+        self.term_gate = RowGate(patterns)  # most sentences hold no term: skip the search there
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
         self.gdp: dict[str, list[re.Pattern[str]]] = {}
         for row in gdp:
@@ -193,10 +191,9 @@ class BudgetsStage:
 
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
         found: list[_Term] = []
-        terms = self.terms.regex(text, start, end)
-        if terms is None:
+        if not self.term_gate.may_match(text[start:end]):
             return found
-        for m in terms.finditer(text, start, end):
+        for m in self.terms.finditer(text, start, end):
             group = m.lastgroup or ""  # row i's group wraps its whole pattern, so it closes last
             index = int(group[1:])
             head = m.start(group) - self.head_offsets[index]

@@ -27,7 +27,7 @@ from functools import lru_cache
 from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
-from .lexicon import lang_file, load_tsv
+from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import doc_text, evidence, token_table
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
@@ -267,15 +267,13 @@ class Cues:
     ``clause``). Patterns are case-insensitive and must start at a word start unless
     they are anchored (``^`` for text after a number, ``$`` for text before it).
 
-    Most clauses hold none of a file's words, so a search leaves out the cues whose
-    letters (:func:`required_literal`) the text lacks: they cannot match, and the
-    remaining ones are searched as one alternation per label (compiled once per
-    combination), which matches exactly where the full one does.
+    Most clauses hold none of a file's words: a search tries only the cues whose letters
+    (:func:`required_literals`) occur in the text, one by one. The others cannot match,
+    so the answer is the one a search of every cue gives.
     """
 
     def __init__(self, lang: str, name: str, label_col: str, scope_col: str | None = None) -> None:
         self.cues: list[Cue] = []
-        by_scope: dict[str, list[tuple[str, bool, str]]] = {}  # (pattern, anchored, label)
         for row in load_tsv(lang_file(lang, name)):
             label = row[label_col]
             if not label or label == "-":
@@ -284,50 +282,41 @@ class Cues:
             anchored = raw.startswith("^") or raw.endswith("$")
             pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
-            by_scope.setdefault(self.cues[-1].scope, []).append((raw, anchored, label))
-        self._rows = by_scope
-        #: per scope, (cue index, the letters it needs or "") of every cue
-        self._needs = {
-            scope: [(i, required_literal(raw)) for i, (raw, _, _) in enumerate(rows)]
-            for scope, rows in by_scope.items()
-        }
-        self._pattern = lru_cache(maxsize=1024)(self._build)
+        #: per scope, its cues in file order and what each needs (see :class:`RowGate`)
+        self._scoped: dict[str, tuple[list[Cue], RowGate]] = {}
+        raws = [row["pattern"] for row in load_tsv(lang_file(lang, name)) if row[label_col] not in ("", "-")]
+        for scope in dict.fromkeys(c.scope for c in self.cues):
+            members = [(c, raw) for c, raw in zip(self.cues, raws, strict=True) if c.scope == scope]
+            self._scoped[scope] = ([c for c, _ in members], RowGate([raw for _, raw in members]))
 
-    def _build(self, scope: str, kept: tuple[int, ...], named: bool) -> re.Pattern[str]:
-        """The alternation of cues ``kept`` of ``scope`` (named: cue ``i`` in group ``c<i>``)."""
-        rows = self._rows[scope]
-        return _alternation([(i, rows[i][0], rows[i][1]) for i in kept], named)
-
-    def _by_label(self, text: str, scope: str) -> dict[str, list[int]]:
-        """The cues of ``scope`` that may match in ``text``, by label, in file order."""
-        rows = self._rows.get(scope)
-        if rows is None:
-            return {}
-        found: dict[str, list[int]] = {}
-        for i in _kept_rows(self._needs[scope], _lowered(text)):
-            found.setdefault(rows[i][2], []).append(i)
-        return found
+    def _candidates(self, text: str, scope: str) -> list[Cue]:
+        """The cues of ``scope`` that may match in ``text``, in file order."""
+        scoped = self._scoped.get(scope)
+        if scoped is None:
+            return []
+        cues, gate = scoped
+        return [cues[i] for i in gate.rows(text)]
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
-        return {
-            label
-            for label, kept in self._by_label(text, scope).items()
-            if self._pattern(scope, tuple(kept), False).search(text)
-        }
+        found: set[str] = set()
+        for cue in self._candidates(text, scope):
+            if cue.label not in found and cue.pattern.search(text):
+                found.add(cue.label)
+        return found
 
     def has(self, label: str, text: str, scope: str = "clause") -> bool:
         """``label in self.labels(text, scope)``, searching only that label's cues."""
-        kept = self._by_label(text, scope).get(label)
-        return bool(kept and self._pattern(scope, tuple(kept), False).search(text))
+        return any(c.pattern.search(text) for c in self._candidates(text, scope) if c.label == label)
 
     def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
-        """The earliest match in ``text``: (start, end, label); the first cue on ties."""
-        rows = self._rows.get(scope)
-        if rows is None:
-            return None
-        kept = _kept_rows(self._needs[scope], _lowered(text))
-        m = self._pattern(scope, tuple(kept), True).search(text) if kept else None
-        return (m.start(), m.end(), rows[int((m.lastgroup or "")[1:])][2]) if m else None
+        """The earliest match in ``text``: (start, end, label); the first cue in the file on
+        ties, as in one alternation of them all."""
+        best: tuple[int, int, str] | None = None
+        for cue in self._candidates(text, scope):
+            m = cue.pattern.search(text)
+            if m is not None and (best is None or m.start() < best[0]):
+                best = (m.start(), m.end(), cue.label)
+        return best
 
     def spans(self, text: str, scope: str = "clause") -> list[tuple[int, int, str]]:
         """All matches of this scope in ``text``, ordered: (start, end, label)."""
@@ -340,27 +329,44 @@ class Cues:
         return sorted(found)
 
 
-def _alternation(patterns: list[tuple[int, str, bool]], named: bool = False) -> re.Pattern[str]:
-    """Cue patterns (index, pattern, anchored) as one alternation, in order (``named``: cue
-    ``i`` in group ``c<i>``). A run of unanchored cues shares one word-start look-behind,
-    tested once per position instead of once per cue."""
-    branches: list[str] = []
-    run: list[str] = []
-    for i, raw, anchored in patterns:
-        body = f"(?P<c{i}>{raw})" if named else f"(?:{raw})"
-        if not anchored:
-            run.append(body)
-            continue
-        if run:
-            branches.append(rf"(?<![\w-])(?:{'|'.join(run)})")
-            run = []
-        branches.append(body)
-    if run:
-        branches.append(rf"(?<![\w-])(?:{'|'.join(run)})")
-    return re.compile("|".join(branches), re.IGNORECASE)
-
-
 # ---- vocabulary lists searched as one alternation -----------------------------------------
+
+
+class RowGate:
+    """Which row patterns of a vocabulary list may match in a text, told by the literals
+    they need (:func:`required_literals`): a row that needs letters the text lacks cannot
+    match. Patterns must be searched case-insensitively."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.all = list(range(len(patterns)))
+        #: rows that need no known literal: kept for every text
+        self.always: list[int] = []
+        #: each literal some row needs, with the rows that need it (one of theirs)
+        self.rows_of: dict[str, list[int]] = {}
+        for i, pattern in enumerate(patterns):
+            literals = required_literals(pattern)
+            if not literals:
+                self.always.append(i)
+            for literal in dict.fromkeys(literals):
+                self.rows_of.setdefault(literal, []).append(i)
+        # one search of the lowered text tells whether any literal occurs (most texts hold none)
+        self._any = re.compile(literal_trie(self.rows_of) or "(?!)")
+
+    def may_match(self, text: str) -> bool:
+        """May some row match somewhere in ``text``?"""
+        if self.always or not (text.isascii() or _folds_like_lower(text)):
+            return True
+        return self._any.search(text.lower()) is not None
+
+    def rows(self, text: str) -> list[int]:
+        """The rows that may match somewhere in ``text``, in order."""
+        if not (text.isascii() or _folds_like_lower(text)):
+            return self.all
+        lowered = text.lower()
+        if self._any.search(lowered) is None:
+            return self.always
+        present = [literal for literal in self.rows_of if literal in lowered]
+        return sorted({i for literal in present for i in self.rows_of[literal]}.union(self.always))
 
 
 class PatternRows:
@@ -369,34 +375,20 @@ class PatternRows:
 
     An alternation costs a test of every row at every character, and most sentences hold
     none of a list's words. A row that needs plain letters ("soldat(?:en|innen)",
-    :func:`required_literal`) cannot match in a text without them, so leaving it out
-    changes no match; rows that need none are always kept. ``build`` gets the kept row
-    indices, in file order. Suits lists whose words seldom meet in one sentence (each
-    combination is compiled once).
+    :class:`RowGate`) cannot match in a text without them, so leaving it out changes no
+    match; rows that need none are always kept. ``build`` gets the kept row indices, in
+    file order. Suits lists whose words seldom meet in one sentence (each combination is
+    compiled once).
     """
 
     def __init__(self, patterns: Sequence[str], build: Callable[[tuple[int, ...]], re.Pattern[str]]) -> None:
-        self.needs = [(i, required_literal(p)) for i, p in enumerate(patterns)]
+        self.gate = RowGate(patterns)
         self._build = lru_cache(maxsize=256)(build)
 
     def regex(self, text: str, start: int, end: int) -> re.Pattern[str] | None:
         """The alternation for ``text[start:end]``; None when no row can match there."""
-        rows = _kept_rows(self.needs, _lowered(text[start:end]))
+        rows = self.gate.rows(text[start:end])
         return self._build(tuple(rows)) if rows else None
-
-
-def _lowered(text: str) -> str | None:
-    """``text.lower()``, in which a literal occurs wherever a case-insensitive regex finds
-    it; None for a text where that may fail (see :func:`_folds_like_lower`)."""
-    return text.lower() if _folds_like_lower(text) else None
-
-
-def _kept_rows(needs: Sequence[tuple[int, str]], lowered: str | None) -> list[int]:
-    """The rows of ``needs`` (index, required literal) whose literal occurs in ``lowered``
-    (all of them for None)."""
-    if lowered is None:
-        return [i for i, _ in needs]
-    return [i for i, literal in needs if literal in lowered]  # "" (no literal) is in every text
 
 
 #: Letters an opening literal is made of (lowercase; patterns are case-insensitive).
@@ -405,6 +397,7 @@ _LETTER_SET = frozenset(_LITERAL_LETTERS)
 _CASELESS_LETTERS = [re.compile(letter, re.IGNORECASE) for letter in _LITERAL_LETTERS]
 _LOWER_SAFE: set[str] = set()
 _LOWER_UNSAFE: set[str] = set()
+_QUANTIFIERS = ("?", "*", "+", "{")
 #: An inline flag ("(?i)", "(?x:", "(?-i:") may change how the letters of a pattern read.
 _INLINE_FLAGS = re.compile(r"\(\?[-aiLmsux]")
 #: How many characters an escape takes: "\x41", "\u00e4", "\U0001F600" name one character.
@@ -440,70 +433,135 @@ def opening_literal(pattern: str) -> str:
     while (
         size < len(pattern)
         and pattern[size].lower() in _LITERAL_LETTERS
-        and pattern[size + 1 : size + 2] not in ("?", "*", "+", "{")
+        and pattern[size + 1 : size + 2] not in _QUANTIFIERS
     ):
         size += 1
     return pattern[:size].lower()
 
 
-def required_literal(pattern: str) -> str:
-    """The longest run of plain letters every match of ``pattern`` holds, lowercased, for a
-    case-insensitive search: letters outside groups and classes that no quantifier makes
-    optional ("[\\w-]*ziel\\b" -> "ziel"); "" when it has none, a "|" outside parentheses
-    offers another way, or an inline flag may change how the pattern reads."""
-    if _top_level_bar(pattern) or _INLINE_FLAGS.search(pattern):
-        return ""
-    best, run = "", ""
-    depth, i = 0, 0
+def required_literals(pattern: str) -> tuple[str, ...]:
+    """Lowercased literals one of which every match of ``pattern`` holds, for a
+    case-insensitive search; () when none is known.
+
+    Read from runs of plain letters no quantifier makes optional ("[\\w-]*ziel\\b" ->
+    ziel) and from groups no quantifier makes optional, whose every alternative needs
+    one ("für\\s+(?:verteidigung|rüstung)" -> verteidigung or rüstung, rarer than "für").
+    Of several, the one whose shortest literal is longest wins. Patterns with an inline
+    flag ("(?x)") are not read.
+    """
+    if _INLINE_FLAGS.search(pattern):
+        return ()
+    return tuple(_needs(pattern) or ())
+
+
+def _needs(pattern: str) -> list[str] | None:
+    """:func:`required_literals` of a pattern or group body; None when none is known."""
+    alternatives = _split_bars(pattern)
+    if len(alternatives) > 1:
+        union: list[str] = []
+        for alternative in alternatives:
+            need = _needs(alternative)
+            if need is None:
+                return None
+            union += need
+        return union
+    best: list[str] | None = None
+
+    def offer(need: list[str] | None) -> None:
+        nonlocal best
+        if need and (best is None or _selectivity(need) > _selectivity(best)):
+            best = need
+
+    run, i = "", 0
     while i < len(pattern):
         char = pattern[i]
-        if depth == 0 and char.lower() in _LETTER_SET and pattern[i + 1 : i + 2] not in ("?", "*", "+", "{"):
+        if char.lower() in _LETTER_SET and pattern[i + 1 : i + 2] not in _QUANTIFIERS:
             run += char.lower()
             i += 1
             continue
-        best = run if len(run) > len(best) else best
+        offer([run] if run else None)
         run = ""
-        if char == "\\":
-            escaped = pattern[i + 1 : i + 2]
-            if escaped == "N":  # "\\N{EM DASH}"
-                close = pattern.find("}", i)
-                i = close + 1 if close >= 0 else len(pattern)
-            else:
-                i += _ESCAPE_SIZE.get(escaped, 2)
-            continue
-        if char == "[":  # a class, which may open with "^" and a literal "]"
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            i += 1 if pattern[i : i + 1] == "]" else 0
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif char == "(":
+        if char == "(":
+            close = _skip_group(pattern, i)
+            body = _group_body(pattern, i)
+            if body >= 0 and pattern[close + 1 : close + 2] not in _QUANTIFIERS:
+                offer(_needs(pattern[body:close]))
+            i = close + 1
+        else:
+            i = _skip_atom(pattern, i)
+    offer([run] if run else None)
+    return best
+
+
+def _selectivity(need: list[str]) -> tuple[int, int]:
+    """How seldom a text holds one of ``need``: its shortest literal long, few literals."""
+    return min(map(len, need)), -len(need)
+
+
+def _skip_atom(pattern: str, i: int) -> int:
+    """Index after the escape, class or single character at ``pattern[i]``."""
+    char = pattern[i]
+    if char == "\\":
+        escaped = pattern[i + 1 : i + 2]
+        if escaped == "N":  # "\N{EM DASH}"
+            close = pattern.find("}", i)
+            return close + 1 if close >= 0 else len(pattern)
+        return i + _ESCAPE_SIZE.get(escaped, 2)
+    if char == "[":  # a class, which may open with "^" and a literal "]"
+        i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+        i += 1 if pattern[i : i + 1] == "]" else 0
+        while i < len(pattern) and pattern[i] != "]":
+            i += 2 if pattern[i] == "\\" else 1
+    return i + 1
+
+
+def _skip_group(pattern: str, i: int) -> int:
+    """Index of the ")" closing the group opened at ``pattern[i]`` (the end when unclosed)."""
+    depth = 0
+    while i < len(pattern):
+        if pattern[i] == "(":
             depth += 1
-        elif char == ")":
+        elif pattern[i] == ")":
             depth -= 1
-        i += 1
-    return run if len(run) > len(best) else best
+            if depth == 0:
+                return i
+        i = _skip_atom(pattern, i) if pattern[i] in "\\[" else i + 1
+    return len(pattern)
+
+
+def _group_body(pattern: str, i: int) -> int:
+    """Where the body of the group opened at ``pattern[i]`` starts, if it is text of the
+    match (a plain, non-capturing or named group); -1 for look-arounds, comments and the like."""
+    if pattern[i + 1 : i + 2] != "?":
+        return i + 1
+    if pattern[i + 2 : i + 3] == ":":
+        return i + 3
+    if pattern[i + 2 : i + 4] == "P<":
+        close = pattern.find(">", i)
+        return close + 1 if close >= 0 else -1
+    return -1
+
+
+def _split_bars(pattern: str) -> list[str]:
+    """``pattern`` cut at every "|" outside parentheses, escapes and classes."""
+    parts: list[str] = []
+    start, i = 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "(":
+            i = _skip_group(pattern, i) + 1
+        elif char == "|":
+            parts.append(pattern[start:i])
+            start = i = i + 1
+        else:
+            i = _skip_atom(pattern, i)
+    parts.append(pattern[start:])
+    return parts
 
 
 def _top_level_bar(pattern: str) -> bool:
     """Does ``pattern`` hold a "|" outside parentheses, escapes and character classes?"""
-    depth, i = 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 1  # the escaped character
-        elif char == "[":  # a class, which may open with "^" and a literal "]"
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            i += 1 if pattern[i : i + 1] == "]" else 0
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-        i += 1
-    return False
+    return len(_split_bars(pattern)) > 1
 
 
 @lru_cache(maxsize=32)

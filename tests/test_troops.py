@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.facts import Cues, opening_literal, required_literal, segment, sentences, to_date
+from pipeline.facts import Cues, opening_literal, required_literals, segment, sentences, to_date
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import TroopCount
@@ -142,20 +142,26 @@ def test_opening_literal(pattern: str, opening: str) -> None:
 @pytest.mark.parametrize(
     ("pattern", "needed"),
     [
-        ("soldat(?:en|innen)", "soldat"),
-        ("[\\w-]*ziel(?:marke|vorgabe)?\\s+(?:von\\s+)?$", "ziel"),
-        ("is\\s+set\\s+to", "set"),
-        ("jahres?plan", "jahre"),
-        ("\\u00e4bc", "bc"),
-        ("\\N{EM DASH}xyz", "xyz"),
-        ("ab{2}cd", "cd"),
-        ("truppen|soldaten", ""),
-        ("(?i)truppen", ""),
-        ("(?:in|für)\\s+waffen", "waffen"),
+        ("soldat(?:en|innen)", ("soldat",)),
+        ("[\\w-]*ziel(?:marke|vorgabe)?\\s+(?:von\\s+)?$", ("ziel",)),
+        ("is\\s+set\\s+to", ("set",)),
+        ("jahres?plan", ("jahre",)),
+        ("\\u00e4bc", ("bc",)),
+        ("\\N{EM DASH}xyz", ("xyz",)),
+        ("ab{2}cd", ("cd",)),
+        ("truppen|soldaten", ("truppen", "soldaten")),
+        ("truppen|\\d+", ()),
+        ("(?i)truppen", ()),
+        ("(?:in|für)\\s+waffen", ("waffen",)),
+        ("für\\s+(?:die\\s+)?(?:verteidigung|rüstung)\\b", ("verteidigung", "rüstung")),
+        ("(?:go(?:es)?|went)\\s+\\d", ("go", "went")),
+        ("(?:armee)?budget", ("budget",)),
+        ("(?=truppen)\\w+", ()),
+        ("[(]truppen[)]", ("truppen",)),
     ],
 )
-def test_required_literal(pattern: str, needed: str) -> None:
-    assert required_literal(pattern) == needed
+def test_required_literals(pattern: str, needed: tuple[str, ...]) -> None:
+    assert required_literals(pattern) == needed
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
