@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -168,10 +169,32 @@ def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
 
 
 def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
-    found = [
-        d for d in (doc._.dates or []) if isinstance(d, DateMention) and d.start >= start and d.end <= end
-    ]
-    return sorted(found, key=lambda d: (d.start, d.end))
+    """The dates stage's mentions inside ``[start, end)``, ordered by (start, end)."""
+    ordered, starts = _sorted_dates(doc)
+    found: list[DateMention] = []
+    for d in ordered[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]:
+        if d.end <= end:
+            found.append(d)
+    return found
+
+
+def _sorted_dates(doc: Doc) -> tuple[list[DateMention], list[int]]:
+    """The Doc's date mentions ordered by (start, end), with their starts: sorted once per
+    Doc (stages ask for the dates of many spans), again only when ``doc._.dates`` changes."""
+    dates = doc._.dates
+    cached = _DATES.get(doc)
+    if cached is None or cached[0] is not dates:
+        ordered = sorted(
+            (d for d in dates or () if isinstance(d, DateMention)), key=lambda d: (d.start, d.end)
+        )
+        cached = _DATES[doc] = (dates, ordered, [d.start for d in ordered])
+    return cached[1], cached[2]
+
+
+#: Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises.
+_DATES: weakref.WeakKeyDictionary[Doc, tuple[object, list[DateMention], list[int]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def countries_in(doc: Doc, start: int, end: int) -> list[CountryMention]:
