@@ -44,8 +44,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -200,8 +202,11 @@ class BudgetsStage:
             found.append(_Term(m.start(), m.end(), head, self.measures[index], self.generic[index]))
         return found
 
-    def _share_of_gdp(self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: bool) -> bool:
-        """Is the percentage ``num`` a share of GDP (or a NATO goal that implies one)?"""
+    def _share_of_gdp(
+        self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: Callable[[], bool]
+    ) -> bool:
+        """Is the percentage ``num`` a share of GDP (or a NATO goal that implies one)? Whether the
+        sentence names a budget term (``has_term``) is asked last, as finding out costs most."""
         before = text[max(s_start, num.start - WINDOW) : num.start]
         after = text[num.end : min(s_end, num.end + WINDOW)]
         if _RATE.search(before):
@@ -212,12 +217,12 @@ class BudgetsStage:
         sentence = text[s_start:s_end]
         nato = bool(_NATO.search(sentence))
         gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or _GDP_WORD.search(sentence)
-        if gdp_named and (has_term or nato):
+        if gdp_named and (nato or has_term()):
             return True  # "zwei Prozent des BIP"; "Gemessen an der Wirtschaftsleistung soll ... 3,5 Prozent"
         goal = any(p.search(after) for p in self.gdp.get("goal_after", ())) or any(
             p.search(before) for p in self.gdp.get("goal_before", ())
         )
-        return goal and (has_term or nato or bool(_GDP_WORD.search(sentence)))
+        return goal and (nato or bool(_GDP_WORD.search(sentence)) or has_term())
 
     def _continues_shares(
         self, text: str, num: NumberMention, s_start: int, s_end: int, number: int, last_share: int
@@ -472,29 +477,28 @@ class BudgetsStage:
         last_share = -10  # sentence of the last share of GDP
         for number, found in sorted(figures.items()):
             s_start, s_end = spans[number]
-            own_terms = context.terms(number)
-            terms = own_terms
-            if not terms and self.anaphors.search(text, s_start, s_end):
-                # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
-                terms = context.carried_terms(number)
+            # the sentence's terms are searched only once a figure needs them (most do not)
+            has_terms = partial(context.has_figure_terms, number)
             for num in self._numbers(text, found, s_start, s_end):
                 unit = num.unit or ""
                 tags: list[str] = []  # sub-rules that decided this figure, for the record's rule name
                 if unit == "percent":
-                    if not self._share_of_gdp(text, num, s_start, s_end, bool(terms)):
+                    if not self._share_of_gdp(text, num, s_start, s_end, has_terms):
                         if not self._continues_shares(text, num, s_start, s_end, number, last_share):
                             continue
                         tags.append("continued_share")
                     unit = "percent_gdp"
                 elif _CURRENCY.match(unit):
                     if (
-                        not terms
-                        or num.value < MIN_AMOUNT
+                        num.value < MIN_AMOUNT
                         or _RATE.search(text, max(s_start, num.start - 8), num.start)
+                        or not has_terms()
                     ):
                         continue  # "um 1,2 Milliarden Euro auf 53 Milliarden": the change, not the figure
                 else:
                     continue
+                own_terms = context.terms(number)
+                terms = context.figure_terms(number)
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
                 if unit != "percent_gdp":
                     clause_start = max(seg_start, num.start - WINDOW)
@@ -648,6 +652,7 @@ class _Sentences:
     def __init__(self, stage: BudgetsStage, text: str, spans: list[tuple[int, int]]) -> None:
         self.stage, self.text, self.spans = stage, text, spans
         self._terms: dict[int, list[_Term]] = {}
+        self._figure_terms: dict[int, list[_Term]] = {}
         self._draft: dict[int, bool] = {}
 
     def terms(self, k: int) -> list[_Term]:
@@ -658,6 +663,21 @@ class _Sentences:
             found = self.stage._terms(self.text, start, end) or self.stage._span_terms(self.text, start, end)
             self._terms[k] = found
         return found
+
+    def figure_terms(self, k: int) -> list[_Term]:
+        """The terms a figure of sentence ``k`` belongs to: its own, else, when it points
+        back ("Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"), the carried ones."""
+        found = self._figure_terms.get(k)
+        if found is None:
+            found = self.terms(k)
+            start, end = self.spans[k]
+            if not found and self.stage.anaphors.search(self.text, start, end):
+                found = self.carried_terms(k)
+            self._figure_terms[k] = found
+        return found
+
+    def has_figure_terms(self, k: int) -> bool:
+        return bool(self.figure_terms(k))
 
     def carried_terms(self, k: int) -> list[_Term]:
         """The last term of the closer of the two sentences before ``k`` that names one."""
