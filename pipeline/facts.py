@@ -156,23 +156,35 @@ def fact_evidence(doc: Doc, seg_start: int, fact_end: int, seg_end: int) -> Evid
 
 
 def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
-    """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers)."""
-    found = [
+    """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers),
+    ordered by (start, end)."""
+    numbers = doc._.numbers
+    cached = _QUANTITIES.get(doc)
+    if cached is None or cached[0] is not numbers:  # sorted once per Doc: two stages ask
+        ordered = sorted(
+            (n for n in numbers or () if isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY),
+            key=lambda n: (n.start, n.end),
+        )
+        cached = _QUANTITIES[doc] = (numbers, ordered, [n.start for n in ordered])
+    _, ordered, starts = cached
+    return [
         n
-        for n in (doc._.numbers or [])
-        if isinstance(n, NumberMention)
-        and n.start >= start
-        and n.end <= end
-        and n.kind is NumberKind.QUANTITY
+        for n in ordered[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]
+        if n.end <= end
     ]
-    return sorted(found, key=lambda n: (n.start, n.end))
+
+
+#: Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises.
+_QUANTITIES: weakref.WeakKeyDictionary[Doc, tuple[object, list[NumberMention], list[int]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
     """The dates stage's mentions inside ``[start, end)``, ordered by (start, end)."""
     ordered, starts = _sorted_dates(doc)
     found: list[DateMention] = []
-    for d in ordered[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]:
+    for d in ordered[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]:
         if d.end <= end:
             found.append(d)
     return found
