@@ -65,7 +65,6 @@ from .facts import (
     is_state,
     main_country,
     numbers_in,
-    opening_literal,
     owner_after,
     people_in,
     prepare,
@@ -130,12 +129,12 @@ class BudgetsStage:
         self.measures = [BudgetMeasure(r["measure"]) for r in rows]
         self.generic = [r["generic"] == "yes" for r in rows]
         patterns = [r["pattern"] for r in rows]
-        self.head_offsets = [0 if _opening_letter(p) is None else 1 for p in patterns]
-        prefix = r"[\w-]*?" if self.lang == "de" else ""
-
-        alternatives = _by_opening_letter(list(enumerate(patterns)))
-        self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
-        self.term_gate = RowGate(patterns)  # most sentences hold no term: skip the search there
+        prefix = r"[\w-]*?" if self.lang == "de" else ""  # German compounds: "US-Verteidigungsetat"
+        #: one regex per term row, its pattern in group "term" (see ``_terms``)
+        self.term_rows = [
+            re.compile(rf"(?<![\w-]){prefix}(?P<term>{p})(?!\w)", re.IGNORECASE) for p in patterns
+        ]
+        self.term_gate = RowGate(patterns)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
         self.gdp: dict[str, list[re.Pattern[str]]] = {}
         for row in gdp:
@@ -192,14 +191,34 @@ class BudgetsStage:
     # ---- anchors -----------------------------------------------------------------------
 
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
+        """The terms in ``text[start:end]``: what ``finditer`` of one alternation of all rows
+        (in file order) finds, searched with only the rows whose letters occur there
+        (:class:`~pipeline.facts.RowGate`; most sentences hold none, and the alternation
+        costs a test of every row at every character).
+
+        At each step the match is the leftmost one; at one start, the one whose pattern begins
+        first (the shortest compound prefix), then the first row, as in the alternation.
+        """
         found: list[_Term] = []
-        if not self.term_gate.may_match(text[start:end]):
-            return found
-        for m in self.terms.finditer(text, start, end):
-            group = m.lastgroup or ""  # row i's group wraps its whole pattern, so it closes last
-            index = int(group[1:])
-            head = m.start(group) - self.head_offsets[index]
-            found.append(_Term(m.start(), m.end(), head, self.measures[index], self.generic[index]))
+        rows = self.term_gate.rows(text[start:end])
+        pos = start
+        while rows:
+            best: tuple[int, int, int] | None = None  # (start, head, row)
+            best_match: re.Match[str] | None = None
+            alive: list[int] = []
+            for i in rows:
+                m = self.term_rows[i].search(text, pos, end)
+                if m is None:
+                    continue  # no match from ``pos`` on: none further on either
+                alive.append(i)
+                key = (m.start(), m.start("term"), i)
+                if best is None or key < best:
+                    best, best_match = key, m
+            if best is None or best_match is None:
+                break
+            w, head, i = best
+            found.append(_Term(w, best_match.end(), head, self.measures[i], self.generic[i]))
+            rows, pos = alive, best_match.end()
         return found
 
     def _share_of_gdp(
@@ -695,40 +714,6 @@ class _Sentences:
     def after_draft(self, k: int) -> bool:
         """Is sentence ``k`` the first after a mention of a draft budget or cabinet decision?"""
         return k > 0 and self._has_draft(k - 1) and not self._has_draft(k)
-
-
-def _by_opening_letter(patterns: list[tuple[int, str]]) -> str:
-    """The patterns ``(i, pattern)`` as one alternation, pattern ``i`` in group ``t<i>``.
-
-    Patterns opening with a plain ASCII letter are grouped under it ("v(?:erteidigungs...|
-    ...)"), so at each position the engine tests that letter once instead of every pattern:
-    the German lists are searched at every character of a word. Only patterns with different
-    opening letters trade places, never across an ungrouped one, and two such patterns
-    cannot match at the same position, so the first pattern to match there stays the same.
-    A match of a grouped pattern starts one character before its group (``head_offsets``).
-    """
-    branches: list[str] = []
-    run: dict[str, list[str]] = {}  # opening letter -> groups, in file order
-
-    def close_run() -> None:
-        branches.extend(f"{letter}(?:{'|'.join(groups)})" for letter, groups in run.items())
-        run.clear()
-
-    for i, pattern in patterns:
-        letter = _opening_letter(pattern)
-        if letter is None:
-            close_run()
-            branches.append(f"(?P<t{i}>{pattern})")
-        else:
-            run.setdefault(letter, []).append(f"(?P<t{i}>{pattern[1:]})")
-    close_run()
-    return "|".join(branches)
-
-
-def _opening_letter(pattern: str) -> str | None:
-    """The ASCII letter every match of ``pattern`` opens with, if any."""
-    first = opening_literal(pattern)[:1]
-    return first if first and first.isascii() else None
 
 
 def _number_word(word: str, lang: str, unit: bool = True) -> int | float | None:

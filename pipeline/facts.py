@@ -387,12 +387,6 @@ class RowGate:
         # one search of the lowered text tells whether any literal occurs (most texts hold none)
         self._any = re.compile(literal_trie(self.rows_of) or "(?!)")
 
-    def may_match(self, text: str) -> bool:
-        """May some row match somewhere in ``text``?"""
-        if self.always or not (text.isascii() or _folds_like_lower(text)):
-            return True
-        return self._any.search(text.lower()) is not None
-
     def rows(self, text: str) -> list[int]:
         """The rows that may match somewhere in ``text``, in order."""
         if not (text.isascii() or _folds_like_lower(text)):
