@@ -634,6 +634,8 @@ class BudgetsStage:
         """The sentence's percentages and amounts ``found`` (from the numbers stage), plus
         percentages inside a goal compound it leaves whole ("Zwei-Prozent-Ziel" -> 2 percent)."""
         found = list(found)
+        if not _GOAL_COMPOUND_CORE.search(text, start, end):  # a quick literal search, seldom found
+            return sorted(found, key=lambda n: (n.start, n.end))
         for m in _GOAL_COMPOUND.finditer(text, start, end):
             if any(n.start < m.end(1) and m.start(1) < n.end and n.unit == "percent" for n in found):
                 continue
