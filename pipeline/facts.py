@@ -384,18 +384,28 @@ class RowGate:
                 self.always.append(i)
             for literal in dict.fromkeys(literals):
                 self.rows_of.setdefault(literal, []).append(i)
-        # one search of the lowered text tells whether any literal occurs (most texts hold none)
+        # Literals are found in the lowered text by one trie regex, which matches the longest
+        # literal starting at a place; the shorter ones it begins with start there too.
         self._any = re.compile(literal_trie(self.rows_of) or "(?!)")
+        self._starting = {
+            literal: [short for short in self.rows_of if literal.startswith(short)]
+            for literal in self.rows_of
+        }
 
     def rows(self, text: str) -> list[int]:
         """The rows that may match somewhere in ``text``, in order."""
         if not (text.isascii() or _folds_like_lower(text)):
             return self.all
         lowered = text.lower()
-        if self._any.search(lowered) is None:
+        m = self._any.search(lowered)
+        if m is None:  # most texts
             return self.always
-        present = [literal for literal in self.rows_of if literal in lowered]
-        return sorted({i for literal in present for i in self.rows_of[literal]}.union(self.always))
+        kept = set(self.always)
+        while m is not None:  # every place a literal starts, overlapping ones too
+            for literal in self._starting[m.group()]:
+                kept.update(self.rows_of[literal])
+            m = self._any.search(lowered, m.start() + 1)
+        return sorted(kept)
 
 
 class PatternRows:
@@ -438,10 +448,10 @@ def _folds_like_lower(text: str) -> bool:
     ``str.lower`` turns it into that letter? Then a literal occurs in ``text.lower()``
     wherever the regex engine finds it. Not so for rare characters like "ſ" (which matches
     "s") or the Kelvin sign ("k"); texts with them are searched with every row."""
-    chars = set(text)
-    if chars <= _LOWER_SAFE:
+    global _NOT_SAFE
+    if _NOT_SAFE.search(text) is None:  # every character known to be safe: the common case
         return True
-    for char in chars - _LOWER_SAFE:
+    for char in set(text) - _LOWER_SAFE:
         if char not in _LOWER_UNSAFE and all(
             p.fullmatch(char) is None or char.lower() == p.pattern for p in _CASELESS_LETTERS
         ):
@@ -449,7 +459,12 @@ def _folds_like_lower(text: str) -> bool:
         else:
             _LOWER_UNSAFE.add(char)
             return False
+    _NOT_SAFE = re.compile("[^" + "".join(map(re.escape, sorted(_LOWER_SAFE))) + "]")
     return True
+
+
+#: A character not (yet) known to be safe; rebuilt whenever a text brings new safe ones.
+_NOT_SAFE = re.compile(".", re.DOTALL)
 
 
 def opening_literal(pattern: str) -> str:
