@@ -44,14 +44,17 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .facts import (
+    RowGate,
     actor_before,
     calendar_date,
     clause_end,
@@ -62,7 +65,6 @@ from .facts import (
     is_state,
     main_country,
     numbers_in,
-    opening_literal,
     owner_after,
     people_in,
     prepare,
@@ -126,9 +128,13 @@ class BudgetsStage:
         rows = load_tsv(lang_file(self.lang, "budget_terms.tsv"))
         self.measures = [BudgetMeasure(r["measure"]) for r in rows]
         self.generic = [r["generic"] == "yes" for r in rows]
-        prefix = r"[\w-]*?" if self.lang == "de" else ""
-        alternatives, self.head_offsets = _by_opening_letter([r["pattern"] for r in rows])
-        self.terms = re.compile(rf"(?<![\w-]){prefix}(?:{alternatives})(?!\w)", re.IGNORECASE)
+        patterns = [r["pattern"] for r in rows]
+        prefix = r"[\w-]*?" if self.lang == "de" else ""  # German compounds: "US-Verteidigungsetat"
+        #: one regex per term row, its pattern in group "term" (see ``_terms``)
+        self.term_rows = [
+            re.compile(rf"(?<![\w-]){prefix}(?P<term>{p})(?!\w)", re.IGNORECASE) for p in patterns
+        ]
+        self.term_gate = RowGate(patterns)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
         self.gdp: dict[str, list[re.Pattern[str]]] = {}
         for row in gdp:
@@ -185,16 +191,41 @@ class BudgetsStage:
     # ---- anchors -----------------------------------------------------------------------
 
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
+        """The terms in ``text[start:end]``: what ``finditer`` of one alternation of all rows
+        (in file order) finds, searched with only the rows whose letters occur there
+        (:class:`~pipeline.facts.RowGate`; most sentences hold none, and the alternation
+        costs a test of every row at every character).
+
+        At each step the match is the leftmost one; at one start, the one whose pattern begins
+        first (the shortest compound prefix), then the first row, as in the alternation.
+        """
         found: list[_Term] = []
-        for m in self.terms.finditer(text, start, end):
-            group = m.lastgroup or ""  # row i's group wraps its whole pattern, so it closes last
-            index = int(group[1:])
-            head = m.start(group) - self.head_offsets[index]
-            found.append(_Term(m.start(), m.end(), head, self.measures[index], self.generic[index]))
+        rows = self.term_gate.rows(text[start:end])
+        pos = start
+        while rows:
+            best: tuple[int, int, int] | None = None  # (start, head, row)
+            best_match: re.Match[str] | None = None
+            alive: list[int] = []
+            for i in rows:
+                m = self.term_rows[i].search(text, pos, end)
+                if m is None:
+                    continue  # no match from ``pos`` on: none further on either
+                alive.append(i)
+                key = (m.start(), m.start("term"), i)
+                if best is None or key < best:
+                    best, best_match = key, m
+            if best is None or best_match is None:
+                break
+            w, head, i = best
+            found.append(_Term(w, best_match.end(), head, self.measures[i], self.generic[i]))
+            rows, pos = alive, best_match.end()
         return found
 
-    def _share_of_gdp(self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: bool) -> bool:
-        """Is the percentage ``num`` a share of GDP (or a NATO goal that implies one)?"""
+    def _share_of_gdp(
+        self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: Callable[[], bool]
+    ) -> bool:
+        """Is the percentage ``num`` a share of GDP (or a NATO goal that implies one)? Whether the
+        sentence names a budget term (``has_term``) is asked last, as finding out costs most."""
         before = text[max(s_start, num.start - WINDOW) : num.start]
         after = text[num.end : min(s_end, num.end + WINDOW)]
         if _RATE.search(before):
@@ -205,12 +236,12 @@ class BudgetsStage:
         sentence = text[s_start:s_end]
         nato = bool(_NATO.search(sentence))
         gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or _GDP_WORD.search(sentence)
-        if gdp_named and (has_term or nato):
+        if gdp_named and (nato or has_term()):
             return True  # "zwei Prozent des BIP"; "Gemessen an der Wirtschaftsleistung soll ... 3,5 Prozent"
         goal = any(p.search(after) for p in self.gdp.get("goal_after", ())) or any(
             p.search(before) for p in self.gdp.get("goal_before", ())
         )
-        return goal and (has_term or nato or bool(_GDP_WORD.search(sentence)))
+        return goal and (nato or bool(_GDP_WORD.search(sentence)) or has_term())
 
     def _continues_shares(
         self, text: str, num: NumberMention, s_start: int, s_end: int, number: int, last_share: int
@@ -465,29 +496,28 @@ class BudgetsStage:
         last_share = -10  # sentence of the last share of GDP
         for number, found in sorted(figures.items()):
             s_start, s_end = spans[number]
-            own_terms = context.terms(number)
-            terms = own_terms
-            if not terms and self.anaphors.search(text, s_start, s_end):
-                # "Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"
-                terms = context.carried_terms(number)
+            # the sentence's terms are searched only once a figure needs them (most do not)
+            has_terms = partial(context.has_figure_terms, number)
             for num in self._numbers(text, found, s_start, s_end):
                 unit = num.unit or ""
                 tags: list[str] = []  # sub-rules that decided this figure, for the record's rule name
                 if unit == "percent":
-                    if not self._share_of_gdp(text, num, s_start, s_end, bool(terms)):
+                    if not self._share_of_gdp(text, num, s_start, s_end, has_terms):
                         if not self._continues_shares(text, num, s_start, s_end, number, last_share):
                             continue
                         tags.append("continued_share")
                     unit = "percent_gdp"
                 elif _CURRENCY.match(unit):
                     if (
-                        not terms
-                        or num.value < MIN_AMOUNT
+                        num.value < MIN_AMOUNT
                         or _RATE.search(text, max(s_start, num.start - 8), num.start)
+                        or not has_terms()
                     ):
                         continue  # "um 1,2 Milliarden Euro auf 53 Milliarden": the change, not the figure
                 else:
                     continue
+                own_terms = context.terms(number)
+                terms = context.figure_terms(number)
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
                 if unit != "percent_gdp":
                     clause_start = max(seg_start, num.start - WINDOW)
@@ -604,6 +634,8 @@ class BudgetsStage:
         """The sentence's percentages and amounts ``found`` (from the numbers stage), plus
         percentages inside a goal compound it leaves whole ("Zwei-Prozent-Ziel" -> 2 percent)."""
         found = list(found)
+        if not _GOAL_COMPOUND_CORE.search(text, start, end):  # a quick literal search, seldom found
+            return sorted(found, key=lambda n: (n.start, n.end))
         for m in _GOAL_COMPOUND.finditer(text, start, end):
             if any(n.start < m.end(1) and m.start(1) < n.end and n.unit == "percent" for n in found):
                 continue
@@ -641,6 +673,7 @@ class _Sentences:
     def __init__(self, stage: BudgetsStage, text: str, spans: list[tuple[int, int]]) -> None:
         self.stage, self.text, self.spans = stage, text, spans
         self._terms: dict[int, list[_Term]] = {}
+        self._figure_terms: dict[int, list[_Term]] = {}
         self._draft: dict[int, bool] = {}
 
     def terms(self, k: int) -> list[_Term]:
@@ -651,6 +684,21 @@ class _Sentences:
             found = self.stage._terms(self.text, start, end) or self.stage._span_terms(self.text, start, end)
             self._terms[k] = found
         return found
+
+    def figure_terms(self, k: int) -> list[_Term]:
+        """The terms a figure of sentence ``k`` belongs to: its own, else, when it points
+        back ("Für 2023 bis 2027 sind darin 43 Billionen Yen vorgesehen"), the carried ones."""
+        found = self._figure_terms.get(k)
+        if found is None:
+            found = self.terms(k)
+            start, end = self.spans[k]
+            if not found and self.stage.anaphors.search(self.text, start, end):
+                found = self.carried_terms(k)
+            self._figure_terms[k] = found
+        return found
+
+    def has_figure_terms(self, k: int) -> bool:
+        return bool(self.figure_terms(k))
 
     def carried_terms(self, k: int) -> list[_Term]:
         """The last term of the closer of the two sentences before ``k`` that names one."""
@@ -668,43 +716,6 @@ class _Sentences:
     def after_draft(self, k: int) -> bool:
         """Is sentence ``k`` the first after a mention of a draft budget or cabinet decision?"""
         return k > 0 and self._has_draft(k - 1) and not self._has_draft(k)
-
-
-def _by_opening_letter(patterns: list[str]) -> tuple[str, list[int]]:
-    """The patterns as one alternation, pattern ``i`` in group ``t<i>``, and how many
-    characters before its group each match starts (1 where its opening letter was pulled out).
-
-    Patterns opening with a plain ASCII letter are grouped under it ("v(?:erteidigungs...|
-    ...)"), so at each position the engine tests that letter once instead of every pattern:
-    the German lists are searched at every character of a word. Only patterns with different
-    opening letters trade places, never across an ungrouped one, and two such patterns
-    cannot match at the same position, so the first pattern to match there stays the same.
-    """
-    branches: list[str] = []
-    offsets: list[int] = []
-    run: dict[str, list[str]] = {}  # opening letter -> groups, in file order
-
-    def close_run() -> None:
-        branches.extend(f"{letter}(?:{'|'.join(groups)})" for letter, groups in run.items())
-        run.clear()
-
-    for i, pattern in enumerate(patterns):
-        letter = _opening_letter(pattern)
-        if letter is None:
-            close_run()
-            branches.append(f"(?P<t{i}>{pattern})")
-            offsets.append(0)
-        else:
-            run.setdefault(letter, []).append(f"(?P<t{i}>{pattern[1:]})")
-            offsets.append(1)
-    close_run()
-    return "|".join(branches), offsets
-
-
-def _opening_letter(pattern: str) -> str | None:
-    """The ASCII letter every match of ``pattern`` opens with, if any."""
-    first = opening_literal(pattern)[:1]
-    return first if first and first.isascii() else None
 
 
 def _number_word(word: str, lang: str, unit: bool = True) -> int | float | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +28,7 @@ from functools import lru_cache
 from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
-from .lexicon import lang_file, load_tsv
+from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import doc_text, evidence, token_table
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
@@ -155,23 +156,57 @@ def fact_evidence(doc: Doc, seg_start: int, fact_end: int, seg_end: int) -> Evid
 
 
 def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
-    """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers)."""
-    found = [
+    """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers),
+    ordered by (start, end)."""
+    numbers = doc._.numbers
+    cached = _QUANTITIES.get(doc)
+    if cached is None or cached[0] is not numbers:  # sorted once per Doc: two stages ask
+        ordered = sorted(
+            (n for n in numbers or () if isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY),
+            key=lambda n: (n.start, n.end),
+        )
+        cached = _QUANTITIES[doc] = (numbers, ordered, [n.start for n in ordered])
+    _, ordered, starts = cached
+    return [
         n
-        for n in (doc._.numbers or [])
-        if isinstance(n, NumberMention)
-        and n.start >= start
-        and n.end <= end
-        and n.kind is NumberKind.QUANTITY
+        for n in ordered[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]
+        if n.end <= end
     ]
-    return sorted(found, key=lambda n: (n.start, n.end))
+
+
+#: Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises.
+_QUANTITIES: weakref.WeakKeyDictionary[Doc, tuple[object, list[NumberMention], list[int]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
-    found = [
-        d for d in (doc._.dates or []) if isinstance(d, DateMention) and d.start >= start and d.end <= end
-    ]
-    return sorted(found, key=lambda d: (d.start, d.end))
+    """The dates stage's mentions inside ``[start, end)``, ordered by (start, end)."""
+    ordered, starts = _sorted_dates(doc)
+    found: list[DateMention] = []
+    for d in ordered[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]:
+        if d.end <= end:
+            found.append(d)
+    return found
+
+
+def _sorted_dates(doc: Doc) -> tuple[list[DateMention], list[int]]:
+    """The Doc's date mentions ordered by (start, end), with their starts: sorted once per
+    Doc (stages ask for the dates of many spans), again only when ``doc._.dates`` changes."""
+    dates = doc._.dates
+    cached = _DATES.get(doc)
+    if cached is None or cached[0] is not dates:
+        ordered = sorted(
+            (d for d in dates or () if isinstance(d, DateMention)), key=lambda d: (d.start, d.end)
+        )
+        cached = _DATES[doc] = (dates, ordered, [d.start for d in ordered])
+    return cached[1], cached[2]
+
+
+#: Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises.
+_DATES: weakref.WeakKeyDictionary[Doc, tuple[object, list[DateMention], list[int]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def countries_in(doc: Doc, start: int, end: int) -> list[CountryMention]:
@@ -266,11 +301,14 @@ class Cues:
     skipped); ``scope_col`` the column saying where the cue applies (default
     ``clause``). Patterns are case-insensitive and must start at a word start unless
     they are anchored (``^`` for text after a number, ``$`` for text before it).
+
+    Most clauses hold none of a file's words: a search tries only the cues whose letters
+    (:func:`required_literals`) occur in the text, one by one. The others cannot match,
+    so the answer is the one a search of every cue gives.
     """
 
     def __init__(self, lang: str, name: str, label_col: str, scope_col: str | None = None) -> None:
         self.cues: list[Cue] = []
-        by_scope: dict[str, list[tuple[str, bool, str]]] = {}  # (pattern, anchored, label)
         for row in load_tsv(lang_file(lang, name)):
             label = row[label_col]
             if not label or label == "-":
@@ -279,35 +317,41 @@ class Cues:
             anchored = raw.startswith("^") or raw.endswith("$")
             pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
-            by_scope.setdefault(self.cues[-1].scope, []).append((raw, anchored, label))
-        # One search per label instead of one per cue: an alternation of the label's cues
-        # matches somewhere exactly when one of them does.
-        self._by_label: dict[str, dict[str, re.Pattern[str]]] = {}
-        self._first: dict[str, tuple[re.Pattern[str], list[str]]] = {}
-        for scope, scoped in by_scope.items():
-            members: dict[str, list[tuple[str, bool]]] = {}
-            for raw, anchored, label in scoped:
-                members.setdefault(label, []).append((raw, anchored))
-            self._by_label[scope] = {label: _alternation(group) for label, group in members.items()}
-            # the leftmost match of the alternation is the earliest of any cue, the first cue on ties
-            named = _alternation([(raw, anchored) for raw, anchored, _ in scoped], named=True)
-            self._first[scope] = (named, [label for _, _, label in scoped])
+        #: per scope, its cues in file order and what each needs (see :class:`RowGate`)
+        self._scoped: dict[str, tuple[list[Cue], RowGate]] = {}
+        raws = [row["pattern"] for row in load_tsv(lang_file(lang, name)) if row[label_col] not in ("", "-")]
+        for scope in dict.fromkeys(c.scope for c in self.cues):
+            members = [(c, raw) for c, raw in zip(self.cues, raws, strict=True) if c.scope == scope]
+            self._scoped[scope] = ([c for c, _ in members], RowGate([raw for _, raw in members]))
+
+    def _candidates(self, text: str, scope: str) -> list[Cue]:
+        """The cues of ``scope`` that may match in ``text``, in file order."""
+        scoped = self._scoped.get(scope)
+        if scoped is None:
+            return []
+        cues, gate = scoped
+        return [cues[i] for i in gate.rows(text)]
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
-        return {label for label, p in self._by_label.get(scope, {}).items() if p.search(text)}
+        found: set[str] = set()
+        for cue in self._candidates(text, scope):
+            if cue.label not in found and cue.pattern.search(text):
+                found.add(cue.label)
+        return found
 
     def has(self, label: str, text: str, scope: str = "clause") -> bool:
         """``label in self.labels(text, scope)``, searching only that label's cues."""
-        pattern = self._by_label.get(scope, {}).get(label)
-        return bool(pattern and pattern.search(text))
+        return any(c.pattern.search(text) for c in self._candidates(text, scope) if c.label == label)
 
     def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
-        """The earliest match in ``text``: (start, end, label)."""
-        if scope not in self._first:
-            return None
-        pattern, labels = self._first[scope]
-        m = pattern.search(text)
-        return (m.start(), m.end(), labels[int((m.lastgroup or "")[1:])]) if m else None
+        """The earliest match in ``text``: (start, end, label); the first cue in the file on
+        ties, as in one alternation of them all."""
+        best: tuple[int, int, str] | None = None
+        for cue in self._candidates(text, scope):
+            m = cue.pattern.search(text)
+            if m is not None and (best is None or m.start() < best[0]):
+                best = (m.start(), m.end(), cue.label)
+        return best
 
     def spans(self, text: str, scope: str = "clause") -> list[tuple[int, int, str]]:
         """All matches of this scope in ``text``, ordered: (start, end, label)."""
@@ -320,27 +364,48 @@ class Cues:
         return sorted(found)
 
 
-def _alternation(patterns: list[tuple[str, bool]], named: bool = False) -> re.Pattern[str]:
-    """Cue patterns (pattern, anchored) as one alternation, in order (``named``: cue ``i``
-    in group ``c<i>``). A run of unanchored cues shares one word-start look-behind, tested
-    once per position instead of once per cue."""
-    branches: list[str] = []
-    run: list[str] = []
-    for i, (raw, anchored) in enumerate(patterns):
-        body = f"(?P<c{i}>{raw})" if named else f"(?:{raw})"
-        if not anchored:
-            run.append(body)
-            continue
-        if run:
-            branches.append(rf"(?<![\w-])(?:{'|'.join(run)})")
-            run = []
-        branches.append(body)
-    if run:
-        branches.append(rf"(?<![\w-])(?:{'|'.join(run)})")
-    return re.compile("|".join(branches), re.IGNORECASE)
-
-
 # ---- vocabulary lists searched as one alternation -----------------------------------------
+
+
+class RowGate:
+    """Which row patterns of a vocabulary list may match in a text, told by the literals
+    they need (:func:`required_literals`): a row that needs letters the text lacks cannot
+    match. Patterns must be searched case-insensitively."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.all = list(range(len(patterns)))
+        #: rows that need no known literal: kept for every text
+        self.always: list[int] = []
+        #: each literal some row needs, with the rows that need it (one of theirs)
+        self.rows_of: dict[str, list[int]] = {}
+        for i, pattern in enumerate(patterns):
+            literals = required_literals(pattern)
+            if not literals:
+                self.always.append(i)
+            for literal in dict.fromkeys(literals):
+                self.rows_of.setdefault(literal, []).append(i)
+        # Literals are found in the lowered text by one trie regex, which matches the longest
+        # literal starting at a place; the shorter ones it begins with start there too.
+        self._any = re.compile(literal_trie(self.rows_of) or "(?!)")
+        self._starting = {
+            literal: [short for short in self.rows_of if literal.startswith(short)]
+            for literal in self.rows_of
+        }
+
+    def rows(self, text: str) -> list[int]:
+        """The rows that may match somewhere in ``text``, in order."""
+        if not (text.isascii() or _folds_like_lower(text)):
+            return self.all
+        lowered = text.lower()
+        m = self._any.search(lowered)
+        if m is None:  # most texts
+            return self.always
+        kept = set(self.always)
+        while m is not None:  # every place a literal starts, overlapping ones too
+            for literal in self._starting[m.group()]:
+                kept.update(self.rows_of[literal])
+            m = self._any.search(lowered, m.start() + 1)
+        return sorted(kept)
 
 
 class PatternRows:
@@ -348,33 +413,34 @@ class PatternRows:
     makes (and that is kept) from only the rows that may match in the text at hand.
 
     An alternation costs a test of every row at every character, and most sentences hold
-    none of a list's words. A row opening with plain letters ("soldat(?:en|innen)") cannot
-    match in a text without them, so leaving it out changes no match; rows that open
-    otherwise are always kept. ``build`` gets the kept row indices, in file order. Suits
-    lists whose words seldom meet in one sentence (each combination is compiled once).
+    none of a list's words. A row that needs plain letters ("soldat(?:en|innen)",
+    :class:`RowGate`) cannot match in a text without them, so leaving it out changes no
+    match; rows that need none are always kept. ``build`` gets the kept row indices, in
+    file order. Suits lists whose words seldom meet in one sentence (each combination is
+    compiled once).
     """
 
     def __init__(self, patterns: Sequence[str], build: Callable[[tuple[int, ...]], re.Pattern[str]]) -> None:
-        self.openings = [opening_literal(p) for p in patterns]
-        self._all = tuple(range(len(patterns)))
+        self.gate = RowGate(patterns)
         self._build = lru_cache(maxsize=256)(build)
 
     def regex(self, text: str, start: int, end: int) -> re.Pattern[str] | None:
         """The alternation for ``text[start:end]``; None when no row can match there."""
-        span = text[start:end]
-        if not _folds_like_lower(span):
-            rows = self._all
-        else:
-            lowered = span.lower()
-            rows = tuple(i for i, opening in enumerate(self.openings) if opening in lowered)
-        return self._build(rows) if rows else None
+        rows = self.gate.rows(text[start:end])
+        return self._build(tuple(rows)) if rows else None
 
 
 #: Letters an opening literal is made of (lowercase; patterns are case-insensitive).
 _LITERAL_LETTERS = "abcdefghijklmnopqrstuvwxyzäöüß"
+_LETTER_SET = frozenset(_LITERAL_LETTERS)
 _CASELESS_LETTERS = [re.compile(letter, re.IGNORECASE) for letter in _LITERAL_LETTERS]
 _LOWER_SAFE: set[str] = set()
 _LOWER_UNSAFE: set[str] = set()
+_QUANTIFIERS = ("?", "*", "+", "{")
+#: An inline flag ("(?i)", "(?x:", "(?-i:") may change how the letters of a pattern read.
+_INLINE_FLAGS = re.compile(r"\(\?[-aiLmsux]")
+#: How many characters an escape takes: "\x41", "\u00e4", "\U0001F600" name one character.
+_ESCAPE_SIZE = {"x": 4, "u": 6, "U": 10}
 
 
 def _folds_like_lower(text: str) -> bool:
@@ -382,10 +448,10 @@ def _folds_like_lower(text: str) -> bool:
     ``str.lower`` turns it into that letter? Then a literal occurs in ``text.lower()``
     wherever the regex engine finds it. Not so for rare characters like "ſ" (which matches
     "s") or the Kelvin sign ("k"); texts with them are searched with every row."""
-    chars = set(text)
-    if chars <= _LOWER_SAFE:
+    global _NOT_SAFE
+    if _NOT_SAFE.search(text) is None:  # every character known to be safe: the common case
         return True
-    for char in chars - _LOWER_SAFE:
+    for char in set(text) - _LOWER_SAFE:
         if char not in _LOWER_UNSAFE and all(
             p.fullmatch(char) is None or char.lower() == p.pattern for p in _CASELESS_LETTERS
         ):
@@ -393,7 +459,12 @@ def _folds_like_lower(text: str) -> bool:
         else:
             _LOWER_UNSAFE.add(char)
             return False
+    _NOT_SAFE = re.compile("[^" + "".join(map(re.escape, sorted(_LOWER_SAFE))) + "]")
     return True
+
+
+#: A character not (yet) known to be safe; rebuilt whenever a text brings new safe ones.
+_NOT_SAFE = re.compile(".", re.DOTALL)
 
 
 def opening_literal(pattern: str) -> str:
@@ -406,32 +477,135 @@ def opening_literal(pattern: str) -> str:
     while (
         size < len(pattern)
         and pattern[size].lower() in _LITERAL_LETTERS
-        and pattern[size + 1 : size + 2] not in ("?", "*", "+", "{")
+        and pattern[size + 1 : size + 2] not in _QUANTIFIERS
     ):
         size += 1
     return pattern[:size].lower()
 
 
-def _top_level_bar(pattern: str) -> bool:
-    """Does ``pattern`` hold a "|" outside parentheses, escapes and character classes?"""
-    depth, i = 0, 0
+def required_literals(pattern: str) -> tuple[str, ...]:
+    """Lowercased literals one of which every match of ``pattern`` holds, for a
+    case-insensitive search; () when none is known.
+
+    Read from runs of plain letters no quantifier makes optional ("[\\w-]*ziel\\b" ->
+    ziel) and from groups no quantifier makes optional, whose every alternative needs
+    one ("für\\s+(?:verteidigung|rüstung)" -> verteidigung or rüstung, rarer than "für").
+    Of several, the one whose shortest literal is longest wins. Patterns with an inline
+    flag ("(?x)") are not read.
+    """
+    if _INLINE_FLAGS.search(pattern):
+        return ()
+    return tuple(_needs(pattern) or ())
+
+
+def _needs(pattern: str) -> list[str] | None:
+    """:func:`required_literals` of a pattern or group body; None when none is known."""
+    alternatives = _split_bars(pattern)
+    if len(alternatives) > 1:
+        union: list[str] = []
+        for alternative in alternatives:
+            need = _needs(alternative)
+            if need is None:
+                return None
+            union += need
+        return union
+    best: list[str] | None = None
+
+    def offer(need: list[str] | None) -> None:
+        nonlocal best
+        if need and (best is None or _selectivity(need) > _selectivity(best)):
+            best = need
+
+    run, i = "", 0
     while i < len(pattern):
         char = pattern[i]
-        if char == "\\":
-            i += 1  # the escaped character
-        elif char == "[":  # a class, which may open with "^" and a literal "]"
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            i += 1 if pattern[i : i + 1] == "]" else 0
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif char == "(":
+        if char.lower() in _LETTER_SET and pattern[i + 1 : i + 2] not in _QUANTIFIERS:
+            run += char.lower()
+            i += 1
+            continue
+        offer([run] if run else None)
+        run = ""
+        if char == "(":
+            close = _skip_group(pattern, i)
+            body = _group_body(pattern, i)
+            if body >= 0 and pattern[close + 1 : close + 2] not in _QUANTIFIERS:
+                offer(_needs(pattern[body:close]))
+            i = close + 1
+        else:
+            i = _skip_atom(pattern, i)
+    offer([run] if run else None)
+    return best
+
+
+def _selectivity(need: list[str]) -> tuple[int, int]:
+    """How seldom a text holds one of ``need``: its shortest literal long, few literals."""
+    return min(map(len, need)), -len(need)
+
+
+def _skip_atom(pattern: str, i: int) -> int:
+    """Index after the escape, class or single character at ``pattern[i]``."""
+    char = pattern[i]
+    if char == "\\":
+        escaped = pattern[i + 1 : i + 2]
+        if escaped == "N":  # "\N{EM DASH}"
+            close = pattern.find("}", i)
+            return close + 1 if close >= 0 else len(pattern)
+        return i + _ESCAPE_SIZE.get(escaped, 2)
+    if char == "[":  # a class, which may open with "^" and a literal "]"
+        i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+        i += 1 if pattern[i : i + 1] == "]" else 0
+        while i < len(pattern) and pattern[i] != "]":
+            i += 2 if pattern[i] == "\\" else 1
+    return i + 1
+
+
+def _skip_group(pattern: str, i: int) -> int:
+    """Index of the ")" closing the group opened at ``pattern[i]`` (the end when unclosed)."""
+    depth = 0
+    while i < len(pattern):
+        if pattern[i] == "(":
             depth += 1
-        elif char == ")":
+        elif pattern[i] == ")":
             depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-        i += 1
-    return False
+            if depth == 0:
+                return i
+        i = _skip_atom(pattern, i) if pattern[i] in "\\[" else i + 1
+    return len(pattern)
+
+
+def _group_body(pattern: str, i: int) -> int:
+    """Where the body of the group opened at ``pattern[i]`` starts, if it is text of the
+    match (a plain, non-capturing or named group); -1 for look-arounds, comments and the like."""
+    if pattern[i + 1 : i + 2] != "?":
+        return i + 1
+    if pattern[i + 2 : i + 3] == ":":
+        return i + 3
+    if pattern[i + 2 : i + 4] == "P<":
+        close = pattern.find(">", i)
+        return close + 1 if close >= 0 else -1
+    return -1
+
+
+def _split_bars(pattern: str) -> list[str]:
+    """``pattern`` cut at every "|" outside parentheses, escapes and classes."""
+    parts: list[str] = []
+    start, i = 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "(":
+            i = _skip_group(pattern, i) + 1
+        elif char == "|":
+            parts.append(pattern[start:i])
+            start = i = i + 1
+        else:
+            i = _skip_atom(pattern, i)
+    parts.append(pattern[start:])
+    return parts
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """Does ``pattern`` hold a "|" outside parentheses, escapes and character classes?"""
+    return len(_split_bars(pattern)) > 1
 
 
 @lru_cache(maxsize=32)

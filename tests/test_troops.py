@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.facts import Cues, opening_literal, segment, sentences, to_date
+from pipeline.facts import Cues, opening_literal, required_literals, segment, sentences, to_date
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import TroopCount
@@ -137,6 +137,71 @@ def test_to_date(value: str | None, expected: date | None) -> None:
 )
 def test_opening_literal(pattern: str, opening: str) -> None:
     assert opening_literal(pattern) == opening
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needed"),
+    [
+        ("soldat(?:en|innen)", ("soldat",)),
+        ("[\\w-]*ziel(?:marke|vorgabe)?\\s+(?:von\\s+)?$", ("ziel",)),
+        ("is\\s+set\\s+to", ("set",)),
+        ("jahres?plan", ("jahre",)),
+        ("\\u00e4bc", ("bc",)),
+        ("\\N{EM DASH}xyz", ("xyz",)),
+        ("ab{2}cd", ("cd",)),
+        ("truppen|soldaten", ("truppen", "soldaten")),
+        ("truppen|\\d+", ()),
+        ("(?i)truppen", ()),
+        ("(?:in|für)\\s+waffen", ("waffen",)),
+        ("für\\s+(?:die\\s+)?(?:verteidigung|rüstung)\\b", ("verteidigung", "rüstung")),
+        ("(?:go(?:es)?|went)\\s+\\d", ("go", "went")),
+        ("(?:armee)?budget", ("budget",)),
+        ("(?=truppen)\\w+", ()),
+        ("[(]truppen[)]", ("truppen",)),
+    ],
+)
+def test_required_literals(pattern: str, needed: tuple[str, ...]) -> None:
+    assert required_literals(pattern) == needed
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+@pytest.mark.parametrize(
+    ("name", "label_col", "scope_col"),
+    [
+        ("modality.tsv", "budgets", "scope"),
+        ("modality.tsv", "troops", "scope"),
+        ("budget_changes.tsv", "change", None),
+    ],
+)
+def test_cues_search_only_the_cues_a_text_may_hold(
+    lang: str, name: str, label_col: str, scope_col: str | None
+) -> None:
+    """Labels, ``has`` and ``first`` give what one search per cue gives."""
+    cues = Cues(lang, name, label_col, scope_col)
+    texts = [
+        "Die Regierung will bis 2027 das Ziel von zwei Prozent erreichen, schlägt der Minister vor.",
+        "The cabinet approved a draft budget; spending is set to double to meet the 2% target.",
+        "Das Kabinett billigte den Entwurf. ſchlägt (langes s) İn KELVIN \u212a",
+        "Keine Zahl hier, nur Worte.",
+    ]
+    for text in texts:
+        for scope in {c.scope for c in cues.cues}:
+            matches = sorted(
+                (m.start(), -i, m.end(), c.label)
+                for i, c in enumerate(cues.cues)
+                if c.scope == scope
+                for m in [c.pattern.search(text)]
+                if m
+            )
+            assert cues.labels(text, scope) == {label for *_, label in matches}
+            for label in {c.label for c in cues.cues}:
+                assert cues.has(label, text, scope) == any(lab == label for *_, lab in matches)
+            if matches:
+                start = matches[0][0]
+                first = min((m for m in matches if m[0] == start), key=lambda m: -m[1])
+                assert cues.first(text, scope) == (first[0], first[2], first[3])
+            else:
+                assert cues.first(text, scope) is None
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
