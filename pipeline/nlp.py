@@ -216,7 +216,6 @@ def build_nlp(lang: str, model: str | Path | None = None) -> Language:
     return nlp
 
 
-@lru_cache(maxsize=8)
 def cached_nlp(lang: str, model: str | None = None) -> Language:
     """One pipeline per (language, model) per process: building one costs seconds.
 
@@ -225,6 +224,12 @@ def cached_nlp(lang: str, model: str | None = None) -> Language:
     otherwise every full collection walks them again, a pause that lands in whichever
     stage happens to be allocating.
     """
+    # one cache key however it is called: ``lru_cache`` tells f("de") from f("de", None)
+    return _cached_nlp(lang, model or None)
+
+
+@lru_cache(maxsize=8)
+def _cached_nlp(lang: str, model: str | None) -> Language:
     nlp = build_nlp(lang, model)
     gc.collect()
     gc.freeze()

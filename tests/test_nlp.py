@@ -11,6 +11,7 @@ import spacy
 from pipeline.nlp import (
     STAGES,
     build_nlp,
+    cached_nlp,
     doc_text,
     evidence,
     make_doc,
@@ -141,3 +142,7 @@ def test_array_sentencizer_decides_like_spacys_sentencizer(text: str) -> None:
     assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs]
     if len(text) > 20:
         assert len(list(ours.sents)) > 1
+
+
+def test_cached_nlp_builds_one_pipeline_however_it_is_called() -> None:
+    assert cached_nlp("en") is cached_nlp("en", None) is cached_nlp(lang="en", model=None)
