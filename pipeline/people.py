@@ -23,6 +23,7 @@ verbs, first names, known people, not-people); this module holds the logic.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -78,11 +79,6 @@ def _name_shape(text: str) -> bool:
 
 
 _INITIAL = re.compile(r"^[A-Z]\.$")
-
-
-def _whitespace(t: TokenTable, i: int) -> str:
-    """``Token.whitespace_`` of token ``i``, from the table instead of a new Token."""
-    return t.with_ws[i][len(t.texts[i]) :]
 
 
 def _overlaps(ranges: tuple[tuple[int, int], ...], start: int, end: int) -> bool:
@@ -298,6 +294,7 @@ class PeopleStage:
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
         self._opens: dict[str, bool] = {}
+        self._role_words: dict[str, bool] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
         find_countries("", self.lang)
@@ -464,29 +461,38 @@ class PeopleStage:
     # ---- runs of name tokens -------------------------------------------------------------
 
     def runs(self, doc: Doc) -> list[tuple[int, int]]:
-        """Maximal runs [i, j) of name tokens (with particles inside), within a sentence."""
+        """Maximal runs [i, j) of name tokens (with particles inside), within a sentence.
+
+        A line break is a token of its own ("\\n"), never a name token, so it ends a run."""
         out: list[tuple[int, int]] = []
         t = token_table(doc)
         texts, lowers = t.texts, t.lowers
+        given, org_words = self.lex.given, self.lex.org_words
         sent_starts = {start for start, _ in t.sents}
         n = len(texts)
+        # most words are ruled out by their text alone (memoised): neither name nor first name;
+        # classify the Doc's new words once, then pick the openers without a Python loop
         known = self._opens
-        # most words are ruled out by their text alone (memoised): neither name nor first name
-        opens = [i for i, w in enumerate(texts) if (known[w] if w in known else self._may_open(w))]
+        for word in set(texts).difference(known):
+            self._may_open(word)
+        opens = itertools.compress(range(n), map(known.__getitem__, texts))
         j = 0
         for i in opens:
             if i < j:
                 continue  # inside the previous run
-            if not (self.is_name_token(t, i) or self._country_first_name(t, i)) or _INITIAL.match(texts[i]):
+            if self._word_class(texts[i]) == self._INITIAL_NAME:
+                continue  # "J." does not open a name
+            if not (self.is_name_token(t, i) or self._country_first_name(t, i)):
                 continue
             j = i + 1
-            while j < n and "\n" not in _whitespace(t, j - 1) and j not in sent_starts:
-                if self._hyphen_piece(t, j):
+            while j < n and j not in sent_starts:
+                text = texts[j]
+                if text == "-" and self._hyphen_piece(t, j):
                     j += 2  # "Jae" "-" "myung", "Kosiniak" "-" "Kamysz": one name
                 elif (
-                    self._double_name(t, j)
-                    or self.is_name_token(t, j)
-                    or self._surname_role_word(t, j)
+                    self.is_name_token(t, j)
+                    or ("-" in text and self._double_name(t, j))
+                    or (texts[j - 1] in given and self._surname_role_word(t, j))
                     or (
                         lowers[j] in _PARTICLES
                         and not self.is_common_word(texts[j - 1])
@@ -498,7 +504,7 @@ class PeopleStage:
                     j += 1
                 else:
                     break
-            if j < n and texts[j] in self.lex.org_words:
+            if j < n and texts[j] in org_words:
                 # "Christian Mölling von der Bertelsmann Stiftung": the name ends before "von"
                 cut = next((k for k in range(i + 1, j) if lowers[k] in _PARTICLES), j)
                 j = cut
@@ -780,6 +786,17 @@ class PeopleStage:
             org=country in ORG_CODES,
         )
 
+    def _role_ends(self, doc: Doc, t: TokenTable) -> set[int]:
+        """Tokens right after a role word: the only places :meth:`_role_ending` finds a role.
+        :meth:`role_before` looks at most three tokens back ("Botschafter in Deutschland,
+        Ron Prosor"), so a run needs it only when one of those ends a role."""
+        if self.lang == "en":
+            return set(self._en_matches(doc)[1])
+        known = self._role_words
+        for word in set(t.texts).difference(known):
+            known[word] = word[:1].isupper() and self.role_def(word) is not None
+        return set(itertools.compress(range(1, len(t.texts) + 1), map(known.__getitem__, t.texts)))
+
     def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
         matches = self._en_matches(doc)[1].get(i)
         if not matches:
@@ -832,19 +849,15 @@ class PeopleStage:
                 return True
         return i > 0 and t.texts[i - 1] in self.lex.org_words
 
-    def _speech_cue(self, t: TokenTable, i: int, j: int) -> bool:
-        before = t.lowers[i - 1] if i > 0 else ""
-        after = t.lowers[j] if j < len(t.lowers) else ""
-        return before in self.lex.speech or after in self.lex.speech
-
     def candidates(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
         lex = self.lex
         cands: list[Candidate] = []
         runs = self.runs(doc)
         t = token_table(doc)
-        texts, lowers = t.texts, t.lowers
+        texts, lowers, n = t.texts, t.lowers, len(t.texts)
         text = doc_text(doc)
         boilerplate = doc._.boilerplate
+        role_ends = self._role_ends(doc, t) if runs else set()
         for run_start, j in runs:
             i = run_start
             start, end = t.idxs[i], t.ends[j - 1]
@@ -858,9 +871,18 @@ class PeopleStage:
                 i += 1  # "Wiederwahl Donald Trump", "Staatsbesuch Joe Biden": trim the noun
                 start = t.idxs[i]
             tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
-            if len(tokens) > 5 or _country_code(" ".join(tokens), self.lang) is not None:
+            name = " ".join(tokens)
+            if len(tokens) > 5 or _country_code(name, self.lang) is not None:
                 continue
-            roles = [r for r in (self.role_before(doc, t, i), self.role_after(doc, t, j)) if r is not None]
+            roles: list[Role] = []
+            if i in role_ends or i - 1 in role_ends or i - 2 in role_ends or i - 3 in role_ends:
+                before_role = self.role_before(doc, t, i)
+                if before_role is not None:
+                    roles.append(before_role)
+            if j < n and texts[j] == ",":
+                after_role = self.role_after(doc, t, j)
+                if after_role is not None:
+                    roles.append(after_role)
             before = roles[0] if roles and roles[0].end <= start else None
             for _ in range(3):
                 # a role before the title: "Amtskollegen, General Nakatani", "spokesman Maj. Gen. Pat Ryder"
@@ -873,17 +895,13 @@ class PeopleStage:
                 roles.insert(0, earlier)
                 before = earlier
             rule = ""
-            if any(r.end <= start for r in roles):
-                rule = "role_title"
-            elif roles:
-                rule = "apposition"
-            elif self._speech_cue(t, i, j):
+            if roles:
+                rule = "role_title" if any(r.end <= start for r in roles) else "apposition"
+            elif (i > 0 and lowers[i - 1] in lex.speech) or (j < n and lowers[j] in lex.speech):
                 rule = "speech"
             elif len(tokens) >= 2 and self.opens_name(tokens[0]):
                 rule = "gazetteer"
-            elif fold(" ".join(tokens)) in lex.known or (
-                len(tokens) == 1 and fold(tokens[0]) in lex.known_surnames
-            ):
+            elif fold(name) in lex.known or (len(tokens) == 1 and fold(tokens[0]) in lex.known_surnames):
                 rule = "known"
             if not rule or self._rejected(doc, run_start, j):  # most runs have no cue: test that first
                 continue
