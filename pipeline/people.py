@@ -26,6 +26,7 @@ import bisect
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -125,16 +126,28 @@ _Match = tuple[int, int, str]  # a role matcher hit: start token, end token, ste
 _NAME_IN_BYLINE = r"[A-ZÄÖÜ][\w'’-]+(?: [A-ZÄÖÜ][\w'’.-]+){1,2}"
 _BYLINE_NAME = re.compile(_NAME_IN_BYLINE)
 _BYLINE_NAMES = rf"{_NAME_IN_BYLINE}(?:\s*,\s*{_NAME_IN_BYLINE}|\s+(?:und|and|&)\s+{_NAME_IN_BYLINE})*"
-_BYLINE_PREFIXED = re.compile(
-    r"(?:^[ \t]*|\(|;[ \t]*)"
-    r"(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by|Editing by)"
-    rf"[ \t]+(?P<names>{_BYLINE_NAMES})",
-    re.M,
-)
+_BYLINE_KEYWORD = r"(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by|Editing by)"
 _BYLINE_DATE = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
-_BYLINE_BARE = re.compile(
-    rf"(?:^|(?<=[.!?]))[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_DATE})?$", re.M
-)
+_BYLINE_BARE_BODY = rf"[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_DATE})?$"
+
+# Each byline pattern comes twice: one for the text's start and one that starts by consuming
+# the character before the byline (a line break, a sentence end, "(" or ";"). A pattern that
+# opens with "^" or a lookbehind is tried at every character; one that opens with a character
+# class lets ``re`` skip ahead to those characters. The groups are the same.
+_BYLINE_PREFIXED_FIRST = re.compile(rf"[ \t]*{_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
+_BYLINE_PREFIXED = re.compile(rf"(?:\n[ \t]*|\(|;[ \t]*){_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
+_BYLINE_BARE_FIRST = re.compile(_BYLINE_BARE_BODY, re.M)
+_BYLINE_BARE = re.compile(rf"[\n.!?]{_BYLINE_BARE_BODY}", re.M)
+
+
+def _line_matches(first: re.Pattern[str], rest: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``finditer`` of a byline pattern: ``first`` at the text's start, then ``rest``."""
+    pos = 0
+    match = first.match(text)
+    if match is not None:
+        yield match
+        pos = match.end()
+    yield from rest.finditer(text, pos)
 
 
 @dataclass(frozen=True)
@@ -953,8 +966,10 @@ class PeopleStage:
     def bylines(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(name, start, end) of authors named in a byline of the text."""
         out: list[tuple[str, int, int]] = []
-        for pattern in (_BYLINE_PREFIXED, _BYLINE_BARE):
-            for m in pattern.finditer(doc_text(doc)):
+        text = doc_text(doc)
+        patterns = ((_BYLINE_PREFIXED_FIRST, _BYLINE_PREFIXED), (_BYLINE_BARE_FIRST, _BYLINE_BARE))
+        for first, pattern in patterns:
+            for m in _line_matches(first, pattern, text):
                 names = list(_BYLINE_NAME.finditer(m.group("names")))
                 if pattern is _BYLINE_BARE:
                     if len(names) < 2 and not m.group("date"):
