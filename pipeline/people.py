@@ -233,7 +233,30 @@ class Lexicon:
 
 @lru_cache(maxsize=4)
 def _not_names_pattern(lang: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + literal_trie(sorted(lexicon(lang).not_names)) + r")(?!\w)")
+    """The non-person names, each ending a word; :func:`_not_name_ranges` checks the start."""
+    return re.compile(r"(?:" + literal_trie(sorted(lexicon(lang).not_names)) + r")(?!\w)")
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _not_name_ranges(text: str, lang: str) -> list[tuple[int, int]]:
+    """Char ranges of the non-person names that stand as whole words, as ``finditer`` of
+    ``(?<!\\w)`` + :func:`_not_names_pattern` would give them. The pattern opens with the names'
+    first letters, which ``re`` skips ahead to; a lookbehind in front would be tried at every
+    character. A hit inside a word ("XGeneral Dynamics") is passed by one character, as
+    ``finditer`` would."""
+    pattern = _not_names_pattern(lang)
+    ranges: list[tuple[int, int]] = []
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if start > 0 and _WORD_CHAR.match(text, start - 1):
+            pos = start + 1
+            continue
+        ranges.append((start, m.end()))
+        pos = m.end()
+    return ranges
 
 
 @lru_cache(maxsize=4)
@@ -832,7 +855,7 @@ class PeopleStage:
         key = "newsfacts.people.not_names"
         ranges = doc.user_data.get(key)
         if ranges is None:
-            ranges = [(m.start(), m.end()) for m in _not_names_pattern(self.lang).finditer(doc_text(doc))]
+            ranges = _not_name_ranges(doc_text(doc), self.lang)
             doc.user_data[key] = ranges
         ends_key = "newsfacts.people.not_name_ends"
         ends = doc.user_data.get(ends_key)
