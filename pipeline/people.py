@@ -886,6 +886,7 @@ class PeopleStage:
         return i > 0 and t.texts[i - 1] in self.lex.org_words
 
     def candidates(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
+        """The cued mentions, and the runs of name tokens outside boilerplate."""
         lex = self.lex
         cands: list[Candidate] = []
         runs = self.runs(doc)
@@ -893,12 +894,12 @@ class PeopleStage:
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
         text = doc_text(doc)
         boilerplate = doc._.boilerplate
+        if boilerplate:  # runs in newsletter/advert text are neither candidates nor mentions
+            runs = [(i, j) for i, j in runs if not _overlaps(boilerplate, t.idxs[i], t.ends[j - 1])]
         role_ends = self._role_ends(doc, t) if runs else set()
         for run_start, j in runs:
             i = run_start
             start, end = t.idxs[i], t.ends[j - 1]
-            if boilerplate and _overlaps(boilerplate, start, end):
-                continue
             while (
                 j - i >= 2
                 and not (self.opens_name(texts[i]) or self._country_first_name(t, i))
@@ -1030,10 +1031,10 @@ class PeopleStage:
         def add(tokens: tuple[str, ...], cand: Candidate | None, rule: str) -> _Entity:
             key = fold(" ".join(tokens))
             ent = by_key.get(key)
-            if ent is None:
+            if ent is None and len(tokens) >= 2:
                 for other in entities:  # "Ferdinand Marcos" inside "Ferdinand Marcos Jr."
                     longest = fold(" ".join(other.name_tokens))
-                    if len(tokens) >= 2 and (longest.startswith(key + " ") or key.startswith(longest + " ")):
+                    if longest.startswith(key + " ") or key.startswith(longest + " "):
                         ent = other
                         break
             if ent is None:
@@ -1083,7 +1084,8 @@ class PeopleStage:
         return [p for p in (self._person(doc, e, entities) for e in entities) if p is not None]
 
     def _count(self, doc: Doc, entities: list[_Entity], runs: list[tuple[int, int]]) -> None:
-        """Mentions and aliases: every run of name tokens that is a form of an entity."""
+        """Mentions and aliases: every run of name tokens (outside boilerplate, as
+        :meth:`candidates` returns them) that is a form of an entity."""
         forms: dict[str, _Entity] = {}
         surnames: dict[str, _Entity] = {}
         for ent in entities:
@@ -1092,11 +1094,8 @@ class PeopleStage:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         text = doc_text(doc)
         t = token_table(doc)
-        boilerplate = doc._.boilerplate
         for i, j in runs:
             start, end = t.idxs[i], t.ends[j - 1]
-            if boilerplate and _overlaps(boilerplate, start, end):
-                continue
             named = forms.get(fold(text[start:end]))  # the run's text, as doc[i:j].text
             if named is not None:
                 self._mention(doc, named, i, j)
