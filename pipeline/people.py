@@ -87,6 +87,11 @@ def _overlaps(ranges: tuple[tuple[int, int], ...], start: int, end: int) -> bool
     return any(start < b_end and end > b_start for b_start, b_end in ranges)
 
 
+def _split_rank(t: TokenTable, i: int) -> bool:
+    """ "Maj" "." : a rank abbreviation split from its period by the tokenizer, not a name."""
+    return _glued(t, i) and i + 1 < len(t.texts) and t.texts[i + 1] == "."
+
+
 def _glued(t: TokenTable, i: int) -> bool:
     """No whitespace after token ``i`` ("Maj" ".", "Jae" "-" "myung")."""
     return len(t.with_ws[i]) == len(t.texts[i])
@@ -409,6 +414,7 @@ class PeopleStage:
 
     # _word_class results: what the word's text alone says about a name token
     _NOT_NAME, _INITIAL_NAME, _NAME, _NAME_ROLE, _NAME_RANK, _NAME_ROLE_RANK = range(6)
+    _NAME_CLASSES = frozenset({_INITIAL_NAME, _NAME, _NAME_RANK})  # name tokens, roles not allowed
 
     def _word_class(self, text: str) -> int:
         """The text-only part of :meth:`is_name_token`, memoised per word: not a name, an
@@ -451,8 +457,8 @@ class PeopleStage:
         cls = self._word_class(t.texts[i])
         if cls <= self._INITIAL_NAME:
             return cls == self._INITIAL_NAME
-        if cls >= self._NAME_RANK and _glued(t, i) and i + 1 < len(t.texts) and t.texts[i + 1] == ".":
-            return False  # "Maj." split by the tokenizer: a rank, not a name
+        if cls >= self._NAME_RANK and _split_rank(t, i):
+            return False
         return allow_role or cls in (self._NAME, self._NAME_RANK)
 
     def _hyphen_piece(self, t: TokenTable, j: int) -> bool:
@@ -510,23 +516,34 @@ class PeopleStage:
         # classify the Doc's new words once, then pick the openers without a Python loop
         known = self._opens
         for word in set(texts).difference(known):
-            self._may_open(word)
+            self._may_open(word)  # classifies the word (self._words) too
         opens = itertools.compress(range(n), map(known.__getitem__, texts))
+        # is_name_token, inline for the hot loop: a name class, unless a rank split from its "."
+        word_class, names, rank, initial = (
+            self._words,
+            self._NAME_CLASSES,
+            self._NAME_RANK,
+            self._INITIAL_NAME,
+        )
         j = 0
         for i in opens:
             if i < j:
                 continue  # inside the previous run
-            if self._word_class(texts[i]) == self._INITIAL_NAME:
+            cls = word_class[texts[i]]
+            if cls == initial:
                 continue  # "J." does not open a name
-            if not (self.is_name_token(t, i) or self._country_first_name(t, i)):
+            if not (
+                (cls in names and not (cls == rank and _split_rank(t, i))) or self._country_first_name(t, i)
+            ):
                 continue
             j = i + 1
             while j < n and j not in sent_starts:
                 text = texts[j]
+                cls = word_class[text]
                 if text == "-" and self._hyphen_piece(t, j):
                     j += 2  # "Jae" "-" "myung", "Kosiniak" "-" "Kamysz": one name
                 elif (
-                    self.is_name_token(t, j)
+                    (cls in names and not (cls == rank and _split_rank(t, j)))
                     or ("-" in text and self._double_name(t, j))
                     or (texts[j - 1] in given and self._surname_role_word(t, j))
                     or (
