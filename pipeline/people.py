@@ -1098,7 +1098,8 @@ class PeopleStage:
             else:
                 surnames[key] = add(c.tokens, c, c.rule)
         self._count(doc, entities, runs)
-        return [p for p in (self._person(doc, e, entities) for e in entities) if p is not None]
+        doc_id = doc._.doc_id  # each doc._ read builds an accessor object: once per Doc
+        return [p for p in (self._person(doc, doc_id, e, entities) for e in entities) if p is not None]
 
     def _count(self, doc: Doc, entities: list[_Entity], runs: list[tuple[int, int]]) -> None:
         """Mentions and aliases: every run of name tokens (outside boilerplate, as
@@ -1152,7 +1153,7 @@ class PeopleStage:
 
         return min(roles, key=lambda r: (rank(r), r.start))
 
-    def _person(self, doc: Doc, ent: _Entity, entities: list[_Entity]) -> Person | None:
+    def _person(self, doc: Doc, doc_id: str, ent: _Entity, entities: list[_Entity]) -> Person | None:
         name_tokens = ent.name_tokens
         name = " ".join(name_tokens)
         role = self._best_role(ent)
@@ -1203,7 +1204,7 @@ class PeopleStage:
         if rule not in ("author", "byline") and ent.cands:
             rule = min(ent.cands, key=lambda c: c.start).rule
         return Person(
-            doc_id=doc._.doc_id,
+            doc_id=doc_id,
             name=name,
             aliases=aliases,
             role=role_text,
