@@ -926,8 +926,6 @@ class PeopleStage:
                 start = t.idxs[i]
             tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
             name = " ".join(tokens)
-            if len(tokens) > 5 or _country_code(name, self.lang) is not None:
-                continue
             roles: list[Role] = []
             if i in role_ends or i - 1 in role_ends or i - 2 in role_ends or i - 3 in role_ends:
                 before_role = self.role_before(doc, t, i)
@@ -937,27 +935,35 @@ class PeopleStage:
                 after_role = self.role_after(doc, t, j)
                 if after_role is not None:
                     roles.append(after_role)
-            before = roles[0] if roles and roles[0].end <= start else None
-            for _ in range(3):
-                # a role before the title: "Amtskollegen, General Nakatani", "spokesman Maj. Gen. Pat Ryder"
-                if before is None or before.start < 2:
-                    break
-                k = doc.char_span(before.start, before.end, alignment_mode="expand")
-                earlier = self.role_before(doc, t, k.start) if k is not None and k.start >= 1 else None
-                if earlier is None or earlier.end > before.start:
-                    break
-                roles.insert(0, earlier)
-                before = earlier
             rule = ""
             if roles:
+                # a role before the title: "Amtskollegen, General Nakatani", "spokesman Maj. Gen. Pat Ryder"
+                before = roles[0] if roles[0].end <= start else None
+                for _ in range(3):
+                    if before is None or before.start < 2:
+                        break
+                    k = doc.char_span(before.start, before.end, alignment_mode="expand")
+                    earlier = self.role_before(doc, t, k.start) if k is not None and k.start >= 1 else None
+                    if earlier is None or earlier.end > before.start:
+                        break
+                    roles.insert(0, earlier)
+                    before = earlier
                 rule = "role_title" if any(r.end <= start for r in roles) else "apposition"
             elif (i > 0 and lowers[i - 1] in lex.speech) or (j < n and lowers[j] in lex.speech):
                 rule = "speech"
             elif len(tokens) >= 2 and self.opens_name(tokens[0]):
                 rule = "gazetteer"
-            elif fold(name) in lex.known or (len(tokens) == 1 and fold(tokens[0]) in lex.known_surnames):
-                rule = "known"
-            if not rule or self._rejected(doc, run_start, j):  # most runs have no cue: test that first
+            else:
+                key = fold(name)  # a single word's name is the word
+                if key in lex.known or (len(tokens) == 1 and key in lex.known_surnames):
+                    rule = "known"
+            if not rule:  # most runs have no cue: test that first
+                continue
+            if (
+                len(tokens) > 5
+                or _country_code(name, self.lang) is not None
+                or self._rejected(doc, run_start, j)
+            ):
                 continue
             if len(tokens) == 1 and rule == "speech":
                 prev = lowers[i - 1] if i > 0 else None
@@ -1114,12 +1120,13 @@ class PeopleStage:
         t = token_table(doc)
         for i, j in runs:
             start, end = t.idxs[i], t.ends[j - 1]
-            named = forms.get(fold(text[start:end]))  # the run's text, as doc[i:j].text
+            run_key = fold(text[start:end])  # the run's text, as doc[i:j].text
+            named = forms.get(run_key)
             if named is not None:
                 self._mention(doc, named, i, j)
                 continue
             for k in range(i, j):  # "die Rolle Kishidas": a surname inside a longer run
-                key = fold(t.texts[k])
+                key = run_key if j == i + 1 else fold(t.texts[k])
                 if key in surnames:
                     self._mention(doc, surnames[key], k, k + 1)
                 elif self.lang == "de" and key.endswith("s") and key[:-1] in surnames:
