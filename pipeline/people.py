@@ -335,7 +335,7 @@ class PeopleStage:
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
         self._opens: dict[str, bool] = {}
-        self._role_words: dict[str, bool] = {}
+        self._role_word: dict[str, bool] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
         find_countries("", self.lang)
@@ -839,16 +839,18 @@ class PeopleStage:
             org=country in ORG_CODES,
         )
 
-    def _role_ends(self, doc: Doc, t: TokenTable) -> set[int]:
-        """Tokens right after a role word: the only places :meth:`_role_ending` finds a role.
-        :meth:`role_before` looks at most three tokens back ("Botschafter in Deutschland,
-        Ron Prosor"), so a run needs it only when one of those ends a role."""
+    def _role_words(self, doc: Doc, t: TokenTable) -> tuple[set[int], set[int]]:
+        """Where role phrases may start and end: the first token and the token after the last
+        of every role word (German) or role matcher hit (English). :meth:`_role_ending` finds a
+        role only at such an end, and :meth:`role_after` only from such a start."""
         if self.lang == "en":
-            return set(self._en_matches(doc)[1])
-        known = self._role_words
+            by_start, by_end = self._en_matches(doc)
+            return set(by_start), set(by_end)
+        known = self._role_word
         for word in set(t.texts).difference(known):
             known[word] = word[:1].isupper() and self.role_def(word) is not None
-        return set(itertools.compress(range(1, len(t.texts) + 1), map(known.__getitem__, t.texts)))
+        starts = set(itertools.compress(range(len(t.texts)), map(known.__getitem__, t.texts)))
+        return starts, {k + 1 for k in starts}
 
     def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
         matches = self._en_matches(doc)[1].get(i)
@@ -913,7 +915,7 @@ class PeopleStage:
         boilerplate = doc._.boilerplate
         if boilerplate:  # runs in newsletter/advert text are neither candidates nor mentions
             runs = [(i, j) for i, j in runs if not _overlaps(boilerplate, t.idxs[i], t.ends[j - 1])]
-        role_ends = self._role_ends(doc, t) if runs else set()
+        role_starts, role_ends = self._role_words(doc, t) if runs else (set(), set())
         for run_start, j in runs:
             i = run_start
             start, end = t.idxs[i], t.ends[j - 1]
@@ -927,11 +929,13 @@ class PeopleStage:
             tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
             name = " ".join(tokens)
             roles: list[Role] = []
+            # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"),
+            # role_after at most five on (", stellvertretender Außenminister")
             if i in role_ends or i - 1 in role_ends or i - 2 in role_ends or i - 3 in role_ends:
                 before_role = self.role_before(doc, t, i)
                 if before_role is not None:
                     roles.append(before_role)
-            if j < n and texts[j] == ",":
+            if j < n and texts[j] == "," and not role_starts.isdisjoint(range(j + 1, j + 6)):
                 after_role = self.role_after(doc, t, j)
                 if after_role is not None:
                     roles.append(after_role)
@@ -1207,9 +1211,6 @@ class PeopleStage:
             idx = doc_text(doc).find(name)
             ev = evidence(doc, idx, idx + len(name)) if idx >= 0 else evidence(doc, 0, 0)
         aliases = tuple(a for a in ent.aliases if fold(a) != fold(name))
-        rule = ent.rule
-        if rule not in ("author", "byline") and ent.cands:
-            rule = min(ent.cands, key=lambda c: c.start).rule
         return Person(
             doc_id=doc_id,
             name=name,
