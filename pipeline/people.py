@@ -82,14 +82,28 @@ def _name_shape(text: str) -> bool:
 _INITIAL = re.compile(r"^[A-Z]\.$")
 
 
-def _overlaps(ranges: tuple[tuple[int, int], ...], start: int, end: int) -> bool:
-    """:func:`in_boilerplate` over ranges read once per Doc (each ``doc._`` read builds an object)."""
-    return any(start < b_end and end > b_start for b_start, b_end in ranges)
-
-
 def _split_rank(t: TokenTable, i: int) -> bool:
     """ "Maj" "." : a rank abbreviation split from its period by the tokenizer, not a name."""
     return _glued(t, i) and i + 1 < len(t.texts) and t.texts[i + 1] == "."
+
+
+def _outside(
+    ranges: tuple[tuple[int, int], ...], spans: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int]]:
+    """The (i, j) of those ``(start, end, i, j)`` spans that overlap none of ``ranges``, as
+    :func:`pipeline.nlp.in_boilerplate` decides. With the ranges sorted by start, those that
+    start before a span's end are a prefix, and one of them overlaps the span if the furthest
+    end among them lies after the span's start (a Doc may carry dozens of ranges and hundreds
+    of runs)."""
+    ordered = sorted(ranges)
+    starts = [b_start for b_start, _ in ordered]
+    furthest = list(itertools.accumulate((b_end for _, b_end in ordered), max))
+    kept: list[tuple[int, int]] = []
+    for start, end, i, j in spans:
+        k = bisect.bisect_left(starts, end)  # ranges[:k] start before ``end``
+        if k == 0 or furthest[k - 1] <= start:
+            kept.append((i, j))
+    return kept
 
 
 def _glued(t: TokenTable, i: int) -> bool:
@@ -914,7 +928,7 @@ class PeopleStage:
         text = doc_text(doc)
         boilerplate = doc._.boilerplate
         if boilerplate:  # runs in newsletter/advert text are neither candidates nor mentions
-            runs = [(i, j) for i, j in runs if not _overlaps(boilerplate, t.idxs[i], t.ends[j - 1])]
+            runs = _outside(boilerplate, [(t.idxs[i], t.ends[j - 1], i, j) for i, j in runs])
         role_starts, role_ends = self._role_words(doc, t) if runs else (set(), set())
         for run_start, j in runs:
             i = run_start
