@@ -529,9 +529,12 @@ class PeopleStage:
         # most words are ruled out by their text alone (memoised): neither name nor first name;
         # classify the Doc's new words once, then pick the openers without a Python loop
         known = self._opens
-        for word in set(texts).difference(known):
-            self._may_open(word)  # classifies the word (self._words) too
-        opens = itertools.compress(range(n), map(known.__getitem__, texts))
+        may_open = list(map(known.get, texts))
+        if None in may_open:  # words not seen before: classify them (self._words too)
+            for word in set(texts).difference(known):
+                self._may_open(word)
+            may_open = list(map(known.__getitem__, texts))
+        opens = itertools.compress(range(n), may_open)
         # is_name_token, inline for the hot loop: a name class, unless a rank split from its "."
         word_class, names, rank, initial = (
             self._words,
@@ -861,9 +864,12 @@ class PeopleStage:
             by_start, by_end = self._en_matches(doc)
             return set(by_start), set(by_end)
         known = self._role_word
-        for word in set(t.texts).difference(known):
-            known[word] = word[:1].isupper() and self.role_def(word) is not None
-        starts = set(itertools.compress(range(len(t.texts)), map(known.__getitem__, t.texts)))
+        is_role = list(map(known.get, t.texts))
+        if None in is_role:  # words not seen before
+            for word in set(t.texts).difference(known):
+                known[word] = word[:1].isupper() and self.role_def(word) is not None
+            is_role = list(map(known.__getitem__, t.texts))
+        starts = set(itertools.compress(range(len(t.texts)), is_role))
         return starts, {k + 1 for k in starts}
 
     def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
