@@ -23,8 +23,10 @@ verbs, first names, known people, not-people); this module holds the logic.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -80,14 +82,28 @@ def _name_shape(text: str) -> bool:
 _INITIAL = re.compile(r"^[A-Z]\.$")
 
 
-def _whitespace(t: TokenTable, i: int) -> str:
-    """``Token.whitespace_`` of token ``i``, from the table instead of a new Token."""
-    return t.with_ws[i][len(t.texts[i]) :]
+def _split_rank(t: TokenTable, i: int) -> bool:
+    """ "Maj" "." : a rank abbreviation split from its period by the tokenizer, not a name."""
+    return _glued(t, i) and i + 1 < len(t.texts) and t.texts[i + 1] == "."
 
 
-def _overlaps(ranges: tuple[tuple[int, int], ...], start: int, end: int) -> bool:
-    """:func:`in_boilerplate` over ranges read once per Doc (each ``doc._`` read builds an object)."""
-    return any(start < b_end and end > b_start for b_start, b_end in ranges)
+def _outside(
+    ranges: tuple[tuple[int, int], ...], spans: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int]]:
+    """The (i, j) of those ``(start, end, i, j)`` spans that overlap none of ``ranges``, as
+    :func:`pipeline.nlp.in_boilerplate` decides. With the ranges sorted by start, those that
+    start before a span's end are a prefix, and one of them overlaps the span if the furthest
+    end among them lies after the span's start (a Doc may carry dozens of ranges and hundreds
+    of runs)."""
+    ordered = sorted(ranges)
+    starts = [b_start for b_start, _ in ordered]
+    furthest = list(itertools.accumulate((b_end for _, b_end in ordered), max))
+    kept: list[tuple[int, int]] = []
+    for start, end, i, j in spans:
+        k = bisect.bisect_left(starts, end)  # ranges[:k] start before ``end``
+        if k == 0 or furthest[k - 1] <= start:
+            kept.append((i, j))
+    return kept
 
 
 def _glued(t: TokenTable, i: int) -> bool:
@@ -129,16 +145,28 @@ _Match = tuple[int, int, str]  # a role matcher hit: start token, end token, ste
 _NAME_IN_BYLINE = r"[A-ZÄÖÜ][\w'’-]+(?: [A-ZÄÖÜ][\w'’.-]+){1,2}"
 _BYLINE_NAME = re.compile(_NAME_IN_BYLINE)
 _BYLINE_NAMES = rf"{_NAME_IN_BYLINE}(?:\s*,\s*{_NAME_IN_BYLINE}|\s+(?:und|and|&)\s+{_NAME_IN_BYLINE})*"
-_BYLINE_PREFIXED = re.compile(
-    r"(?:^[ \t]*|\(|;[ \t]*)"
-    r"(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by|Editing by)"
-    rf"[ \t]+(?P<names>{_BYLINE_NAMES})",
-    re.M,
-)
+_BYLINE_KEYWORD = r"(?:Von|By|Text:|Autor:|Autorin:|(?:Additional )?[Rr]eporting by|Writing by|Editing by)"
 _BYLINE_DATE = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
-_BYLINE_BARE = re.compile(
-    rf"(?:^|(?<=[.!?]))[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_DATE})?$", re.M
-)
+_BYLINE_BARE_BODY = rf"[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_DATE})?$"
+
+# Each byline pattern comes twice: one for the text's start and one that starts by consuming
+# the character before the byline (a line break, a sentence end, "(" or ";"). A pattern that
+# opens with "^" or a lookbehind is tried at every character; one that opens with a character
+# class lets ``re`` skip ahead to those characters. The groups are the same.
+_BYLINE_PREFIXED_FIRST = re.compile(rf"[ \t]*{_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
+_BYLINE_PREFIXED = re.compile(rf"(?:\n[ \t]*|\(|;[ \t]*){_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
+_BYLINE_BARE_FIRST = re.compile(_BYLINE_BARE_BODY, re.M)
+_BYLINE_BARE = re.compile(rf"[\n.!?]{_BYLINE_BARE_BODY}", re.M)
+
+
+def _line_matches(first: re.Pattern[str], rest: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``finditer`` of a byline pattern: ``first`` at the text's start, then ``rest``."""
+    pos = 0
+    match = first.match(text)
+    if match is not None:
+        yield match
+        pos = match.end()
+    yield from rest.finditer(text, pos)
 
 
 @dataclass(frozen=True)
@@ -224,7 +252,30 @@ class Lexicon:
 
 @lru_cache(maxsize=4)
 def _not_names_pattern(lang: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + literal_trie(sorted(lexicon(lang).not_names)) + r")(?!\w)")
+    """The non-person names, each ending a word; :func:`_not_name_ranges` checks the start."""
+    return re.compile(r"(?:" + literal_trie(sorted(lexicon(lang).not_names)) + r")(?!\w)")
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _not_name_ranges(text: str, lang: str) -> list[tuple[int, int]]:
+    """Char ranges of the non-person names that stand as whole words, as ``finditer`` of
+    ``(?<!\\w)`` + :func:`_not_names_pattern` would give them. The pattern opens with the names'
+    first letters, which ``re`` skips ahead to; a lookbehind in front would be tried at every
+    character. A hit inside a word ("XGeneral Dynamics") is passed by one character, as
+    ``finditer`` would."""
+    pattern = _not_names_pattern(lang)
+    ranges: list[tuple[int, int]] = []
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if start > 0 and _WORD_CHAR.match(text, start - 1):
+            pos = start + 1
+            continue
+        ranges.append((start, m.end()))
+        pos = m.end()
+    return ranges
 
 
 @lru_cache(maxsize=4)
@@ -298,6 +349,7 @@ class PeopleStage:
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
         self._opens: dict[str, bool] = {}
+        self._role_word: dict[str, bool] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
         find_countries("", self.lang)
@@ -376,6 +428,7 @@ class PeopleStage:
 
     # _word_class results: what the word's text alone says about a name token
     _NOT_NAME, _INITIAL_NAME, _NAME, _NAME_ROLE, _NAME_RANK, _NAME_ROLE_RANK = range(6)
+    _NAME_CLASSES = frozenset({_INITIAL_NAME, _NAME, _NAME_RANK})  # name tokens, roles not allowed
 
     def _word_class(self, text: str) -> int:
         """The text-only part of :meth:`is_name_token`, memoised per word: not a name, an
@@ -418,8 +471,8 @@ class PeopleStage:
         cls = self._word_class(t.texts[i])
         if cls <= self._INITIAL_NAME:
             return cls == self._INITIAL_NAME
-        if cls >= self._NAME_RANK and _glued(t, i) and i + 1 < len(t.texts) and t.texts[i + 1] == ".":
-            return False  # "Maj." split by the tokenizer: a rank, not a name
+        if cls >= self._NAME_RANK and _split_rank(t, i):
+            return False
         return allow_role or cls in (self._NAME, self._NAME_RANK)
 
     def _hyphen_piece(self, t: TokenTable, j: int) -> bool:
@@ -464,29 +517,52 @@ class PeopleStage:
     # ---- runs of name tokens -------------------------------------------------------------
 
     def runs(self, doc: Doc) -> list[tuple[int, int]]:
-        """Maximal runs [i, j) of name tokens (with particles inside), within a sentence."""
+        """Maximal runs [i, j) of name tokens (with particles inside), within a sentence.
+
+        A line break is a token of its own ("\\n"), never a name token, so it ends a run."""
         out: list[tuple[int, int]] = []
         t = token_table(doc)
         texts, lowers = t.texts, t.lowers
+        given, org_words = self.lex.given, self.lex.org_words
         sent_starts = {start for start, _ in t.sents}
         n = len(texts)
+        # most words are ruled out by their text alone (memoised): neither name nor first name;
+        # classify the Doc's new words once, then pick the openers without a Python loop
         known = self._opens
-        # most words are ruled out by their text alone (memoised): neither name nor first name
-        opens = [i for i, w in enumerate(texts) if (known[w] if w in known else self._may_open(w))]
+        may_open = list(map(known.get, texts))
+        if None in may_open:  # words not seen before: classify them (self._words too)
+            for word in set(texts).difference(known):
+                self._may_open(word)
+            may_open = list(map(known.__getitem__, texts))
+        opens = itertools.compress(range(n), may_open)
+        # is_name_token, inline for the hot loop: a name class, unless a rank split from its "."
+        word_class, names, rank, initial = (
+            self._words,
+            self._NAME_CLASSES,
+            self._NAME_RANK,
+            self._INITIAL_NAME,
+        )
         j = 0
         for i in opens:
             if i < j:
                 continue  # inside the previous run
-            if not (self.is_name_token(t, i) or self._country_first_name(t, i)) or _INITIAL.match(texts[i]):
+            cls = word_class[texts[i]]
+            if cls == initial:
+                continue  # "J." does not open a name
+            if not (
+                (cls in names and not (cls == rank and _split_rank(t, i))) or self._country_first_name(t, i)
+            ):
                 continue
             j = i + 1
-            while j < n and "\n" not in _whitespace(t, j - 1) and j not in sent_starts:
-                if self._hyphen_piece(t, j):
+            while j < n and j not in sent_starts:
+                text = texts[j]
+                cls = word_class[text]
+                if text == "-" and self._hyphen_piece(t, j):
                     j += 2  # "Jae" "-" "myung", "Kosiniak" "-" "Kamysz": one name
                 elif (
-                    self._double_name(t, j)
-                    or self.is_name_token(t, j)
-                    or self._surname_role_word(t, j)
+                    (cls in names and not (cls == rank and _split_rank(t, j)))
+                    or ("-" in text and self._double_name(t, j))
+                    or (texts[j - 1] in given and self._surname_role_word(t, j))
                     or (
                         lowers[j] in _PARTICLES
                         and not self.is_common_word(texts[j - 1])
@@ -498,7 +574,7 @@ class PeopleStage:
                     j += 1
                 else:
                     break
-            if j < n and texts[j] in self.lex.org_words:
+            if j < n and texts[j] in org_words:
                 # "Christian Mölling von der Bertelsmann Stiftung": the name ends before "von"
                 cut = next((k for k in range(i + 1, j) if lowers[k] in _PARTICLES), j)
                 j = cut
@@ -780,6 +856,22 @@ class PeopleStage:
             org=country in ORG_CODES,
         )
 
+    def _role_words(self, doc: Doc, t: TokenTable) -> tuple[set[int], set[int]]:
+        """Where role phrases may start and end: the first token and the token after the last
+        of every role word (German) or role matcher hit (English). :meth:`_role_ending` finds a
+        role only at such an end, and :meth:`role_after` only from such a start."""
+        if self.lang == "en":
+            by_start, by_end = self._en_matches(doc)
+            return set(by_start), set(by_end)
+        known = self._role_word
+        is_role = list(map(known.get, t.texts))
+        if None in is_role:  # words not seen before
+            for word in set(t.texts).difference(known):
+                known[word] = word[:1].isupper() and self.role_def(word) is not None
+            is_role = list(map(known.__getitem__, t.texts))
+        starts = set(itertools.compress(range(len(t.texts)), is_role))
+        return starts, {k + 1 for k in starts}
+
     def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
         matches = self._en_matches(doc)[1].get(i)
         if not matches:
@@ -802,7 +894,7 @@ class PeopleStage:
         key = "newsfacts.people.not_names"
         ranges = doc.user_data.get(key)
         if ranges is None:
-            ranges = [(m.start(), m.end()) for m in _not_names_pattern(self.lang).finditer(doc_text(doc))]
+            ranges = _not_name_ranges(doc_text(doc), self.lang)
             doc.user_data[key] = ranges
         ends_key = "newsfacts.people.not_name_ends"
         ends = doc.user_data.get(ends_key)
@@ -832,24 +924,21 @@ class PeopleStage:
                 return True
         return i > 0 and t.texts[i - 1] in self.lex.org_words
 
-    def _speech_cue(self, t: TokenTable, i: int, j: int) -> bool:
-        before = t.lowers[i - 1] if i > 0 else ""
-        after = t.lowers[j] if j < len(t.lowers) else ""
-        return before in self.lex.speech or after in self.lex.speech
-
     def candidates(self, doc: Doc) -> tuple[list[Candidate], list[tuple[int, int]]]:
+        """The cued mentions, and the runs of name tokens outside boilerplate."""
         lex = self.lex
         cands: list[Candidate] = []
         runs = self.runs(doc)
         t = token_table(doc)
-        texts, lowers = t.texts, t.lowers
+        texts, lowers, n = t.texts, t.lowers, len(t.texts)
         text = doc_text(doc)
         boilerplate = doc._.boilerplate
+        if boilerplate:  # runs in newsletter/advert text are neither candidates nor mentions
+            runs = _outside(boilerplate, [(t.idxs[i], t.ends[j - 1], i, j) for i, j in runs])
+        role_starts, role_ends = self._role_words(doc, t) if runs else (set(), set())
         for run_start, j in runs:
             i = run_start
             start, end = t.idxs[i], t.ends[j - 1]
-            if boilerplate and _overlaps(boilerplate, start, end):
-                continue
             while (
                 j - i >= 2
                 and not (self.opens_name(texts[i]) or self._country_first_name(t, i))
@@ -858,34 +947,47 @@ class PeopleStage:
                 i += 1  # "Wiederwahl Donald Trump", "Staatsbesuch Joe Biden": trim the noun
                 start = t.idxs[i]
             tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
-            if len(tokens) > 5 or _country_code(" ".join(tokens), self.lang) is not None:
-                continue
-            roles = [r for r in (self.role_before(doc, t, i), self.role_after(doc, t, j)) if r is not None]
-            before = roles[0] if roles and roles[0].end <= start else None
-            for _ in range(3):
-                # a role before the title: "Amtskollegen, General Nakatani", "spokesman Maj. Gen. Pat Ryder"
-                if before is None or before.start < 2:
-                    break
-                k = doc.char_span(before.start, before.end, alignment_mode="expand")
-                earlier = self.role_before(doc, t, k.start) if k is not None and k.start >= 1 else None
-                if earlier is None or earlier.end > before.start:
-                    break
-                roles.insert(0, earlier)
-                before = earlier
+            name = " ".join(tokens)
+            roles: list[Role] = []
+            # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"),
+            # role_after at most five on (", stellvertretender Außenminister")
+            if i in role_ends or i - 1 in role_ends or i - 2 in role_ends or i - 3 in role_ends:
+                before_role = self.role_before(doc, t, i)
+                if before_role is not None:
+                    roles.append(before_role)
+            if j < n and texts[j] == "," and not role_starts.isdisjoint(range(j + 1, j + 6)):
+                after_role = self.role_after(doc, t, j)
+                if after_role is not None:
+                    roles.append(after_role)
             rule = ""
-            if any(r.end <= start for r in roles):
-                rule = "role_title"
-            elif roles:
-                rule = "apposition"
-            elif self._speech_cue(t, i, j):
+            if roles:
+                # a role before the title: "Amtskollegen, General Nakatani", "spokesman Maj. Gen. Pat Ryder"
+                before = roles[0] if roles[0].end <= start else None
+                for _ in range(3):
+                    if before is None or before.start < 2:
+                        break
+                    k = doc.char_span(before.start, before.end, alignment_mode="expand")
+                    earlier = self.role_before(doc, t, k.start) if k is not None and k.start >= 1 else None
+                    if earlier is None or earlier.end > before.start:
+                        break
+                    roles.insert(0, earlier)
+                    before = earlier
+                rule = "role_title" if any(r.end <= start for r in roles) else "apposition"
+            elif (i > 0 and lowers[i - 1] in lex.speech) or (j < n and lowers[j] in lex.speech):
                 rule = "speech"
             elif len(tokens) >= 2 and self.opens_name(tokens[0]):
                 rule = "gazetteer"
-            elif fold(" ".join(tokens)) in lex.known or (
-                len(tokens) == 1 and fold(tokens[0]) in lex.known_surnames
+            else:
+                key = fold(name)  # a single word's name is the word
+                if key in lex.known or (len(tokens) == 1 and key in lex.known_surnames):
+                    rule = "known"
+            if not rule:  # most runs have no cue: test that first
+                continue
+            if (
+                len(tokens) > 5
+                or _country_code(name, self.lang) is not None
+                or self._rejected(doc, run_start, j)
             ):
-                rule = "known"
-            if not rule or self._rejected(doc, run_start, j):  # most runs have no cue: test that first
                 continue
             if len(tokens) == 1 and rule == "speech":
                 prev = lowers[i - 1] if i > 0 else None
@@ -935,8 +1037,10 @@ class PeopleStage:
     def bylines(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(name, start, end) of authors named in a byline of the text."""
         out: list[tuple[str, int, int]] = []
-        for pattern in (_BYLINE_PREFIXED, _BYLINE_BARE):
-            for m in pattern.finditer(doc_text(doc)):
+        text = doc_text(doc)
+        patterns = ((_BYLINE_PREFIXED_FIRST, _BYLINE_PREFIXED), (_BYLINE_BARE_FIRST, _BYLINE_BARE))
+        for first, pattern in patterns:
+            for m in _line_matches(first, pattern, text):
                 names = list(_BYLINE_NAME.finditer(m.group("names")))
                 if pattern is _BYLINE_BARE:
                     if len(names) < 2 and not m.group("date"):
@@ -974,10 +1078,10 @@ class PeopleStage:
         def add(tokens: tuple[str, ...], cand: Candidate | None, rule: str) -> _Entity:
             key = fold(" ".join(tokens))
             ent = by_key.get(key)
-            if ent is None:
+            if ent is None and len(tokens) >= 2:
                 for other in entities:  # "Ferdinand Marcos" inside "Ferdinand Marcos Jr."
                     longest = fold(" ".join(other.name_tokens))
-                    if len(tokens) >= 2 and (longest.startswith(key + " ") or key.startswith(longest + " ")):
+                    if longest.startswith(key + " ") or key.startswith(longest + " "):
                         ent = other
                         break
             if ent is None:
@@ -1024,10 +1128,12 @@ class PeopleStage:
             else:
                 surnames[key] = add(c.tokens, c, c.rule)
         self._count(doc, entities, runs)
-        return [p for p in (self._person(doc, e, entities) for e in entities) if p is not None]
+        doc_id = doc._.doc_id  # each doc._ read builds an accessor object: once per Doc
+        return [p for p in (self._person(doc, doc_id, e, entities) for e in entities) if p is not None]
 
     def _count(self, doc: Doc, entities: list[_Entity], runs: list[tuple[int, int]]) -> None:
-        """Mentions and aliases: every run of name tokens that is a form of an entity."""
+        """Mentions and aliases: every run of name tokens (outside boilerplate, as
+        :meth:`candidates` returns them) that is a form of an entity."""
         forms: dict[str, _Entity] = {}
         surnames: dict[str, _Entity] = {}
         for ent in entities:
@@ -1036,17 +1142,15 @@ class PeopleStage:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         text = doc_text(doc)
         t = token_table(doc)
-        boilerplate = doc._.boilerplate
         for i, j in runs:
             start, end = t.idxs[i], t.ends[j - 1]
-            if boilerplate and _overlaps(boilerplate, start, end):
-                continue
-            named = forms.get(fold(text[start:end]))  # the run's text, as doc[i:j].text
+            run_key = fold(text[start:end])  # the run's text, as doc[i:j].text
+            named = forms.get(run_key)
             if named is not None:
                 self._mention(doc, named, i, j)
                 continue
             for k in range(i, j):  # "die Rolle Kishidas": a surname inside a longer run
-                key = fold(t.texts[k])
+                key = run_key if j == i + 1 else fold(t.texts[k])
                 if key in surnames:
                     self._mention(doc, surnames[key], k, k + 1)
                 elif self.lang == "de" and key.endswith("s") and key[:-1] in surnames:
@@ -1080,7 +1184,7 @@ class PeopleStage:
 
         return min(roles, key=lambda r: (rank(r), r.start))
 
-    def _person(self, doc: Doc, ent: _Entity, entities: list[_Entity]) -> Person | None:
+    def _person(self, doc: Doc, doc_id: str, ent: _Entity, entities: list[_Entity]) -> Person | None:
         name_tokens = ent.name_tokens
         name = " ".join(name_tokens)
         role = self._best_role(ent)
@@ -1127,11 +1231,8 @@ class PeopleStage:
             idx = doc_text(doc).find(name)
             ev = evidence(doc, idx, idx + len(name)) if idx >= 0 else evidence(doc, 0, 0)
         aliases = tuple(a for a in ent.aliases if fold(a) != fold(name))
-        rule = ent.rule
-        if rule not in ("author", "byline") and ent.cands:
-            rule = min(ent.cands, key=lambda c: c.start).rule
         return Person(
-            doc_id=doc._.doc_id,
+            doc_id=doc_id,
             name=name,
             aliases=aliases,
             role=role_text,
