@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -155,8 +156,29 @@ def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[s
     dets = _alternation([w["word"] for w in words if w["kind"] == "det"])
     before = re.compile(rf"(?<!\w)((?:{preps})(?:\s+(?:{dets})){{0,2}})\s+$", re.IGNORECASE)
     phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
-    anaphor = re.compile(rf"(?<!\w)(?:{_alternation(phrases)})(?!\w)", re.IGNORECASE)
+    # no leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see _word_starts).
+    # The mention trie keeps it: German compounds hold country stems inside words so often
+    # that searching first and rejecting mid-word hits was slower there.
+    anaphor = re.compile(rf"(?:{_alternation(phrases)})(?!\w)", re.IGNORECASE)
     return mention, before, anaphor
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    r"""``finditer`` of ``(?<!\w)`` + ``pattern``: the same matches, found by searching for the
+    pattern and then testing the character before each hit (when that fails, the search goes
+    on one character later, as the lookbehind version would)."""
+    pos = 0
+    search = pattern.search
+    while (m := search(text, pos)) is not None:
+        start = m.start()
+        if start and _WORD_CHAR.match(text, start - 1):
+            pos = start + 1
+            continue
+        yield m
+        pos = m.end() if m.end() > start else start + 1
 
 
 def _lang(lang: str) -> str:
@@ -276,7 +298,7 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
     mentions = [m for m in find_countries(text, lang) if outside(m.start, m.end)]
     sents = [_sentence_of(starts, m.start) for m in mentions]
     resolved: list[CountryMention] = []
-    for a in anaphor.finditer(text):
+    for a in _word_starts(anaphor, text):
         if not outside(a.start(), a.end()):
             continue
         code = _antecedent(mentions, sents, a.start(), _sentence_of(starts, a.start()))
