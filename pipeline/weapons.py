@@ -432,8 +432,11 @@ def _tail_licensed_cached(tail: str, lang: str) -> bool:
     return _tail_licensed_uncached(tail, lexicon(lang))
 
 
+_MODEL_CODE = re.compile(r"[A-Z0-9]{1,4}")
+
+
 def _tail_licensed_uncached(tail: str, lex: Lexicon) -> bool:
-    if re.fullmatch(r"[A-Z0-9]{1,4}", tail):
+    if _MODEL_CODE.fullmatch(tail):
         return True  # a model code: "Rafale-M", "JASSM-ER", "Su-35S"
     word = tail.split("-")[-1]
     if is_category_noun(word, lex) or is_category_noun(tail.replace("-", ""), lex):
@@ -488,14 +491,38 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
     window = [*range(max(0, first - 3), first), *range(last + 1, min(last + 4, len(table.texts)))]
     if any(is_category_noun(table.texts[i], lex) for i in window if not table.is_punct[i]):
         return True
-    before = doc_text(doc)[: mention.start].rstrip()
-    more = re.search(r"\s([\w’']+)$", before)
-    if more is not None and lex.ellipsis.get(more.group(1).lower()) == "more":
-        before = before[: more.start()].rstrip()  # "180 weitere K2", "12 more K9s"
-    return any(n.end == len(before) and n.kind is NumberKind.QUANTITY for n in numbers)
+    text = doc_text(doc)
+    before = _strip_end(text, mention.start)
+    more = _word_before(text, before)
+    if more is not None and lex.ellipsis.get(more[1].lower()) == "more":
+        before = _strip_end(text, more[0])  # "180 weitere K2", "12 more K9s"
+    return any(n.end == before and n.kind is NumberKind.QUANTITY for n in numbers)
+
+
+def _strip_end(text: str, end: int) -> int:
+    """``len(text[:end].rstrip())``, without copying the text before ``end``."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _word_before(text: str, end: int) -> tuple[int, str] | None:
+    r"""The word ``text[:end]`` ends with and the offset of the space before it, as
+    ``re.search(r"\s([\w’']+)$", text[:end])`` would find them (``\w`` is what
+    ``str.isalnum`` says, plus "_"), without a regex scan of all the text before."""
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_’'"):
+        start -= 1
+    if start == end or start == 0 or not text[start - 1].isspace():
+        return None
+    return start - 1, text[start:end]
 
 
 # ---- anaphors -----------------------------------------------------------------------------
+
+
+#: The last word of a text, and what follows it ("der 88" -> "der").
+_LAST_WORD = re.compile(r"([\w’']+)\W*$")
 
 
 def _anaphor_count(
@@ -510,7 +537,7 @@ def _anaphor_count(
         text, idx = table.texts[i], table.idxs[i]
         number = counts.get(table.ends[i])
         if number is not None:
-            before = re.search(r"([\w’']+)\W*$", doc_text(doc)[max(0, number.start - 30) : number.start])
+            before = _LAST_WORD.search(doc_text(doc)[max(0, number.start - 30) : number.start])
             if before is not None and lex.ellipsis.get(before.group(1).lower()) in ("def", "more"):
                 pointing = True
             return _count(number) if pointing else None
@@ -820,7 +847,7 @@ def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 #: Characters of the tokens :func:`sentence_spans` may cut after: line breaks, full stops.
-_CUT_CHARS = re.compile(r"[\n.]")
+_CUT_CHARS = "\n."
 #: A token like "FA-50." or "2022." that the tokenizer left with its full stop glued on.
 _GLUED_STOP = re.compile(r"(?:[A-Za-z][\w/-]*\d[A-Za-z]*|\d{4})\.$")
 
@@ -833,7 +860,7 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     table = token_table(doc)
     texts, with_ws, idxs = table.texts, table.with_ws, table.idxs
     # tokens that may cut: those holding a line break or a full stop
-    marks = sorted({bisect_right(idxs, m.start()) - 1 for m in _CUT_CHARS.finditer(text)})
+    marks = sorted({bisect_right(idxs, at) - 1 for at in _char_positions(text, _CUT_CHARS)})
     for first, stop in table.sents:
         if first >= stop:
             continue
@@ -855,15 +882,32 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     return spans
 
 
+def _char_positions(text: str, chars: str) -> list[int]:
+    """Where any of ``chars`` stands in ``text`` (unordered): ``str.find`` skips the rest
+    of the text far faster than a regex scan."""
+    found: list[int] = []
+    for char in chars:
+        at = text.find(char)
+        while at >= 0:
+            found.append(at)
+            at = text.find(char, at + 1)
+    return found
+
+
+#: A word, with inner apostrophes ("Germany's"); the first one of a text.
+_WORD = re.compile(r"[\w’']+")
+_FIRST_WORD = re.compile(r"\s*([\w’']+)")
+
+
 def _opens(text: str, seg: tuple[int, int], lex: Lexicon) -> str | None:
     """ "rel" or "conj" when the segment opens with a clause word."""
-    m = re.match(r"\s*([\w’']+)", text[seg[0] : seg[1]])
+    m = _FIRST_WORD.match(text, seg[0], seg[1])
     return lex.clause_words.get(m.group(1).lower()) if m else None
 
 
 def _includes(text: str, seg: tuple[int, int], lex: Lexicon) -> bool:
     """Does the segment say what a deal contains ("umfasst", "includes")?"""
-    words = re.findall(r"[\w’']+", text[seg[0] : seg[1]].lower())
+    words = _WORD.findall(text[seg[0] : seg[1]].lower())
     return any(lex.clause_words.get(w) == "incl" for w in words)
 
 
@@ -904,7 +948,7 @@ def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     phrase = lex.phrase_prepositions.search(window)
     if phrase is not None:
         return " ".join(phrase.group(1).split())
-    words: list[str] = re.findall(r"[\w’']+", window)
+    words: list[str] = _WORD.findall(window)
     for word in reversed(words[-3:]):
         low = str(word).lower()
         if low in lex.prepositions or low in lex.known_prepositions:
@@ -914,10 +958,16 @@ def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     return None
 
 
+#: A word that may hold hyphens ("in Japan hergestellte", "US-made"); the first one of a text.
+_COMPOUND = re.compile(r"[\w-]+")
+_FIRST_COMPOUND = re.compile(r"\s*([\w-]+)")
+_NEXT_COMPOUND = re.compile(r"\s+([\w-]+)")
+
+
 def _is_origin(text: str, start: int, end: int, prep: str | None, compound: str | None, lex: Lexicon) -> bool:
-    after = re.match(r"\s*([\w-]+)", text[end : end + 40])
-    before = re.findall(r"[\w-]+", text[max(0, start - 40) : start])
     if prep is not None and lex.prepositions.get(prep) == "origin":
+        after = _FIRST_COMPOUND.match(text[end : end + 40])
+        before = _COMPOUND.findall(text[max(0, start - 40) : start])
         if after and after.group(1).lower() in lex.origin_words.get("after", frozenset()):
             return True
         if len(before) >= 2 and before[-2].lower() in lex.origin_words.get("before", frozenset()):
@@ -951,7 +1001,7 @@ def _parties(
             prep = None  # "some of Germany's arms deals": the possessor acts
         origin = _is_origin(text, c.start, c.end, prep, c.compound, lex)
         if c.kind == "demonym" and not origin:
-            nxt = re.match(r"\s+([\w-]+)", text[c.end : c.end + 40])
+            nxt = _NEXT_COMPOUND.match(text[c.end : c.end + 40])
             nxt_start = c.end + (nxt.start(1) if nxt else 0)
             origin = nxt is not None and (
                 is_category_noun(nxt.group(1), lex) or any(m.start == nxt_start for m in systems)
@@ -960,7 +1010,11 @@ def _parties(
     for m in lex.maker_pattern.finditer(text, start, end):
         prep = _prep_before(text, m.start(), lex)
         parties.append(_Party(m.start(), m.end(), lex.makers[m.group(0)], "maker", prep, None, False))
-    return sorted(parties, key=lambda p: p.start)
+    return sorted(parties, key=_start)
+
+
+def _start(party: _Party) -> int:
+    return party.start
 
 
 def _coordinated(text: str, a: _Party, b: _Party) -> bool:
@@ -1338,6 +1392,11 @@ def _extract_sentence(
         if not (facts.boilerplate and in_boilerplate(doc, start + m.start, start + m.end))
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
+    follows_order = previous is not None and previous.order is not None
+    if not mentions and not follows_order and not _may_point_back(start, end, numbers, history, index):
+        # most sentences: no system, no order to follow up, no anaphor; only their deal may
+        # matter, to the next sentence, which seldom asks for it
+        return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts) if may_cue else None)
     inside = tuple((m.start, m.end) for m in mentions)
     triggers, modals = _triggers(doc, start, end, lex, facts.cue_tokens) if may_cue else ([], [])
     if not mentions and not triggers and (not modals or previous is None or previous.order is None):
@@ -1442,6 +1501,30 @@ def _extract_sentence(
     state = main[-1]
     deal = _Deal(state.status, state.buyer, None if state.seller_inferred else state.seller, last)
     return orders, _LazyDeal(deal=deal)
+
+
+def _may_point_back(
+    start: int,
+    end: int,
+    numbers: list[NumberMention],
+    history: list[tuple[int, int, System]] | None,
+    index: int,
+) -> bool:
+    """May the sentence ``[start, end)`` hold an anaphor (see :func:`_anaphors`)? Only
+    with a system named at most ``_ANAPHOR_REACH`` sentences before and a number in it."""
+    if not history or index - history[-1][0] > _ANAPHOR_REACH:
+        return False
+    return any(start <= n.start and n.end <= end for n in numbers)
+
+
+def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> _Deal | None:
+    """The deal of a sentence that names no system (:func:`_sentence_deal`), worked out
+    from scratch when the sentence after it asks."""
+    triggers, modals = _triggers(doc, start, end, lex, facts.cue_tokens)
+    if not triggers:
+        return None
+    segs = segments(doc_text(doc), start, end)
+    return _sentence_deal(doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex)
 
 
 def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
