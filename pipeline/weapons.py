@@ -622,11 +622,9 @@ def _anaphors(
 # ---- triggers, blockers, segments -----------------------------------------------------------
 
 
-def _triggers(
-    doc: Doc, start: int, end: int, lex: Lexicon, candidates: list[int]
-) -> tuple[list[_Trigger], list[int]]:
+def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigger], list[int]]:
     """Transaction triggers and modal-cue character offsets in ``[start, end)``; only the
-    ``candidates`` (:func:`_cue_tokens`) can be any."""
+    tokens :class:`_CueScan` picks can be any."""
     triggers: list[_Trigger] = []
     modals: list[int] = []
     tokens = _token_range(doc, start, end)
@@ -635,7 +633,7 @@ def _triggers(
     covered = -1
     table = token_table(doc)
     idxs, ends = table.idxs, table.ends
-    for i in candidates[bisect_left(candidates, tokens[0]) : bisect_left(candidates, tokens[1])]:
+    for i in _cue_scan(lex.lang).tokens(table.texts, table.lemmas, *tokens):
         if i <= covered:
             continue
         pair = _pair_cue(table, i, lex)
@@ -658,13 +656,6 @@ def _triggers(
             attributive = _attributive(doc, i, lex)
             triggers.append(_Trigger(i, idxs[i], ends[i], OrderStatus(deal.value), deal.actor, attributive))
     return triggers, modals
-
-
-def _cue_tokens(doc: Doc, lex: Lexicon) -> list[int]:
-    """The Doc's tokens that may open a trigger or modal cue, found in one pass per Doc:
-    most sentences have none, and :func:`_triggers` looks at these only."""
-    table = token_table(doc)
-    return _cue_scan(lex.lang).tokens(table.texts, table.lemmas)
 
 
 class _CueScan:
@@ -690,14 +681,16 @@ class _CueScan:
         lower = text.lower()
         return lower in self.firsts_word or self.index.any_by_form(lower)
 
-    def tokens(self, texts: list[str], lemmas: list[str]) -> list[int]:
-        """Indexes of the tokens (``texts`` with their ``lemmas``) that may open a cue."""
+    def tokens(self, texts: list[str], lemmas: list[str], first: int, stop: int) -> list[int]:
+        """Indexes in ``[first, stop)`` of the tokens (``texts`` with their ``lemmas``)
+        that may open a cue."""
         judged, hits = self.judged, self.hits
         if len(judged) > self.MEMO:
             judged.clear()
             hits.clear()
         found: list[int] = []
-        for i, (text, lemma) in enumerate(zip(texts, lemmas, strict=True)):
+        for i in range(first, stop):
+            text, lemma = texts[i], lemmas[i]
             if judged.get(text) != lemma:
                 judged[text] = lemma
                 if self.word(text) or lemma.lower() in self.lemmas:
@@ -1376,13 +1369,12 @@ def _extract_sentence(
     index: int,
     history: list[tuple[int, int, System]] | None = None,
     may_name: bool = True,
-    may_cue: bool = True,
 ) -> tuple[list[WeaponsOrder], _LazyDeal | None]:
     """Orders stated in the sentence ``[start, end)`` and the deal it speaks of;
     ``previous`` is the deal of the sentence before, if any. ``history`` holds the
     systems named so far (sentence index, offset, system) for anaphors; this sentence's
-    mentions are added to it. ``may_name`` and ``may_cue`` False say that the sentence
-    shows no alias and no cue token (see :func:`find_orders`)."""
+    mentions are added to it. ``may_name`` False says that the sentence shows no alias
+    (see :func:`find_orders`)."""
     text = doc_text(doc)
     numbers = facts.numbers
     found = find_systems(text[start:end], lex.lang) if may_name else []
@@ -1396,9 +1388,9 @@ def _extract_sentence(
     if not mentions and not follows_order and not _may_point_back(start, end, numbers, history, index):
         # most sentences: no system, no order to follow up, no anaphor; only their deal may
         # matter, to the next sentence, which seldom asks for it
-        return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts) if may_cue else None)
+        return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts))
     inside = tuple((m.start, m.end) for m in mentions)
-    triggers, modals = _triggers(doc, start, end, lex, facts.cue_tokens) if may_cue else ([], [])
+    triggers, modals = _triggers(doc, start, end, lex)
     if not mentions and not triggers and (not modals or previous is None or previous.order is None):
         return [], None  # no system, no deal, nothing to follow up (a modal cue may follow up an order)
     segs = segments(text, start, end)
@@ -1520,7 +1512,7 @@ def _may_point_back(
 def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> _Deal | None:
     """The deal of a sentence that names no system (:func:`_sentence_deal`), worked out
     from scratch when the sentence after it asks."""
-    triggers, modals = _triggers(doc, start, end, lex, facts.cue_tokens)
+    triggers, modals = _triggers(doc, start, end, lex)
     if not triggers:
         return None
     segs = segments(doc_text(doc), start, end)
@@ -1744,25 +1736,23 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     facts: _DocFacts | None = None
     boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
     spans = sentence_spans(doc)
-    table = token_table(doc)
-    cue_tokens = _cue_tokens(doc, lex)
-    # a sentence that shows neither an alias nor a cue token states no order and no deal: most
     may_name = _touched(spans, [m.span() for m in lex.aliases.finditer(doc_text(doc))])
-    may_cue = _touched(spans, [(table.idxs[i], table.ends[i]) for i in cue_tokens])
-    last = -1
-    for index in sorted(may_name | may_cue):
-        if index != last + 1:
-            previous = None  # a deal reaches the very next sentence only
-        last = index
-        start, end = spans[index]
+    # Orders come from a sentence that names a system, from the anaphors of the few after
+    # it and from follow-ups of an order; a deal reaches the very next sentence only. So
+    # the other sentences (most) cannot matter, and are not looked at.
+    near = {k for i in may_name for k in range(i - 1, i + _ANAPHOR_REACH + 1)}
+    for index, (start, end) in enumerate(spans):
+        if index not in near and (previous is None or previous.order is None):
+            previous = None
+            continue
         if boilerplate and in_boilerplate(doc, start, end):
             previous = None
             continue
         if facts is None:
             countries = doc_countries(doc)
-            facts = _DocFacts(_numbers(doc), cue_tokens, countries, [c.start for c in countries], boilerplate)
+            facts = _DocFacts(_numbers(doc), countries, [c.start for c in countries], boilerplate)
         found, previous = _extract_sentence(
-            doc, start, end, lex, facts, previous, index, history, index in may_name, index in may_cue
+            doc, start, end, lex, facts, previous, index, history, index in may_name
         )
         orders.extend(found)
     return dedupe(orders)
@@ -1773,7 +1763,6 @@ class _DocFacts:
     """What other stages found in the Doc, read once per Doc that has a candidate sentence."""
 
     numbers: list[NumberMention]  # outside dates
-    cue_tokens: list[int]  # tokens that may open a trigger or modal cue
     countries: list[CountryMention]  # in text order
     country_starts: list[int]
     boilerplate: bool  # does the Doc have any
