@@ -851,28 +851,42 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     text = doc_text(doc)
     table = token_table(doc)
-    texts, with_ws, idxs = table.texts, table.with_ws, table.idxs
-    # tokens that may cut: those holding a line break or a full stop
-    marks = sorted({bisect_right(idxs, at) - 1 for at in _char_positions(text, _CUT_CHARS)})
+    texts, with_ws, idxs, ends = table.texts, table.with_ws, table.idxs, table.ends
+    # the tokens that cut (those holding a line break or a full stop may), with the offset
+    # they cut at; a glued full stop cuts only before a capital, and not at a sentence's end
+    inner: dict[int, int] = {}
+    for i in {bisect_right(idxs, at) - 1 for at in _char_positions(text, _CUT_CHARS)}:
+        if "\n" in with_ws[i]:
+            inner[i] = idxs[i] + len(with_ws[i])
+        elif i + 1 < len(texts) and texts[i + 1][:1].isupper() and _GLUED_STOP.match(texts[i]):
+            inner[i] = idxs[i] + len(texts[i])
+    cutting = sorted(inner)
+    k = 0
     for first, stop in table.sents:
         if first >= stop:
             continue
-        cuts = [idxs[first]]
         last = stop - 1
-        for i in marks[bisect_left(marks, first) : bisect_left(marks, stop)]:
-            if "\n" in with_ws[i]:
-                cuts.append(idxs[i] + len(with_ws[i]))
-            elif i < last and _GLUED_STOP.match(texts[i]) and texts[i + 1][:1].isupper():
-                cuts.append(idxs[i] + len(texts[i]))
-        cuts.append(table.ends[last])
-        for a, b in itertools.pairwise(cuts):
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if b > a:
-                spans.append((a, b))
+        while k < len(cutting) and cutting[k] < first:
+            k += 1
+        a = idxs[first]
+        while k < len(cutting) and cutting[k] < stop:
+            i = cutting[k]
+            k += 1
+            if i < last or "\n" in with_ws[i]:
+                _add_stripped(spans, text, a, inner[i])
+                a = inner[i]
+        _add_stripped(spans, text, a, ends[last])
     return spans
+
+
+def _add_stripped(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
+    """Add ``(a, b)`` less surrounding space to ``spans`` unless nothing is left."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        spans.append((a, b))
 
 
 def _char_positions(text: str, chars: str) -> list[int]:
