@@ -663,21 +663,41 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
             if pair.value == OrderStatus.PLANNED.value:
                 modals.append(idxs[i])
             if pair.actor != "-":
-                triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], OrderStatus(pair.value), pair.actor))
+                triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], _STATUS[pair.value], pair.actor))
             covered = i + 1
             continue
-        words = _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers")
-        cues = [c for c in (*_separable_cues(table, i, tokens[1], lex), *words) if " " not in c.form]
-        if any(c.value == OrderStatus.PLANNED.value for c in cues):
+        separable = _separable_cues(table, i, tokens[1], lex)
+        if separable:
+            words = _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers")
+            modal, deal = _modal_and_deal((*separable, *words))
+        else:
+            modal, deal = _word_modal_and_deal(table.texts[i], table.lemmas[i], lex.lang)
+        if modal:
             modals.append(idxs[i])
-        # a deal word; a planned cue with an actor ("verhandelt über", "is selecting") is
-        # a deal of its own, planned, when no firmer deal word shares the token
-        deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
-        deal = deal or next((c for c in cues if c.actor != "-"), None)
         if deal is not None:
             attributive = _attributive(doc, i, lex)
-            triggers.append(_Trigger(i, idxs[i], ends[i], OrderStatus(deal.value), deal.actor, attributive))
+            triggers.append(_Trigger(i, idxs[i], ends[i], _STATUS[deal.value], deal.actor, attributive))
     return triggers, modals
+
+
+#: Statuses by their value in the trigger tables.
+_STATUS = {status.value: status for status in OrderStatus}
+
+
+def _modal_and_deal(cues: tuple[_Cue, ...]) -> tuple[bool, _Cue | None]:
+    """Whether a token's one-word ``cues`` make it a modal cue, and the cue that makes it
+    a deal word: a planned cue with an actor ("verhandelt über", "is selecting") is a deal
+    of its own, planned, when no firmer deal word shares the token."""
+    cues = tuple(c for c in cues if " " not in c.form)
+    modal = any(c.value == OrderStatus.PLANNED.value for c in cues)
+    deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
+    return modal, deal or next((c for c in cues if c.actor != "-"), None)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_modal_and_deal(word: str, lemma: str, lang: str) -> tuple[bool, _Cue | None]:
+    """:func:`_modal_and_deal` of a word with no separable particle, memoised."""
+    return _modal_and_deal(_table_cues(word, lemma, lang, "triggers"))
 
 
 class _CueScan:
@@ -1348,6 +1368,16 @@ def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
+def _compound_deal(tail: str, lex: Lexicon) -> _Cue | None:
+    """The deal word a system's compound tail is ("Taurus-Lieferung"), if any."""
+    own = [
+        c
+        for c in lex.trigger_index.find(tail.split("-")[-1], tail)
+        if c.value != OrderStatus.PLANNED.value and " " not in c.form
+    ]
+    return own[0] if own else None
+
+
 def _choose_trigger(
     doc: Doc,
     mention: SystemMention,
@@ -1356,16 +1386,10 @@ def _choose_trigger(
     lex: Lexicon,
 ) -> tuple[_Trigger, str] | None:
     """The trigger stating the order of ``mention`` and the rule name, or None."""
-    own = [
-        c
-        for c in lex.trigger_index.find(mention.tail.split("-")[-1], mention.tail)
-        if c.value != OrderStatus.PLANNED.value and " " not in c.form
-    ]
-    if mention.tail and own:
+    own = _compound_deal(mention.tail, lex) if mention.tail else None
+    if own is not None:
         token = _token_at(doc, mention.start)
-        return _Trigger(token, mention.start, mention.end, OrderStatus(own[0].value), own[0].actor), (
-            "weapons.compound"
-        )
+        return _Trigger(token, mention.start, mention.end, _STATUS[own.value], own.actor), "weapons.compound"
     seg_m = _segment_of(segs, mention.start)
     near = [
         (abs(_segment_of(segs, t.start) - seg_m), t)
