@@ -701,17 +701,18 @@ def _word_modal_and_deal(word: str, lemma: str, lang: str) -> tuple[bool, _Cue |
 
 
 class _CueScan:
-    """Which tokens are a trigger or modal cue, the first word of a two-word one, or a
-    verb with a separable particle: judged once per word and remembered with the lemma
-    it had (a word's suffix cues take a dozen lookups)."""
+    """Which tokens match a cue of ``index`` (or are one of the ``words``, or have one of
+    the ``lemmas``): judged once per word and remembered with the lemma it had (a word's
+    suffix cues take a dozen lookups)."""
 
     #: Words remembered at most; the memo starts afresh beyond that.
     MEMO = 1 << 17
 
-    def __init__(self, lang: str) -> None:
-        index = lexicon(lang).trigger_index
-        firsts_lemma, self.firsts_word = _pair_firsts(lang)
-        self.lemmas = frozenset(index.lemma) | firsts_lemma | frozenset(_separable_index(lang))
+    def __init__(
+        self, index: _CueIndex, words: frozenset[str] = frozenset(), lemmas: frozenset[str] = frozenset()
+    ) -> None:
+        self.firsts_word = words
+        self.lemmas = frozenset(index.lemma) | lemmas
         self.index = index
         # word -> the lemma it was judged with, and the words judged to open a cue; no tuple
         # per word: fewer objects for the garbage collector to track
@@ -746,7 +747,18 @@ class _CueScan:
 
 @lru_cache(maxsize=4)
 def _cue_scan(lang: str) -> _CueScan:
-    return _CueScan(lang)
+    """Tokens that may open a trigger or modal cue: a cue, the first word of a two-word
+    one, or a verb with a separable particle."""
+    firsts_lemma, firsts_word = _pair_firsts(lang)
+    return _CueScan(
+        lexicon(lang).trigger_index, firsts_word, firsts_lemma | frozenset(_separable_index(lang))
+    )
+
+
+@lru_cache(maxsize=4)
+def _blocker_scan(lang: str) -> _CueScan:
+    """Tokens that match a blocker cue."""
+    return _CueScan(lexicon(lang).blocker_index)
 
 
 def _token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tuple[int, int] | None:
@@ -856,9 +868,9 @@ def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[i
         return False
     table = token_table(doc)
     texts = table.texts
-    for i in range(*tokens):
+    for i in _blocker_scan(lex.lang).tokens(texts, table.lemmas, *tokens):
         cues = _table_cues(texts[i], table.lemmas[i], lex.lang, "blockers")
-        if not cues or (inside and any(a <= table.idxs[i] < b for a, b in inside)):
+        if inside and any(a <= table.idxs[i] < b for a, b in inside):
             continue
         if i + 1 < len(texts) and is_category_noun(texts[i + 1], lex):
             continue  # "attack helicopters", "Angriffs-Drohnen": a kind of weapon
@@ -900,7 +912,12 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     for i in {bisect_right(idxs, at) - 1 for at in _char_positions(text, _CUT_CHARS)}:
         if "\n" in with_ws[i]:
             inner[i] = idxs[i] + len(with_ws[i])
-        elif i + 1 < len(texts) and texts[i + 1][:1].isupper() and _GLUED_STOP.match(texts[i]):
+        elif (
+            texts[i] != "."
+            and i + 1 < len(texts)
+            and texts[i + 1][:1].isupper()
+            and _GLUED_STOP.match(texts[i])
+        ):
             inner[i] = idxs[i] + len(texts[i])
     cutting = sorted(inner)
     k = 0
@@ -1588,13 +1605,14 @@ def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention]
     table = token_table(doc)
     texts, lowers, idxs = table.texts, table.lowers, table.idxs
     tokens = [t for t in range(*span) if not table.is_punct[t]]
+    by_start = {n.start: n for n in reversed(numbers)}  # the first number starting there
     for i, token in enumerate(tokens[:-1]):
         nxt = tokens[i + 1]
         kind = lex.ellipsis.get(lowers[token])
-        number = next((n for n in numbers if n.start == idxs[token]), None)
+        number = by_start.get(idxs[token])
         count = _count(number) if number is not None else (1 if kind == "one" else None)
         if kind == "more" and i == 0:
-            following = next((n for n in numbers if n.start == idxs[nxt]), None)
+            following = by_start.get(idxs[nxt])
             if following is not None and _count(following) is not None:
                 noun = tokens[i + 2] if i + 2 < len(tokens) else None
                 if noun is None or is_category_noun(texts[noun], lex):
