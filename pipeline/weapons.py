@@ -623,8 +623,14 @@ def _anaphors(
         return []
     named = {_segment_of(segs, m.start) for m in mentions}
     table = token_table(doc)
+    # only a noun a few words after a count can have one (see _anaphor_count)
+    after_count: set[int] = set()
+    for number_end in counts:
+        k = bisect_left(table.ends, number_end)
+        if k < len(table.ends) and table.ends[k] == number_end:
+            after_count.update(range(k + 1, k + _ANAPHOR_GAP + 2))
     found: list[SystemMention] = []
-    for i in range(*tokens):
+    for i in sorted(after_count.intersection(range(*tokens))):
         text, idx = table.texts[i], table.idxs[i]
         if lex.lang == "de" and not text[:1].isupper():
             continue
