@@ -1489,14 +1489,21 @@ def _extract_sentence(
                 doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex
             )
         )
-    recent = previous.get() if previous is not None else None
+
+    def recent() -> _Deal | None:
+        """The deal of the sentence before: worked out only when a rule asks for it."""
+        return previous.get() if previous is not None else None
+
     all_parties = _parties(doc, start, end, lex, mentions, facts)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
         chosen = _choose_trigger(doc, mention, triggers, segs, lex)
         seg_m = _segment_of(segs, mention.start)
         if chosen is None:
-            if recent is None or recent.buyer is None or triggers or not _continues(text, start, lex):
+            if triggers or not _continues(text, start, lex):
+                continue
+            going_on = recent()
+            if going_on is None or going_on.buyer is None:
                 continue
             if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside):
                 continue
@@ -1505,9 +1512,9 @@ def _extract_sentence(
                 _order(
                     doc,
                     mention,
-                    recent.buyer,
-                    recent.seller,
-                    recent.status,
+                    going_on.buyer,
+                    going_on.seller,
+                    going_on.status,
                     quantity,
                     "weapons.continuation",
                     segs[seg_m],
@@ -1535,24 +1542,27 @@ def _extract_sentence(
         antecedent = _relative_antecedent(text, segs, seg_t, all_parties, lex)
         roles = _assign(doc, parties, before, trigger, lex, passive, start, antecedent, mention.start)
         buyer, seller = roles.buyer, roles.seller
+        before_deal = recent() if buyer is None else None
         if (
             buyer is None
-            and recent is not None
-            and recent.buyer is not None
+            and before_deal is not None
+            and before_deal.buyer is not None
             and seller is not None
-            and seller == recent.seller
+            and seller == before_deal.seller
         ):
-            buyer = recent.buyer  # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
+            buyer = (
+                before_deal.buyer
+            )  # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
             rule += "+context"
         if (
             buyer is None
-            and recent is not None
-            and recent.buyer is not None
-            and (recent.order is None or recent.order.system == mention.system.name)
-            and seller in (None, recent.seller)
+            and before_deal is not None
+            and before_deal.buyer is not None
+            and (before_deal.order is None or before_deal.order.system == mention.system.name)
+            and seller in (None, before_deal.seller)
         ):
             # "Polen bestellte K9. Die ersten ... treffen ein"; "... signed a deal. The agreement covers"
-            buyer, seller = recent.buyer, recent.seller
+            buyer, seller = before_deal.buyer, before_deal.seller
             rule += "+context"
         if buyer is None:
             continue  # a deal without a named buyer is background, not an order record
@@ -1655,7 +1665,7 @@ def _ellipses(
     modals: list[int],
     parties: list[_Party],
     orders: list[WeaponsOrder],
-    recent: _Deal | None,
+    recent: Callable[[], _Deal | None],
     numbers: list[NumberMention],
     lex: Lexicon,
 ) -> list[WeaponsOrder]:
@@ -1670,7 +1680,11 @@ def _ellipses(
         if not seg_triggers and not seg_modals:
             continue
         before = [o for o in orders if o.evidence.start < seg[0]]
-        antecedent = before[-1] if before else (recent.order if recent is not None else None)
+        if before:
+            antecedent: WeaponsOrder | None = before[-1]
+        else:
+            deal = recent()  # the deal of the sentence before
+            antecedent = deal.order if deal is not None else None
         if antecedent is None or antecedent.buyer is None or _blocked(doc, seg[0], seg[1], lex):
             continue
         count = _ellipsis_count(doc, seg, numbers, lex)
