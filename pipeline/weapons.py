@@ -56,8 +56,8 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import TokenTable, doc_text, evidence, in_boilerplate, token_table
-from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
+from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .records import Evidence, NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
 _DE_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
@@ -1352,6 +1352,7 @@ def _continues(text: str, start: int, lex: Lexicon) -> bool:
 
 def _order(
     doc: Doc,
+    facts: _DocFacts,
     mention: SystemMention,
     buyer: str,
     seller: str | None,
@@ -1365,9 +1366,12 @@ def _order(
     makers = mention.system.makers
     if seller is None and makers and infer:
         seller, inferred = (buyer if buyer in makers else makers[0]), True
-    ev_start, ev_end = _trim(doc_text(doc), span)
+    text = doc_text(doc)
+    ev_start, ev_end = _trim(text, span)
+    # as nlp.evidence builds it, with the Doc's id read once per Doc
+    quote = Evidence.from_text(facts.doc_id, text, ev_start, ev_end, sentence_index(doc, ev_start))
     return WeaponsOrder(
-        doc_id=doc._.doc_id,
+        doc_id=facts.doc_id,
         buyer=buyer,
         seller=seller,
         seller_inferred=inferred,
@@ -1375,9 +1379,9 @@ def _order(
         category=mention.system.category,
         quantity=quantity,
         status=status,
-        as_of=_as_of(doc),
+        as_of=facts.as_of,
         rule=rule + ("+maker" if inferred else ""),
-        evidence=evidence(doc, ev_start, ev_end),
+        evidence=quote,
     )
 
 
@@ -1511,6 +1515,7 @@ def _extract_sentence(
             orders.append(
                 _order(
                     doc,
+                    facts,
                     mention,
                     going_on.buyer,
                     going_on.seller,
@@ -1576,7 +1581,7 @@ def _extract_sentence(
         for one_seller in (seller, *roles.more_sellers):
             span = (span_start, span_end)
             orders.append(
-                _order(doc, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
+                _order(doc, facts, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
             )
     orders.extend(_ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, recent, numbers, lex))
     if not orders:
@@ -1848,7 +1853,9 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
             continue
         if facts is None:
             countries = doc_countries(doc)
-            facts = _DocFacts(_numbers(doc), countries, [c.start for c in countries], boilerplate)
+            facts = _DocFacts(
+                _numbers(doc), countries, [c.start for c in countries], boilerplate, doc._.doc_id, _as_of(doc)
+            )
         found, previous = _extract_sentence(
             doc, start, end, lex, facts, previous, index, history, index in may_name
         )
@@ -1864,6 +1871,8 @@ class _DocFacts:
     countries: list[CountryMention]  # in text order
     country_starts: list[int]
     boilerplate: bool  # does the Doc have any
+    doc_id: str
+    as_of: date | None  # the Doc's publication date
 
 
 def _numbers(doc: Doc) -> list[NumberMention]:
