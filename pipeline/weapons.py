@@ -892,10 +892,9 @@ def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentence ``text[start:end]`` cut at commas, semicolons, colons, dashes, brackets."""
     cuts = [start]
     for m in _SEGMENT_BREAK.finditer(text, start, end):
-        cuts.append(m.start())
-        cuts.append(m.end())
+        cuts.extend(m.span())
     cuts.append(end)
-    return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i + 1] > cuts[i]]
+    return [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
 
 
 #: Characters of the tokens :func:`sentence_spans` may cut after: line breaks, full stops.
@@ -1417,12 +1416,12 @@ def _choose_trigger(
         token = _token_at(doc, mention.start)
         return _Trigger(token, mention.start, mention.end, _STATUS[own.value], own.actor), "weapons.compound"
     seg_m = _segment_of(segs, mention.start)
-    near = [
-        (abs(_segment_of(segs, t.start) - seg_m), t)
-        for t in triggers
-        if abs(_segment_of(segs, t.start) - seg_m) <= _MAX_SEGMENT_DISTANCE
-        and _reachable(doc_text(doc), segs, seg_m, _segment_of(segs, t.start), lex)
-    ]
+    text = doc_text(doc)
+    near: list[tuple[int, _Trigger]] = []
+    for t in triggers:
+        seg_t = _segment_of(segs, t.start)
+        if abs(seg_t - seg_m) <= _MAX_SEGMENT_DISTANCE and _reachable(text, segs, seg_m, seg_t, lex):
+            near.append((abs(seg_t - seg_m), t))
     if not near:
         return None
     if any(not t.attributive for _, t in near):  # "the 30 ordered howitzers arrived"
