@@ -1831,13 +1831,16 @@ def dedupe(orders: list[WeaponsOrder]) -> list[WeaponsOrder]:
 def find_orders(doc: Doc) -> list[WeaponsOrder]:
     """Weapons orders stated in a processed Doc (the numbers stage must have run)."""
     lex = lexicon(doc.lang_)
+    hits = [m.span() for m in lex.aliases.finditer(doc_text(doc))]
+    if not hits:
+        return []  # no system named: no order, and nothing for an anaphor to point back to
     orders: list[WeaponsOrder] = []
     previous: _LazyDeal | None = None  # the deal of the sentence before: a deal reaches one sentence
     history: list[tuple[int, int, System]] = []
     facts: _DocFacts | None = None
     boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
     spans = sentence_spans(doc)
-    may_name = _touched(spans, [m.span() for m in lex.aliases.finditer(doc_text(doc))])
+    may_name = _touched(spans, hits)
     # Orders come from a sentence that names a system, from the anaphors of the few after
     # it and from follow-ups of an order; a deal reaches the very next sentence only. So
     # the other sentences (most) cannot matter, and are not looked at.
