@@ -62,8 +62,9 @@ from .records import Evidence, NumberKind, NumberMention, OrderStatus, WeaponCat
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
 _DE_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
 _EN_ENDINGS = ("", "s", "es")
-#: Where a sentence breaks into segments: comma, semicolon, colon or dash plus space.
-_SEGMENT_BREAK = re.compile(r"[,;:]\s|\s[–—-]\s|[()]")
+#: Where a sentence may break into segments: a comma, semicolon or colon (with the space
+#: after it), a dash (between spaces) or a bracket; see :func:`segments`.
+_BREAK_CHARS = re.compile(r"[,;:()–—-]")
 #: Model suffix glued to an alias that ends in a digit ("Leopard 2A8", "K2PL").
 _VARIANT = r"(?:[A-Z]{1,4}\d{0,2}[A-Z]?\d?)?"
 _PLURAL = r"(?:s|es|n|en|ern|e|['’]s)?"
@@ -889,10 +890,26 @@ _ONLY = frozenset({"nur", "only", "just"})
 
 
 def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentence ``text[start:end]`` cut at commas, semicolons, colons, dashes, brackets."""
+    r"""The sentence ``text[start:end]`` cut at commas, semicolons, colons, dashes, brackets:
+    the breaks ``re.finditer(r"[,;:]\s|\s[–—-]\s|[()]", ...)`` finds, found from their
+    characters instead (a regex starting with ``\s`` tries a match at every space)."""
     cuts = [start]
-    for m in _SEGMENT_BREAK.finditer(text, start, end):
-        cuts.extend(m.span())
+    last = start  # where the previous break ended: breaks do not overlap
+    for m in _BREAK_CHARS.finditer(text, start, end):
+        at = m.start()
+        char = text[at]
+        if char in "()":
+            cut = (at, at + 1)
+        elif char in ",;:":
+            if at + 1 >= end or not text[at + 1].isspace():
+                continue
+            cut = (at, at + 2)
+        elif at - 1 >= last and text[at - 1].isspace() and at + 1 < end and text[at + 1].isspace():
+            cut = (at - 1, at + 2)  # a dash between spaces
+        else:
+            continue
+        cuts.extend(cut)
+        last = cut[1]
     cuts.append(end)
     return [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
 
