@@ -168,6 +168,7 @@ class Lexicon:
     determiners: frozenset[str]  # articles between a preposition and a country
     known_prepositions: frozenset[str]  # every preposition the countries module knows
     phrase_prepositions: re.Pattern[str]  # "according to", "nach Angaben": end of a window
+    # (these and actor_nouns must not follow a word character: see _WORD_CHAR)
     continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
     ellipsis: dict[str, str]  # "weitere" -> "more": words of an elliptic follow-up
 
@@ -175,6 +176,9 @@ class Lexicon:
 #: What an alias or a maker's name must not follow ("F-35" in "AF-35", "BAE" in "X-BAE").
 _ALIAS_AFTER = re.compile(r"[\w/]")
 _MAKER_AFTER = re.compile(r"[\w-]")
+#: What an actor noun or a phrase preposition must not follow: "Regierung" is one, the
+#: tail of "Bundesregierung" is not.
+_WORD_CHAR = re.compile(r"\w")
 
 
 def _finditer_unglued(
@@ -271,7 +275,7 @@ def lexicon(lang: str) -> Lexicon:
     dets = [r["word"] for r in load_tsv(lang_file(lang, "country_prepositions.tsv")) if r["kind"] == "det"]
     phrases = [p for p in preps if " " in p]
     phrase_prepositions = re.compile(
-        rf"(?<!\w)({literal_trie(phrases)})(?:\s+(?:{literal_trie(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
+        rf"({literal_trie(phrases)})(?:\s+(?:{literal_trie(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
     )
     triggers = _cues(lang_file(lang, "order_triggers.tsv"), "status")
     blockers = _cues(lang_file(lang, "order_blockers.tsv"), "kind")
@@ -292,7 +296,7 @@ def lexicon(lang: str) -> Lexicon:
         prepositions=preps,
         origin_words={k: frozenset(v) for k, v in origin.items()},
         actor_nouns=tuple(
-            re.compile(rf"(?<!\w){re.escape(r['phrase'])}(?!\w)", re.IGNORECASE if lang == "en" else 0)
+            re.compile(rf"{re.escape(r['phrase'])}(?!\w)", re.IGNORECASE if lang == "en" else 0)
             for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))
         ),
         quantity_breaks=frozenset(
@@ -1032,7 +1036,7 @@ def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
 def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     """The preposition right before ``start`` (skipping an article), lowercased."""
     window = text[max(0, start - 40) : start].lower()
-    phrase = lex.phrase_prepositions.search(window)
+    phrase = next(_finditer_unglued(lex.phrase_prepositions, _WORD_CHAR, window, 0, len(window)), None)
     if phrase is not None:
         return " ".join(phrase.group(1).split())
     words: list[str] = _WORD.findall(window)
@@ -1232,7 +1236,7 @@ def _actor_noun(
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
     window = doc_text(doc)[sent_start : trigger.end]
     for phrase in lex.actor_nouns:
-        m = phrase.search(window)
+        m = next(_finditer_unglued(phrase, _WORD_CHAR, window, 0, len(window)), None)
         if m:
             at = sent_start + m.end()
             seat = next((p for p in parties if p.prep in ("in", "of") and 0 <= p.start - at <= 8), None)
