@@ -741,6 +741,11 @@ class _CueScan:
         if len(judged) > self.MEMO:
             judged.clear()
             hits.clear()
+        words = texts[first:stop]
+        if list(map(judged.get, words)) == lemmas[first:stop]:
+            # every word was judged before, with the lemma it has now (nearly always): no
+            # Python-level loop
+            return list(itertools.compress(range(first, stop), map(hits.__contains__, words)))
         found: list[int] = []
         for i in range(first, stop):
             text, lemma = texts[i], lemmas[i]
