@@ -1028,6 +1028,16 @@ def _reachable(text: str, segs: list[tuple[int, int]], seg_m: int, seg_t: int, l
     return all(_opens(text, segs[k], lex) is None for k in range(seg_m + 1, seg_t + 1))
 
 
+def _holding(segs: list[tuple[int, int]], char: int) -> int | None:
+    """The index of the segment ``char`` lies in, or None when it lies between two."""
+    k = bisect_right(segs, (char, _AFTER_ANY)) - 1  # the last segment starting at or before it
+    return k if k >= 0 and char < segs[k][1] else None
+
+
+#: Greater than any offset: ``(char, _AFTER_ANY)`` sorts after every segment starting at ``char``.
+_AFTER_ANY = 1 << 62
+
+
 def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
     for i, (s, e) in enumerate(segs):
         if char < e:
@@ -1701,7 +1711,9 @@ def _ellipses(
     """Follow-ups that count more of the system just named: "..., ein drittes hatte Scholz
     im April zugesagt", "Denmark alone has pledged 19 of the aircraft" (``weapons.ellipsis``)."""
     found: list[WeaponsOrder] = []
-    for seg in segs:
+    # only a segment holding a trigger or a modal cue can follow up (most hold neither)
+    cued = {_holding(segs, t.start) for t in triggers} | {_holding(segs, c) for c in modals}
+    for seg in [seg for k, seg in enumerate(segs) if k in cued]:
         if any(seg[0] <= m.start < seg[1] for m in mentions):
             continue
         seg_triggers = [t for t in triggers if seg[0] <= t.start < seg[1]]
