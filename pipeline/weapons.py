@@ -44,11 +44,11 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from spacy.language import Language
 from spacy.lexeme import Lexeme
@@ -56,14 +56,15 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import TokenTable, doc_text, evidence, in_boilerplate, token_table
-from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
+from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .records import Evidence, NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
 _DE_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
 _EN_ENDINGS = ("", "s", "es")
-#: Where a sentence breaks into segments: comma, semicolon, colon or dash plus space.
-_SEGMENT_BREAK = re.compile(r"[,;:]\s|\s[–—-]\s|[()]")
+#: Where a sentence may break into segments: a comma, semicolon or colon (with the space
+#: after it), a dash (between spaces) or a bracket; see :func:`segments`.
+_BREAK_CHARS = re.compile(r"[,;:()–—-]")
 #: Model suffix glued to an alias that ends in a digit ("Leopard 2A8", "K2PL").
 _VARIANT = r"(?:[A-Z]{1,4}\d{0,2}[A-Z]?\d?)?"
 _PLURAL = r"(?:s|es|n|en|ern|e|['’]s)?"
@@ -121,8 +122,7 @@ class _Cue:
     actor: str = "-"
 
 
-@dataclass(frozen=True, slots=True)
-class _Trigger:
+class _Trigger(NamedTuple):  # a tuple: built per cue word, and tuples are quicker to build
     token: int
     start: int
     end: int
@@ -131,9 +131,9 @@ class _Trigger:
     attributive: bool = False  # a participle inside the noun phrase: "die 54 bestellten Haubitzen"
 
 
-@dataclass(frozen=True, slots=True)
-class _Party:
-    """A country or arms maker in a sentence with what the text says about it."""
+class _Party(NamedTuple):
+    """A country or arms maker in a sentence with what the text says about it (a tuple:
+    quicker to build than a frozen dataclass)."""
 
     start: int
     end: int
@@ -148,7 +148,7 @@ class _Party:
 class Lexicon:
     lang: str
     systems: dict[str, tuple[System, bool]]  # surface alias -> (system, ambiguous)
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str]  # an alias with its variant, plural and tail; see _ALIAS_AFTER
     aliases: re.Pattern[str]  # any alias, anywhere: where a sentence may name a system
     category_nouns: frozenset[str]
     noun_heads: tuple[str, ...]  # the category nouns for str.endswith, which wants a tuple
@@ -163,13 +163,39 @@ class Lexicon:
     actor_nouns: tuple[re.Pattern[str], ...]  # "die Regierung": the subject stands for a state
     quantity_breaks: frozenset[str]
     makers: dict[str, str]
-    maker_pattern: re.Pattern[str]
+    maker_pattern: re.Pattern[str]  # see _MAKER_AFTER
     clause_words: dict[str, str]  # word -> "rel" | "conj"
     determiners: frozenset[str]  # articles between a preposition and a country
     known_prepositions: frozenset[str]  # every preposition the countries module knows
     phrase_prepositions: re.Pattern[str]  # "according to", "nach Angaben": end of a window
+    # (these and actor_nouns must not follow a word character: see _WORD_CHAR)
     continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
     ellipsis: dict[str, str]  # "weitere" -> "more": words of an elliptic follow-up
+
+
+#: What an alias or a maker's name must not follow ("F-35" in "AF-35", "BAE" in "X-BAE").
+_ALIAS_AFTER = re.compile(r"[\w/]")
+_MAKER_AFTER = re.compile(r"[\w-]")
+#: What an actor noun or a phrase preposition must not follow: "Regierung" is one, the
+#: tail of "Bundesregierung" is not.
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _finditer_unglued(
+    pattern: re.Pattern[str], after: re.Pattern[str], text: str, pos: int, endpos: int
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text, pos, endpos)`` for matches whose previous character is no
+    ``after`` one, as a leading ``(?<![...])`` in the pattern would say. Done by hand: such
+    a lookbehind keeps the regex engine from skipping ahead to where a match can start
+    (a literal trie's first characters), and scanning got three times slower."""
+    m = pattern.search(text, pos, endpos)
+    while m is not None:
+        at = m.start()
+        if at > 0 and after.match(text, at - 1):
+            m = pattern.search(text, at + 1, endpos)  # as the lookbehind would: try the next position
+        else:
+            yield m
+            m = pattern.search(text, m.end(), endpos)
 
 
 # ---- lexicon -----------------------------------------------------------------------------
@@ -228,7 +254,7 @@ def lexicon(lang: str) -> Lexicon:
                 systems.setdefault(form, (system, ambiguous))
     any_alias = literal_trie(list(systems))
     pattern = re.compile(
-        rf"(?<![\w/])(?P<alias>{any_alias})(?P<variant>{_VARIANT})(?P<plural>{_PLURAL})(?P<tail>{_TAIL})(?!\w)"
+        rf"(?P<alias>{any_alias})(?P<variant>{_VARIANT})(?P<plural>{_PLURAL})(?P<tail>{_TAIL})(?!\w)"
     )
     noun_rows = load_tsv(lang_file(lang, "weapons_category_nouns.tsv"))
     nouns = frozenset(r["noun"].lower() for r in noun_rows)
@@ -249,7 +275,7 @@ def lexicon(lang: str) -> Lexicon:
     dets = [r["word"] for r in load_tsv(lang_file(lang, "country_prepositions.tsv")) if r["kind"] == "det"]
     phrases = [p for p in preps if " " in p]
     phrase_prepositions = re.compile(
-        rf"(?<!\w)({literal_trie(phrases)})(?:\s+(?:{literal_trie(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
+        rf"({literal_trie(phrases)})(?:\s+(?:{literal_trie(dets)})){{0,2}}\s*$" if phrases else r"(?!)"
     )
     triggers = _cues(lang_file(lang, "order_triggers.tsv"), "status")
     blockers = _cues(lang_file(lang, "order_blockers.tsv"), "kind")
@@ -270,14 +296,14 @@ def lexicon(lang: str) -> Lexicon:
         prepositions=preps,
         origin_words={k: frozenset(v) for k, v in origin.items()},
         actor_nouns=tuple(
-            re.compile(rf"(?<!\w){re.escape(r['phrase'])}(?!\w)", re.IGNORECASE if lang == "en" else 0)
+            re.compile(rf"{re.escape(r['phrase'])}(?!\w)", re.IGNORECASE if lang == "en" else 0)
             for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))
         ),
         quantity_breaks=frozenset(
             r["word"].lower() for r in load_tsv(lang_file(lang, "order_quantity_breaks.tsv"))
         ),
         makers=makers,
-        maker_pattern=re.compile(rf"(?<![\w-])(?:{literal_trie(list(makers))})(?![\w-])"),
+        maker_pattern=re.compile(rf"(?:{literal_trie(list(makers))})(?![\w-])"),
         known_prepositions=frozenset(
             r["word"].lower()
             for r in load_tsv(lang_file(lang, "country_prepositions.tsv"))
@@ -432,8 +458,11 @@ def _tail_licensed_cached(tail: str, lang: str) -> bool:
     return _tail_licensed_uncached(tail, lexicon(lang))
 
 
+_MODEL_CODE = re.compile(r"[A-Z0-9]{1,4}")
+
+
 def _tail_licensed_uncached(tail: str, lex: Lexicon) -> bool:
-    if re.fullmatch(r"[A-Z0-9]{1,4}", tail):
+    if _MODEL_CODE.fullmatch(tail):
         return True  # a model code: "Rafale-M", "JASSM-ER", "Su-35S"
     word = tail.split("-")[-1]
     if is_category_noun(word, lex) or is_category_noun(tail.replace("-", ""), lex):
@@ -446,7 +475,7 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
     tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no)."""
     lex = lexicon(lang)
     found: list[SystemMention] = []
-    for m in lex.pattern.finditer(text):
+    for m in _finditer_unglued(lex.pattern, _ALIAS_AFTER, text, 0, len(text)):
         alias = m.group("alias")
         tail = m.group("tail")[1:] if m.group("tail") else ""
         if tail and not _tail_licensed(tail, lex):
@@ -488,14 +517,38 @@ def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[Nu
     window = [*range(max(0, first - 3), first), *range(last + 1, min(last + 4, len(table.texts)))]
     if any(is_category_noun(table.texts[i], lex) for i in window if not table.is_punct[i]):
         return True
-    before = doc_text(doc)[: mention.start].rstrip()
-    more = re.search(r"\s([\w’']+)$", before)
-    if more is not None and lex.ellipsis.get(more.group(1).lower()) == "more":
-        before = before[: more.start()].rstrip()  # "180 weitere K2", "12 more K9s"
-    return any(n.end == len(before) and n.kind is NumberKind.QUANTITY for n in numbers)
+    text = doc_text(doc)
+    before = _strip_end(text, mention.start)
+    more = _word_before(text, before)
+    if more is not None and lex.ellipsis.get(more[1].lower()) == "more":
+        before = _strip_end(text, more[0])  # "180 weitere K2", "12 more K9s"
+    return any(n.end == before and n.kind is NumberKind.QUANTITY for n in numbers)
+
+
+def _strip_end(text: str, end: int) -> int:
+    """``len(text[:end].rstrip())``, without copying the text before ``end``."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _word_before(text: str, end: int) -> tuple[int, str] | None:
+    r"""The word ``text[:end]`` ends with and the offset of the space before it, as
+    ``re.search(r"\s([\w’']+)$", text[:end])`` would find them (``\w`` is what
+    ``str.isalnum`` says, plus "_"), without a regex scan of all the text before."""
+    start = end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_’'"):
+        start -= 1
+    if start == end or start == 0 or not text[start - 1].isspace():
+        return None
+    return start - 1, text[start:end]
 
 
 # ---- anaphors -----------------------------------------------------------------------------
+
+
+#: The last word of a text, and what follows it ("der 88" -> "der").
+_LAST_WORD = re.compile(r"([\w’']+)\W*$")
 
 
 def _anaphor_count(
@@ -510,7 +563,7 @@ def _anaphor_count(
         text, idx = table.texts[i], table.idxs[i]
         number = counts.get(table.ends[i])
         if number is not None:
-            before = re.search(r"([\w’']+)\W*$", doc_text(doc)[max(0, number.start - 30) : number.start])
+            before = _LAST_WORD.search(doc_text(doc)[max(0, number.start - 30) : number.start])
             if before is not None and lex.ellipsis.get(before.group(1).lower()) in ("def", "more"):
                 pointing = True
             return _count(number) if pointing else None
@@ -574,8 +627,14 @@ def _anaphors(
         return []
     named = {_segment_of(segs, m.start) for m in mentions}
     table = token_table(doc)
+    # only a noun a few words after a count can have one (see _anaphor_count)
+    after_count: set[int] = set()
+    for number_end in counts:
+        k = bisect_left(table.ends, number_end)
+        if k < len(table.ends) and table.ends[k] == number_end:
+            after_count.update(range(k + 1, k + _ANAPHOR_GAP + 2))
     found: list[SystemMention] = []
-    for i in range(*tokens):
+    for i in sorted(after_count.intersection(range(*tokens))):
         text, idx = table.texts[i], table.idxs[i]
         if lex.lang == "de" and not text[:1].isupper():
             continue
@@ -595,11 +654,9 @@ def _anaphors(
 # ---- triggers, blockers, segments -----------------------------------------------------------
 
 
-def _triggers(
-    doc: Doc, start: int, end: int, lex: Lexicon, candidates: list[int]
-) -> tuple[list[_Trigger], list[int]]:
+def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigger], list[int]]:
     """Transaction triggers and modal-cue character offsets in ``[start, end)``; only the
-    ``candidates`` (:func:`_cue_tokens`) can be any."""
+    tokens :class:`_CueScan` picks can be any."""
     triggers: list[_Trigger] = []
     modals: list[int] = []
     tokens = _token_range(doc, start, end)
@@ -608,7 +665,7 @@ def _triggers(
     covered = -1
     table = token_table(doc)
     idxs, ends = table.idxs, table.ends
-    for i in candidates[bisect_left(candidates, tokens[0]) : bisect_left(candidates, tokens[1])]:
+    for i in _cue_scan(lex.lang).tokens(table.texts, table.lemmas, *tokens):
         if i <= covered:
             continue
         pair = _pair_cue(table, i, lex)
@@ -616,42 +673,56 @@ def _triggers(
             if pair.value == OrderStatus.PLANNED.value:
                 modals.append(idxs[i])
             if pair.actor != "-":
-                triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], OrderStatus(pair.value), pair.actor))
+                triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], _STATUS[pair.value], pair.actor))
             covered = i + 1
             continue
-        words = _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers")
-        cues = [c for c in (*_separable_cues(table, i, tokens[1], lex), *words) if " " not in c.form]
-        if any(c.value == OrderStatus.PLANNED.value for c in cues):
+        separable = _separable_cues(table, i, tokens[1], lex)
+        if separable:
+            words = _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers")
+            modal, deal = _modal_and_deal((*separable, *words))
+        else:
+            modal, deal = _word_modal_and_deal(table.texts[i], table.lemmas[i], lex.lang)
+        if modal:
             modals.append(idxs[i])
-        # a deal word; a planned cue with an actor ("verhandelt über", "is selecting") is
-        # a deal of its own, planned, when no firmer deal word shares the token
-        deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
-        deal = deal or next((c for c in cues if c.actor != "-"), None)
         if deal is not None:
             attributive = _attributive(doc, i, lex)
-            triggers.append(_Trigger(i, idxs[i], ends[i], OrderStatus(deal.value), deal.actor, attributive))
+            triggers.append(_Trigger(i, idxs[i], ends[i], _STATUS[deal.value], deal.actor, attributive))
     return triggers, modals
 
 
-def _cue_tokens(doc: Doc, lex: Lexicon) -> list[int]:
-    """The Doc's tokens that may open a trigger or modal cue, found in one pass per Doc:
-    most sentences have none, and :func:`_triggers` looks at these only."""
-    table = token_table(doc)
-    return _cue_scan(lex.lang).tokens(table.texts, table.lemmas)
+#: Statuses by their value in the trigger tables.
+_STATUS = {status.value: status for status in OrderStatus}
+
+
+def _modal_and_deal(cues: tuple[_Cue, ...]) -> tuple[bool, _Cue | None]:
+    """Whether a token's one-word ``cues`` make it a modal cue, and the cue that makes it
+    a deal word: a planned cue with an actor ("verhandelt über", "is selecting") is a deal
+    of its own, planned, when no firmer deal word shares the token."""
+    cues = tuple(c for c in cues if " " not in c.form)
+    modal = any(c.value == OrderStatus.PLANNED.value for c in cues)
+    deal = next((c for c in cues if c.value != OrderStatus.PLANNED.value), None)
+    return modal, deal or next((c for c in cues if c.actor != "-"), None)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_modal_and_deal(word: str, lemma: str, lang: str) -> tuple[bool, _Cue | None]:
+    """:func:`_modal_and_deal` of a word with no separable particle, memoised."""
+    return _modal_and_deal(_table_cues(word, lemma, lang, "triggers"))
 
 
 class _CueScan:
-    """Which tokens are a trigger or modal cue, the first word of a two-word one, or a
-    verb with a separable particle: judged once per word and remembered with the lemma
-    it had (a word's suffix cues take a dozen lookups)."""
+    """Which tokens match a cue of ``index`` (or are one of the ``words``, or have one of
+    the ``lemmas``): judged once per word and remembered with the lemma it had (a word's
+    suffix cues take a dozen lookups)."""
 
     #: Words remembered at most; the memo starts afresh beyond that.
     MEMO = 1 << 17
 
-    def __init__(self, lang: str) -> None:
-        index = lexicon(lang).trigger_index
-        firsts_lemma, self.firsts_word = _pair_firsts(lang)
-        self.lemmas = frozenset(index.lemma) | firsts_lemma | frozenset(_separable_index(lang))
+    def __init__(
+        self, index: _CueIndex, words: frozenset[str] = frozenset(), lemmas: frozenset[str] = frozenset()
+    ) -> None:
+        self.firsts_word = words
+        self.lemmas = frozenset(index.lemma) | lemmas
         self.index = index
         # word -> the lemma it was judged with, and the words judged to open a cue; no tuple
         # per word: fewer objects for the garbage collector to track
@@ -663,14 +734,21 @@ class _CueScan:
         lower = text.lower()
         return lower in self.firsts_word or self.index.any_by_form(lower)
 
-    def tokens(self, texts: list[str], lemmas: list[str]) -> list[int]:
-        """Indexes of the tokens (``texts`` with their ``lemmas``) that may open a cue."""
+    def tokens(self, texts: list[str], lemmas: list[str], first: int, stop: int) -> list[int]:
+        """Indexes in ``[first, stop)`` of the tokens (``texts`` with their ``lemmas``)
+        that may open a cue."""
         judged, hits = self.judged, self.hits
         if len(judged) > self.MEMO:
             judged.clear()
             hits.clear()
+        words = texts[first:stop]
+        if list(map(judged.get, words)) == lemmas[first:stop]:
+            # every word was judged before, with the lemma it has now (nearly always): no
+            # Python-level loop
+            return list(itertools.compress(range(first, stop), map(hits.__contains__, words)))
         found: list[int] = []
-        for i, (text, lemma) in enumerate(zip(texts, lemmas, strict=True)):
+        for i in range(first, stop):
+            text, lemma = texts[i], lemmas[i]
             if judged.get(text) != lemma:
                 judged[text] = lemma
                 if self.word(text) or lemma.lower() in self.lemmas:
@@ -684,7 +762,18 @@ class _CueScan:
 
 @lru_cache(maxsize=4)
 def _cue_scan(lang: str) -> _CueScan:
-    return _CueScan(lang)
+    """Tokens that may open a trigger or modal cue: a cue, the first word of a two-word
+    one, or a verb with a separable particle."""
+    firsts_lemma, firsts_word = _pair_firsts(lang)
+    return _CueScan(
+        lexicon(lang).trigger_index, firsts_word, firsts_lemma | frozenset(_separable_index(lang))
+    )
+
+
+@lru_cache(maxsize=4)
+def _blocker_scan(lang: str) -> _CueScan:
+    """Tokens that match a blocker cue."""
+    return _CueScan(lexicon(lang).blocker_index)
 
 
 def _token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tuple[int, int] | None:
@@ -794,9 +883,9 @@ def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[i
         return False
     table = token_table(doc)
     texts = table.texts
-    for i in range(*tokens):
+    for i in _blocker_scan(lex.lang).tokens(texts, table.lemmas, *tokens):
         cues = _table_cues(texts[i], table.lemmas[i], lex.lang, "blockers")
-        if not cues or (inside and any(a <= table.idxs[i] < b for a, b in inside)):
+        if inside and any(a <= table.idxs[i] < b for a, b in inside):
             continue
         if i + 1 < len(texts) and is_category_noun(texts[i + 1], lex):
             continue  # "attack helicopters", "Angriffs-Drohnen": a kind of weapon
@@ -810,17 +899,32 @@ _ONLY = frozenset({"nur", "only", "just"})
 
 
 def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentence ``text[start:end]`` cut at commas, semicolons, colons, dashes, brackets."""
+    r"""The sentence ``text[start:end]`` cut at commas, semicolons, colons, dashes, brackets:
+    the breaks ``re.finditer(r"[,;:]\s|\s[–—-]\s|[()]", ...)`` finds, found from their
+    characters instead (a regex starting with ``\s`` tries a match at every space)."""
     cuts = [start]
-    for m in _SEGMENT_BREAK.finditer(text, start, end):
-        cuts.append(m.start())
-        cuts.append(m.end())
+    last = start  # where the previous break ended: breaks do not overlap
+    for m in _BREAK_CHARS.finditer(text, start, end):
+        at = m.start()
+        char = text[at]
+        if char in "()":
+            cut = (at, at + 1)
+        elif char in ",;:":
+            if at + 1 >= end or not text[at + 1].isspace():
+                continue
+            cut = (at, at + 2)
+        elif at - 1 >= last and text[at - 1].isspace() and at + 1 < end and text[at + 1].isspace():
+            cut = (at - 1, at + 2)  # a dash between spaces
+        else:
+            continue
+        cuts.extend(cut)
+        last = cut[1]
     cuts.append(end)
-    return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if cuts[i + 1] > cuts[i]]
+    return [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
 
 
 #: Characters of the tokens :func:`sentence_spans` may cut after: line breaks, full stops.
-_CUT_CHARS = re.compile(r"[\n.]")
+_CUT_CHARS = "\n."
 #: A token like "FA-50." or "2022." that the tokenizer left with its full stop glued on.
 _GLUED_STOP = re.compile(r"(?:[A-Za-z][\w/-]*\d[A-Za-z]*|\d{4})\.$")
 
@@ -831,39 +935,75 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     text = doc_text(doc)
     table = token_table(doc)
-    texts, with_ws, idxs = table.texts, table.with_ws, table.idxs
-    # tokens that may cut: those holding a line break or a full stop
-    marks = sorted({bisect_right(idxs, m.start()) - 1 for m in _CUT_CHARS.finditer(text)})
+    texts, with_ws, idxs, ends = table.texts, table.with_ws, table.idxs, table.ends
+    # the tokens that cut (those holding a line break or a full stop may), with the offset
+    # they cut at; a glued full stop cuts only before a capital, and not at a sentence's end
+    inner: dict[int, int] = {}
+    for i in {bisect_right(idxs, at) - 1 for at in _char_positions(text, _CUT_CHARS)}:
+        if "\n" in with_ws[i]:
+            inner[i] = idxs[i] + len(with_ws[i])
+        elif (
+            texts[i] != "."
+            and i + 1 < len(texts)
+            and texts[i + 1][:1].isupper()
+            and _GLUED_STOP.match(texts[i])
+        ):
+            inner[i] = idxs[i] + len(texts[i])
+    cutting = sorted(inner)
+    k = 0
     for first, stop in table.sents:
         if first >= stop:
             continue
-        cuts = [idxs[first]]
         last = stop - 1
-        for i in marks[bisect_left(marks, first) : bisect_left(marks, stop)]:
-            if "\n" in with_ws[i]:
-                cuts.append(idxs[i] + len(with_ws[i]))
-            elif i < last and _GLUED_STOP.match(texts[i]) and texts[i + 1][:1].isupper():
-                cuts.append(idxs[i] + len(texts[i]))
-        cuts.append(table.ends[last])
-        for a, b in itertools.pairwise(cuts):
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if b > a:
-                spans.append((a, b))
+        while k < len(cutting) and cutting[k] < first:
+            k += 1
+        a = idxs[first]
+        while k < len(cutting) and cutting[k] < stop:
+            i = cutting[k]
+            k += 1
+            if i < last or "\n" in with_ws[i]:
+                _add_stripped(spans, text, a, inner[i])
+                a = inner[i]
+        _add_stripped(spans, text, a, ends[last])
     return spans
+
+
+def _add_stripped(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
+    """Add ``(a, b)`` less surrounding space to ``spans`` unless nothing is left."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        spans.append((a, b))
+
+
+def _char_positions(text: str, chars: str) -> list[int]:
+    """Where any of ``chars`` stands in ``text`` (unordered): ``str.find`` skips the rest
+    of the text far faster than a regex scan."""
+    found: list[int] = []
+    for char in chars:
+        at = text.find(char)
+        while at >= 0:
+            found.append(at)
+            at = text.find(char, at + 1)
+    return found
+
+
+#: A word, with inner apostrophes ("Germany's"); the first one of a text.
+_WORD = re.compile(r"[\w’']+")
+_FIRST_WORD = re.compile(r"\s*([\w’']+)")
 
 
 def _opens(text: str, seg: tuple[int, int], lex: Lexicon) -> str | None:
     """ "rel" or "conj" when the segment opens with a clause word."""
-    m = re.match(r"\s*([\w’']+)", text[seg[0] : seg[1]])
+    m = _FIRST_WORD.match(text, seg[0], seg[1])
     return lex.clause_words.get(m.group(1).lower()) if m else None
 
 
 def _includes(text: str, seg: tuple[int, int], lex: Lexicon) -> bool:
     """Does the segment say what a deal contains ("umfasst", "includes")?"""
-    words = re.findall(r"[\w’']+", text[seg[0] : seg[1]].lower())
+    words = _WORD.findall(text[seg[0] : seg[1]].lower())
     return any(lex.clause_words.get(w) == "incl" for w in words)
 
 
@@ -888,6 +1028,16 @@ def _reachable(text: str, segs: list[tuple[int, int]], seg_m: int, seg_t: int, l
     return all(_opens(text, segs[k], lex) is None for k in range(seg_m + 1, seg_t + 1))
 
 
+def _holding(segs: list[tuple[int, int]], char: int) -> int | None:
+    """The index of the segment ``char`` lies in, or None when it lies between two."""
+    k = bisect_right(segs, (char, _AFTER_ANY)) - 1  # the last segment starting at or before it
+    return k if k >= 0 and char < segs[k][1] else None
+
+
+#: Greater than any offset: ``(char, _AFTER_ANY)`` sorts after every segment starting at ``char``.
+_AFTER_ANY = 1 << 62
+
+
 def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
     for i, (s, e) in enumerate(segs):
         if char < e:
@@ -901,10 +1051,10 @@ def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
 def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     """The preposition right before ``start`` (skipping an article), lowercased."""
     window = text[max(0, start - 40) : start].lower()
-    phrase = lex.phrase_prepositions.search(window)
+    phrase = next(_finditer_unglued(lex.phrase_prepositions, _WORD_CHAR, window, 0, len(window)), None)
     if phrase is not None:
         return " ".join(phrase.group(1).split())
-    words: list[str] = re.findall(r"[\w’']+", window)
+    words: list[str] = _WORD.findall(window)
     for word in reversed(words[-3:]):
         low = str(word).lower()
         if low in lex.prepositions or low in lex.known_prepositions:
@@ -914,10 +1064,16 @@ def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     return None
 
 
+#: A word that may hold hyphens ("in Japan hergestellte", "US-made"); the first one of a text.
+_COMPOUND = re.compile(r"[\w-]+")
+_FIRST_COMPOUND = re.compile(r"\s*([\w-]+)")
+_NEXT_COMPOUND = re.compile(r"\s+([\w-]+)")
+
+
 def _is_origin(text: str, start: int, end: int, prep: str | None, compound: str | None, lex: Lexicon) -> bool:
-    after = re.match(r"\s*([\w-]+)", text[end : end + 40])
-    before = re.findall(r"[\w-]+", text[max(0, start - 40) : start])
     if prep is not None and lex.prepositions.get(prep) == "origin":
+        after = _FIRST_COMPOUND.match(text[end : end + 40])
+        before = _COMPOUND.findall(text[max(0, start - 40) : start])
         if after and after.group(1).lower() in lex.origin_words.get("after", frozenset()):
             return True
         if len(before) >= 2 and before[-2].lower() in lex.origin_words.get("before", frozenset()):
@@ -951,16 +1107,20 @@ def _parties(
             prep = None  # "some of Germany's arms deals": the possessor acts
         origin = _is_origin(text, c.start, c.end, prep, c.compound, lex)
         if c.kind == "demonym" and not origin:
-            nxt = re.match(r"\s+([\w-]+)", text[c.end : c.end + 40])
+            nxt = _NEXT_COMPOUND.match(text[c.end : c.end + 40])
             nxt_start = c.end + (nxt.start(1) if nxt else 0)
             origin = nxt is not None and (
                 is_category_noun(nxt.group(1), lex) or any(m.start == nxt_start for m in systems)
             )
         parties.append(_Party(c.start, c.end, c.code, c.kind, prep, c.compound, origin))
-    for m in lex.maker_pattern.finditer(text, start, end):
+    for m in _finditer_unglued(lex.maker_pattern, _MAKER_AFTER, text, start, end):
         prep = _prep_before(text, m.start(), lex)
         parties.append(_Party(m.start(), m.end(), lex.makers[m.group(0)], "maker", prep, None, False))
-    return sorted(parties, key=lambda p: p.start)
+    return sorted(parties, key=_start)
+
+
+def _start(party: _Party) -> int:
+    return party.start
 
 
 def _coordinated(text: str, a: _Party, b: _Party) -> bool:
@@ -1091,7 +1251,7 @@ def _actor_noun(
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
     window = doc_text(doc)[sent_start : trigger.end]
     for phrase in lex.actor_nouns:
-        m = phrase.search(window)
+        m = next(_finditer_unglued(phrase, _WORD_CHAR, window, 0, len(window)), None)
         if m:
             at = sent_start + m.end()
             seat = next((p for p in parties if p.prep in ("in", "of") and 0 <= p.start - at <= 8), None)
@@ -1226,6 +1386,7 @@ def _continues(text: str, start: int, lex: Lexicon) -> bool:
 
 def _order(
     doc: Doc,
+    facts: _DocFacts,
     mention: SystemMention,
     buyer: str,
     seller: str | None,
@@ -1239,9 +1400,12 @@ def _order(
     makers = mention.system.makers
     if seller is None and makers and infer:
         seller, inferred = (buyer if buyer in makers else makers[0]), True
-    ev_start, ev_end = _trim(doc_text(doc), span)
+    text = doc_text(doc)
+    ev_start, ev_end = _trim(text, span)
+    # as nlp.evidence builds it, with the Doc's id read once per Doc
+    quote = Evidence.from_text(facts.doc_id, text, ev_start, ev_end, sentence_index(doc, ev_start))
     return WeaponsOrder(
-        doc_id=doc._.doc_id,
+        doc_id=facts.doc_id,
         buyer=buyer,
         seller=seller,
         seller_inferred=inferred,
@@ -1249,9 +1413,9 @@ def _order(
         category=mention.system.category,
         quantity=quantity,
         status=status,
-        as_of=_as_of(doc),
+        as_of=facts.as_of,
         rule=rule + ("+maker" if inferred else ""),
-        evidence=evidence(doc, ev_start, ev_end),
+        evidence=quote,
     )
 
 
@@ -1265,6 +1429,16 @@ def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
+def _compound_deal(tail: str, lex: Lexicon) -> _Cue | None:
+    """The deal word a system's compound tail is ("Taurus-Lieferung"), if any."""
+    own = [
+        c
+        for c in lex.trigger_index.find(tail.split("-")[-1], tail)
+        if c.value != OrderStatus.PLANNED.value and " " not in c.form
+    ]
+    return own[0] if own else None
+
+
 def _choose_trigger(
     doc: Doc,
     mention: SystemMention,
@@ -1273,23 +1447,17 @@ def _choose_trigger(
     lex: Lexicon,
 ) -> tuple[_Trigger, str] | None:
     """The trigger stating the order of ``mention`` and the rule name, or None."""
-    own = [
-        c
-        for c in lex.trigger_index.find(mention.tail.split("-")[-1], mention.tail)
-        if c.value != OrderStatus.PLANNED.value and " " not in c.form
-    ]
-    if mention.tail and own:
+    own = _compound_deal(mention.tail, lex) if mention.tail else None
+    if own is not None:
         token = _token_at(doc, mention.start)
-        return _Trigger(token, mention.start, mention.end, OrderStatus(own[0].value), own[0].actor), (
-            "weapons.compound"
-        )
+        return _Trigger(token, mention.start, mention.end, _STATUS[own.value], own.actor), "weapons.compound"
     seg_m = _segment_of(segs, mention.start)
-    near = [
-        (abs(_segment_of(segs, t.start) - seg_m), t)
-        for t in triggers
-        if abs(_segment_of(segs, t.start) - seg_m) <= _MAX_SEGMENT_DISTANCE
-        and _reachable(doc_text(doc), segs, seg_m, _segment_of(segs, t.start), lex)
-    ]
+    text = doc_text(doc)
+    near: list[tuple[int, _Trigger]] = []
+    for t in triggers:
+        seg_t = _segment_of(segs, t.start)
+        if abs(seg_t - seg_m) <= _MAX_SEGMENT_DISTANCE and _reachable(text, segs, seg_m, seg_t, lex):
+            near.append((abs(seg_t - seg_m), t))
     if not near:
         return None
     if any(not t.attributive for _, t in near):  # "the 30 ordered howitzers arrived"
@@ -1322,13 +1490,12 @@ def _extract_sentence(
     index: int,
     history: list[tuple[int, int, System]] | None = None,
     may_name: bool = True,
-    may_cue: bool = True,
 ) -> tuple[list[WeaponsOrder], _LazyDeal | None]:
     """Orders stated in the sentence ``[start, end)`` and the deal it speaks of;
     ``previous`` is the deal of the sentence before, if any. ``history`` holds the
     systems named so far (sentence index, offset, system) for anaphors; this sentence's
-    mentions are added to it. ``may_name`` and ``may_cue`` False say that the sentence
-    shows no alias and no cue token (see :func:`find_orders`)."""
+    mentions are added to it. ``may_name`` False says that the sentence shows no alias
+    (see :func:`find_orders`)."""
     text = doc_text(doc)
     numbers = facts.numbers
     found = find_systems(text[start:end], lex.lang) if may_name else []
@@ -1338,8 +1505,13 @@ def _extract_sentence(
         if not (facts.boilerplate and in_boilerplate(doc, start + m.start, start + m.end))
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
+    follows_order = previous is not None and previous.order is not None
+    if not mentions and not follows_order and not _may_point_back(start, end, numbers, history, index):
+        # most sentences: no system, no order to follow up, no anaphor; only their deal may
+        # matter, to the next sentence, which seldom asks for it
+        return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts))
     inside = tuple((m.start, m.end) for m in mentions)
-    triggers, modals = _triggers(doc, start, end, lex, facts.cue_tokens) if may_cue else ([], [])
+    triggers, modals = _triggers(doc, start, end, lex)
     if not mentions and not triggers and (not modals or previous is None or previous.order is None):
         return [], None  # no system, no deal, nothing to follow up (a modal cue may follow up an order)
     segs = segments(text, start, end)
@@ -1355,14 +1527,21 @@ def _extract_sentence(
                 doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex
             )
         )
-    recent = previous.get() if previous is not None else None
+
+    def recent() -> _Deal | None:
+        """The deal of the sentence before: worked out only when a rule asks for it."""
+        return previous.get() if previous is not None else None
+
     all_parties = _parties(doc, start, end, lex, mentions, facts)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
         chosen = _choose_trigger(doc, mention, triggers, segs, lex)
         seg_m = _segment_of(segs, mention.start)
         if chosen is None:
-            if recent is None or recent.buyer is None or triggers or not _continues(text, start, lex):
+            if triggers or not _continues(text, start, lex):
+                continue
+            going_on = recent()
+            if going_on is None or going_on.buyer is None:
                 continue
             if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside):
                 continue
@@ -1370,10 +1549,11 @@ def _extract_sentence(
             orders.append(
                 _order(
                     doc,
+                    facts,
                     mention,
-                    recent.buyer,
-                    recent.seller,
-                    recent.status,
+                    going_on.buyer,
+                    going_on.seller,
+                    going_on.status,
                     quantity,
                     "weapons.continuation",
                     segs[seg_m],
@@ -1401,24 +1581,27 @@ def _extract_sentence(
         antecedent = _relative_antecedent(text, segs, seg_t, all_parties, lex)
         roles = _assign(doc, parties, before, trigger, lex, passive, start, antecedent, mention.start)
         buyer, seller = roles.buyer, roles.seller
+        before_deal = recent() if buyer is None else None
         if (
             buyer is None
-            and recent is not None
-            and recent.buyer is not None
+            and before_deal is not None
+            and before_deal.buyer is not None
             and seller is not None
-            and seller == recent.seller
+            and seller == before_deal.seller
         ):
-            buyer = recent.buyer  # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
+            buyer = (
+                before_deal.buyer
+            )  # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
             rule += "+context"
         if (
             buyer is None
-            and recent is not None
-            and recent.buyer is not None
-            and (recent.order is None or recent.order.system == mention.system.name)
-            and seller in (None, recent.seller)
+            and before_deal is not None
+            and before_deal.buyer is not None
+            and (before_deal.order is None or before_deal.order.system == mention.system.name)
+            and seller in (None, before_deal.seller)
         ):
             # "Polen bestellte K9. Die ersten ... treffen ein"; "... signed a deal. The agreement covers"
-            buyer, seller = recent.buyer, recent.seller
+            buyer, seller = before_deal.buyer, before_deal.seller
             rule += "+context"
         if buyer is None:
             continue  # a deal without a named buyer is background, not an order record
@@ -1432,7 +1615,7 @@ def _extract_sentence(
         for one_seller in (seller, *roles.more_sellers):
             span = (span_start, span_end)
             orders.append(
-                _order(doc, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
+                _order(doc, facts, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
             )
     orders.extend(_ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, recent, numbers, lex))
     if not orders:
@@ -1444,6 +1627,30 @@ def _extract_sentence(
     return orders, _LazyDeal(deal=deal)
 
 
+def _may_point_back(
+    start: int,
+    end: int,
+    numbers: list[NumberMention],
+    history: list[tuple[int, int, System]] | None,
+    index: int,
+) -> bool:
+    """May the sentence ``[start, end)`` hold an anaphor (see :func:`_anaphors`)? Only
+    with a system named at most ``_ANAPHOR_REACH`` sentences before and a number in it."""
+    if not history or index - history[-1][0] > _ANAPHOR_REACH:
+        return False
+    return any(start <= n.start and n.end <= end for n in numbers)
+
+
+def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> _Deal | None:
+    """The deal of a sentence that names no system (:func:`_sentence_deal`), worked out
+    from scratch when the sentence after it asks."""
+    triggers, modals = _triggers(doc, start, end, lex)
+    if not triggers:
+        return None
+    segs = segments(doc_text(doc), start, end)
+    return _sentence_deal(doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex)
+
+
 def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
     """The count an elliptic follow-up gives ("ein drittes" -> 1, "zwei weitere" -> 2,
     "19 of the aircraft" -> 19), or None when the segment has no such phrase."""
@@ -1453,13 +1660,14 @@ def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention]
     table = token_table(doc)
     texts, lowers, idxs = table.texts, table.lowers, table.idxs
     tokens = [t for t in range(*span) if not table.is_punct[t]]
+    by_start = {n.start: n for n in reversed(numbers)}  # the first number starting there
     for i, token in enumerate(tokens[:-1]):
         nxt = tokens[i + 1]
         kind = lex.ellipsis.get(lowers[token])
-        number = next((n for n in numbers if n.start == idxs[token]), None)
+        number = by_start.get(idxs[token])
         count = _count(number) if number is not None else (1 if kind == "one" else None)
         if kind == "more" and i == 0:
-            following = next((n for n in numbers if n.start == idxs[nxt]), None)
+            following = by_start.get(idxs[nxt])
             if following is not None and _count(following) is not None:
                 noun = tokens[i + 2] if i + 2 < len(tokens) else None
                 if noun is None or is_category_noun(texts[noun], lex):
@@ -1496,14 +1704,16 @@ def _ellipses(
     modals: list[int],
     parties: list[_Party],
     orders: list[WeaponsOrder],
-    recent: _Deal | None,
+    recent: Callable[[], _Deal | None],
     numbers: list[NumberMention],
     lex: Lexicon,
 ) -> list[WeaponsOrder]:
     """Follow-ups that count more of the system just named: "..., ein drittes hatte Scholz
     im April zugesagt", "Denmark alone has pledged 19 of the aircraft" (``weapons.ellipsis``)."""
     found: list[WeaponsOrder] = []
-    for seg in segs:
+    # only a segment holding a trigger or a modal cue can follow up (most hold neither)
+    cued = {_holding(segs, t.start) for t in triggers} | {_holding(segs, c) for c in modals}
+    for seg in [seg for k, seg in enumerate(segs) if k in cued]:
         if any(seg[0] <= m.start < seg[1] for m in mentions):
             continue
         seg_triggers = [t for t in triggers if seg[0] <= t.start < seg[1]]
@@ -1511,7 +1721,11 @@ def _ellipses(
         if not seg_triggers and not seg_modals:
             continue
         before = [o for o in orders if o.evidence.start < seg[0]]
-        antecedent = before[-1] if before else (recent.order if recent is not None else None)
+        if before:
+            antecedent: WeaponsOrder | None = before[-1]
+        else:
+            deal = recent()  # the deal of the sentence before
+            antecedent = deal.order if deal is not None else None
         if antecedent is None or antecedent.buyer is None or _blocked(doc, seg[0], seg[1], lex):
             continue
         count = _ellipsis_count(doc, seg, numbers, lex)
@@ -1655,31 +1869,34 @@ def dedupe(orders: list[WeaponsOrder]) -> list[WeaponsOrder]:
 def find_orders(doc: Doc) -> list[WeaponsOrder]:
     """Weapons orders stated in a processed Doc (the numbers stage must have run)."""
     lex = lexicon(doc.lang_)
+    hits = [m.span() for m in lex.aliases.finditer(doc_text(doc))]
+    if not hits:
+        return []  # no system named: no order, and nothing for an anaphor to point back to
     orders: list[WeaponsOrder] = []
     previous: _LazyDeal | None = None  # the deal of the sentence before: a deal reaches one sentence
     history: list[tuple[int, int, System]] = []
     facts: _DocFacts | None = None
     boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
     spans = sentence_spans(doc)
-    table = token_table(doc)
-    cue_tokens = _cue_tokens(doc, lex)
-    # a sentence that shows neither an alias nor a cue token states no order and no deal: most
-    may_name = _touched(spans, [m.span() for m in lex.aliases.finditer(doc_text(doc))])
-    may_cue = _touched(spans, [(table.idxs[i], table.ends[i]) for i in cue_tokens])
-    last = -1
-    for index in sorted(may_name | may_cue):
-        if index != last + 1:
-            previous = None  # a deal reaches the very next sentence only
-        last = index
-        start, end = spans[index]
+    may_name = _touched(spans, hits)
+    # Orders come from a sentence that names a system, from the anaphors of the few after
+    # it and from follow-ups of an order; a deal reaches the very next sentence only. So
+    # the other sentences (most) cannot matter, and are not looked at.
+    near = {k for i in may_name for k in range(i - 1, i + _ANAPHOR_REACH + 1)}
+    for index, (start, end) in enumerate(spans):
+        if index not in near and (previous is None or previous.order is None):
+            previous = None
+            continue
         if boilerplate and in_boilerplate(doc, start, end):
             previous = None
             continue
         if facts is None:
             countries = doc_countries(doc)
-            facts = _DocFacts(_numbers(doc), cue_tokens, countries, [c.start for c in countries], boilerplate)
+            facts = _DocFacts(
+                _numbers(doc), countries, [c.start for c in countries], boilerplate, doc._.doc_id, _as_of(doc)
+            )
         found, previous = _extract_sentence(
-            doc, start, end, lex, facts, previous, index, history, index in may_name, index in may_cue
+            doc, start, end, lex, facts, previous, index, history, index in may_name
         )
         orders.extend(found)
     return dedupe(orders)
@@ -1690,10 +1907,11 @@ class _DocFacts:
     """What other stages found in the Doc, read once per Doc that has a candidate sentence."""
 
     numbers: list[NumberMention]  # outside dates
-    cue_tokens: list[int]  # tokens that may open a trigger or modal cue
     countries: list[CountryMention]  # in text order
     country_starts: list[int]
     boilerplate: bool  # does the Doc have any
+    doc_id: str
+    as_of: date | None  # the Doc's publication date
 
 
 def _numbers(doc: Doc) -> list[NumberMention]:
