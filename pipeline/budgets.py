@@ -73,7 +73,7 @@ from .facts import (
     sentences,
 )
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text
+from .nlp import doc_id, doc_text
 from .records import BudgetFigure, BudgetMeasure, BudgetStatus, DateMention, NumberMention
 
 #: Smallest currency amount read as a budget figure (full units).
@@ -590,7 +590,7 @@ class BudgetsStage:
                     tags.append("span")
                 records.append(
                     BudgetFigure(
-                        doc_id=doc._.doc_id,
+                        doc_id=doc_id(doc),
                         country=country,
                         measure=measure,
                         value=int(value) if float(value).is_integer() else value,

@@ -258,6 +258,7 @@ def make_doc(
     doc = nlp.make_doc(text)
     doc.user_data[_TEXT_KEY] = text  # spaCy keeps the text verbatim; no need to join tokens again
     doc._.doc_id = doc_id
+    doc.user_data[_DOC_ID_KEY] = doc_id
     doc._.published = published
     doc._.authors = authors
     doc._.boilerplate = boilerplate
@@ -418,9 +419,19 @@ def sentence_index(doc: Doc, char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
 
+def doc_id(doc: Doc) -> str:
+    """``doc._.doc_id``, read without building spaCy's ``Underscore`` accessor (see
+    :data:`_BOILERPLATE_KEY`): every record's evidence asks for it."""
+    value = doc.user_data.get(_DOC_ID_KEY)
+    return str(doc._.doc_id if value is None else value)
+
+
+_DOC_ID_KEY = "newsfacts.doc_id"
+
+
 def evidence(doc: Doc, start: int, end: int) -> Evidence:
     """Evidence for ``doc.text[start:end]``, with its sentence index."""
-    return Evidence.from_text(doc._.doc_id, doc_text(doc), start, end, sentence_index(doc, start))
+    return Evidence.from_text(doc_id(doc), doc_text(doc), start, end, sentence_index(doc, start))
 
 
 def in_boilerplate(doc: Doc, start: int, end: int) -> bool:

@@ -52,7 +52,7 @@ from .facts import (
     words,
 )
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_text
+from .nlp import doc_id, doc_text
 from .records import DateMention, Modality, NumberMention, TroopCount
 
 #: Smallest count read as a troop count ("ein Soldat" is a person, not a force).
@@ -372,7 +372,7 @@ class TroopsStage:
                 as_of = to_date(dated.value) if dated is not None else published
                 records.append(
                     TroopCount(
-                        doc_id=doc._.doc_id,
+                        doc_id=doc_id(doc),
                         force=force_code,
                         host=host,
                         count=int(num.value),

@@ -66,6 +66,9 @@ def test_evidence_quotes_the_text_and_knows_its_sentence() -> None:
     ev = evidence(doc, start, start + 6)
     assert (ev.doc_id, ev.sentence, ev.quote) == ("d1", 1, "50.000")
     assert sentence_index(doc, 0) == 0
+    plain = nlp(nlp.make_doc(text))  # a Doc not made by make_doc: the extension is read
+    plain._.doc_id = "d2"
+    assert evidence(plain, start, start + 6).doc_id == "d2"
 
 
 def test_sentences_end_after_years_and_designations_but_not_ordinals() -> None:
