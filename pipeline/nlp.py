@@ -15,6 +15,7 @@ import gc
 import importlib
 import itertools
 import logging
+import operator
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -304,7 +305,9 @@ class TokenTable:
 
     @property
     def words(self) -> int:
-        return sum(1 for p, s in zip(self.is_punct, self.is_space, strict=True) if not (p or s))
+        """Tokens that are neither punctuation nor white space."""
+        flagged: int = sum(map(operator.or_, self.is_punct, self.is_space))
+        return len(self.texts) - flagged
 
 
 def token_table(doc: Doc) -> TokenTable:
