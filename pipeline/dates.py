@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -94,8 +94,11 @@ _UNITS: dict[str, Granularity] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _key(form: str) -> str:
-    """Lookup key of a matched word or phrase: case- and whitespace-insensitive."""
+    """Lookup key of a matched word or phrase: case- and whitespace-insensitive.
+
+    Cached: the forms are lexicon words and phrases as matched (a few hundred spellings)."""
     return " ".join(form.split()).casefold()
 
 
@@ -405,6 +408,13 @@ class DateTagger:
         )
         self.blocker_words = frozenset(w.casefold() for phrase in lex.blockers for w in phrase.split())
         self.tense_regex, self.tense_groups = self._tense_pattern()
+        # trigger values read once here, not converted again for every expression
+        self.mods = {
+            role: {form: DateMod(v) for form, v in lex.role(role).items()} for role in ("pos", "bnd")
+        }
+        self.shifts = {form: int(v) for form, v in lex.role("shift").items()}
+        self.past_bnd = frozenset(lex.role("bnd_past"))
+        self.past_prep = frozenset(lex.role("prep_past"))
         self.handlers: dict[str, Handler] = {
             "numeric": self._numeric,
             "numeric_dm": self._numeric_dm,
@@ -426,6 +436,11 @@ class DateTagger:
             "month": self._month,
             "daypart": self._daypart,
             "holiday": self._holiday,
+        }
+        #: the core's group name (``m.lastgroup``) -> its handler and inner groups
+        self.cores: dict[str, tuple[Handler, tuple[tuple[str, str], ...]]] = {
+            f"c_{core}": (handler, tuple(self.core_groups.get(core, ())))
+            for core, handler in self.handlers.items()
         }
 
     # -- tense ----------------------------------------------------------------------------
@@ -554,12 +569,12 @@ class DateTagger:
         return starts
 
     def _handle(self, m: re.Match[str], text: str) -> Timex | None:
-        core = (m.lastgroup or "").removeprefix("c_")
-        handler = self.handlers.get(core)
-        if handler is None:
+        core = self.cores.get(m.lastgroup or "")
+        if core is None:
             return None
+        handler, groups = core
         prefix = dict(zip(_PREFIX_GROUPS, m.group(*_PREFIX_GROUPS), strict=True))
-        inner = {short: v for full, short in self.core_groups.get(core, ()) if (v := m.group(full))}
+        inner = {short: v for full, short in groups if (v := m.group(full))}
         timex = handler(m, prefix, inner)
         if timex is not None and timex.kind is DateKind.ABSOLUTE and not inner.get("yw"):
             # "am 10. April 2024", "in the 1990s", "the 2024 budget": a leading plain preposition
@@ -572,8 +587,8 @@ class DateTagger:
             if start != timex.start:
                 timex = timex._replace(start=start)
         if timex is not None and (
-            (prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"))
-            or (prefix["prep"] and _key(prefix["prep"]) in self.lex.role("prep_past"))
+            (prefix["bnd"] and _key(prefix["bnd"]) in self.past_bnd)
+            or (prefix["prep"] and _key(prefix["prep"]) in self.past_prep)
         ):
             timex = timex._replace(direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
         return timex
@@ -581,13 +596,13 @@ class DateTagger:
     # helpers for handlers
     def _mod(self, prefix: Mapping[str, str | None], default: DateMod | None = None) -> DateMod | None:
         if prefix["pos"]:
-            return DateMod(self.lex.role("pos")[_key(prefix["pos"])])
+            return self.mods["pos"][_key(prefix["pos"])]
         if prefix["bnd"]:
-            return DateMod(self.lex.role("bnd")[_key(prefix["bnd"])])
+            return self.mods["bnd"][_key(prefix["bnd"])]
         return default
 
     def _shift(self, prefix: Mapping[str, str | None]) -> int | None:
-        return int(self.lex.role("shift")[_key(prefix["shift"])]) if prefix["shift"] else None
+        return self.shifts[_key(prefix["shift"])] if prefix["shift"] else None
 
     def _month_of(self, form: str) -> int:
         form = form.rstrip(".")
@@ -685,7 +700,7 @@ class DateTagger:
         return self._day_timex(m, prefix, "date_numeric", None, int(inner["m"]), int(inner["d"]), inner)
 
     def _year_offset(self, inner: Mapping[str, str]) -> int | None:
-        return int(self.lex.role("shift")[_key(inner["ysh"])]) if inner.get("ysh") else None
+        return self.shifts[_key(inner["ysh"])] if inner.get("ysh") else None
 
     def _dmy(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         core = "dmy" if m.group("c_dmy") else "mdy"
