@@ -321,6 +321,17 @@ _GAP = " \t\n\r\xa0-.,:"
 #: letters and digits, reversed).
 _REV_GAP_TOKEN = re.compile(rf"[{re.escape(_GAP)}]+([^\W_]+)")
 _NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _in_run(prefix_words: frozenset[str], reversed_token: str) -> bool:
+    """True when a token (given reversed, as ``_starts`` reads it) may stand in the run of
+    trigger words and numbers before an anchor. Cached on the token: the same few words
+    ("im", "vergangenen", "am") stand before most anchors."""
+    word = reversed_token[::-1]
+    return word.casefold() in prefix_words or _NUMBER_TOKEN.fullmatch(word) is not None
+
+
 _PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
 
 
@@ -392,10 +403,13 @@ class DateTagger:
                 self.core_groups.setdefault(core, []).append((name, short))
         anchor, anchor_first = _build_anchor(lex)  # exact case: faster; variants are listed
         self.anchor = re.compile(rf"(?<!\w){anchor}")
-        # The same anchors found by a scan that stops only at non-word characters (an anchor
-        # starts after one or at the text's start): one C-level pass instead of a test at
-        # every character.
-        self.anchor_gate = re.compile(rf"\W(?={anchor_first})(?=(?P<a>{anchor}))")
+        # The same anchors found by scans that stop only at non-word characters (an anchor
+        # starts after one or at the text's start) instead of a test at every character: one
+        # after spaces, which ``re`` finds by a fast literal search, and one after any other
+        # non-word character (ASCII letters, digits and spaces are skipped fast by the class;
+        # ``(?<!\w)`` drops the other word characters).
+        self.anchor_after_space = re.compile(rf" (?={anchor_first})(?=({anchor}))")
+        self.anchor_after_other = re.compile(rf"[^A-Za-z0-9 ](?<!\w)(?={anchor_first})(?=({anchor}))")
         count_nouns = _alt(lex.count_after)
         # "2024 Soldaten", "2000 und 3000 Soldaten": a count, not a year
         self.count_after = re.compile(
@@ -524,18 +538,20 @@ class DateTagger:
 
     def _anchors(self, text: str) -> list[tuple[int, int]]:
         """The spans ``self.anchor.finditer(text)`` gives (non-overlapping, leftmost first)."""
-        spans: list[tuple[int, int]] = []
-        last = 0
+        spans = [m.span(1) for m in self.anchor_after_space.finditer(text)]
+        spans += [m.span(1) for m in self.anchor_after_other.finditer(text)]
         first = self.anchor.match(text)
         if first is not None:
             spans.append(first.span())
-            last = first.end()
-        for m in self.anchor_gate.finditer(text):
-            start, end = m.span("a")
+        spans.sort()
+        # an anchor holding a non-word character ("15.5.") may hold the start of a later one
+        kept: list[tuple[int, int]] = []
+        last = 0
+        for start, end in spans:
             if start >= last:
-                spans.append((start, end))
+                kept.append((start, end))
                 last = end
-        return spans
+        return kept
 
     def _blocked(self, text: str, timex: Timex) -> bool:
         """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
@@ -560,8 +576,7 @@ class DateTagger:
         edge = anchor
         stop = size - max(floor, anchor - _LOOKBACK)
         while (m := _REV_GAP_TOKEN.match(rev, size - edge, stop)) is not None:
-            word = m.group(1)[::-1]
-            if word.casefold() not in self.prefix_words and not _NUMBER_TOKEN.fullmatch(word):
+            if not _in_run(self.prefix_words, m.group(1)):
                 break
             edge = size - m.end()
             starts.append(edge)

@@ -429,6 +429,8 @@ def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     texts += list(data["negatives"])
     for form in (*lex.months, *lex.weekdays, *lex.seasons, *lex.units, *lex.unit_words, *lex.deictic):
         texts += [f"{form} 2024", f"({form.upper()}", f"x{form} und.{form}", f"10.4.{form}"]
+        # every kind of character before a form: space, other non-word ones, word ones
+        texts += [f"a\n{form}\t{form}\xa0{form}—{form}", f"_{form} é{form} 9{form} ß{form}"]
     texts += ["1990s '90s ’90er Q1/2025 \u0663\u0660er", "2024.2025-2026 10.4.10.5."]
     for text in texts:
         assert tag._anchors(text) == [m.span() for m in tag.anchor.finditer(text)], text
