@@ -107,10 +107,18 @@ def _alt(forms: Iterable[str], exact: bool = False) -> str:
 
     Phrases allow any whitespace between their words. ``exact`` keeps the letter case.
     """
-    body = trie_regex(_atoms(form if exact else form.lower()) for form in {f for f in forms if f})
+    paths = [_atoms(form if exact else form.lower()) for form in {f for f in forms if f}]
+    body = trie_regex(paths)
     if not body:
         return _NEVER
-    return f"(?-i:{body})" if exact else f"(?:{body})"
+    if exact:
+        return f"(?-i:{body})"
+    # Under IGNORECASE ``re`` enters the branches of a trie level one by one (it rules a branch
+    # out at a glance only for an exact-case letter): test the first letters in one class first.
+    first = {path[0] for path in paths if path}
+    if len(first) > 2 and all(paths):
+        return f"(?=[{''.join(sorted(first))}])(?:{body})"
+    return f"(?:{body})"
 
 
 def _atoms(form: str) -> list[str]:

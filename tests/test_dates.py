@@ -14,7 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dates import DateMention, extract, find_dates
+from pipeline.dates import DateMention, _alt, _atoms, extract, find_dates, load_lexicon
+from pipeline.lexicon import trie_regex
 from pipeline.nlp import make_doc
 from pipeline.records import DateKind, DateMod, Granularity
 from pipeline.timex import Tense, Timex, resolve
@@ -416,6 +417,22 @@ def test_every_rule_is_documented_and_produced_by_its_example() -> None:
             for lang in ("de", "en"):
                 produced |= {m.rule for m in find_dates(text, lang, reference)}
     assert produced == set(RULES)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_letter_guard_of_a_trie_keeps_its_matches(lang: str) -> None:
+    """``_alt`` puts a class of first letters before a case-insensitive trie: every form, in
+    any spelling ``re.IGNORECASE`` allows, still matches in full, and nothing else starts one."""
+    lex = load_lexicon(lang)
+    forms = [form for role in lex.triggers.values() for form in role]
+    forms += [*lex.units, *lex.unit_words, *lex.deictic, *lex.numbers, *lex.holidays, *lex.count_after]
+    guarded = re.compile(_alt(forms), re.IGNORECASE)
+    plain = re.compile(trie_regex(_atoms(form.lower()) for form in set(forms)), re.IGNORECASE)
+    assert guarded.pattern.startswith("(?=[")
+    for form in forms:
+        for spelling in (form, form.upper(), form.title(), form.swapcase(), f"{form}\n", f"x{form}"):
+            got, want = guarded.match(spelling), plain.match(spelling)
+            assert (got and got.span()) == (want and want.span()), spelling
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
