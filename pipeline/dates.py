@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -80,9 +81,8 @@ RULES: dict[str, str] = {
     "holiday": "bis Weihnachten; at Christmas",
 }
 Match = re.Match[str]
-Prefix = dict[str, str | None]  # trigger groups before the core: bnd, pos, prep, shift, ...
 Inner = dict[str, str]  # the core's own groups that matched
-Handler = Callable[[Match, Prefix, Inner], "Timex | None"]
+Handler = Callable[[Match, "Prefix", Inner], "Timex | None"]
 _NEVER = r"(?!x)x"
 _YEAR = r"(?:19|20)\d\d"
 _UNITS: dict[str, Granularity] = {
@@ -340,7 +340,23 @@ def _in_run(prefix_words: frozenset[str], reversed_token: str) -> bool:
     return word.casefold() in prefix_words or _NUMBER_TOKEN.fullmatch(word) is not None
 
 
-_PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
+class Prefix(NamedTuple):
+    """The trigger groups before a core, as matched (None: not there); a tuple because one is
+    built for every match (a dict of the ten groups cost three times as much)."""
+
+    bnd: str | None
+    bndart: str | None
+    prep0: str | None
+    pos: str | None
+    posart: str | None
+    hedge: str | None
+    prep: str | None
+    art: str | None
+    shift: str | None
+    dadj: str | None
+
+
+_PREFIX_GROUPS = Prefix._fields
 
 
 def _build_anchor(lex: Lexicon) -> tuple[str, str]:
@@ -596,36 +612,36 @@ class DateTagger:
         if core is None:
             return None
         handler, groups = core
-        prefix = dict(zip(_PREFIX_GROUPS, m.group(*_PREFIX_GROUPS), strict=True))
+        prefix = Prefix._make(m.group(*_PREFIX_GROUPS))
         inner = {short: v for full, short in groups if (v := m.group(full))}
         timex = handler(m, prefix, inner)
         if timex is not None and timex.kind is DateKind.ABSOLUTE and not inner.get("yw"):
             # "am 10. April 2024", "in the 1990s", "the 2024 budget": a leading plain preposition
             # or article adds nothing to an absolute date
             start = timex.start
-            for group in ("prep", "art"):
-                if prefix[group] and m.start(group) == start:
+            for group, word in (("prep", prefix.prep), ("art", prefix.art)):
+                if word and m.start(group) == start:
                     start = m.end(group)
                     start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
             if start != timex.start:
                 timex = timex._replace(start=start)
         if timex is not None and (
-            (prefix["bnd"] and _key(prefix["bnd"]) in self.past_bnd)
-            or (prefix["prep"] and _key(prefix["prep"]) in self.past_prep)
+            (prefix.bnd and _key(prefix.bnd) in self.past_bnd)
+            or (prefix.prep and _key(prefix.prep) in self.past_prep)
         ):
             timex = timex._replace(direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
         return timex
 
     # helpers for handlers
-    def _mod(self, prefix: Mapping[str, str | None], default: DateMod | None = None) -> DateMod | None:
-        if prefix["pos"]:
-            return self.mods["pos"][_key(prefix["pos"])]
-        if prefix["bnd"]:
-            return self.mods["bnd"][_key(prefix["bnd"])]
+    def _mod(self, prefix: Prefix, default: DateMod | None = None) -> DateMod | None:
+        if prefix.pos:
+            return self.mods["pos"][_key(prefix.pos)]
+        if prefix.bnd:
+            return self.mods["bnd"][_key(prefix.bnd)]
         return default
 
-    def _shift(self, prefix: Mapping[str, str | None]) -> int | None:
-        return self.shifts[_key(prefix["shift"])] if prefix["shift"] else None
+    def _shift(self, prefix: Prefix) -> int | None:
+        return self.shifts[_key(prefix.shift)] if prefix.shift else None
 
     def _month_of(self, form: str) -> int:
         form = form.rstrip(".")
@@ -644,12 +660,12 @@ class DateTagger:
         raise KeyError(span)
 
     @staticmethod
-    def _has_modifier(prefix: Mapping[str, str | None]) -> bool:
-        return any(prefix[k] for k in ("bnd", "pos", "prep", "shift", "prep0"))
+    def _has_modifier(prefix: Prefix) -> bool:
+        return bool(prefix.bnd or prefix.pos or prefix.prep or prefix.shift or prefix.prep0)
 
     @staticmethod
-    def _no_shift(prefix: Mapping[str, str | None]) -> bool:
-        return not prefix["shift"] and not prefix["dadj"]
+    def _no_shift(prefix: Prefix) -> bool:
+        return not prefix.shift and not prefix.dadj
 
     # handlers: each returns a Timex or None (reject; the search goes on one char later)
 
@@ -677,7 +693,7 @@ class DateTagger:
     def _day_timex(
         self,
         m: re.Match[str],
-        prefix: Mapping[str, str | None],
+        prefix: Prefix,
         rule: str,
         year: int | None,
         month: int,
@@ -718,7 +734,7 @@ class DateTagger:
         )
 
     def _numeric_dm(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if not (prefix["prep"] or prefix["art"] or prefix["bnd"]):
+        if not (prefix.prep or prefix.art or prefix.bnd):
             return None  # "1.2." alone may be a section number
         return self._day_timex(m, prefix, "date_numeric", None, int(inner["m"]), int(inner["d"]), inner)
 
@@ -815,7 +831,7 @@ class DateTagger:
         end = m.end()
         if inner.get("y2") and int(inner["y2"]) != (year + 1) % 100:
             end = m.end("year__y")  # "1990-95": the first year only; "2024-25" is one fiscal year
-        bare = not inner.get("yw") and not any(prefix.values())
+        bare = not inner.get("yw") and not any(prefix)
         if bare and self.count_before.search(m.string, max(0, y_start - 30), y_start):
             return None  # "rund 2000", "Resolution 2231"
         return Timex(
@@ -840,7 +856,7 @@ class DateTagger:
         return int(raw) if raw.isdigit() else self.lex.numbers[_key(raw)]
 
     def _duration(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if any(prefix.values()):
+        if any(prefix):
             return None
         unit, _ = self._unit_of(inner["unit"])
         return Timex(
@@ -851,7 +867,7 @@ class DateTagger:
         return self.units_folded[_key(form)]
 
     def _offset(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if any(prefix.values()):
+        if any(prefix):
             return None
         n = self._count(inner.get("n") or inner["n2"])
         unit, _ = self._unit_of(inner.get("unit") or inner["unit2"])
@@ -864,20 +880,20 @@ class DateTagger:
     def _unit(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         unit, _ = self._unit_of(m.group("c_unit"))
         shift = self._shift(prefix)
-        if prefix["dadj"]:
+        if prefix.dadj:
             if unit is not Granularity.DAY:
                 return None
-            shift = int(self.lex.role("dadj")[_key(prefix["dadj"])])
+            shift = int(self.lex.role("dadj")[_key(prefix.dadj)])
         elif unit is Granularity.DAY:
             return None  # "an diesem Tag" points back into the text, not at the reference
-        elif shift is None and not prefix["pos"]:
+        elif shift is None and not prefix.pos:
             return None  # "des Jahres" alone names no period
         return Timex(
             m.start(), m.end(), "relative_unit", unit, DateKind.RELATIVE, self._mod(prefix), offset=shift or 0
         )
 
     def _weekend(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if not (prefix["prep"] or prefix["shift"] or prefix["art"]):
+        if not (prefix.prep or prefix.shift or prefix.art):
             return None
         return Timex(
             m.start(),
@@ -895,8 +911,8 @@ class DateTagger:
         weekday = next((v for k, v in self.lex.weekdays.items() if span.startswith(k)), None)
         if weekday is None:
             return None
-        if prefix["dadj"]:  # "am heutigen Mittwoch": the deictic day, whatever the name says
-            offset = int(self.lex.role("dadj")[_key(prefix["dadj"])])
+        if prefix.dadj:  # "am heutigen Mittwoch": the deictic day, whatever the name says
+            offset = int(self.lex.role("dadj")[_key(prefix.dadj)])
             return Timex(m.start(), m.end(), "weekday", Granularity.DAY, DateKind.RELATIVE, offset=offset)
         return Timex(
             m.start(),
@@ -910,7 +926,7 @@ class DateTagger:
         )
 
     def _deictic(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if any(prefix.values()):
+        if any(prefix):
             return None
         span = m.group("c_deictic")
         if inner.get("dp"):
@@ -922,7 +938,7 @@ class DateTagger:
         return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
 
     def _month(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix["dadj"]:
+        if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix.dadj:
             return None
         return Timex(
             m.start(),
@@ -937,7 +953,7 @@ class DateTagger:
         )
 
     def _holiday(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if prefix["shift"] or prefix["dadj"]:
+        if prefix.shift or prefix.dadj:
             return None
         span = m.group("c_holiday")
         if inner.get("ysh"):
@@ -956,13 +972,13 @@ class DateTagger:
         )
 
     def _daypart(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if prefix["shift"] and not (prefix["bnd"] or prefix["pos"] or prefix["prep"] or prefix["art"]):
+        if prefix.shift and not (prefix.bnd or prefix.pos or prefix.prep or prefix.art):
             # "this morning", "last night": a deictic phrase that starts like a shifted period
             phrase = _key(m.string[m.start("shift") : m.end()])
             if phrase in self.deictic_folded:
                 offset = self.deictic_folded[phrase][0]
                 return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
-        if not prefix["prep"] or prefix["shift"] or prefix["dadj"] or prefix["bnd"] or prefix["pos"]:
+        if not prefix.prep or prefix.shift or prefix.dadj or prefix.bnd or prefix.pos:
             return None
         return Timex(m.start(), m.end(), "daypart", Granularity.DAY, DateKind.RELATIVE, anaphoric=True)
 
