@@ -1129,10 +1129,11 @@ class DatesStage:
             return doc
         text = doc_text(doc)
         timexes = self.tagger.extract(text)
-        if doc._.boilerplate:  # most articles have none: no per-mention extension lookups then
+        ext = doc._  # spaCy builds a new accessor for every ``doc._``
+        if ext.boilerplate:  # most articles have none: no per-mention extension lookups then
             timexes = [t for t in timexes if not in_boilerplate(doc, t.start, t.end)]
         starts = sentence_starts(doc)
-        doc._.dates = self.tagger.resolve_all(text, timexes, doc._.published, starts, doc._.doc_id)
+        ext.dates = self.tagger.resolve_all(text, timexes, ext.published, starts, ext.doc_id)
         return doc
 
 
