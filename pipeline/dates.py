@@ -28,7 +28,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -80,9 +81,8 @@ RULES: dict[str, str] = {
     "holiday": "bis Weihnachten; at Christmas",
 }
 Match = re.Match[str]
-Prefix = dict[str, str | None]  # trigger groups before the core: bnd, pos, prep, shift, ...
 Inner = dict[str, str]  # the core's own groups that matched
-Handler = Callable[[Match, Prefix, Inner], "Timex | None"]
+Handler = Callable[[Match, "Prefix", Inner], "Timex | None"]
 _NEVER = r"(?!x)x"
 _YEAR = r"(?:19|20)\d\d"
 _UNITS: dict[str, Granularity] = {
@@ -94,8 +94,11 @@ _UNITS: dict[str, Granularity] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _key(form: str) -> str:
-    """Lookup key of a matched word or phrase: case- and whitespace-insensitive."""
+    """Lookup key of a matched word or phrase: case- and whitespace-insensitive.
+
+    Cached: the forms are lexicon words and phrases as matched (a few hundred spellings)."""
     return " ".join(form.split()).casefold()
 
 
@@ -104,10 +107,18 @@ def _alt(forms: Iterable[str], exact: bool = False) -> str:
 
     Phrases allow any whitespace between their words. ``exact`` keeps the letter case.
     """
-    body = trie_regex(_atoms(form if exact else form.lower()) for form in {f for f in forms if f})
+    paths = [_atoms(form if exact else form.lower()) for form in {f for f in forms if f}]
+    body = trie_regex(paths)
     if not body:
         return _NEVER
-    return f"(?-i:{body})" if exact else f"(?:{body})"
+    if exact:
+        return f"(?-i:{body})"
+    # Under IGNORECASE ``re`` enters the branches of a trie level one by one (it rules a branch
+    # out at a glance only for an exact-case letter): test the first letters in one class first.
+    first = {path[0] for path in paths if path}
+    if len(first) > 2 and all(paths):
+        return f"(?=[{''.join(sorted(first))}])(?:{body})"
+    return f"(?:{body})"
 
 
 def _atoms(form: str) -> list[str]:
@@ -318,7 +329,34 @@ _GAP = " \t\n\r\xa0-.,:"
 #: letters and digits, reversed).
 _REV_GAP_TOKEN = re.compile(rf"[{re.escape(_GAP)}]+([^\W_]+)")
 _NUMBER_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|ern|s)?", re.IGNORECASE)
-_PREFIX_GROUPS = ("bnd", "bndart", "prep0", "pos", "posart", "hedge", "prep", "art", "shift", "dadj")
+
+
+@lru_cache(maxsize=8192)
+def _in_run(prefix_words: frozenset[str], reversed_token: str) -> bool:
+    """True when a token (given reversed, as ``_starts`` reads it) may stand in the run of
+    trigger words and numbers before an anchor. Cached on the token: the same few words
+    ("im", "vergangenen", "am") stand before most anchors."""
+    word = reversed_token[::-1]
+    return word.casefold() in prefix_words or _NUMBER_TOKEN.fullmatch(word) is not None
+
+
+class Prefix(NamedTuple):
+    """The trigger groups before a core, as matched (None: not there); a tuple because one is
+    built for every match (a dict of the ten groups cost three times as much)."""
+
+    bnd: str | None
+    bndart: str | None
+    prep0: str | None
+    pos: str | None
+    posart: str | None
+    hedge: str | None
+    prep: str | None
+    art: str | None
+    shift: str | None
+    dadj: str | None
+
+
+_PREFIX_GROUPS = Prefix._fields
 
 
 def _build_anchor(lex: Lexicon) -> tuple[str, str]:
@@ -389,10 +427,13 @@ class DateTagger:
                 self.core_groups.setdefault(core, []).append((name, short))
         anchor, anchor_first = _build_anchor(lex)  # exact case: faster; variants are listed
         self.anchor = re.compile(rf"(?<!\w){anchor}")
-        # The same anchors found by a scan that stops only at non-word characters (an anchor
-        # starts after one or at the text's start): one C-level pass instead of a test at
-        # every character.
-        self.anchor_gate = re.compile(rf"\W(?={anchor_first})(?=(?P<a>{anchor}))")
+        # The same anchors found by scans that stop only at non-word characters (an anchor
+        # starts after one or at the text's start) instead of a test at every character: one
+        # after spaces, which ``re`` finds by a fast literal search, and one after any other
+        # non-word character (ASCII letters, digits and spaces are skipped fast by the class;
+        # ``(?<!\w)`` drops the other word characters).
+        self.anchor_after_space = re.compile(rf" (?={anchor_first})(?=({anchor}))")
+        self.anchor_after_other = re.compile(rf"[^A-Za-z0-9 ](?<!\w)(?={anchor_first})(?=({anchor}))")
         count_nouns = _alt(lex.count_after)
         # "2024 Soldaten", "2000 und 3000 Soldaten": a count, not a year
         self.count_after = re.compile(
@@ -405,6 +446,13 @@ class DateTagger:
         )
         self.blocker_words = frozenset(w.casefold() for phrase in lex.blockers for w in phrase.split())
         self.tense_regex, self.tense_groups = self._tense_pattern()
+        # trigger values read once here, not converted again for every expression
+        self.mods = {
+            role: {form: DateMod(v) for form, v in lex.role(role).items()} for role in ("pos", "bnd")
+        }
+        self.shifts = {form: int(v) for form, v in lex.role("shift").items()}
+        self.past_bnd = frozenset(lex.role("bnd_past"))
+        self.past_prep = frozenset(lex.role("prep_past"))
         self.handlers: dict[str, Handler] = {
             "numeric": self._numeric,
             "numeric_dm": self._numeric_dm,
@@ -426,6 +474,11 @@ class DateTagger:
             "month": self._month,
             "daypart": self._daypart,
             "holiday": self._holiday,
+        }
+        #: the core's group name (``m.lastgroup``) -> its handler and inner groups
+        self.cores: dict[str, tuple[Handler, tuple[tuple[str, str], ...]]] = {
+            f"c_{core}": (handler, tuple(self.core_groups.get(core, ())))
+            for core, handler in self.handlers.items()
         }
 
     # -- tense ----------------------------------------------------------------------------
@@ -509,18 +562,20 @@ class DateTagger:
 
     def _anchors(self, text: str) -> list[tuple[int, int]]:
         """The spans ``self.anchor.finditer(text)`` gives (non-overlapping, leftmost first)."""
-        spans: list[tuple[int, int]] = []
-        last = 0
+        spans = [m.span(1) for m in self.anchor_after_space.finditer(text)]
+        spans += [m.span(1) for m in self.anchor_after_other.finditer(text)]
         first = self.anchor.match(text)
         if first is not None:
             spans.append(first.span())
-            last = first.end()
-        for m in self.anchor_gate.finditer(text):
-            start, end = m.span("a")
+        spans.sort()
+        # an anchor holding a non-word character ("15.5.") may hold the start of a later one
+        kept: list[tuple[int, int]] = []
+        last = 0
+        for start, end in spans:
             if start >= last:
-                spans.append((start, end))
+                kept.append((start, end))
                 last = end
-        return spans
+        return kept
 
     def _blocked(self, text: str, timex: Timex) -> bool:
         """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
@@ -545,8 +600,7 @@ class DateTagger:
         edge = anchor
         stop = size - max(floor, anchor - _LOOKBACK)
         while (m := _REV_GAP_TOKEN.match(rev, size - edge, stop)) is not None:
-            word = m.group(1)[::-1]
-            if word.casefold() not in self.prefix_words and not _NUMBER_TOKEN.fullmatch(word):
+            if not _in_run(self.prefix_words, m.group(1)):
                 break
             edge = size - m.end()
             starts.append(edge)
@@ -554,40 +608,40 @@ class DateTagger:
         return starts
 
     def _handle(self, m: re.Match[str], text: str) -> Timex | None:
-        core = (m.lastgroup or "").removeprefix("c_")
-        handler = self.handlers.get(core)
-        if handler is None:
+        core = self.cores.get(m.lastgroup or "")
+        if core is None:
             return None
-        prefix = dict(zip(_PREFIX_GROUPS, m.group(*_PREFIX_GROUPS), strict=True))
-        inner = {short: v for full, short in self.core_groups.get(core, ()) if (v := m.group(full))}
+        handler, groups = core
+        prefix = Prefix._make(m.group(*_PREFIX_GROUPS))
+        inner = {short: v for full, short in groups if (v := m.group(full))}
         timex = handler(m, prefix, inner)
         if timex is not None and timex.kind is DateKind.ABSOLUTE and not inner.get("yw"):
             # "am 10. April 2024", "in the 1990s", "the 2024 budget": a leading plain preposition
             # or article adds nothing to an absolute date
             start = timex.start
-            for group in ("prep", "art"):
-                if prefix[group] and m.start(group) == start:
+            for group, word in (("prep", prefix.prep), ("art", prefix.art)):
+                if word and m.start(group) == start:
                     start = m.end(group)
                     start += len(text[start : timex.end]) - len(text[start : timex.end].lstrip())
             if start != timex.start:
                 timex = timex._replace(start=start)
         if timex is not None and (
-            (prefix["bnd"] and _key(prefix["bnd"]) in self.lex.role("bnd_past"))
-            or (prefix["prep"] and _key(prefix["prep"]) in self.lex.role("prep_past"))
+            (prefix.bnd and _key(prefix.bnd) in self.past_bnd)
+            or (prefix.prep and _key(prefix.prep) in self.past_prep)
         ):
             timex = timex._replace(direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
         return timex
 
     # helpers for handlers
-    def _mod(self, prefix: Mapping[str, str | None], default: DateMod | None = None) -> DateMod | None:
-        if prefix["pos"]:
-            return DateMod(self.lex.role("pos")[_key(prefix["pos"])])
-        if prefix["bnd"]:
-            return DateMod(self.lex.role("bnd")[_key(prefix["bnd"])])
+    def _mod(self, prefix: Prefix, default: DateMod | None = None) -> DateMod | None:
+        if prefix.pos:
+            return self.mods["pos"][_key(prefix.pos)]
+        if prefix.bnd:
+            return self.mods["bnd"][_key(prefix.bnd)]
         return default
 
-    def _shift(self, prefix: Mapping[str, str | None]) -> int | None:
-        return int(self.lex.role("shift")[_key(prefix["shift"])]) if prefix["shift"] else None
+    def _shift(self, prefix: Prefix) -> int | None:
+        return self.shifts[_key(prefix.shift)] if prefix.shift else None
 
     def _month_of(self, form: str) -> int:
         form = form.rstrip(".")
@@ -606,12 +660,12 @@ class DateTagger:
         raise KeyError(span)
 
     @staticmethod
-    def _has_modifier(prefix: Mapping[str, str | None]) -> bool:
-        return any(prefix[k] for k in ("bnd", "pos", "prep", "shift", "prep0"))
+    def _has_modifier(prefix: Prefix) -> bool:
+        return bool(prefix.bnd or prefix.pos or prefix.prep or prefix.shift or prefix.prep0)
 
     @staticmethod
-    def _no_shift(prefix: Mapping[str, str | None]) -> bool:
-        return not prefix["shift"] and not prefix["dadj"]
+    def _no_shift(prefix: Prefix) -> bool:
+        return not prefix.shift and not prefix.dadj
 
     # handlers: each returns a Timex or None (reject; the search goes on one char later)
 
@@ -639,7 +693,7 @@ class DateTagger:
     def _day_timex(
         self,
         m: re.Match[str],
-        prefix: Mapping[str, str | None],
+        prefix: Prefix,
         rule: str,
         year: int | None,
         month: int,
@@ -680,12 +734,12 @@ class DateTagger:
         )
 
     def _numeric_dm(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if not (prefix["prep"] or prefix["art"] or prefix["bnd"]):
+        if not (prefix.prep or prefix.art or prefix.bnd):
             return None  # "1.2." alone may be a section number
         return self._day_timex(m, prefix, "date_numeric", None, int(inner["m"]), int(inner["d"]), inner)
 
     def _year_offset(self, inner: Mapping[str, str]) -> int | None:
-        return int(self.lex.role("shift")[_key(inner["ysh"])]) if inner.get("ysh") else None
+        return self.shifts[_key(inner["ysh"])] if inner.get("ysh") else None
 
     def _dmy(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         core = "dmy" if m.group("c_dmy") else "mdy"
@@ -777,7 +831,7 @@ class DateTagger:
         end = m.end()
         if inner.get("y2") and int(inner["y2"]) != (year + 1) % 100:
             end = m.end("year__y")  # "1990-95": the first year only; "2024-25" is one fiscal year
-        bare = not inner.get("yw") and not any(prefix.values())
+        bare = not inner.get("yw") and not any(prefix)
         if bare and self.count_before.search(m.string, max(0, y_start - 30), y_start):
             return None  # "rund 2000", "Resolution 2231"
         return Timex(
@@ -802,7 +856,7 @@ class DateTagger:
         return int(raw) if raw.isdigit() else self.lex.numbers[_key(raw)]
 
     def _duration(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if any(prefix.values()):
+        if any(prefix):
             return None
         unit, _ = self._unit_of(inner["unit"])
         return Timex(
@@ -813,7 +867,7 @@ class DateTagger:
         return self.units_folded[_key(form)]
 
     def _offset(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if any(prefix.values()):
+        if any(prefix):
             return None
         n = self._count(inner.get("n") or inner["n2"])
         unit, _ = self._unit_of(inner.get("unit") or inner["unit2"])
@@ -826,20 +880,20 @@ class DateTagger:
     def _unit(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         unit, _ = self._unit_of(m.group("c_unit"))
         shift = self._shift(prefix)
-        if prefix["dadj"]:
+        if prefix.dadj:
             if unit is not Granularity.DAY:
                 return None
-            shift = int(self.lex.role("dadj")[_key(prefix["dadj"])])
+            shift = int(self.lex.role("dadj")[_key(prefix.dadj)])
         elif unit is Granularity.DAY:
             return None  # "an diesem Tag" points back into the text, not at the reference
-        elif shift is None and not prefix["pos"]:
+        elif shift is None and not prefix.pos:
             return None  # "des Jahres" alone names no period
         return Timex(
             m.start(), m.end(), "relative_unit", unit, DateKind.RELATIVE, self._mod(prefix), offset=shift or 0
         )
 
     def _weekend(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if not (prefix["prep"] or prefix["shift"] or prefix["art"]):
+        if not (prefix.prep or prefix.shift or prefix.art):
             return None
         return Timex(
             m.start(),
@@ -857,8 +911,8 @@ class DateTagger:
         weekday = next((v for k, v in self.lex.weekdays.items() if span.startswith(k)), None)
         if weekday is None:
             return None
-        if prefix["dadj"]:  # "am heutigen Mittwoch": the deictic day, whatever the name says
-            offset = int(self.lex.role("dadj")[_key(prefix["dadj"])])
+        if prefix.dadj:  # "am heutigen Mittwoch": the deictic day, whatever the name says
+            offset = int(self.lex.role("dadj")[_key(prefix.dadj)])
             return Timex(m.start(), m.end(), "weekday", Granularity.DAY, DateKind.RELATIVE, offset=offset)
         return Timex(
             m.start(),
@@ -872,7 +926,7 @@ class DateTagger:
         )
 
     def _deictic(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if any(prefix.values()):
+        if any(prefix):
             return None
         span = m.group("c_deictic")
         if inner.get("dp"):
@@ -884,7 +938,7 @@ class DateTagger:
         return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
 
     def _month(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix["dadj"]:
+        if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix.dadj:
             return None
         return Timex(
             m.start(),
@@ -899,7 +953,7 @@ class DateTagger:
         )
 
     def _holiday(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if prefix["shift"] or prefix["dadj"]:
+        if prefix.shift or prefix.dadj:
             return None
         span = m.group("c_holiday")
         if inner.get("ysh"):
@@ -918,13 +972,13 @@ class DateTagger:
         )
 
     def _daypart(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
-        if prefix["shift"] and not (prefix["bnd"] or prefix["pos"] or prefix["prep"] or prefix["art"]):
+        if prefix.shift and not (prefix.bnd or prefix.pos or prefix.prep or prefix.art):
             # "this morning", "last night": a deictic phrase that starts like a shifted period
             phrase = _key(m.string[m.start("shift") : m.end()])
             if phrase in self.deictic_folded:
                 offset = self.deictic_folded[phrase][0]
                 return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
-        if not prefix["prep"] or prefix["shift"] or prefix["dadj"] or prefix["bnd"] or prefix["pos"]:
+        if not prefix.prep or prefix.shift or prefix.dadj or prefix.bnd or prefix.pos:
             return None
         return Timex(m.start(), m.end(), "daypart", Granularity.DAY, DateKind.RELATIVE, anaphoric=True)
 
@@ -1075,10 +1129,11 @@ class DatesStage:
             return doc
         text = doc_text(doc)
         timexes = self.tagger.extract(text)
-        if doc._.boilerplate:  # most articles have none: no per-mention extension lookups then
+        ext = doc._  # spaCy builds a new accessor for every ``doc._``
+        if ext.boilerplate:  # most articles have none: no per-mention extension lookups then
             timexes = [t for t in timexes if not in_boilerplate(doc, t.start, t.end)]
         starts = sentence_starts(doc)
-        doc._.dates = self.tagger.resolve_all(text, timexes, doc._.published, starts, doc._.doc_id)
+        ext.dates = self.tagger.resolve_all(text, timexes, ext.published, starts, ext.doc_id)
         return doc
 
 

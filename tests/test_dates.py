@@ -14,7 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dates import DateMention, extract, find_dates
+from pipeline.dates import DateMention, _alt, _atoms, extract, find_dates, load_lexicon
+from pipeline.lexicon import trie_regex
 from pipeline.nlp import make_doc
 from pipeline.records import DateKind, DateMod, Granularity
 from pipeline.timex import Tense, Timex, resolve
@@ -419,6 +420,22 @@ def test_every_rule_is_documented_and_produced_by_its_example() -> None:
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_letter_guard_of_a_trie_keeps_its_matches(lang: str) -> None:
+    """``_alt`` puts a class of first letters before a case-insensitive trie: every form, in
+    any spelling ``re.IGNORECASE`` allows, still matches in full, and nothing else starts one."""
+    lex = load_lexicon(lang)
+    forms = [form for role in lex.triggers.values() for form in role]
+    forms += [*lex.units, *lex.unit_words, *lex.deictic, *lex.numbers, *lex.holidays, *lex.count_after]
+    guarded = re.compile(_alt(forms), re.IGNORECASE)
+    plain = re.compile(trie_regex(_atoms(form.lower()) for form in set(forms)), re.IGNORECASE)
+    assert guarded.pattern.startswith("(?=[")
+    for form in forms:
+        for spelling in (form, form.upper(), form.title(), form.swapcase(), f"{form}\n", f"x{form}"):
+            got, want = guarded.match(spelling), plain.match(spelling)
+            assert (got and got.span()) == (want and want.span()), spelling
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
 def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     """The tagger's anchor scan (stopping at non-word characters) gives finditer's spans."""
     from pipeline.dates import load_lexicon, tagger
@@ -429,6 +446,8 @@ def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     texts += list(data["negatives"])
     for form in (*lex.months, *lex.weekdays, *lex.seasons, *lex.units, *lex.unit_words, *lex.deictic):
         texts += [f"{form} 2024", f"({form.upper()}", f"x{form} und.{form}", f"10.4.{form}"]
+        # every kind of character before a form: space, other non-word ones, word ones
+        texts += [f"a\n{form}\t{form}\xa0{form}—{form}", f"_{form} é{form} 9{form} ß{form}"]
     texts += ["1990s '90s ’90er Q1/2025 \u0663\u0660er", "2024.2025-2026 10.4.10.5."]
     for text in texts:
         assert tag._anchors(text) == [m.span() for m in tag.anchor.finditer(text)], text
