@@ -903,9 +903,8 @@ class PeopleStage:
             doc.user_data[ends_key] = ends
         return ranges, ends
 
-    def _rejected(self, doc: Doc, i: int, j: int) -> bool:
-        t = token_table(doc)
-        text, n = doc_text(doc), len(t.texts)
+    def _rejected(self, doc: Doc, t: TokenTable, text: str, i: int, j: int) -> bool:
+        n = len(t.texts)
         start, end = t.idxs[i], t.ends[j - 1]
         if text[start:end] in self.lex.not_names:
             return True
@@ -986,7 +985,7 @@ class PeopleStage:
             if (
                 len(tokens) > 5
                 or _country_code(name, self.lang) is not None
-                or self._rejected(doc, run_start, j)
+                or self._rejected(doc, t, text, run_start, j)
             ):
                 continue
             if len(tokens) == 1 and rule == "speech":
@@ -1142,23 +1141,24 @@ class PeopleStage:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         text = doc_text(doc)
         t = token_table(doc)
+        texts = t.texts
         for i, j in runs:
-            start, end = t.idxs[i], t.ends[j - 1]
-            run_key = fold(text[start:end])  # the run's text, as doc[i:j].text
+            single = j == i + 1
+            # the run's text, as doc[i:j].text: one token's is its own
+            run_key = fold(texts[i] if single else text[t.idxs[i] : t.ends[j - 1]])
             named = forms.get(run_key)
             if named is not None:
-                self._mention(doc, named, i, j)
+                self._mention(t, text, named, i, j)
                 continue
             for k in range(i, j):  # "die Rolle Kishidas": a surname inside a longer run
-                key = run_key if j == i + 1 else fold(t.texts[k])
+                key = run_key if single else fold(texts[k])
                 if key in surnames:
-                    self._mention(doc, surnames[key], k, k + 1)
+                    self._mention(t, text, surnames[key], k, k + 1)
                 elif self.lang == "de" and key.endswith("s") and key[:-1] in surnames:
                     surnames[key[:-1]].mentions += 1  # genitive: "Kishidas", "Trumps"
 
-    def _mention(self, doc: Doc, ent: _Entity, i: int, j: int) -> None:
-        t = token_table(doc)
-        tokens = tuple(doc_text(doc)[t.idxs[i] : t.ends[j - 1]].split())  # the words of doc[i:j].text
+    def _mention(self, t: TokenTable, text: str, ent: _Entity, i: int, j: int) -> None:
+        tokens = tuple(text[t.idxs[i] : t.ends[j - 1]].split())  # the words of doc[i:j].text
         ent.mentions += 1
         ent.positions.append(t.idxs[i])
         if tokens != ent.name_tokens and " ".join(tokens) not in ent.aliases:
