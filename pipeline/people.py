@@ -41,6 +41,7 @@ from spacy.tokens import Doc
 from .countries import ORG_CODES, country_code, doc_countries, find_countries
 from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .nlp import doc_id as nlp_doc_id
 from .records import Person
 
 _PARTICLES = frozenset(
@@ -104,6 +105,19 @@ def _outside(
         if k == 0 or furthest[k - 1] <= start:
             kept.append((i, j))
     return kept
+
+
+def _role_tokens(doc: Doc, t: TokenTable, role: Role) -> tuple[int, int] | None:
+    """The tokens [start, end) of a role phrase, as ``doc.char_span(..., alignment_mode="expand")``
+    gives them. Role phrases start and end at tokens, so two bisects over the table find them
+    (spaCy's ``char_span`` builds a Span); other offsets still go to spaCy."""
+    if role.end > role.start:
+        first = bisect.bisect_right(t.idxs, role.start) - 1
+        last = bisect.bisect_right(t.idxs, role.end - 1) - 1
+        if first >= 0 and t.idxs[first] == role.start and t.ends[last] == role.end:
+            return first, last + 1
+    span = doc.char_span(role.start, role.end, alignment_mode="expand")
+    return None if span is None else (span.start, span.end)
 
 
 def _glued(t: TokenTable, i: int) -> bool:
@@ -714,8 +728,8 @@ class PeopleStage:
             else:
                 role = self._en_role_starting(doc, k, floor=j + 1)
             if role is not None:
-                span = doc.char_span(role.start, role.end, alignment_mode="expand")
-                after = span.end if span is not None else k + 1
+                span = _role_tokens(doc, t, role)
+                after = span[1] if span is not None else k + 1
                 if after < n and self.is_name_token(t, after):
                     return None  # ", Generalleutnant Holger Neumann": the role of the next name
                 return role
@@ -935,8 +949,21 @@ class PeopleStage:
         if boilerplate:  # runs in newsletter/advert text are neither candidates nor mentions
             runs = _outside(boilerplate, [(t.idxs[i], t.ends[j - 1], i, j) for i, j in runs])
         role_starts, role_ends = self._role_words(doc, t) if runs else (set(), set())
+        # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"):
+        # the tokens a run may start at to have a role before it, once per Doc
+        role_near = {end + back for end in role_ends for back in range(4)}
+        speech, known, known_surnames = lex.speech, lex.known, lex.known_surnames
         for run_start, j in runs:
             i = run_start
+            if (  # most runs are one word without any cue (tested in full below): pass them at once
+                j == i + 1
+                and i not in role_near
+                and not (j < n and (texts[j] == "," or lowers[j] in speech))
+                and not (i > 0 and lowers[i - 1] in speech)
+                and (key := fold(texts[i])) not in known
+                and key not in known_surnames
+            ):
+                continue
             start, end = t.idxs[i], t.ends[j - 1]
             while (
                 j - i >= 2
@@ -948,9 +975,8 @@ class PeopleStage:
             tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
             name = " ".join(tokens)
             roles: list[Role] = []
-            # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"),
-            # role_after at most five on (", stellvertretender Außenminister")
-            if i in role_ends or i - 1 in role_ends or i - 2 in role_ends or i - 3 in role_ends:
+            # role_after looks at most five tokens on (", stellvertretender Außenminister")
+            if i in role_near:
                 before_role = self.role_before(doc, t, i)
                 if before_role is not None:
                     roles.append(before_role)
@@ -965,8 +991,8 @@ class PeopleStage:
                 for _ in range(3):
                     if before is None or before.start < 2:
                         break
-                    k = doc.char_span(before.start, before.end, alignment_mode="expand")
-                    earlier = self.role_before(doc, t, k.start) if k is not None and k.start >= 1 else None
+                    k = _role_tokens(doc, t, before)
+                    earlier = self.role_before(doc, t, k[0]) if k is not None and k[0] >= 1 else None
                     if earlier is None or earlier.end > before.start:
                         break
                     roles.insert(0, earlier)
@@ -1127,7 +1153,7 @@ class PeopleStage:
             else:
                 surnames[key] = add(c.tokens, c, c.rule)
         self._count(doc, entities, runs)
-        doc_id = doc._.doc_id  # each doc._ read builds an accessor object: once per Doc
+        doc_id = nlp_doc_id(doc)  # read without building spaCy's doc._ accessor
         return [p for p in (self._person(doc, doc_id, e, entities) for e in entities) if p is not None]
 
     def _count(self, doc: Doc, entities: list[_Entity], runs: list[tuple[int, int]]) -> None:
