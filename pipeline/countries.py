@@ -185,7 +185,8 @@ def _patterns(lang: str) -> tuple[_MentionRegex, _Before, re.Pattern[str]]:
     # no leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see _word_starts).
     # The mention trie does not search first: German compounds hold country stems inside words
     # so often that rejecting mid-word hits was slower there (see _MentionRegex).
-    anaphor = re.compile(rf"(?:{_alternation(phrases)})(?!\w)", re.IGNORECASE)
+    # a trie, not a flat alternation: every "der"/"die"/"the" in the text starts a try
+    anaphor = re.compile(rf"(?:{literal_trie(phrases)})(?!\w)", re.IGNORECASE)
     return mention, before, anaphor
 
 
@@ -371,12 +372,16 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
     def outside(start: int, end: int) -> bool:
         return not (boilerplate and in_boilerplate(doc, start, end))
 
-    mentions = [m for m in find_countries(text, lang) if outside(m.start, m.end)]
-    sents = [_sentence_of(starts, m.start) for m in mentions]
+    mentions = find_countries(text, lang)
+    if boilerplate:
+        mentions = [m for m in mentions if outside(m.start, m.end)]
+    sents: list[int] = []  # the mentions' sentences, found at the first anaphor (most Docs have none)
     resolved: list[CountryMention] = []
     for a in _word_starts(anaphor, text):
         if not outside(a.start(), a.end()):
             continue
+        if len(sents) < len(mentions):
+            sents = [_sentence_of(starts, m.start) for m in mentions]
         code = _antecedent(mentions, sents, a.start(), _sentence_of(starts, a.start()))
         if code is not None:
             resolved.append(
@@ -389,7 +394,8 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
                     preposition=_preposition(text, a.start(), before),
                 )
             )
-    result = sorted([*mentions, *resolved], key=lambda m: (m.start, m.end))
+    # find_countries gives the mentions in text order already
+    result = sorted([*mentions, *resolved], key=lambda m: (m.start, m.end)) if resolved else mentions
     doc.user_data[_USER_DATA_KEY] = tuple(result)  # tuples: Doc.to_bytes can still serialise it
     return result
 
