@@ -182,10 +182,10 @@ def _patterns(lang: str) -> tuple[_MentionRegex, _Before, re.Pattern[str]]:
         re.compile(f"(?:{preps}|{dets})", re.IGNORECASE),
     )
     phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
-    # no leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see _word_starts).
+    # A trie, not a flat alternation: every "der", "die" or "the" in the text starts a try. No
+    # leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see _word_starts).
     # The mention trie does not search first: German compounds hold country stems inside words
     # so often that rejecting mid-word hits was slower there (see _MentionRegex).
-    # a trie, not a flat alternation: every "der"/"die"/"the" in the text starts a try
     anaphor = re.compile(rf"(?:{literal_trie(phrases)})(?!\w)", re.IGNORECASE)
     return mention, before, anaphor
 
@@ -286,7 +286,7 @@ def find_countries(text: str, lang: str) -> list[CountryMention]:
     found: list[CountryMention] = []
     size = len(text)
     for m in _mention_matches(mention, text):
-        group = m.lastindex  # "open" or "closed"
+        group = m.lastindex  # the number of group "open" or "closed"
         assert group is not None
         surface = m.group(group)
         entry = table[surface]
