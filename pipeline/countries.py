@@ -140,26 +140,53 @@ def _alternation(surfaces: list[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s)))
 
 
+class _Before(NamedTuple):
+    """What may stand right before a mention: prepositions and the articles (or "ganz") after
+    them, lowercased, and the regex that finds them in a window of text."""
+
+    preps: frozenset[str]
+    dets: frozenset[str]
+    pattern: re.Pattern[str]
+    word: re.Pattern[str]  # any one of the words, as case-insensitive as ``pattern``
+
+
+class _MentionRegex(NamedTuple):
+    r"""The mention trie (groups ``open`` and ``closed``) twice: ``first`` matches at the text's
+    start, ``rest`` opens with the non-word character before a mention. ``(?<!\w)`` in front
+    of the trie would make ``re`` try every character; ``\W`` lets it skip to word starts."""
+
+    first: re.Pattern[str]
+    rest: re.Pattern[str]
+
+
 @lru_cache(maxsize=4)
-def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """(mention regex, preposition-before regex, anaphor regex) for ``lang``."""
+def _patterns(lang: str) -> tuple[_MentionRegex, _Before, re.Pattern[str]]:
+    """(mention regexes, preposition words and regex, anaphor regex) for ``lang``."""
     table = _table(lang)
     closed = [s for s, e in table.items() if not e.open_right]
     opened = [s for s, e in table.items() if e.open_right]
     parts = [f"(?P<closed>{literal_trie(closed)})(?!\\w)"]
     if opened:
         parts.insert(0, f"(?P<open>{literal_trie(opened)})")
-    mention = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
+    trie = "(?:" + "|".join(parts) + ")"
+    mention = _MentionRegex(re.compile(trie), re.compile(r"\W" + trie))
     col = "de" if lang == "de" else "en"
     words = load_tsv(lang_file(col, "country_prepositions.tsv"))
     preps = _alternation([w["word"] for w in words if w["kind"] == "prep"])
     dets = _alternation([w["word"] for w in words if w["kind"] == "det"])
-    before = re.compile(rf"(?<!\w)((?:{preps})(?:\s+(?:{dets})){{0,2}})\s+$", re.IGNORECASE)
+    pattern = re.compile(rf"(?<!\w)((?:{preps})(?:\s+(?:{dets})){{0,2}})\s+$", re.IGNORECASE)
+    before = _Before(
+        frozenset(w["word"].lower() for w in words if w["kind"] == "prep"),
+        frozenset(w["word"].lower() for w in words if w["kind"] == "det"),
+        pattern,
+        re.compile(f"(?:{preps}|{dets})", re.IGNORECASE),
+    )
     phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
-    # no leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see _word_starts).
-    # The mention trie keeps it: German compounds hold country stems inside words so often
-    # that searching first and rejecting mid-word hits was slower there.
-    anaphor = re.compile(rf"(?:{_alternation(phrases)})(?!\w)", re.IGNORECASE)
+    # A trie, not a flat alternation: every "der", "die" or "the" in the text starts a try. No
+    # leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see _word_starts).
+    # The mention trie does not search first: German compounds hold country stems inside words
+    # so often that rejecting mid-word hits was slower there (see _MentionRegex).
+    anaphor = re.compile(rf"(?:{literal_trie(phrases)})(?!\w)", re.IGNORECASE)
     return mention, before, anaphor
 
 
@@ -181,12 +208,64 @@ def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]
         pos = m.end() if m.end() > start else start + 1
 
 
+def _mention_matches(regex: _MentionRegex, text: str) -> Iterator[re.Match[str]]:
+    r"""``finditer`` of ``(?<!\w)`` + the trie; a mention is the match's last group
+    (``m.span(m.lastindex)``). The next search starts at the last character of a mention, which
+    ``rest`` may take as the non-word character before the next one, as the lookbehind would."""
+    m = regex.first.match(text) or regex.rest.search(text)
+    while m is not None:
+        yield m
+        m = regex.rest.search(text, m.end() - 1)
+
+
 def _lang(lang: str) -> str:
     return "de" if lang.lower().startswith("de") else "en"
 
 
-def _preposition(text: str, start: int, before: re.Pattern[str]) -> str | None:
-    m = before.search(text[max(0, start - 40) : start])
+#: How far before a mention :func:`_preposition` looks.
+_WINDOW = 40
+
+
+def _preposition(text: str, start: int, before: _Before) -> str | None:
+    """The lowercased preposition (with up to two articles) ending right before ``start``,
+    as ``before.pattern`` finds it in the 40 characters before: "in den", "nach", None.
+
+    Read from the (at most three) whitespace-separated chunks before the mention instead of
+    searching the window, which tried the regex at each of its 40 positions. Non-ASCII words
+    that ``str.lower`` does not find in the lists but the regex matches go to the regex: its
+    case-insensitive matching differs for a few letters ("İn", "ſeitens").
+    """
+    window = text[max(0, start - _WINDOW) : start]
+    if not window[-1:].isspace():
+        return None  # the pattern ends in whitespace
+    chunks = window.rsplit(None, 3)[-3:]
+    words: list[str] = []  # the words before the mention, lowercased, the nearest first
+    for chunk in reversed(chunks):
+        glued = not chunk.isalnum()
+        if glued:  # "(in", "54.000": the word is the run of word characters at the end
+            k = len(chunk)
+            while k and (chunk[k - 1].isalnum() or chunk[k - 1] == "_"):  # re's \w
+                k -= 1
+            chunk = chunk[k:]
+            if not chunk:
+                break
+        word = chunk.lower()
+        listed = word in before.preps or word in before.dets
+        if not (listed or chunk.isascii()) and before.word.fullmatch(chunk):
+            return _preposition_regex(window, before)
+        words.append(word)
+        if glued or word not in before.dets:
+            break  # only articles, and only whitespace, stand between a preposition and the mention
+    # the regex's leftmost match: a preposition followed by as many articles as possible
+    for size in range(len(words), 0, -1):
+        if words[size - 1] in before.preps:
+            return " ".join(reversed(words[:size]))
+    return None
+
+
+def _preposition_regex(window: str, before: _Before) -> str | None:
+    """:func:`_preposition` by the regex, for the windows it does not read by itself."""
+    m = before.pattern.search(window)
     return " ".join(m.group(1).lower().split()) if m else None
 
 
@@ -205,28 +284,26 @@ def find_countries(text: str, lang: str) -> list[CountryMention]:
     table = _table(lang)
     mention, before, _ = _patterns(lang)
     found: list[CountryMention] = []
-    for m in mention.finditer(text):
-        surface = m.group(0)
+    size = len(text)
+    for m in _mention_matches(mention, text):
+        group = m.lastindex  # the number of group "open" or "closed"
+        assert group is not None
+        surface = m.group(group)
         entry = table[surface]
         if entry.code == BLOCKED:
             continue
-        start, end = m.start(), m.end()
+        start, end = m.span(group)
         kind, compound = entry.kind, None
-        if m.lastgroup == "open" and end < len(text) and text[end].isalpha():
-            compound = text[start : _compound_end(text, end)]
-        elif end < len(text) and text[end] == "-" and kind != "demonym":
-            kind = "prefix"
-            compound = text[start : _compound_end(text, end + 1)]
+        if end < size:
+            after = text[end]
+            if m.lastgroup == "open" and after.isalpha():
+                compound = text[start : _compound_end(text, end)]
+            elif after == "-" and kind != "demonym":
+                kind = "prefix"
+                compound = text[start : _compound_end(text, end + 1)]
+        # positional: a named tuple's keywords cost more than its fields, 38 times per article
         found.append(
-            CountryMention(
-                text=surface,
-                start=start,
-                end=end,
-                code=entry.code,
-                kind=kind,
-                preposition=_preposition(text, start, before),
-                compound=compound,
-            )
+            CountryMention(surface, start, end, entry.code, kind, _preposition(text, start, before), compound)
         )
     return found
 
@@ -295,12 +372,16 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
     def outside(start: int, end: int) -> bool:
         return not (boilerplate and in_boilerplate(doc, start, end))
 
-    mentions = [m for m in find_countries(text, lang) if outside(m.start, m.end)]
-    sents = [_sentence_of(starts, m.start) for m in mentions]
+    mentions = find_countries(text, lang)
+    if boilerplate:
+        mentions = [m for m in mentions if outside(m.start, m.end)]
+    sents: list[int] = []  # the mentions' sentences, found at the first anaphor (most Docs have none)
     resolved: list[CountryMention] = []
     for a in _word_starts(anaphor, text):
         if not outside(a.start(), a.end()):
             continue
+        if len(sents) < len(mentions):
+            sents = [_sentence_of(starts, m.start) for m in mentions]
         code = _antecedent(mentions, sents, a.start(), _sentence_of(starts, a.start()))
         if code is not None:
             resolved.append(
@@ -313,7 +394,8 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
                     preposition=_preposition(text, a.start(), before),
                 )
             )
-    result = sorted([*mentions, *resolved], key=lambda m: (m.start, m.end))
+    # find_countries gives the mentions in text order already
+    result = sorted([*mentions, *resolved], key=lambda m: (m.start, m.end)) if resolved else mentions
     doc.user_data[_USER_DATA_KEY] = tuple(result)  # tuples: Doc.to_bytes can still serialise it
     return result
 

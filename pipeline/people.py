@@ -41,6 +41,7 @@ from spacy.tokens import Doc
 from .countries import ORG_CODES, country_code, doc_countries, find_countries
 from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .nlp import doc_id as nlp_doc_id
 from .records import Person
 
 _PARTICLES = frozenset(
@@ -104,6 +105,19 @@ def _outside(
         if k == 0 or furthest[k - 1] <= start:
             kept.append((i, j))
     return kept
+
+
+def _role_tokens(doc: Doc, t: TokenTable, role: Role) -> tuple[int, int] | None:
+    """The tokens [start, end) of a role phrase, as ``doc.char_span(..., alignment_mode="expand")``
+    gives them. Role phrases start and end at tokens, so two bisects over the table find them
+    (spaCy's ``char_span`` builds a Span); other offsets still go to spaCy."""
+    if role.end > role.start:
+        first = bisect.bisect_right(t.idxs, role.start) - 1
+        last = bisect.bisect_right(t.idxs, role.end - 1) - 1
+        if first >= 0 and t.idxs[first] == role.start and t.ends[last] == role.end:
+            return first, last + 1
+    span = doc.char_span(role.start, role.end, alignment_mode="expand")
+    return None if span is None else (span.start, span.end)
 
 
 def _glued(t: TokenTable, i: int) -> bool:
@@ -714,8 +728,8 @@ class PeopleStage:
             else:
                 role = self._en_role_starting(doc, k, floor=j + 1)
             if role is not None:
-                span = doc.char_span(role.start, role.end, alignment_mode="expand")
-                after = span.end if span is not None else k + 1
+                span = _role_tokens(doc, t, role)
+                after = span[1] if span is not None else k + 1
                 if after < n and self.is_name_token(t, after):
                     return None  # ", Generalleutnant Holger Neumann": the role of the next name
                 return role
@@ -903,9 +917,8 @@ class PeopleStage:
             doc.user_data[ends_key] = ends
         return ranges, ends
 
-    def _rejected(self, doc: Doc, i: int, j: int) -> bool:
-        t = token_table(doc)
-        text, n = doc_text(doc), len(t.texts)
+    def _rejected(self, doc: Doc, t: TokenTable, text: str, i: int, j: int) -> bool:
+        n = len(t.texts)
         start, end = t.idxs[i], t.ends[j - 1]
         if text[start:end] in self.lex.not_names:
             return True
@@ -936,8 +949,21 @@ class PeopleStage:
         if boilerplate:  # runs in newsletter/advert text are neither candidates nor mentions
             runs = _outside(boilerplate, [(t.idxs[i], t.ends[j - 1], i, j) for i, j in runs])
         role_starts, role_ends = self._role_words(doc, t) if runs else (set(), set())
+        # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"):
+        # the tokens a run may start at to have a role before it, once per Doc
+        role_near = {end + back for end in role_ends for back in range(4)}
+        speech, known, known_surnames = lex.speech, lex.known, lex.known_surnames
         for run_start, j in runs:
             i = run_start
+            if (  # most runs are one word without any cue (tested in full below): pass them at once
+                j == i + 1
+                and i not in role_near
+                and not (j < n and (texts[j] == "," or lowers[j] in speech))
+                and not (i > 0 and lowers[i - 1] in speech)
+                and (key := fold(texts[i])) not in known
+                and key not in known_surnames
+            ):
+                continue
             start, end = t.idxs[i], t.ends[j - 1]
             while (
                 j - i >= 2
@@ -949,9 +975,8 @@ class PeopleStage:
             tokens = tuple(text[start:end].split())  # the words of doc[i:j].text
             name = " ".join(tokens)
             roles: list[Role] = []
-            # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"),
-            # role_after at most five on (", stellvertretender Außenminister")
-            if i in role_ends or i - 1 in role_ends or i - 2 in role_ends or i - 3 in role_ends:
+            # role_after looks at most five tokens on (", stellvertretender Außenminister")
+            if i in role_near:
                 before_role = self.role_before(doc, t, i)
                 if before_role is not None:
                     roles.append(before_role)
@@ -966,8 +991,8 @@ class PeopleStage:
                 for _ in range(3):
                     if before is None or before.start < 2:
                         break
-                    k = doc.char_span(before.start, before.end, alignment_mode="expand")
-                    earlier = self.role_before(doc, t, k.start) if k is not None and k.start >= 1 else None
+                    k = _role_tokens(doc, t, before)
+                    earlier = self.role_before(doc, t, k[0]) if k is not None and k[0] >= 1 else None
                     if earlier is None or earlier.end > before.start:
                         break
                     roles.insert(0, earlier)
@@ -986,7 +1011,7 @@ class PeopleStage:
             if (
                 len(tokens) > 5
                 or _country_code(name, self.lang) is not None
-                or self._rejected(doc, run_start, j)
+                or self._rejected(doc, t, text, run_start, j)
             ):
                 continue
             if len(tokens) == 1 and rule == "speech":
@@ -1128,7 +1153,7 @@ class PeopleStage:
             else:
                 surnames[key] = add(c.tokens, c, c.rule)
         self._count(doc, entities, runs)
-        doc_id = doc._.doc_id  # each doc._ read builds an accessor object: once per Doc
+        doc_id = nlp_doc_id(doc)  # read without building spaCy's doc._ accessor
         return [p for p in (self._person(doc, doc_id, e, entities) for e in entities) if p is not None]
 
     def _count(self, doc: Doc, entities: list[_Entity], runs: list[tuple[int, int]]) -> None:
@@ -1142,23 +1167,24 @@ class PeopleStage:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
         text = doc_text(doc)
         t = token_table(doc)
+        texts = t.texts
         for i, j in runs:
-            start, end = t.idxs[i], t.ends[j - 1]
-            run_key = fold(text[start:end])  # the run's text, as doc[i:j].text
+            single = j == i + 1
+            # the run's text, as doc[i:j].text: one token's is its own
+            run_key = fold(texts[i] if single else text[t.idxs[i] : t.ends[j - 1]])
             named = forms.get(run_key)
             if named is not None:
-                self._mention(doc, named, i, j)
+                self._mention(t, text, named, i, j)
                 continue
             for k in range(i, j):  # "die Rolle Kishidas": a surname inside a longer run
-                key = run_key if j == i + 1 else fold(t.texts[k])
+                key = run_key if single else fold(texts[k])
                 if key in surnames:
-                    self._mention(doc, surnames[key], k, k + 1)
+                    self._mention(t, text, surnames[key], k, k + 1)
                 elif self.lang == "de" and key.endswith("s") and key[:-1] in surnames:
                     surnames[key[:-1]].mentions += 1  # genitive: "Kishidas", "Trumps"
 
-    def _mention(self, doc: Doc, ent: _Entity, i: int, j: int) -> None:
-        t = token_table(doc)
-        tokens = tuple(doc_text(doc)[t.idxs[i] : t.ends[j - 1]].split())  # the words of doc[i:j].text
+    def _mention(self, t: TokenTable, text: str, ent: _Entity, i: int, j: int) -> None:
+        tokens = tuple(text[t.idxs[i] : t.ends[j - 1]].split())  # the words of doc[i:j].text
         ent.mentions += 1
         ent.positions.append(t.idxs[i])
         if tokens != ent.name_tokens and " ".join(tokens) not in ent.aliases:

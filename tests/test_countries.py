@@ -10,6 +10,10 @@ import pytest
 from pipeline.countries import (
     KINDS,
     CountryMention,
+    _mention_matches,
+    _patterns,
+    _preposition,
+    _preposition_regex,
     _word_starts,
     country_before,
     country_code,
@@ -290,3 +294,41 @@ def test_word_start_search_matches_a_lookbehind_regex(text: str) -> None:
     with_lookbehind = re.compile(r"(?<!\w)" + pattern.pattern, re.I)
     found = [(m.start(), m.end()) for m in _word_starts(pattern, text)]
     assert found == [(m.start(), m.end()) for m in with_lookbehind.finditer(text)]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_preposition_reader_matches_the_regex(lang: str) -> None:
+    """Reading the words before a mention gives what the regex search over the window gives,
+    also for glued punctuation, non-ASCII case folding ("İn") and a window cut mid-word."""
+    before = _patterns(lang)[1]
+    words = ["in", "In", "IN", "den", "der", "the", "The", "all", "of", "für", "Für", "über", "aus"]
+    words += ["İn", "ſeitens", "(in", "in)", "_in", "x_in", "54.000", "Zwei-Prozent-Ziel", "Wort", "über-in"]
+    seps = [" ", "  ", "\n", "\t", "", ",", "\u00a0", "-"]
+    texts = [
+        f"{a}{s}{b}{t}{c} " for a in words[:6] for b in words for c in words for s in seps[:2] for t in seps
+    ]
+    texts += ["x" * k + " in  den   der    " for k in range(30)]
+    for text in texts:
+        source = text + "Japan"
+        start = len(text)
+        window = source[max(0, start - 40) : start]
+        assert _preposition(source, start, before) == _preposition_regex(window, before), repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "USA",
+        "U.S. U.K.",
+        "Japan,China.US-Soldaten",
+        "xJapan Japanx Japan-Japan",
+        "Bundeswehrsoldaten in den USA",
+        "",
+    ],
+)
+def test_mention_search_matches_a_lookbehind_regex(text: str) -> None:
+    mention = _patterns("de")[0]
+    trie = mention.first.pattern
+    with_lookbehind = re.compile(r"(?<!\w)" + trie)
+    found = [m.span(m.lastindex or 0) for m in _mention_matches(mention, text)]
+    assert found == [m.span() for m in with_lookbehind.finditer(text)]
