@@ -136,13 +136,29 @@ def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True
         (f"(?=(?i:{re.escape(first)}))" if first else "") + "(?:" + "|".join(patterns) + ")"
         for first, patterns in groups.items()
     ]
-    return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
+    if not parts:
+        return "(?!)"
+    guard = "" if "" in groups else _first_guard(groups)
+    return f"(?:{guard}(?:{'|'.join(parts)}))"
+
+
+def _first_guard(firsts: Iterable[str]) -> str:
+    """A look-ahead for the first characters (in any case) of some forms. Most places where
+    an alternation is tried start none of them: one test rejects it there, where ``re``
+    would try each group's look-ahead. It only filters, so what matches stays the same."""
+    chars = "".join(sorted({re.escape(c) for c in firsts}))
+    return f"(?=(?i:[{chars}]))"
 
 
 def _trie(words: Iterable[str]) -> str:
-    """Case-insensitive :func:`~pipeline.lexicon.literal_trie` of plain words."""
-    body = literal_trie(word.lower() for word in words)
-    return f"(?i:{body})" if body else "(?!)"
+    """Case-insensitive :func:`~pipeline.lexicon.literal_trie` of plain words, behind a
+    :func:`_first_guard`."""
+    lowered = [word.lower() for word in words]
+    body = literal_trie(lowered)
+    if not body:
+        return "(?!)"
+    guard = _first_guard(w[0] for w in lowered) if all(lowered) else ""
+    return f"(?:{guard}(?i:{body}))"
 
 
 class _Phrases:
