@@ -203,6 +203,14 @@ class _Scale:
     needs_currency: bool
 
 
+class _Word(NamedTuple):
+    """A word before a number (see ``_Scanner.last_word``)."""
+
+    start: int
+    text: str
+    key: str  # _norm(text)
+
+
 class _Prefix(NamedTuple):
     """What stands right before a number: a qualifier phrase and a currency symbol (one per
     number read; a NamedTuple is quicker to build than a frozen dataclass)."""
@@ -224,7 +232,7 @@ _LETTER = re.compile(r"[^\W\d_]").match
 OPENERS = "\"'„“‚‘«»([{"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Part:
     """One number of an expression, before qualifier and range are applied."""
 
@@ -554,6 +562,7 @@ class _Scanner:
         self.text = text
         self.reversed = text[::-1]  # words before a number are read forwards in it
         self.before: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}  # see words_before
+        self.last: dict[int, _Word | None] = {}  # see last_word
 
     def part(self, m: re.Match[str], i: int) -> _Part | None:
         """The number ``i`` (1 or 2) of an expression match, or None when it is no number."""
@@ -597,7 +606,10 @@ class _Scanner:
             return None
         if scale is not None:
             value *= scale.factor
-        end = max(map(m.end, _END_GROUPS[i]))  # -1 for the groups that did not take part
+        # The expression ends with this number, or the end of its last group that took part
+        # (-1 for the others).
+        last = i == 2 or m.start("conn") < 0
+        end = m.end() if last else max(map(m.end, _END_GROUPS[i]))
         return _Part(value, kind, core, start, end, scale, unit, year_like, identifier)
 
     def count_noun_after(self, end: int) -> bool:
@@ -632,16 +644,34 @@ class _Scanner:
         found = self.before[end, count] = tuple(out)
         return found
 
+    def last_word(self, end: int) -> _Word | None:
+        """``words_before(end, 1)`` with the word's :func:`_norm` key, None when there is no
+        word; kept per place: a number's checks (qualifier, identifier prefix, date, name)
+        all look at the word before it."""
+        if end in self.last:
+            return self.last[end]
+        found = None
+        text = self.text
+        if end and text[end - 1].isspace():
+            size = len(text)
+            m = _REV_TOKEN.match(self.reversed, size - end)
+            if m is not None:
+                word = m.group(1)[::-1].lstrip(OPENERS)
+                # _norm of one token (no white space in it): only case and hyphen to fold
+                found = _Word(size - m.start(1) - len(word), word, word.replace("\u2011", "-").lower())
+        self.last[end] = found
+        return found
+
     def phrase_before(self, end: int, count: int, phrases: _Phrases) -> tuple[int, str] | None:
         """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key)."""
         fold = phrases.fold
-        last = self.words_before(end, 1)
-        if not last:
+        last = self.last_word(end)
+        if last is None:
             return None
-        word = last[0][1]
-        if word and (_norm(word) if fold else word) not in phrases.last_words:
+        word = last.text
+        if word and (last.key if fold else word) not in phrases.last_words:
             return None  # a phrase's key ends in its last word ("" after a lone bracket: read on)
-        tokens = self.words_before(end, count) if count > 1 else last
+        tokens = self.words_before(end, count)
         for k in range(len(tokens), 0, -1):
             joined = " ".join(t for _, t in tokens[-k:])
             key = _norm(joined) if fold else joined
@@ -664,8 +694,8 @@ class _Scanner:
         if found is None:
             return _Prefix(None, -1, currency, currency_start)
         qual_start, phrase = found
-        blocker = self.words_before(qual_start, 1)
-        if blocker and (_norm(blocker[0][1]), phrase) in g.qualifier_blockers:
+        blocker = self.last_word(qual_start)
+        if blocker is not None and (blocker.key, phrase) in g.qualifier_blockers:
             return _Prefix(None, -1, currency, currency_start)
         return _Prefix(g.qualifiers[phrase], qual_start, currency, currency_start)
 
@@ -693,16 +723,16 @@ class _Scanner:
         raw = text[part.start : part.end]
         if part.core != "digits" or not raw.isdigit() or len(raw) > 3:
             return False
-        before = self.words_before(part.start, 1)
-        if not before:
+        before = self.last_word(part.start)
+        if before is None:
             return False
-        word = before[0][1]
+        word = before.text
         if not (word[:1].isupper() and word.isalpha() and not word.isupper()):
             return False
         if g.lang == "de":
             after = g.next_token.match(text, part.end)
             return after is not None and _norm(after.group(1)) in g.name_closers
-        return _norm(word) not in g.function_words and not self.title_case_line(part.start)
+        return before.key not in g.function_words and not self.title_case_line(part.start)
 
     def title_case_line(self, pos: int) -> bool:
         """A headline in Title Case, where capitals say nothing about names."""
@@ -933,16 +963,18 @@ class _Scanner:
         rule = [f"{g.lang}.{part.core}"]
         rule += ["scale"] if part.scale else []
         rule += ["currency"] if has_currency else (["unit"] if unit else [])
+        value = _to_number(part.value)
         out.append(
             NumberMention(
                 text=text[start:end],
                 start=start,
                 end=end,
-                value=_to_number(part.value),
+                value=value,
                 unit=unit,
                 qualifier=q,
-                low=None if low is None else _to_number(low),
-                high=None if high is None else _to_number(high),
+                # an exact figure's bounds are its value: converted once
+                low=value if low is part.value else None if low is None else _to_number(low),
+                high=value if high is part.value else None if high is None else _to_number(high),
                 kind=part.kind,
                 rule="+".join(rule),
             )
