@@ -63,6 +63,7 @@ The span (``text``) covers the whole expression: qualifier, currency symbol, num
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
@@ -126,6 +127,7 @@ def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True
     Forms are grouped by their first letter behind one look-ahead per group, so ``re`` skips
     a group with one test instead of trying each form. Forms of different groups never match
     at the same place, so the order that matters (longest first within a group) is kept.
+    The groups stay in that order behind :func:`_guarded` look-aheads.
     """
     ordered = sorted(set(forms), key=lambda f: (-len(f[0]), f[0]))
     groups: dict[str, list[str]] = {}
@@ -138,8 +140,23 @@ def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True
     ]
     if not parts:
         return "(?!)"
-    guard = "" if "" in groups else _first_guard(groups)
-    return f"(?:{guard}(?:{'|'.join(parts)}))"
+    if "" in groups:
+        return f"(?:{'|'.join(parts)})"
+    return _guarded(list(groups), parts)
+
+
+def _guarded(firsts: list[str], parts: list[str]) -> str:
+    """``parts`` in order (each opening with ``firsts[i]``, in any case), the whole behind one
+    :func:`_first_guard` and each run of about sqrt(n) of them behind its own: ``re`` tests a
+    run's look-ahead where it would test each part's, so a unit word after a number costs
+    a dozen tests, not one per letter group. Guards only filter and the order is kept, so
+    what matches stays the same."""
+    size = max(1, math.isqrt(len(parts)))
+    runs = []
+    for i in range(0, len(parts), size):
+        body = "|".join(parts[i : i + size])
+        runs.append(body if size == 1 else f"{_first_guard(firsts[i : i + size])}(?:{body})")
+    return f"(?:{_first_guard(firsts)}(?:{'|'.join(runs)}))"
 
 
 def _first_guard(firsts: Iterable[str]) -> str:
@@ -567,24 +584,25 @@ class _Scanner:
     def part(self, m: re.Match[str], i: int) -> _Part | None:
         """The number ``i`` (1 or 2) of an expression match, or None when it is no number."""
         g = self.g
-        digits, sep, glued, spaced, unit_group, inflected, group = _PART_GROUPS[i]
+        names = _PART_GROUPS[i]
+        digits, _, _, _, _, inflected, group = names
+        raw, sep, glued_form, spaced_form, unit_form, form, _ = m.group(*names)  # one call for all
         scale: _Scale | None = None
-        scale_form = m.group(glued) or m.group(spaced)
+        scale_form = glued_form or spaced_form
         if scale_form is not None:
             key = g.scales.get(scale_form)
             scale = g.scale_info.get(key) if key else None
-        unit_form = m.group(unit_group)
         unit = g.units.get(unit_form) if unit_form else None
         year_like = identifier = False
         value: Decimal | None
         kind = NumberKind.QUANTITY
-        if (raw := m.group(digits)) is not None:
+        if raw is not None:
             core, start = "digits", m.start(digits)
-            value = _parse_digits(raw, m.group(sep), g.lang)
+            value = _parse_digits(raw, sep, g.lang)
             if raw.isdigit():
                 year_like = len(raw) == 4 and YEAR_MIN <= int(raw) <= YEAR_MAX
                 identifier = len(raw) >= LONG_DIGITS or (len(raw) > 1 and raw[0] == "0")
-        elif (form := m.group(inflected)) is not None:
+        elif form is not None:
             core, start = "words", m.start(inflected)
             value = g.inflected[_norm(form)]
         elif i == 1 and m.group("v1") is not None:
