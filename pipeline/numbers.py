@@ -62,7 +62,6 @@ The span (``text``) covers the whole expression: qualifier, currency symbol, num
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections.abc import Collection, Iterable
@@ -238,6 +237,7 @@ class _Prefix(NamedTuple):
     currency_start: int = -1
 
 
+_NO_PREFIX = _Prefix()  # most numbers: shared, as a NamedTuple cannot change
 START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
 HEAD = 4  # letters of a number word's start the gate compares
 MAX_TOKEN = 48  # longer "words" before a number are no qualifier or name
@@ -428,15 +428,17 @@ class _Grammar:
         # to a digit ("F-35", "K2") are found from the digit (see ``_Scanner.starts``). One
         # C-level scan finds these few places (most words are no number); the master runs there.
         # It stops at every character but an ASCII letter (a fast table test, where "\W" costs a
-        # Unicode lookup per character) and tests digit and non-word only there.
+        # Unicode lookup per character) and tests digit and non-word only there; the test of
+        # the next character comes first, as it rejects most of those stops (the white space
+        # before a word). The two branches exclude each other, so their order changes nothing.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
         heads = _heads(self.morphemes, [*self.inflected, *self.vague, *multi])
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
         before_scale = _heads((), single)
         self.start_gate = re.compile(
-            rf"[^a-zA-Z](?:(?<=\d)(?<!\d\d)(?P<digit>)|(?<=[\W_])(?=[+{re.escape(first)}])"
-            rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}])))"
+            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?<=[\W_])"
+            rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}]))|(?<=\d)(?<!\d\d)(?P<digit>))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
@@ -690,8 +692,9 @@ class _Scanner:
         if word and (last.key if fold else word) not in phrases.last_words:
             return None  # a phrase's key ends in its last word ("" after a lone bracket: read on)
         tokens = self.words_before(end, count)
-        for k in range(len(tokens), 0, -1):
-            joined = " ".join(t for _, t in tokens[-k:])
+        words = [t for _, t in tokens]
+        for k in range(len(words), 0, -1):
+            joined = " ".join(words[-k:])
             key = _norm(joined) if fold else joined
             if key in phrases.forms:
                 return tokens[-k][0], key
@@ -710,7 +713,7 @@ class _Scanner:
         before = currency_start if currency is not None else start
         found = self.phrase_before(before, g.qual_words, g.qualifier_phrases)
         if found is None:
-            return _Prefix(None, -1, currency, currency_start)
+            return _Prefix(None, -1, currency, currency_start) if currency is not None else _NO_PREFIX
         qual_start, phrase = found
         blocker = self.last_word(qual_start)
         if blocker is not None and (blocker.key, phrase) in g.qualifier_blockers:
@@ -797,24 +800,20 @@ class _Scanner:
             out.append(digit)
         return out
 
-    def search(self, starts: list[int], pos: int) -> re.Match[str] | None:
-        """``master.search(text, pos)``, trying only the positions in ``starts``."""
-        match, text = self.g.master.match, self.text
-        for i in range(bisect.bisect_left(starts, pos), len(starts)):
-            m = match(text, starts[i])
-            if m is not None:
-                return m
-        return None
-
     def scan(self) -> list[NumberMention]:
+        """Like ``master.search`` from the end of each expression (or where it says to go on),
+        trying only the gate's places: they come in order, and each match moves ``pos``
+        past the place it started at."""
         text = self.text
         out: list[NumberMention] = []
-        starts = self.starts() if text else []
+        match = self.g.master.match
         pos = 0
-        while True:
-            m = self.search(starts, pos)
+        for start in self.starts() if text else ():
+            if start < pos:
+                continue
+            m = match(text, start)
             if m is None:
-                return out
+                continue
             pos = m.end()
             kind = m.lastgroup  # the alternative that matched: its group closes last
             if kind == "skip":
@@ -825,6 +824,7 @@ class _Scanner:
             next_pos = self.expression(m, out)
             if next_pos is not None:
                 pos = next_pos
+        return out
 
     def identifier(self, start: int, end: int, rule: str) -> NumberMention:
         digits = _DIGITS.search(self.text, start, end)
@@ -915,9 +915,6 @@ class _Scanner:
             return q, value, None
         return q, None, value
 
-    def _unit(self, part: _Part, currency: str | None) -> str | None:
-        return currency or part.unit
-
     def _emit(
         self,
         part: _Part,
@@ -928,7 +925,7 @@ class _Scanner:
         if prefix.qual is not None and prefix.qual.qualifier in START_KINDS:
             prefix = prefix._replace(qual=None, qual_start=-1)  # a lone "zwischen"/"from"
         qual, currency = prefix.qual, prefix.currency
-        unit = self._unit(part, currency)
+        unit = currency or part.unit
         has_currency = unit in g.currency_codes
         if part.scale is not None and part.scale.needs_currency and not has_currency:
             return
