@@ -1079,8 +1079,11 @@ class NumbersStage:
         self.grammar = _grammar(self.lang)
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = _Scanner(self.grammar, doc_text(doc)).scan()
-        if doc._.boilerplate:  # most articles have none: no per-mention extension lookups then
+        text = doc_text(doc)
+        mentions = _Scanner(self.grammar, text).scan()
+        # Most articles have no boilerplate: one test for the whole text, none per mention (a
+        # range that touches a mention touches the text; reading ``doc._`` costs more).
+        if mentions and in_boilerplate(doc, 0, len(text)):
             mentions = [n for n in mentions if not in_boilerplate(doc, n.start, n.end)]
         doc._.numbers = mentions
         spans: list[Span] = []
