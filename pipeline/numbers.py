@@ -225,6 +225,7 @@ class _Word(NamedTuple):
     start: int
     text: str
     key: str  # _norm(text)
+    left: int  # where the token starts, brackets included: the word before it ends there
 
 
 class _Prefix(NamedTuple):
@@ -580,7 +581,6 @@ class _Scanner:
         self.g = grammar
         self.text = text
         self.reversed = text[::-1]  # words before a number are read forwards in it
-        self.before: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}  # see words_before
         self.last: dict[int, _Word | None] = {}  # see last_word
 
     def part(self, m: re.Match[str], i: int) -> _Part | None:
@@ -640,34 +640,12 @@ class _Scanner:
         word = _norm(match.group(1))
         return word in self.g.count_nouns or word.rsplit("-", 1)[-1] in self.g.count_nouns
 
-    def words_before(self, end: int, count: int) -> tuple[tuple[int, str], ...]:
-        """Up to ``count`` whitespace-separated tokens ending right before ``end`` (which must be
-        preceded by white space), as (start, token); leading quotes and brackets are dropped.
-        Tokens longer than ``MAX_TOKEN`` end the run. Read forwards in the reversed text, once
-        per place: a number's checks ask for the same words several times."""
-        found = self.before.get((end, count))
-        if found is not None:
-            return found
-        text = self.text
-        out: list[tuple[int, str]] = []
-        if end and text[end - 1].isspace():
-            rev, size = self.reversed, len(text)
-            pos = size - end
-            for _ in range(count):
-                m = _REV_TOKEN.match(rev, pos)
-                if m is None:
-                    break
-                stripped = m.group(1)[::-1].lstrip(OPENERS)
-                out.append((size - m.start(1) - len(stripped), stripped))
-                pos = m.end()
-            out.reverse()
-        found = self.before[end, count] = tuple(out)
-        return found
-
     def last_word(self, end: int) -> _Word | None:
-        """``words_before(end, 1)`` with the word's :func:`_norm` key, None when there is no
-        word; kept per place: a number's checks (qualifier, identifier prefix, date, name)
-        all look at the word before it."""
+        """The whitespace-separated token ending right before ``end`` (which must be preceded by
+        white space), leading quotes and brackets dropped, with its :func:`_norm` key; None
+        when there is none or it is longer than ``MAX_TOKEN``. Read forwards in the reversed
+        text, once per place: a number's checks (qualifier, identifier prefix, date, name)
+        all look at the word before it, and phrases read on from its ``left`` end."""
         if end in self.last:
             return self.last[end]
         found = None
@@ -678,7 +656,8 @@ class _Scanner:
             if m is not None:
                 word = m.group(1)[::-1].lstrip(OPENERS)
                 # _norm of one token (no white space in it): only case and hyphen to fold
-                found = _Word(size - m.start(1) - len(word), word, word.replace("\u2011", "-").lower())
+                key = word.replace("\u2011", "-").lower()
+                found = _Word(size - m.start(1) - len(word), word, key, size - m.end(1))
         self.last[end] = found
         return found
 
@@ -691,13 +670,15 @@ class _Scanner:
         word = last.text
         if word and (last.key if fold else word) not in phrases.last_words:
             return None  # a phrase's key ends in its last word ("" after a lone bracket: read on)
-        tokens = self.words_before(end, count)
-        words = [t for _, t in tokens]
+        words = [last]  # the ``count`` words before ``end``, read backwards
+        while len(words) < count and (before := self.last_word(words[-1].left)) is not None:
+            words.append(before)
         for k in range(len(words), 0, -1):
-            joined = " ".join(words[-k:])
-            key = _norm(joined) if fold else joined
+            # _norm of the joined words: their keys, with empty ones (a lone bracket) dropped
+            tail = words[k - 1 :: -1]
+            key = " ".join(w.key for w in tail if w.key) if fold else " ".join(w.text for w in tail)
             if key in phrases.forms:
-                return tokens[-k][0], key
+                return words[k - 1].start, key
         return None
 
     def prefix(self, start: int) -> _Prefix:
