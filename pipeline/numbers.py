@@ -444,9 +444,10 @@ class _Grammar:
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
         self.pre_currency_re = re.compile(rf"(?:{pre_currency}){H}?\Z")
-        # A currency form's last character right before the number (or one space before it):
-        # tested first, as most numbers have no currency symbol.
-        last_chars = {(f[-1:], cs) for f, cs in pre_forms}
+        # A currency form's last two characters (one when its last word is shorter) right before
+        # the number (or one space before it): tested first, as most numbers have no currency
+        # symbol; two, as "bis 2030" and "was 50" end like "Rs" and ". 50" like "Rs.".
+        last_chars = {(f.split()[-1][-2:] if f.strip() else f[-1:], cs) for f, cs in pre_forms}
         ends = "|".join(re.escape(c) if cs else f"(?i:{re.escape(c)})" for c, cs in sorted(last_chars))
         self.pre_currency_end = re.compile(rf"(?:{ends or '(?!)'}){H}?\Z")
         self.pre_currency_len = max((len(f) for f, _ in pre_forms), default=1) + 1
@@ -686,7 +687,7 @@ class _Scanner:
         currency: str | None = None
         currency_start = -1
         m = None
-        if g.pre_currency_end.search(text, max(0, start - 2), start):
+        if g.pre_currency_end.search(text, max(0, start - 3), start):
             m = g.pre_currency_re.search(text, max(0, start - g.pre_currency_len), start)
         if m is not None:
             currency = g.pre_currency.get(m.group().strip())
