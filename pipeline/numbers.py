@@ -62,7 +62,7 @@ The span (``text``) covers the whole expression: qualifier, currency symbol, num
 
 from __future__ import annotations
 
-import bisect
+import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
@@ -126,6 +126,7 @@ def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True
     Forms are grouped by their first letter behind one look-ahead per group, so ``re`` skips
     a group with one test instead of trying each form. Forms of different groups never match
     at the same place, so the order that matters (longest first within a group) is kept.
+    The groups stay in that order behind :func:`_guarded` look-aheads.
     """
     ordered = sorted(set(forms), key=lambda f: (-len(f[0]), f[0]))
     groups: dict[str, list[str]] = {}
@@ -136,13 +137,44 @@ def _alternation(forms: Iterable[tuple[str, bool]], boundary_before: bool = True
         (f"(?=(?i:{re.escape(first)}))" if first else "") + "(?:" + "|".join(patterns) + ")"
         for first, patterns in groups.items()
     ]
-    return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
+    if not parts:
+        return "(?!)"
+    if "" in groups:
+        return f"(?:{'|'.join(parts)})"
+    return _guarded(list(groups), parts)
+
+
+def _guarded(firsts: list[str], parts: list[str]) -> str:
+    """``parts`` in order (each opening with ``firsts[i]``, in any case), the whole behind one
+    :func:`_first_guard` and each run of about sqrt(n) of them behind its own: ``re`` tests a
+    run's look-ahead where it would test each part's, so a unit word after a number costs
+    a dozen tests, not one per letter group. Guards only filter and the order is kept, so
+    what matches stays the same."""
+    size = max(1, math.isqrt(len(parts)))
+    runs = []
+    for i in range(0, len(parts), size):
+        body = "|".join(parts[i : i + size])
+        runs.append(body if size == 1 else f"{_first_guard(firsts[i : i + size])}(?:{body})")
+    return f"(?:{_first_guard(firsts)}(?:{'|'.join(runs)}))"
+
+
+def _first_guard(firsts: Iterable[str]) -> str:
+    """A look-ahead for the first characters (in any case) of some forms. Most places where
+    an alternation is tried start none of them: one test rejects it there, where ``re``
+    would try each group's look-ahead. It only filters, so what matches stays the same."""
+    chars = "".join(sorted({re.escape(c) for c in firsts}))
+    return f"(?=(?i:[{chars}]))"
 
 
 def _trie(words: Iterable[str]) -> str:
-    """Case-insensitive :func:`~pipeline.lexicon.literal_trie` of plain words."""
-    body = literal_trie(word.lower() for word in words)
-    return f"(?i:{body})" if body else "(?!)"
+    """Case-insensitive :func:`~pipeline.lexicon.literal_trie` of plain words, behind a
+    :func:`_first_guard`."""
+    lowered = [word.lower() for word in words]
+    body = literal_trie(lowered)
+    if not body:
+        return "(?!)"
+    guard = _first_guard(w[0] for w in lowered) if all(lowered) else ""
+    return f"(?:{guard}(?i:{body}))"
 
 
 class _Phrases:
@@ -187,6 +219,15 @@ class _Scale:
     needs_currency: bool
 
 
+class _Word(NamedTuple):
+    """A word before a number (see ``_Scanner.last_word``)."""
+
+    start: int
+    text: str
+    key: str  # _norm(text)
+    left: int  # where the token starts, brackets included: the word before it ends there
+
+
 class _Prefix(NamedTuple):
     """What stands right before a number: a qualifier phrase and a currency symbol (one per
     number read; a NamedTuple is quicker to build than a frozen dataclass)."""
@@ -197,6 +238,7 @@ class _Prefix(NamedTuple):
     currency_start: int = -1
 
 
+_NO_PREFIX = _Prefix()  # most numbers: shared, as a NamedTuple cannot change
 START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
 HEAD = 4  # letters of a number word's start the gate compares
 MAX_TOKEN = 48  # longer "words" before a number are no qualifier or name
@@ -208,7 +250,7 @@ _LETTER = re.compile(r"[^\W\d_]").match
 OPENERS = "\"'„“‚‘«»([{"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Part:
     """One number of an expression, before qualifier and range are applied."""
 
@@ -387,22 +429,25 @@ class _Grammar:
         # to a digit ("F-35", "K2") are found from the digit (see ``_Scanner.starts``). One
         # C-level scan finds these few places (most words are no number); the master runs there.
         # It stops at every character but an ASCII letter (a fast table test, where "\W" costs a
-        # Unicode lookup per character) and tests digit and non-word only there.
+        # Unicode lookup per character) and tests digit and non-word only there; the test of
+        # the next character comes first, as it rejects most of those stops (the white space
+        # before a word). The two branches exclude each other, so their order changes nothing.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
         heads = _heads(self.morphemes, [*self.inflected, *self.vague, *multi])
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
         before_scale = _heads((), single)
         self.start_gate = re.compile(
-            rf"[^a-zA-Z](?:(?<=\d)(?<!\d\d)(?P<digit>)|(?<=[\W_])(?=[+{re.escape(first)}])"
-            rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}])))"
+            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?<=[\W_])"
+            rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}]))|(?<=\d)(?<!\d\d)(?P<digit>))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
         self.pre_currency_re = re.compile(rf"(?:{pre_currency}){H}?\Z")
-        # A currency form's last character right before the number (or one space before it):
-        # tested first, as most numbers have no currency symbol.
-        last_chars = {(f[-1:], cs) for f, cs in pre_forms}
+        # A currency form's last two characters (one when its last word is shorter) right before
+        # the number (or one space before it): tested first, as most numbers have no currency
+        # symbol; two, as "bis 2030" and "was 50" end like "Rs" and ". 50" like "Rs.".
+        last_chars = {(f.split()[-1][-2:] if f.strip() else f[-1:], cs) for f, cs in pre_forms}
         ends = "|".join(re.escape(c) if cs else f"(?i:{re.escape(c)})" for c, cs in sorted(last_chars))
         self.pre_currency_end = re.compile(rf"(?:{ends or '(?!)'}){H}?\Z")
         self.pre_currency_len = max((len(f) for f, _ in pre_forms), default=1) + 1
@@ -537,29 +582,30 @@ class _Scanner:
         self.g = grammar
         self.text = text
         self.reversed = text[::-1]  # words before a number are read forwards in it
-        self.before: dict[tuple[int, int], tuple[tuple[int, str], ...]] = {}  # see words_before
+        self.last: dict[int, _Word | None] = {}  # see last_word
 
     def part(self, m: re.Match[str], i: int) -> _Part | None:
         """The number ``i`` (1 or 2) of an expression match, or None when it is no number."""
         g = self.g
-        digits, sep, glued, spaced, unit_group, inflected, group = _PART_GROUPS[i]
+        names = _PART_GROUPS[i]
+        digits, _, _, _, _, inflected, group = names
+        raw, sep, glued_form, spaced_form, unit_form, form, _ = m.group(*names)  # one call for all
         scale: _Scale | None = None
-        scale_form = m.group(glued) or m.group(spaced)
+        scale_form = glued_form or spaced_form
         if scale_form is not None:
             key = g.scales.get(scale_form)
             scale = g.scale_info.get(key) if key else None
-        unit_form = m.group(unit_group)
         unit = g.units.get(unit_form) if unit_form else None
         year_like = identifier = False
         value: Decimal | None
         kind = NumberKind.QUANTITY
-        if (raw := m.group(digits)) is not None:
+        if raw is not None:
             core, start = "digits", m.start(digits)
-            value = _parse_digits(raw, m.group(sep), g.lang)
+            value = _parse_digits(raw, sep, g.lang)
             if raw.isdigit():
                 year_like = len(raw) == 4 and YEAR_MIN <= int(raw) <= YEAR_MAX
                 identifier = len(raw) >= LONG_DIGITS or (len(raw) > 1 and raw[0] == "0")
-        elif (form := m.group(inflected)) is not None:
+        elif form is not None:
             core, start = "words", m.start(inflected)
             value = g.inflected[_norm(form)]
         elif i == 1 and m.group("v1") is not None:
@@ -581,7 +627,10 @@ class _Scanner:
             return None
         if scale is not None:
             value *= scale.factor
-        end = max(map(m.end, _END_GROUPS[i]))  # -1 for the groups that did not take part
+        # The expression ends with this number, or the end of its last group that took part
+        # (-1 for the others).
+        last = i == 2 or m.start("conn") < 0
+        end = m.end() if last else max(map(m.end, _END_GROUPS[i]))
         return _Part(value, kind, core, start, end, scale, unit, year_like, identifier)
 
     def count_noun_after(self, end: int) -> bool:
@@ -592,45 +641,45 @@ class _Scanner:
         word = _norm(match.group(1))
         return word in self.g.count_nouns or word.rsplit("-", 1)[-1] in self.g.count_nouns
 
-    def words_before(self, end: int, count: int) -> tuple[tuple[int, str], ...]:
-        """Up to ``count`` whitespace-separated tokens ending right before ``end`` (which must be
-        preceded by white space), as (start, token); leading quotes and brackets are dropped.
-        Tokens longer than ``MAX_TOKEN`` end the run. Read forwards in the reversed text, once
-        per place: a number's checks ask for the same words several times."""
-        found = self.before.get((end, count))
-        if found is not None:
-            return found
+    def last_word(self, end: int) -> _Word | None:
+        """The whitespace-separated token ending right before ``end`` (which must be preceded by
+        white space), leading quotes and brackets dropped, with its :func:`_norm` key; None
+        when there is none or it is longer than ``MAX_TOKEN``. Read forwards in the reversed
+        text, once per place: a number's checks (qualifier, identifier prefix, date, name)
+        all look at the word before it, and phrases read on from its ``left`` end."""
+        if end in self.last:
+            return self.last[end]
+        found = None
         text = self.text
-        out: list[tuple[int, str]] = []
         if end and text[end - 1].isspace():
-            rev, size = self.reversed, len(text)
-            pos = size - end
-            for _ in range(count):
-                m = _REV_TOKEN.match(rev, pos)
-                if m is None:
-                    break
-                stripped = m.group(1)[::-1].lstrip(OPENERS)
-                out.append((size - m.start(1) - len(stripped), stripped))
-                pos = m.end()
-            out.reverse()
-        found = self.before[end, count] = tuple(out)
+            size = len(text)
+            m = _REV_TOKEN.match(self.reversed, size - end)
+            if m is not None:
+                word = m.group(1)[::-1].lstrip(OPENERS)
+                # _norm of one token (no white space in it): only case and hyphen to fold
+                key = word.replace("\u2011", "-").lower()
+                found = _Word(size - m.start(1) - len(word), word, key, size - m.end(1))
+        self.last[end] = found
         return found
 
     def phrase_before(self, end: int, count: int, phrases: _Phrases) -> tuple[int, str] | None:
         """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key)."""
         fold = phrases.fold
-        last = self.words_before(end, 1)
-        if not last:
+        last = self.last_word(end)
+        if last is None:
             return None
-        word = last[0][1]
-        if word and (_norm(word) if fold else word) not in phrases.last_words:
+        word = last.text
+        if word and (last.key if fold else word) not in phrases.last_words:
             return None  # a phrase's key ends in its last word ("" after a lone bracket: read on)
-        tokens = self.words_before(end, count) if count > 1 else last
-        for k in range(len(tokens), 0, -1):
-            joined = " ".join(t for _, t in tokens[-k:])
-            key = _norm(joined) if fold else joined
+        words = [last]  # the ``count`` words before ``end``, read backwards
+        while len(words) < count and (before := self.last_word(words[-1].left)) is not None:
+            words.append(before)
+        for k in range(len(words), 0, -1):
+            # _norm of the joined words: their keys, with empty ones (a lone bracket) dropped
+            tail = words[k - 1 :: -1]
+            key = " ".join(w.key for w in tail if w.key) if fold else " ".join(w.text for w in tail)
             if key in phrases.forms:
-                return tokens[-k][0], key
+                return words[k - 1].start, key
         return None
 
     def prefix(self, start: int) -> _Prefix:
@@ -638,7 +687,7 @@ class _Scanner:
         currency: str | None = None
         currency_start = -1
         m = None
-        if g.pre_currency_end.search(text, max(0, start - 2), start):
+        if g.pre_currency_end.search(text, max(0, start - 3), start):
             m = g.pre_currency_re.search(text, max(0, start - g.pre_currency_len), start)
         if m is not None:
             currency = g.pre_currency.get(m.group().strip())
@@ -646,10 +695,10 @@ class _Scanner:
         before = currency_start if currency is not None else start
         found = self.phrase_before(before, g.qual_words, g.qualifier_phrases)
         if found is None:
-            return _Prefix(None, -1, currency, currency_start)
+            return _Prefix(None, -1, currency, currency_start) if currency is not None else _NO_PREFIX
         qual_start, phrase = found
-        blocker = self.words_before(qual_start, 1)
-        if blocker and (_norm(blocker[0][1]), phrase) in g.qualifier_blockers:
+        blocker = self.last_word(qual_start)
+        if blocker is not None and (blocker.key, phrase) in g.qualifier_blockers:
             return _Prefix(None, -1, currency, currency_start)
         return _Prefix(g.qualifiers[phrase], qual_start, currency, currency_start)
 
@@ -677,16 +726,16 @@ class _Scanner:
         raw = text[part.start : part.end]
         if part.core != "digits" or not raw.isdigit() or len(raw) > 3:
             return False
-        before = self.words_before(part.start, 1)
-        if not before:
+        before = self.last_word(part.start)
+        if before is None:
             return False
-        word = before[0][1]
+        word = before.text
         if not (word[:1].isupper() and word.isalpha() and not word.isupper()):
             return False
         if g.lang == "de":
             after = g.next_token.match(text, part.end)
             return after is not None and _norm(after.group(1)) in g.name_closers
-        return _norm(word) not in g.function_words and not self.title_case_line(part.start)
+        return before.key not in g.function_words and not self.title_case_line(part.start)
 
     def title_case_line(self, pos: int) -> bool:
         """A headline in Title Case, where capitals say nothing about names."""
@@ -733,24 +782,20 @@ class _Scanner:
             out.append(digit)
         return out
 
-    def search(self, starts: list[int], pos: int) -> re.Match[str] | None:
-        """``master.search(text, pos)``, trying only the positions in ``starts``."""
-        match, text = self.g.master.match, self.text
-        for i in range(bisect.bisect_left(starts, pos), len(starts)):
-            m = match(text, starts[i])
-            if m is not None:
-                return m
-        return None
-
     def scan(self) -> list[NumberMention]:
+        """Like ``master.search`` from the end of each expression (or where it says to go on),
+        trying only the gate's places: they come in order, and each match moves ``pos``
+        past the place it started at."""
         text = self.text
         out: list[NumberMention] = []
-        starts = self.starts() if text else []
+        match = self.g.master.match
         pos = 0
-        while True:
-            m = self.search(starts, pos)
+        for start in self.starts() if text else ():
+            if start < pos:
+                continue
+            m = match(text, start)
             if m is None:
-                return out
+                continue
             pos = m.end()
             kind = m.lastgroup  # the alternative that matched: its group closes last
             if kind == "skip":
@@ -761,6 +806,7 @@ class _Scanner:
             next_pos = self.expression(m, out)
             if next_pos is not None:
                 pos = next_pos
+        return out
 
     def identifier(self, start: int, end: int, rule: str) -> NumberMention:
         digits = _DIGITS.search(self.text, start, end)
@@ -851,9 +897,6 @@ class _Scanner:
             return q, value, None
         return q, None, value
 
-    def _unit(self, part: _Part, currency: str | None) -> str | None:
-        return currency or part.unit
-
     def _emit(
         self,
         part: _Part,
@@ -864,7 +907,7 @@ class _Scanner:
         if prefix.qual is not None and prefix.qual.qualifier in START_KINDS:
             prefix = prefix._replace(qual=None, qual_start=-1)  # a lone "zwischen"/"from"
         qual, currency = prefix.qual, prefix.currency
-        unit = self._unit(part, currency)
+        unit = currency or part.unit
         has_currency = unit in g.currency_codes
         if part.scale is not None and part.scale.needs_currency and not has_currency:
             return
@@ -917,16 +960,18 @@ class _Scanner:
         rule = [f"{g.lang}.{part.core}"]
         rule += ["scale"] if part.scale else []
         rule += ["currency"] if has_currency else (["unit"] if unit else [])
+        value = _to_number(part.value)
         out.append(
             NumberMention(
                 text=text[start:end],
                 start=start,
                 end=end,
-                value=_to_number(part.value),
+                value=value,
                 unit=unit,
                 qualifier=q,
-                low=None if low is None else _to_number(low),
-                high=None if high is None else _to_number(high),
+                # an exact figure's bounds are its value: converted once
+                low=value if low is part.value else None if low is None else _to_number(low),
+                high=value if high is part.value else None if high is None else _to_number(high),
                 kind=part.kind,
                 rule="+".join(rule),
             )
@@ -1016,8 +1061,11 @@ class NumbersStage:
         self.grammar = _grammar(self.lang)
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = _Scanner(self.grammar, doc_text(doc)).scan()
-        if doc._.boilerplate:  # most articles have none: no per-mention extension lookups then
+        text = doc_text(doc)
+        mentions = _Scanner(self.grammar, text).scan()
+        # Most articles have no boilerplate: one test for the whole text, none per mention (a
+        # range that touches a mention touches the text; reading ``doc._`` costs more).
+        if mentions and in_boilerplate(doc, 0, len(text)):
             mentions = [n for n in mentions if not in_boilerplate(doc, n.start, n.end)]
         doc._.numbers = mentions
         spans: list[Span] = []

@@ -432,3 +432,28 @@ def test_master_is_only_tried_where_it_can_match(lang: str) -> None:
         starts = set(_Scanner(_grammar(lang), text).starts())
         missed = [p for p in range(len(text) + 1) if p not in starts and master.match(text, p)]
         assert not missed, (text, missed)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_guarded_alternations_match_like_plain_ones(lang: str) -> None:
+    """The first-letter look-aheads of ``_alternation`` only filter: the same forms match as
+    with a plain longest-first alternation, in any case and context (odd case-folding
+    characters such as the Kelvin sign and the long s included)."""
+    from pipeline.lexicon import lang_file, load_tsv
+    from pipeline.numbers import _alternation, _form_pattern
+
+    forms = [(r["form"], False) for r in load_tsv(lang_file(lang, "numbers_units.tsv"))]
+    forms += [(r["form"], "cs" in r["flags"]) for r in load_tsv(lang_file(lang, "numbers_scales.tsv"))]
+    forms += [(r["form"], r["form"].isupper()) for r in load_tsv("currencies.tsv")]
+    ordered = sorted(set(forms), key=lambda f: (-len(f[0]), f[0]))
+    plain = "|".join(p if cs else f"(?i:{p})" for f, cs in ordered for p in [_form_pattern(f)])
+    guarded, reference = re.compile(f"(?:{_alternation(forms)})x?"), re.compile(f"(?:{plain})x?")
+    texts = ["", " ", "x", "\u212a", "\u017f", "k", "s"]
+    for form, _ in ordered:
+        for spelling in (form, form.upper(), form.lower(), form.capitalize()):
+            texts += [spelling, f"{spelling}x", f"{spelling} 5", f"a{spelling}", f"{spelling}-Land"]
+            texts += [spelling.replace("k", "\u212a").replace("s", "\u017f")]
+    for text in texts:
+        for pos in range(min(len(text), 2) + 1):
+            got, want = guarded.match(text, pos), reference.match(text, pos)
+            assert (got and got.span()) == (want and want.span()), (text, pos)
