@@ -73,7 +73,7 @@ from .facts import (
     sentences,
 )
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_id, doc_text
+from .nlp import BatchedStage, doc_id, doc_text
 from .records import BudgetFigure, BudgetMeasure, BudgetStatus, DateMention, NumberMention
 
 #: Smallest currency amount read as a budget figure (full units).
@@ -121,7 +121,7 @@ class _Term:
     estimate: bool = False  # a cost estimate over years: planned spending
 
 
-class BudgetsStage:
+class BudgetsStage(BatchedStage):
     def __init__(self, lang: str) -> None:
         self.lang = "de" if lang.startswith("de") else "en"
         prepare(self.lang)

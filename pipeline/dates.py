@@ -35,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .lexicon import lang_file, load_tsv, trie_regex
-from .nlp import doc_text, in_boilerplate, sentence_starts
+from .nlp import BatchedStage, doc_text, in_boilerplate, sentence_starts
 from .records import DateKind, DateMention, DateMod, Evidence, Granularity
 from .timex import Tense, Timex, resolve
 
@@ -1116,7 +1116,7 @@ def find_dates(text: str, lang: str, reference: date | datetime | None = None) -
     return tag.resolve_all(text, tag.extract(text), reference, split_sentences(text))
 
 
-class DatesStage:
+class DatesStage(BatchedStage):
     """Writes ``doc._.dates``: the Doc's dates with doc_id and evidence, boilerplate skipped."""
 
     def __init__(self, lang: str) -> None:

@@ -75,7 +75,7 @@ from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import doc_text, in_boilerplate
+from .nlp import BatchedStage, doc_text, in_boilerplate
 from .records import NumberKind, NumberMention, Qualifier
 
 __all__ = [
@@ -1052,7 +1052,7 @@ def numbers_in(
 # ---- the spaCy component -------------------------------------------------------------------
 
 
-class NumbersStage:
+class NumbersStage(BatchedStage):
     """Writes ``doc._.numbers`` and ``doc.spans["numbers"]``; skips boilerplate."""
 
     def __init__(self, lang: str) -> None:

@@ -40,7 +40,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, country_code, doc_countries, find_countries
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .nlp import BatchedStage, TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
 from .nlp import doc_id as nlp_doc_id
 from .records import Person
 
@@ -337,7 +337,7 @@ def lexicon(lang: str) -> Lexicon:
     )
 
 
-class PeopleStage:
+class PeopleStage(BatchedStage):
     """Finds people and writes ``doc._.people`` (list[Person])."""
 
     def __init__(self, nlp: Language) -> None:

@@ -52,7 +52,7 @@ from .facts import (
     words,
 )
 from .lexicon import lang_file, load_tsv
-from .nlp import doc_id, doc_text
+from .nlp import BatchedStage, doc_id, doc_text
 from .records import DateMention, Modality, NumberMention, TroopCount
 
 #: Smallest count read as a troop count ("ein Soldat" is a person, not a force).
@@ -102,7 +102,7 @@ def _nouns(rows: PatternRows, text: str, start: int, end: int) -> list[_Noun]:
     return found
 
 
-class TroopsStage:
+class TroopsStage(BatchedStage):
     def __init__(self, lang: str) -> None:
         self.lang = "de" if lang.startswith("de") else "en"
         prepare(self.lang)

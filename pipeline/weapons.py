@@ -56,7 +56,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .nlp import BatchedStage, TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
 from .records import Evidence, NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
@@ -1943,7 +1943,7 @@ def _touched(spans: list[tuple[int, int]], hits: list[tuple[int, int]]) -> set[i
     return touched
 
 
-class WeaponsStage:
+class WeaponsStage(BatchedStage):
     def __init__(self, lang: str) -> None:
         self.lang = lang
         lexicon(lang)  # compile the patterns once, at pipeline build time

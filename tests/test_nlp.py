@@ -10,6 +10,7 @@ import spacy
 
 from pipeline.nlp import (
     STAGES,
+    BatchedStage,
     build_nlp,
     cached_nlp,
     doc_text,
@@ -149,3 +150,23 @@ def test_array_sentencizer_decides_like_spacys_sentencizer(text: str) -> None:
 
 def test_cached_nlp_builds_one_pipeline_however_it_is_called() -> None:
     assert cached_nlp("en") is cached_nlp("en", None) is cached_nlp(lang="en", model=None)
+
+
+def test_stages_run_a_batch_at_a_time_with_the_same_results_as_one_by_one() -> None:
+    nlp = build_nlp("de")
+    texts = [
+        "Verteidigungsminister Boris Pistorius sagte am Montag, Deutschland bestellt 35 Kampfjets "
+        "vom Typ F-35 bei den USA.",
+        "Rund 1.500 Soldaten der Bundeswehr sind seit 2017 in Litauen stationiert.",
+        "Der Verteidigungshaushalt Deutschlands steigt 2025 auf 52 Milliarden Euro.",
+    ]
+    components = [c for name, c in nlp.pipeline if name in dict(STAGES)]
+    assert len(components) == len(STAGES)
+    assert all(isinstance(c, BatchedStage) for c in components)
+    batched = list(nlp.pipe((make_doc(nlp, t, doc_id=f"d{i}") for i, t in enumerate(texts)), batch_size=2))
+    single = [nlp(make_doc(nlp, t, doc_id=f"d{i}")) for i, t in enumerate(texts)]
+    assert [d.text for d in batched] == texts
+    for name in ("numbers", "dates", "people", "troops", "weapons_orders", "budgets"):
+        assert [d._.get(name) for d in batched] == [d._.get(name) for d in single], name
+    assert [bool(d._.weapons_orders) for d in batched] == [True, False, False]
+    assert [bool(d._.budgets) for d in batched] == [False, False, True]
