@@ -346,25 +346,32 @@ def token_table(doc: Doc) -> TokenTable:
 _TABLE_ATTRS = (ORTH, LEMMA, IDX, SPACY, SENT_START)
 
 
+#: (text, lower form, is punctuation, is space) of a vocabulary entry
+_Word = tuple[str, str, bool, bool]
+
+
 class _Words:
-    """What the vocabulary says of each word (text, lower form, punctuation and space flags),
-    by orth hash, learnt once per process and language: a word's entry never changes, and
-    reading four more array columns per Doc cost more than these lookups."""
+    """What the vocabulary says of each word, by orth hash, learnt once per process and
+    language: a word's entry never changes, and reading four more array columns per Doc
+    cost more. One dict of tuples, not one dict per attribute: in a running pipeline each
+    look-up is mostly a cache miss, so one per token is what counts."""
 
     def __init__(self) -> None:
-        self.text: dict[int, str] = {}
-        self.lower: dict[int, str] = {}
-        self.punct: dict[int, bool] = {}
-        self.space: dict[int, bool] = {}
+        self.entries: dict[int, _Word] = {}
 
-    def learn(self, doc: Doc, orths: list[int]) -> None:
-        vocab = doc.vocab
-        for orth in set(orths).difference(self.text):
-            lexeme = vocab[orth]
-            self.text[orth] = lexeme.orth_
-            self.lower[orth] = lexeme.lower_
-            self.punct[orth] = bool(lexeme.is_punct)
-            self.space[orth] = bool(lexeme.is_space)
+    def columns(self, doc: Doc, orths: list[int]) -> tuple[list[str], list[str], list[bool], list[bool]]:
+        """Texts, lower forms, punctuation and space flags of ``orths``."""
+        entries = self.entries
+        try:
+            rows = list(map(entries.__getitem__, orths))
+        except KeyError:
+            vocab = doc.vocab
+            for orth in set(orths).difference(entries):
+                lexeme = vocab[orth]
+                entries[orth] = (lexeme.orth_, lexeme.lower_, bool(lexeme.is_punct), bool(lexeme.is_space))
+            rows = list(map(entries.__getitem__, orths))
+        texts, lowers, punct, space = zip(*rows, strict=True)
+        return list(texts), list(lowers), list(punct), list(space)
 
 
 _WORDS: dict[str, _Words] = {}
@@ -389,11 +396,7 @@ def _build_table(doc: Doc) -> TokenTable:
     words = _WORDS.get(doc.lang_)
     if words is None:
         words = _WORDS[doc.lang_] = _Words()
-    try:
-        texts = list(map(words.text.__getitem__, orths))
-    except KeyError:
-        words.learn(doc, orths)
-        texts = list(map(words.text.__getitem__, orths))
+    texts, lowers, is_punct, is_space = words.columns(doc, orths)
     with_ws = [t + " " if w else t for t, w in zip(texts, spacy_ws, strict=True)]
     if doc.has_annotation("SENT_START"):
         cuts = [i for i in range(1, n) if starts[i] == 1]
@@ -403,13 +406,13 @@ def _build_table(doc: Doc) -> TokenTable:
         sents = [(0, n)]
     return TokenTable(
         texts=texts,
-        lowers=list(map(words.lower.__getitem__, orths)),
+        lowers=lowers,
         lemmas=_strings(_STRINGS, doc, lemmas_h),
         idxs=idxs,
         ends=[i + len(t) for i, t in zip(idxs, texts, strict=True)],
         with_ws=with_ws,
-        is_punct=list(map(words.punct.__getitem__, orths)),
-        is_space=list(map(words.space.__getitem__, orths)),
+        is_punct=is_punct,
+        is_space=is_space,
         sents=sents,
     )
 
