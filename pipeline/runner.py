@@ -44,7 +44,7 @@ from .records import (
     TroopCount,
     WeaponsOrder,
 )
-from .store import RecordSet, Spool
+from .store import Packed, RecordSet, Spool, pack
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,13 @@ class DocResult:
     troops: list[TroopCount] = field(default_factory=list)
     weapons_orders: list[WeaponsOrder] = field(default_factory=list)
     budgets: list[BudgetFigure] = field(default_factory=list)
+    #: the records serialised for a :class:`~pipeline.store.Spool` (the lists above are then empty)
+    packed: Packed | None = None
+
+    def packed_copy(self) -> DocResult:
+        """This result with its records packed for the spool: what a worker sends back when the
+        run spools, cheaper to send and to receive than the records themselves."""
+        return DocResult(document=self.document, text=self.text, packed=pack(self))
 
 
 def _by_offset(records: Iterable[Any]) -> list[Any]:
@@ -143,6 +150,7 @@ def process(
     infos: dict[str, PipelineInfo] | None = None,
     batch_size: int = BATCH_SIZE,
     n_process: int | None = 1,
+    packed: bool = False,
 ) -> Iterator[DocResult]:
     """Each article through its language's pipeline, in input order; failures become failed documents.
 
@@ -150,20 +158,28 @@ def process(
     at most a few batches of Docs are alive; nothing else is kept. ``n_process`` > 1
     spreads the batches over that many worker processes (``None``: one per core, once
     the input turns out to be longer than one batch); the order and the records are
-    the same as in one process.
+    the same as in one process. ``packed``: results carry their records serialised for a
+    :class:`~pipeline.store.Spool` (``DocResult.packed``) instead of as record lists.
     """
     pending = chunks(articles, batch_size)
     if n_process is None:
         first = next(pending, None)
         if first is None:
             return
-        yield from _process_chunk(first, model, infos)
+        yield from _run_chunk(first, model, infos, packed)
         n_process = os.cpu_count() or 1
     if n_process <= 1:
         for chunk in pending:
-            yield from _process_chunk(chunk, model, infos)
+            yield from _run_chunk(chunk, model, infos, packed)
         return
-    yield from _process_parallel(pending, model, infos, n_process)
+    yield from _process_parallel(pending, model, infos, n_process, packed)
+
+
+def _run_chunk(
+    chunk: list[Article], model: str | None, infos: dict[str, PipelineInfo] | None, packed: bool
+) -> list[DocResult]:
+    results = _process_chunk(chunk, model, infos)
+    return [r.packed_copy() for r in results] if packed else results
 
 
 def _process_chunk(
@@ -192,10 +208,12 @@ def _process_chunk(
     return [results[i] for i in range(len(chunk))]
 
 
-def _worker_chunk(chunk: list[Article], model: str | None) -> tuple[list[DocResult], dict[str, PipelineInfo]]:
+def _worker_chunk(
+    chunk: list[Article], model: str | None, packed: bool = False
+) -> tuple[list[DocResult], dict[str, PipelineInfo]]:
     """What a worker process does with one batch: the one-process path, on its cached pipelines."""
     infos: dict[str, PipelineInfo] = {}
-    return _process_chunk(chunk, model, infos), infos
+    return _run_chunk(chunk, model, infos, packed), infos
 
 
 #: Batches queued per worker: enough to keep every core busy, few enough to keep memory flat.
@@ -213,7 +231,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def _process_parallel(
-    pending: Iterator[list[Article]], model: str | None, infos: dict[str, PipelineInfo] | None, n_process: int
+    pending: Iterator[list[Article]],
+    model: str | None,
+    infos: dict[str, PipelineInfo] | None,
+    n_process: int,
+    packed: bool = False,
 ) -> Iterator[DocResult]:
     """Batches on a pool of worker processes, results in input order. A batch whose worker
     failed (it died, its result could not be sent back) is redone in this process, where a
@@ -228,7 +250,7 @@ def _process_parallel(
             future = None
             if not broken:
                 try:
-                    future = pool.submit(_worker_chunk, chunk, model)
+                    future = pool.submit(_worker_chunk, chunk, model, packed)
                 except BrokenProcessPool:
                     broken = True
             window.append((chunk, future))
@@ -248,7 +270,7 @@ def _process_parallel(
                     broken = broken or isinstance(exc, BrokenProcessPool)
                     log.warning("worker failed on a batch of %d (%s); redoing it here", len(chunk), exc)
             if results is None:
-                results = _process_chunk(chunk, model, infos)
+                results = _run_chunk(chunk, model, infos, packed)
             yield from results
             following = next(pending, None)
             if following is not None:
@@ -363,7 +385,7 @@ def run_pipeline(
 
         stream = process_dask(articles, model, infos, scheduler=scheduler)
     elif engine == "local":
-        stream = process(articles, model, infos, n_process=n_process)
+        stream = process(articles, model, infos, n_process=n_process, packed=spool is not None)
     else:
         raise ValueError(f"unknown engine {engine!r} (local or dask)")
     results: list[DocResult] = []

@@ -92,6 +92,33 @@ class _Entry:
         return (self.document.doc_id, self.seq)
 
 
+@dataclass(frozen=True)
+class Packed:
+    """One document's records as the spool keeps them: a JSON line per kind that has records,
+    the record counts, and the reconciler's claim items. A worker process packs its results,
+    so the main process neither rebuilds the records nor serialises them again."""
+
+    lines: dict[str, bytes]
+    counts: dict[str, int]
+    claims: dict[str, list[ClaimItem]]
+
+
+def pack(result: DocResult) -> Packed:
+    """:class:`Packed` of a document's records (the same bytes :meth:`Spool.add` writes)."""
+    lines: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
+    for kind in DOC_KINDS:
+        items: list[Any] = getattr(result, kind)
+        if items:
+            lines[kind] = _adapter(kind).dump_json(items) + b"\n"
+            counts[kind] = len(items)
+    claims: dict[str, list[ClaimItem]] = {}
+    for kind in CLAIM_KINDS:
+        if records := getattr(result, kind):
+            claims[kind] = [claim_item(r) for r in records]
+    return Packed(lines, counts, claims)
+
+
 @cache
 def _adapter(kind: str) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[RECORD_TYPES[kind]])  # type: ignore[valid-type]
@@ -126,26 +153,25 @@ class Spool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def add(self, result: DocResult) -> None:
-        """Append one document's records. Only its row, spans and claim items stay in memory."""
+        """Append one document's records (packed already by a worker, or packed here). Only
+        its row, spans and claim items stay in memory."""
+        packed = result.packed if result.packed is not None else pack(result)
         spans = []
         for kind in DOC_KINDS:
-            items: list[Any] = getattr(result, kind)
-            self.counts[kind] += len(items)
-            if not items:
+            self.counts[kind] += packed.counts.get(kind, 0)
+            line = packed.lines.get(kind, b"")
+            if not line:
                 spans.append((0, 0))
                 continue
             handle = self._files[kind]
-            line = _adapter(kind).dump_json(items) + b"\n"
             spans.append((handle.tell(), len(line)))
             handle.write(line)
         entry = _Entry(result.document, len(self._entries), tuple(spans))
         if self._entries and entry.order < self._entries[-1].order:
             self._sorted = False
         self._entries.append(entry)
-        for kind in CLAIM_KINDS:
-            records = getattr(result, kind)
-            if records:
-                self._claims[kind].append((entry, [claim_item(r) for r in records]))
+        for kind, items in packed.claims.items():
+            self._claims[kind].append((entry, items))
 
     @property
     def documents(self) -> tuple[Document, ...]:

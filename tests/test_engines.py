@@ -115,7 +115,9 @@ def test_worker_processes_give_the_same_records_in_the_same_order() -> None:
     assert set(infos) == {"de", "en"}  # the workers report the pipelines they used
 
 
-def _dies_on_die(chunk: list[Article], model: str | None) -> tuple[list[runner.DocResult], dict[str, object]]:
+def _dies_on_die(
+    chunk: list[Article], model: str | None, packed: bool = False
+) -> tuple[list[runner.DocResult], dict[str, object]]:
     import os
 
     if any("DIE" in a.text for a in chunk):

@@ -32,7 +32,7 @@ def results() -> list[DocResult]:
 
 
 def _fresh(results: list[DocResult]) -> list[DocResult]:
-    """Copies: a spool empties the results it keeps for the reconciler."""
+    """Copies, so that no test sees what another did to a result."""
     return [
         DocResult(
             r.document,
@@ -51,8 +51,9 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["records", "packed by a worker"])
 def test_spooled_outputs_equal_in_memory_outputs_in_any_arrival_order(
-    results: list[DocResult], tmp_path: Path
+    results: list[DocResult], tmp_path: Path, packed: bool
 ) -> None:
     records = reconcile_records(collect(_fresh(results)))
     assert records.troops and records.conflicts  # the sample exercises the reconciler
@@ -66,6 +67,9 @@ def test_spooled_outputs_equal_in_memory_outputs_in_any_arrival_order(
     assert [r.document.doc_id for r in shuffled] != sorted(r.document.doc_id for r in shuffled)
     with Spool(tmp_path / "spooled") as spool:
         for result in shuffled:
+            if packed:
+                result = result.packed_copy()
+                assert result.packed is not None and not (result.people or result.dates or result.troops)
             spool.add(result)
         spool.reconcile()
         write_outputs(
