@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from spacy.tokens import Doc
 
-from .lexicon import lang_file, literal_trie, load_tsv
+from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
 from .nlp import doc_text, in_boilerplate, sentence_starts
 
 #: Kinds of mention, from the most to the least explicit.
@@ -183,7 +183,7 @@ def _patterns(lang: str) -> tuple[_MentionRegex, _Before, re.Pattern[str]]:
     )
     phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
     # A trie, not a flat alternation: every "der", "die" or "the" in the text starts a try. No
-    # leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see _word_starts).
+    # leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see lexicon.finditer_not_after).
     # The mention trie does not search first: German compounds hold country stems inside words
     # so often that rejecting mid-word hits was slower there (see _MentionRegex).
     anaphor = re.compile(rf"(?:{literal_trie(phrases)})(?!\w)", re.IGNORECASE)
@@ -191,21 +191,6 @@ def _patterns(lang: str) -> tuple[_MentionRegex, _Before, re.Pattern[str]]:
 
 
 _WORD_CHAR = re.compile(r"\w")
-
-
-def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    r"""``finditer`` of ``(?<!\w)`` + ``pattern``: the same matches, found by searching for the
-    pattern and then testing the character before each hit (when that fails, the search goes
-    on one character later, as the lookbehind version would)."""
-    pos = 0
-    search = pattern.search
-    while (m := search(text, pos)) is not None:
-        start = m.start()
-        if start and _WORD_CHAR.match(text, start - 1):
-            pos = start + 1
-            continue
-        yield m
-        pos = m.end() if m.end() > start else start + 1
 
 
 def _mention_matches(regex: _MentionRegex, text: str) -> Iterator[re.Match[str]]:
@@ -377,7 +362,7 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
         mentions = [m for m in mentions if outside(m.start, m.end)]
     sents: list[int] = []  # the mentions' sentences, found at the first anaphor (most Docs have none)
     resolved: list[CountryMention] = []
-    for a in _word_starts(anaphor, text):
+    for a in finditer_not_after(anaphor, _WORD_CHAR, text):
         if not outside(a.start(), a.end()):
             continue
         if len(sents) < len(mentions):

@@ -9,7 +9,7 @@ and lets one test check every file for malformed or duplicate rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -95,3 +95,25 @@ def trie_regex(paths: Iterable[Sequence[str]]) -> str:
 def literal_trie(surfaces: Iterable[str]) -> str:
     """:func:`trie_regex` of literal strings (every character escaped)."""
     return trie_regex([re.escape(ch) for ch in surface] for surface in surfaces)
+
+
+def finditer_not_after(
+    pattern: re.Pattern[str], before: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text, pos, endpos)``, keeping the matches whose previous character
+    does not match ``before``: what a leading ``(?<!...)`` in the pattern would do.
+
+    Done by hand because such a lookbehind keeps ``re`` from skipping ahead to where a match
+    can start (a literal trie's first characters): it tries every position, and scans were two
+    to three times slower. After a rejected hit the search goes on one character later, as
+    the lookbehind version would.
+    """
+    end = len(text) if endpos is None else endpos
+    m = pattern.search(text, pos, end)
+    while m is not None:
+        at = m.start()
+        if at > 0 and before.match(text, at - 1):
+            m = pattern.search(text, at + 1, end)
+            continue
+        yield m
+        m = pattern.search(text, m.end() if m.end() > at else at + 1, end)

@@ -44,7 +44,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -55,7 +55,7 @@ from spacy.lexeme import Lexeme
 from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
-from .lexicon import lang_file, literal_trie, load_tsv
+from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
 from .nlp import BatchedStage, TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
 from .records import Evidence, NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
@@ -179,23 +179,6 @@ _MAKER_AFTER = re.compile(r"[\w-]")
 #: What an actor noun or a phrase preposition must not follow: "Regierung" is one, the
 #: tail of "Bundesregierung" is not.
 _WORD_CHAR = re.compile(r"\w")
-
-
-def _finditer_unglued(
-    pattern: re.Pattern[str], after: re.Pattern[str], text: str, pos: int, endpos: int
-) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text, pos, endpos)`` for matches whose previous character is no
-    ``after`` one, as a leading ``(?<![...])`` in the pattern would say. Done by hand: such
-    a lookbehind keeps the regex engine from skipping ahead to where a match can start
-    (a literal trie's first characters), and scanning got three times slower."""
-    m = pattern.search(text, pos, endpos)
-    while m is not None:
-        at = m.start()
-        if at > 0 and after.match(text, at - 1):
-            m = pattern.search(text, at + 1, endpos)  # as the lookbehind would: try the next position
-        else:
-            yield m
-            m = pattern.search(text, m.end(), endpos)
 
 
 # ---- lexicon -----------------------------------------------------------------------------
@@ -475,7 +458,7 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
     tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no)."""
     lex = lexicon(lang)
     found: list[SystemMention] = []
-    for m in _finditer_unglued(lex.pattern, _ALIAS_AFTER, text, 0, len(text)):
+    for m in finditer_not_after(lex.pattern, _ALIAS_AFTER, text, 0, len(text)):
         alias = m.group("alias")
         tail = m.group("tail")[1:] if m.group("tail") else ""
         if tail and not _tail_licensed(tail, lex):
@@ -1051,7 +1034,7 @@ def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
 def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     """The preposition right before ``start`` (skipping an article), lowercased."""
     window = text[max(0, start - 40) : start].lower()
-    phrase = next(_finditer_unglued(lex.phrase_prepositions, _WORD_CHAR, window, 0, len(window)), None)
+    phrase = next(finditer_not_after(lex.phrase_prepositions, _WORD_CHAR, window, 0, len(window)), None)
     if phrase is not None:
         return " ".join(phrase.group(1).split())
     words: list[str] = _WORD.findall(window)
@@ -1113,7 +1096,7 @@ def _parties(
                 is_category_noun(nxt.group(1), lex) or any(m.start == nxt_start for m in systems)
             )
         parties.append(_Party(c.start, c.end, c.code, c.kind, prep, c.compound, origin))
-    for m in _finditer_unglued(lex.maker_pattern, _MAKER_AFTER, text, start, end):
+    for m in finditer_not_after(lex.maker_pattern, _MAKER_AFTER, text, start, end):
         prep = _prep_before(text, m.start(), lex)
         parties.append(_Party(m.start(), m.end(), lex.makers[m.group(0)], "maker", prep, None, False))
     return sorted(parties, key=_start)
@@ -1251,7 +1234,7 @@ def _actor_noun(
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
     window = doc_text(doc)[sent_start : trigger.end]
     for phrase in lex.actor_nouns:
-        m = next(_finditer_unglued(phrase, _WORD_CHAR, window, 0, len(window)), None)
+        m = next(finditer_not_after(phrase, _WORD_CHAR, window, 0, len(window)), None)
         if m:
             at = sent_start + m.end()
             seat = next((p for p in parties if p.prep in ("in", "of") and 0 <= p.start - at <= 8), None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.lexicon import DATA_DIR, literal_trie, parse_tsv, trie_regex
+from pipeline.lexicon import DATA_DIR, finditer_not_after, literal_trie, parse_tsv, trie_regex
 
 TSV_FILES = sorted(DATA_DIR.rglob("*.tsv"))
 YAML_FILES = sorted([*DATA_DIR.rglob("*.yaml"), *DATA_DIR.rglob("*.yml")])
@@ -56,3 +56,32 @@ def test_trie_regex_takes_regex_atoms() -> None:
     pattern = re.compile(trie_regex([["a", r"\s+", "b"], ["a"], ["c", "d"]]))
     assert [m.group() for m in pattern.finditer("a  b a cd c")] == ["a  b", "a", "cd"]
     assert trie_regex([]) == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das Land hat aufgerüstet; des Landes Armee wächst. Im Bundesland und Deutschland das Landgericht.",
+        "The country said the nation's army – not this country's navy – grew. Thecountry, thenation.",
+        "dem Land",
+        "",
+    ],
+)
+def test_finditer_not_after_matches_a_lookbehind_regex(text: str) -> None:
+    pattern = re.compile(r"(?:des Landes|das Land|dem Land|the country|the nation|this country)(?!\w)", re.I)
+    with_lookbehind = re.compile(r"(?<!\w)" + pattern.pattern, re.I)
+    found = [(m.start(), m.end()) for m in finditer_not_after(pattern, re.compile(r"\w"), text)]
+    assert found == [(m.start(), m.end()) for m in with_lookbehind.finditer(text)]
+
+
+def test_finditer_not_after_keeps_to_its_window_and_moves_past_empty_matches() -> None:
+    text = "Xthe country, the country and the country"
+    pattern = re.compile(r"the country")
+    with_lookbehind = re.compile(r"(?<!\w)the country")
+    assert [m.start() for m in finditer_not_after(pattern, re.compile(r"\w"), text, 5, 30)] == [
+        m.start() for m in with_lookbehind.finditer(text, 5, 30)
+    ]
+    empty = re.compile(r"(?=c)")
+    assert [m.start() for m in finditer_not_after(empty, re.compile(r"\s"), text)] == [
+        m.start() for m in re.compile(r"(?<!\s)(?=c)").finditer(text)
+    ]
