@@ -76,6 +76,7 @@ import pandas as pd
 
 from .lexicon import load_tsv
 from .records import (
+    CLAIM_KINDS,
     BudgetFigure,
     BudgetMeasure,
     Claim,
@@ -860,7 +861,7 @@ def _published(document: Document | None) -> date | None:
 
 def _claim_records(records: Records) -> list[AnyRecord]:
     """Troop counts, budget figures and weapons orders in claims-table row order."""
-    return [*records.troops, *records.budgets, *records.weapons_orders]
+    return [record for kind in CLAIM_KINDS for record in getattr(records, kind)]
 
 
 def _as_ofs(items: Sequence[ClaimItem], documents: Iterable[Document]) -> list[date | None]:
@@ -876,18 +877,8 @@ def claims_frame(records: Records) -> pd.DataFrame:
     return _frame(items, _as_ofs(items, records.documents))
 
 
-_VALUE_COLUMNS = (
-    "start",
-    "end",
-    "value",
-    "qualifier",
-    "low",
-    "high",
-    "status",
-    "year",
-    "order_kind",
-    "year_strict",
-)
+#: The claims-table columns a :class:`ClaimItem` carries in ``values``, in that order.
+_VALUE_COLUMNS = tuple(c for c in CLAIM_COLUMNS if c not in ("fact", "subject", "doc_id", "as_of", "row"))
 
 
 def _frame(items: Sequence[ClaimItem], as_ofs: Sequence[date | None]) -> pd.DataFrame:

@@ -342,6 +342,9 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "facts": FactSummary,
 }
 
+#: The kinds the reconciler compares, in the row order of its claims table.
+CLAIM_KINDS = ("troops", "budgets", "weapons_orders")
+
 
 class Records(Record):
     """Everything one run produced; ``records.json`` is this model's JSON."""

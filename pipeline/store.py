@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter
 
-from .reconcile import ClaimItem, claim_item
 from .records import (
+    CLAIM_KINDS,
     RECORD_TYPES,
     BudgetFigure,
     Conflict,
@@ -39,6 +39,7 @@ from .records import (
 )
 
 if TYPE_CHECKING:
+    from .reconcile import ClaimItem  # the reconciler imports pandas: not at start-up
     from .runner import DocResult
 
 T_co = TypeVar("T_co", covariant=True)
@@ -46,8 +47,6 @@ T = TypeVar("T")
 
 #: Record kinds that belong to one document, in ``Records`` field order: what the spool holds.
 DOC_KINDS = ("people", "dates", "troops", "weapons_orders", "budgets")
-#: The kinds the reconciler reads, in the order of its claims table.
-CLAIM_KINDS = ("troops", "budgets", "weapons_orders")
 
 
 class Rows(Protocol[T_co]):
@@ -105,6 +104,8 @@ class Packed:
 
 def pack(result: DocResult) -> Packed:
     """:class:`Packed` of a document's records (the same bytes :meth:`Spool.add` writes)."""
+    from .reconcile import claim_item
+
     lines: dict[str, bytes] = {}
     counts: dict[str, int] = {}
     for kind in DOC_KINDS:
