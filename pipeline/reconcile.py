@@ -764,8 +764,8 @@ AnyRecord = TroopCount | BudgetFigure | WeaponsOrder
 class ClaimItem:
     """What the reconciler keeps of one troop, budget or weapons record: its row of the
     claims table and its display subject. A run's spool holds these instead of the records
-    (a tenth of the memory) and fetches a record again only for the claims a conflict or a
-    fact summary cites."""
+    (far less memory) and fetches a record again only for the claims a conflict
+    cites."""
 
     fact: str
     key: str | None  # canonical subject key; None: ungroupable
@@ -805,43 +805,27 @@ def _subject(record: AnyRecord) -> tuple[str, str | None, dict[str, str]]:
     return fact, key, subject
 
 
+def _reading(record: AnyRecord) -> tuple[Number | None, Qualifier | None, str, int | None]:
+    """(value, qualifier, status, year) of a record, as its claim states them; weapons orders
+    have no qualifier, troop counts and orders no year."""
+    if isinstance(record, TroopCount):
+        return record.count, record.qualifier, record.modality.value, None
+    if isinstance(record, BudgetFigure):
+        return record.value, record.qualifier, record.status.value, record.year
+    return record.quantity, None, record.status.value, None
+
+
 def claim_item(record: AnyRecord) -> ClaimItem:
     """The :class:`ClaimItem` of a troop count, budget figure or weapons order."""
     fact, key, subject = _subject(record)
-    value: Number | None
-    if isinstance(record, TroopCount):
-        value, qualifier, low, high, status, year = (
-            record.count,
-            record.qualifier.value,
-            record.low,
-            record.high,
-            record.modality.value,
-            None,
-        )
-    elif isinstance(record, BudgetFigure):
-        value, qualifier, low, high, status, year = (
-            record.value,
-            record.qualifier.value,
-            None,
-            None,
-            record.status.value,
-            record.year,
-        )
-    else:
-        value, qualifier, low, high, status, year = (
-            record.quantity,
-            "exact",
-            None,
-            None,
-            record.status.value,
-            None,
-        )
+    value, qualifier, status, year = _reading(record)
+    low, high = (record.low, record.high) if isinstance(record, TroopCount) else (None, None)
     evidence = record.evidence
     values = (
         evidence.start,
         evidence.end,
         value,
-        qualifier,
+        qualifier.value if qualifier is not None else "exact",
         low,
         high,
         status,
@@ -1038,19 +1022,9 @@ def explain(
 
 def _claim(r: AnyRecord, as_of: date | None, publisher: str | None, lo: float, hi: float) -> Claim:
     evidence: Evidence = r.evidence
-    value: Number | None
-    qualifier: Qualifier | None
-    low: Number | None
-    high: Number | None
-    if isinstance(r, TroopCount):
-        value, qualifier, status, year = r.count, r.qualifier, r.modality.value, None
-        low, high = _number(lo), _number(hi)
-    elif isinstance(r, BudgetFigure):
-        value, qualifier, status, year = r.value, r.qualifier, r.status.value, r.year
-        low, high = _number(lo), _number(hi)
-    else:
-        value, qualifier, status, year = r.quantity, None, r.status.value, None
-        low = high = None
+    value, qualifier, status, year = _reading(r)
+    # the interval the reconciler read from the qualifier; orders have none
+    low, high = (None, None) if isinstance(r, WeaponsOrder) else (_number(lo), _number(hi))
     return Claim(
         doc_id=r.doc_id,
         publisher=publisher,
