@@ -140,16 +140,6 @@ def _alternation(surfaces: list[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s)))
 
 
-class _Before(NamedTuple):
-    """What may stand right before a mention: prepositions and the articles (or "ganz") after
-    them, lowercased, and the regex that finds them in a window of text."""
-
-    preps: frozenset[str]
-    dets: frozenset[str]
-    pattern: re.Pattern[str]
-    word: re.Pattern[str]  # any one of the words, as case-insensitive as ``pattern``
-
-
 class _MentionRegex(NamedTuple):
     r"""The mention trie (groups ``open`` and ``closed``) twice: ``first`` matches at the text's
     start, ``rest`` opens with the non-word character before a mention. ``(?<!\w)`` in front
@@ -160,8 +150,8 @@ class _MentionRegex(NamedTuple):
 
 
 @lru_cache(maxsize=4)
-def _patterns(lang: str) -> tuple[_MentionRegex, _Before, re.Pattern[str]]:
-    """(mention regexes, preposition words and regex, anaphor regex) for ``lang``."""
+def _patterns(lang: str) -> tuple[_MentionRegex, re.Pattern[str], re.Pattern[str]]:
+    """(mention regexes, preposition-before regex, anaphor regex) for ``lang``."""
     table = _table(lang)
     closed = [s for s, e in table.items() if not e.open_right]
     opened = [s for s, e in table.items() if e.open_right]
@@ -174,13 +164,7 @@ def _patterns(lang: str) -> tuple[_MentionRegex, _Before, re.Pattern[str]]:
     words = load_tsv(lang_file(col, "country_prepositions.tsv"))
     preps = _alternation([w["word"] for w in words if w["kind"] == "prep"])
     dets = _alternation([w["word"] for w in words if w["kind"] == "det"])
-    pattern = re.compile(rf"(?<!\w)((?:{preps})(?:\s+(?:{dets})){{0,2}})\s+$", re.IGNORECASE)
-    before = _Before(
-        frozenset(w["word"].lower() for w in words if w["kind"] == "prep"),
-        frozenset(w["word"].lower() for w in words if w["kind"] == "det"),
-        pattern,
-        re.compile(f"(?:{preps}|{dets})", re.IGNORECASE),
-    )
+    before = re.compile(rf"(?<!\w)((?:{preps})(?:\s+(?:{dets})){{0,2}})\s+$", re.IGNORECASE)
     phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
     # A trie, not a flat alternation: every "der", "die" or "the" in the text starts a try. No
     # leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see lexicon.finditer_not_after).
@@ -207,50 +191,8 @@ def _lang(lang: str) -> str:
     return "de" if lang.lower().startswith("de") else "en"
 
 
-#: How far before a mention :func:`_preposition` looks.
-_WINDOW = 40
-
-
-def _preposition(text: str, start: int, before: _Before) -> str | None:
-    """The lowercased preposition (with up to two articles) ending right before ``start``,
-    as ``before.pattern`` finds it in the 40 characters before: "in den", "nach", None.
-
-    Read from the (at most three) whitespace-separated chunks before the mention instead of
-    searching the window, which tried the regex at each of its 40 positions. Non-ASCII words
-    that ``str.lower`` does not find in the lists but the regex matches go to the regex: its
-    case-insensitive matching differs for a few letters ("İn", "ſeitens").
-    """
-    window = text[max(0, start - _WINDOW) : start]
-    if not window[-1:].isspace():
-        return None  # the pattern ends in whitespace
-    chunks = window.rsplit(None, 3)[-3:]
-    words: list[str] = []  # the words before the mention, lowercased, the nearest first
-    for chunk in reversed(chunks):
-        glued = not chunk.isalnum()
-        if glued:  # "(in", "54.000": the word is the run of word characters at the end
-            k = len(chunk)
-            while k and (chunk[k - 1].isalnum() or chunk[k - 1] == "_"):  # re's \w
-                k -= 1
-            chunk = chunk[k:]
-            if not chunk:
-                break
-        word = chunk.lower()
-        listed = word in before.preps or word in before.dets
-        if not (listed or chunk.isascii()) and before.word.fullmatch(chunk):
-            return _preposition_regex(window, before)
-        words.append(word)
-        if glued or word not in before.dets:
-            break  # only articles, and only whitespace, stand between a preposition and the mention
-    # the regex's leftmost match: a preposition followed by as many articles as possible
-    for size in range(len(words), 0, -1):
-        if words[size - 1] in before.preps:
-            return " ".join(reversed(words[:size]))
-    return None
-
-
-def _preposition_regex(window: str, before: _Before) -> str | None:
-    """:func:`_preposition` by the regex, for the windows it does not read by itself."""
-    m = before.pattern.search(window)
+def _preposition(text: str, start: int, before: re.Pattern[str]) -> str | None:
+    m = before.search(text[max(0, start - 40) : start])
     return " ".join(m.group(1).lower().split()) if m else None
 
 

@@ -12,8 +12,6 @@ from pipeline.countries import (
     CountryMention,
     _mention_matches,
     _patterns,
-    _preposition,
-    _preposition_regex,
     country_before,
     country_code,
     doc_countries,
@@ -277,25 +275,6 @@ def test_doc_countries_cache_survives_serialisation(nlp_de) -> None:
     doc.user_data["newsfacts.countries"] = [list(m) for m in first]  # what msgpack gives back
     assert doc_countries(doc) == first
     assert all(isinstance(m, CountryMention) for m in doc_countries(doc))
-
-
-@pytest.mark.parametrize("lang", ["de", "en"])
-def test_preposition_reader_matches_the_regex(lang: str) -> None:
-    """Reading the words before a mention gives what the regex search over the window gives,
-    also for glued punctuation, non-ASCII case folding ("İn") and a window cut mid-word."""
-    before = _patterns(lang)[1]
-    words = ["in", "In", "IN", "den", "der", "the", "The", "all", "of", "für", "Für", "über", "aus"]
-    words += ["İn", "ſeitens", "(in", "in)", "_in", "x_in", "54.000", "Zwei-Prozent-Ziel", "Wort", "über-in"]
-    seps = [" ", "  ", "\n", "\t", "", ",", "\u00a0", "-"]
-    texts = [
-        f"{a}{s}{b}{t}{c} " for a in words[:6] for b in words for c in words for s in seps[:2] for t in seps
-    ]
-    texts += ["x" * k + " in  den   der    " for k in range(30)]
-    for text in texts:
-        source = text + "Japan"
-        start = len(text)
-        window = source[max(0, start - 40) : start]
-        assert _preposition(source, start, before) == _preposition_regex(window, before), repr(text)
 
 
 @pytest.mark.parametrize(
