@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from spacy.tokens import Doc
 
@@ -158,55 +159,52 @@ def fact_evidence(doc: Doc, seg_start: int, fact_end: int, seg_end: int) -> Evid
 def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
     """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers),
     ordered by (start, end)."""
-    numbers = doc._.numbers
-    cached = _QUANTITIES.get(doc)
-    if cached is None or cached[0] is not numbers:  # sorted once per Doc: two stages ask
-        ordered = sorted(
-            (n for n in numbers or () if isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY),
-            key=lambda n: (n.start, n.end),
-        )
-        cached = _QUANTITIES[doc] = (numbers, ordered, [n.start for n in ordered])
-    _, ordered, starts = cached
-    return [
-        n
-        for n in ordered[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]
-        if n.end <= end
-    ]
-
-
-#: Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises.
-_QUANTITIES: weakref.WeakKeyDictionary[Doc, tuple[object, list[NumberMention], list[int]]] = (
-    weakref.WeakKeyDictionary()
-)
+    ordered, starts = _by_offset(
+        doc,
+        _QUANTITIES,
+        doc._.numbers,
+        lambda n: isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY,
+    )
+    return _within(ordered, starts, start, end)
 
 
 def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
     """The dates stage's mentions inside ``[start, end)``, ordered by (start, end)."""
-    ordered, starts = _sorted_dates(doc)
-    found: list[DateMention] = []
-    for d in ordered[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]:
-        if d.end <= end:
-            found.append(d)
-    return found
+    ordered, starts = _by_offset(doc, _DATES, doc._.dates, lambda d: isinstance(d, DateMention))
+    return _within(ordered, starts, start, end)
 
 
-def _sorted_dates(doc: Doc) -> tuple[list[DateMention], list[int]]:
-    """The Doc's date mentions ordered by (start, end), with their starts: sorted once per
-    Doc (stages ask for the dates of many spans), again only when ``doc._.dates`` changes."""
-    dates = doc._.dates
-    cached = _DATES.get(doc)
-    if cached is None or cached[0] is not dates:
-        ordered = sorted(
-            (d for d in dates or () if isinstance(d, DateMention)), key=lambda d: (d.start, d.end)
-        )
-        cached = _DATES[doc] = (dates, ordered, [d.start for d in ordered])
+M = TypeVar("M", NumberMention, DateMention)
+_Sorted = tuple[object, list[M], list[int]]
+
+
+def _by_offset(
+    doc: Doc,
+    cache: weakref.WeakKeyDictionary[Doc, _Sorted[M]],
+    mentions: Sequence[Any] | None,
+    keep: Callable[[Any], bool],
+) -> tuple[list[M], list[int]]:
+    """The kept ``mentions`` of a Doc ordered by (start, end), with their starts: sorted once
+    per Doc (stages ask for the mentions of many spans), again only when the Doc's list is
+    replaced. Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises."""
+    cached = cache.get(doc)
+    if cached is None or cached[0] is not mentions:
+        ordered: list[M] = sorted((m for m in mentions or () if keep(m)), key=lambda m: (m.start, m.end))
+        cached = cache[doc] = (mentions, ordered, [m.start for m in ordered])
     return cached[1], cached[2]
 
 
-#: Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises.
-_DATES: weakref.WeakKeyDictionary[Doc, tuple[object, list[DateMention], list[int]]] = (
-    weakref.WeakKeyDictionary()
-)
+def _within(ordered: list[M], starts: list[int], start: int, end: int) -> list[M]:
+    """The mentions of ``ordered`` (with their ``starts``) inside ``[start, end)``."""
+    return [
+        m
+        for m in ordered[bisect.bisect_left(starts, start) : bisect.bisect_right(starts, end)]
+        if m.end <= end
+    ]
+
+
+_QUANTITIES: weakref.WeakKeyDictionary[Doc, _Sorted[NumberMention]] = weakref.WeakKeyDictionary()
+_DATES: weakref.WeakKeyDictionary[Doc, _Sorted[DateMention]] = weakref.WeakKeyDictionary()
 
 
 def countries_in(doc: Doc, start: int, end: int) -> list[CountryMention]:
@@ -430,7 +428,7 @@ class PatternRows:
         return self._build(tuple(rows)) if rows else None
 
 
-#: Letters an opening literal is made of (lowercase; patterns are case-insensitive).
+#: Letters a required literal is made of (lowercase; patterns are case-insensitive).
 _LITERAL_LETTERS = "abcdefghijklmnopqrstuvwxyzäöüß"
 _LETTER_SET = frozenset(_LITERAL_LETTERS)
 _CASELESS_LETTERS = [re.compile(letter, re.IGNORECASE) for letter in _LITERAL_LETTERS]
@@ -465,22 +463,6 @@ def _folds_like_lower(text: str) -> bool:
 
 #: A character not (yet) known to be safe; rebuilt whenever a text brings new safe ones.
 _NOT_SAFE = re.compile(".", re.DOTALL)
-
-
-def opening_literal(pattern: str) -> str:
-    """The letters every match of ``pattern`` opens with, lowercased: its leading letters up
-    to the first other character or the first one a quantifier makes optional; "" when it
-    has none or a "|" outside parentheses offers another start."""
-    if _top_level_bar(pattern):
-        return ""
-    size = 0
-    while (
-        size < len(pattern)
-        and pattern[size].lower() in _LITERAL_LETTERS
-        and pattern[size + 1 : size + 2] not in _QUANTIFIERS
-    ):
-        size += 1
-    return pattern[:size].lower()
 
 
 def required_literals(pattern: str) -> tuple[str, ...]:
@@ -601,11 +583,6 @@ def _split_bars(pattern: str) -> list[str]:
             i = _skip_atom(pattern, i)
     parts.append(pattern[start:])
     return parts
-
-
-def _top_level_bar(pattern: str) -> bool:
-    """Does ``pattern`` hold a "|" outside parentheses, escapes and character classes?"""
-    return len(_split_bars(pattern)) > 1
 
 
 @lru_cache(maxsize=32)

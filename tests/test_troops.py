@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.facts import Cues, opening_literal, required_literals, segment, sentences, to_date
+from pipeline.facts import Cues, required_literals, segment, sentences, to_date
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import TroopCount
@@ -120,23 +120,6 @@ def test_count_without_country_inherits_from_previous_count() -> None:
 )
 def test_to_date(value: str | None, expected: date | None) -> None:
     assert to_date(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("pattern", "opening"),
-    [
-        ("soldat(?:en|innen)", "soldat"),
-        ("militärangehörige[n]?", "militärangehörige"),
-        ("jahres?plan", "jahre"),
-        ("Vorschlag\\w*", "vorschlag"),
-        ("(?:in|für)\\s+waffen", ""),
-        ("truppen|soldaten", ""),
-        ("a[|]b", "a"),
-        ("a?b", ""),
-    ],
-)
-def test_opening_literal(pattern: str, opening: str) -> None:
-    assert opening_literal(pattern) == opening
 
 
 @pytest.mark.parametrize(
