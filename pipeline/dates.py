@@ -451,6 +451,7 @@ class DateTagger:
             role: {form: DateMod(v) for form, v in lex.role(role).items()} for role in ("pos", "bnd")
         }
         self.shifts = {form: int(v) for form, v in lex.role("shift").items()}
+        self.day_offsets = {form: int(v) for form, v in lex.role("dadj").items()}  # "heutigen": 0
         self.past_bnd = frozenset(lex.role("bnd_past"))
         self.past_prep = frozenset(lex.role("prep_past"))
         self.handlers: dict[str, Handler] = {
@@ -883,7 +884,7 @@ class DateTagger:
         if prefix.dadj:
             if unit is not Granularity.DAY:
                 return None
-            shift = int(self.lex.role("dadj")[_key(prefix.dadj)])
+            shift = self.day_offsets[_key(prefix.dadj)]
         elif unit is Granularity.DAY:
             return None  # "an diesem Tag" points back into the text, not at the reference
         elif shift is None and not prefix.pos:
@@ -912,7 +913,7 @@ class DateTagger:
         if weekday is None:
             return None
         if prefix.dadj:  # "am heutigen Mittwoch": the deictic day, whatever the name says
-            offset = int(self.lex.role("dadj")[_key(prefix.dadj)])
+            offset = self.day_offsets[_key(prefix.dadj)]
             return Timex(m.start(), m.end(), "weekday", Granularity.DAY, DateKind.RELATIVE, offset=offset)
         return Timex(
             m.start(),
