@@ -656,9 +656,7 @@ class _Scanner:
             m = _REV_TOKEN.match(self.reversed, size - end)
             if m is not None:
                 word = m.group(1)[::-1].lstrip(OPENERS)
-                # _norm of one token (no white space in it): only case and hyphen to fold
-                key = word.replace("\u2011", "-").lower()
-                found = _Word(size - m.start(1) - len(word), word, key, size - m.end(1))
+                found = _Word(size - m.start(1) - len(word), word, _norm(word), size - m.end(1))
         self.last[end] = found
         return found
 
