@@ -28,7 +28,7 @@ from typing import NamedTuple
 from spacy.tokens import Doc
 
 from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
-from .nlp import doc_text, in_boilerplate, sentence_starts
+from .nlp import boilerplate, doc_text, in_boilerplate, sentence_starts
 
 #: Kinds of mention, from the most to the least explicit.
 KINDS = ("name", "demonym", "prefix", "capital", "place", "org", "anaphor")
@@ -294,13 +294,13 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
     lang = _lang(doc.lang_)
     _, before, anaphor = _patterns(lang)
     starts = sentence_starts(doc)
-    boilerplate = doc._.boilerplate  # in_boilerplate reads it anew for every span
+    ranges = boilerplate(doc)
 
     def outside(start: int, end: int) -> bool:
-        return not (boilerplate and in_boilerplate(doc, start, end))
+        return not (ranges and in_boilerplate(doc, start, end))
 
     mentions = find_countries(text, lang)
-    if boilerplate:
+    if ranges:
         mentions = [m for m in mentions if outside(m.start, m.end)]
     sents: list[int] = []  # the mentions' sentences, found at the first anaphor (most Docs have none)
     resolved: list[CountryMention] = []

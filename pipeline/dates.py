@@ -35,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .lexicon import lang_file, load_tsv, trie_regex
-from .nlp import BatchedStage, doc_text, in_boilerplate, sentence_starts
+from .nlp import BatchedStage, boilerplate, doc_text, in_boilerplate, sentence_starts
 from .records import DateKind, DateMention, DateMod, Evidence, Granularity
 from .timex import Tense, Timex, resolve
 
@@ -1131,7 +1131,7 @@ class DatesStage(BatchedStage):
         text = doc_text(doc)
         timexes = self.tagger.extract(text)
         ext = doc._  # spaCy builds a new accessor for every ``doc._``
-        if ext.boilerplate:  # most articles have none: no per-mention extension lookups then
+        if boilerplate(doc):  # most articles have none: no per-mention test then
             timexes = [t for t in timexes if not in_boilerplate(doc, t.start, t.end)]
         starts = sentence_starts(doc)
         ext.dates = self.tagger.resolve_all(text, timexes, ext.published, starts, ext.doc_id)

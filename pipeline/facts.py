@@ -30,7 +30,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import doc_text, evidence, token_table
+from .nlp import boilerplate, doc_text, evidence, token_table
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
 #: Characters that end a segment inside a sentence: colon, semicolon, dashes used as
@@ -77,7 +77,7 @@ _SENTENCES_KEY = "newsfacts.fact_sentences"
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
     text = doc_text(doc)
     table = token_table(doc)
-    boilerplate: tuple[tuple[int, int], ...] = tuple(doc._.boilerplate)
+    ranges = boilerplate(doc)
     cuts = _cuts(text)
     cut_starts = [start for start, _, _ in cuts]
     spans: list[tuple[int, int]] = []
@@ -98,8 +98,7 @@ def _sentences(doc: Doc) -> list[tuple[int, int]]:
         parts.append((start, end))
         for part_start, part_end in parts:
             if part_end > part_start and not (
-                boilerplate
-                and any(part_start < b_end and part_end > b_start for b_start, b_end in boilerplate)
+                ranges and any(part_start < b_end and part_end > b_start for b_start, b_end in ranges)
             ):
                 spans.append((part_start, part_end))
     return spans

@@ -459,12 +459,18 @@ def evidence(doc: Doc, start: int, end: int) -> Evidence:
     return Evidence.from_text(doc_id(doc), doc_text(doc), start, end, sentence_index(doc, start))
 
 
-def in_boilerplate(doc: Doc, start: int, end: int) -> bool:
-    """True when the span overlaps text marked as newsletter/advert boilerplate."""
+def boilerplate(doc: Doc) -> tuple[tuple[int, int], ...]:
+    """``doc._.boilerplate``: the (start, end) character ranges of newsletter/advert text no
+    stage may extract from; most articles have none."""
     ranges = doc.user_data.get(_BOILERPLATE_KEY)
     if ranges is None:  # a Doc not made by make_doc, or boilerplate set later
         ranges = doc._.boilerplate
-    return any(start < b_end and end > b_start for b_start, b_end in ranges)
+    return tuple(ranges)
+
+
+def in_boilerplate(doc: Doc, start: int, end: int) -> bool:
+    """True when the span overlaps text marked as newsletter/advert boilerplate."""
+    return any(start < b_end and end > b_start for b_start, b_end in boilerplate(doc))
 
 
 #: ``doc._.boilerplate`` again, read without building spaCy's ``Underscore`` accessor: stages

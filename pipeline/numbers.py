@@ -75,7 +75,7 @@ from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import BatchedStage, doc_text, in_boilerplate
+from .nlp import BatchedStage, boilerplate, doc_text, in_boilerplate
 from .records import NumberKind, NumberMention, Qualifier
 
 __all__ = [
@@ -1061,9 +1061,7 @@ class NumbersStage(BatchedStage):
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         mentions = _Scanner(self.grammar, text).scan()
-        # Most articles have no boilerplate: one test for the whole text, none per mention (a
-        # range that touches a mention touches the text; reading ``doc._`` costs more).
-        if mentions and in_boilerplate(doc, 0, len(text)):
+        if mentions and boilerplate(doc):  # most articles have none: no per-mention test then
             mentions = [n for n in mentions if not in_boilerplate(doc, n.start, n.end)]
         doc._.numbers = mentions
         spans: list[Span] = []

@@ -40,7 +40,16 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, country_code, doc_countries, find_countries
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import BatchedStage, TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .nlp import (
+    BatchedStage,
+    TokenTable,
+    boilerplate,
+    doc_text,
+    evidence,
+    in_boilerplate,
+    sentence_index,
+    token_table,
+)
 from .nlp import doc_id as nlp_doc_id
 from .records import Person
 
@@ -945,9 +954,9 @@ class PeopleStage(BatchedStage):
         t = token_table(doc)
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
         text = doc_text(doc)
-        boilerplate = doc._.boilerplate
-        if boilerplate:  # runs in newsletter/advert text are neither candidates nor mentions
-            runs = _outside(boilerplate, [(t.idxs[i], t.ends[j - 1], i, j) for i, j in runs])
+        ranges = boilerplate(doc)
+        if ranges:  # runs in newsletter/advert text are neither candidates nor mentions
+            runs = _outside(ranges, [(t.idxs[i], t.ends[j - 1], i, j) for i, j in runs])
         role_starts, role_ends = self._role_words(doc, t) if runs else (set(), set())
         # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"):
         # the tokens a run may start at to have a role before it, once per Doc

@@ -56,7 +56,17 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
-from .nlp import BatchedStage, TokenTable, doc_text, evidence, in_boilerplate, sentence_index, token_table
+from .nlp import (
+    BatchedStage,
+    TokenTable,
+    boilerplate,
+    doc_id,
+    doc_text,
+    evidence,
+    in_boilerplate,
+    sentence_index,
+    token_table,
+)
 from .records import Evidence, NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
@@ -1859,7 +1869,7 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     previous: _LazyDeal | None = None  # the deal of the sentence before: a deal reaches one sentence
     history: list[tuple[int, int, System]] = []
     facts: _DocFacts | None = None
-    boilerplate = bool(doc._.boilerplate)  # reading an extension attribute costs more than the check
+    has_boilerplate = bool(boilerplate(doc))
     spans = sentence_spans(doc)
     may_name = _touched(spans, hits)
     # Orders come from a sentence that names a system, from the anaphors of the few after
@@ -1870,13 +1880,18 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
         if index not in near and (previous is None or previous.order is None):
             previous = None
             continue
-        if boilerplate and in_boilerplate(doc, start, end):
+        if has_boilerplate and in_boilerplate(doc, start, end):
             previous = None
             continue
         if facts is None:
             countries = doc_countries(doc)
             facts = _DocFacts(
-                _numbers(doc), countries, [c.start for c in countries], boilerplate, doc._.doc_id, _as_of(doc)
+                _numbers(doc),
+                countries,
+                [c.start for c in countries],
+                has_boilerplate,
+                doc_id(doc),
+                _as_of(doc),
             )
         found, previous = _extract_sentence(
             doc, start, end, lex, facts, previous, index, history, index in may_name
