@@ -39,7 +39,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from .countries import ORG_CODES, country_code, doc_countries, find_countries
-from .lexicon import lang_file, literal_trie, load_tsv
+from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
 from .nlp import (
     BatchedStage,
     TokenTable,
@@ -275,7 +275,8 @@ class Lexicon:
 
 @lru_cache(maxsize=4)
 def _not_names_pattern(lang: str) -> re.Pattern[str]:
-    """The non-person names, each ending a word; :func:`_not_name_ranges` checks the start."""
+    """The non-person names, each ending a word; :func:`_not_name_ranges` checks the start
+    (see :func:`pipeline.lexicon.finditer_not_after`)."""
     return re.compile(r"(?:" + literal_trie(sorted(lexicon(lang).not_names)) + r")(?!\w)")
 
 
@@ -283,22 +284,8 @@ _WORD_CHAR = re.compile(r"\w")
 
 
 def _not_name_ranges(text: str, lang: str) -> list[tuple[int, int]]:
-    """Char ranges of the non-person names that stand as whole words, as ``finditer`` of
-    ``(?<!\\w)`` + :func:`_not_names_pattern` would give them. The pattern opens with the names'
-    first letters, which ``re`` skips ahead to; a lookbehind in front would be tried at every
-    character. A hit inside a word ("XGeneral Dynamics") is passed by one character, as
-    ``finditer`` would."""
-    pattern = _not_names_pattern(lang)
-    ranges: list[tuple[int, int]] = []
-    pos = 0
-    while (m := pattern.search(text, pos)) is not None:
-        start = m.start()
-        if start > 0 and _WORD_CHAR.match(text, start - 1):
-            pos = start + 1
-            continue
-        ranges.append((start, m.end()))
-        pos = m.end()
-    return ranges
+    """Char ranges of the non-person names that stand as whole words."""
+    return [(m.start(), m.end()) for m in finditer_not_after(_not_names_pattern(lang), _WORD_CHAR, text)]
 
 
 @lru_cache(maxsize=4)
