@@ -174,9 +174,6 @@ def _patterns(lang: str) -> tuple[_MentionRegex, re.Pattern[str], re.Pattern[str
     return mention, before, anaphor
 
 
-_WORD_CHAR = re.compile(r"\w")
-
-
 def _mention_matches(regex: _MentionRegex, text: str) -> Iterator[re.Match[str]]:
     r"""``finditer`` of ``(?<!\w)`` + the trie; a mention is the match's last group
     (``m.span(m.lastindex)``). The next search starts at the last character of a mention, which
@@ -304,7 +301,7 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
         mentions = [m for m in mentions if outside(m.start, m.end)]
     sents: list[int] = []  # the mentions' sentences, found at the first anaphor (most Docs have none)
     resolved: list[CountryMention] = []
-    for a in finditer_not_after(anaphor, _WORD_CHAR, text):
+    for a in finditer_not_after(anaphor, text):
         if not outside(a.start(), a.end()):
             continue
         if len(sents) < len(mentions):

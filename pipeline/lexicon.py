@@ -97,11 +97,20 @@ def literal_trie(surfaces: Iterable[str]) -> str:
     return trie_regex([re.escape(ch) for ch in surface] for surface in surfaces)
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
 def finditer_not_after(
-    pattern: re.Pattern[str], before: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
+    pattern: re.Pattern[str],
+    text: str,
+    pos: int = 0,
+    endpos: int | None = None,
+    *,
+    before: re.Pattern[str] = _WORD_CHAR,
 ) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text, pos, endpos)``, keeping the matches whose previous character
-    does not match ``before``: what a leading ``(?<!...)`` in the pattern would do.
+    r"""``pattern.finditer(text, pos, endpos)``, keeping the matches whose previous character
+    does not match ``before`` (by default a word character): what a leading ``(?<!\w)`` (or
+    ``(?<!...)``) in the pattern would do.
 
     Done by hand because such a lookbehind keeps ``re`` from skipping ahead to where a match
     can start (a literal trie's first characters): it tries every position, and scans were two

@@ -280,12 +280,9 @@ def _not_names_pattern(lang: str) -> re.Pattern[str]:
     return re.compile(r"(?:" + literal_trie(sorted(lexicon(lang).not_names)) + r")(?!\w)")
 
 
-_WORD_CHAR = re.compile(r"\w")
-
-
 def _not_name_ranges(text: str, lang: str) -> list[tuple[int, int]]:
     """Char ranges of the non-person names that stand as whole words."""
-    return [(m.start(), m.end()) for m in finditer_not_after(_not_names_pattern(lang), _WORD_CHAR, text)]
+    return [(m.start(), m.end()) for m in finditer_not_after(_not_names_pattern(lang), text)]
 
 
 @lru_cache(maxsize=4)

@@ -178,7 +178,8 @@ class Lexicon:
     determiners: frozenset[str]  # articles between a preposition and a country
     known_prepositions: frozenset[str]  # every preposition the countries module knows
     phrase_prepositions: re.Pattern[str]  # "according to", "nach Angaben": end of a window
-    # (these and actor_nouns must not follow a word character: see _WORD_CHAR)
+    # (these and actor_nouns must not follow a word character: "Regierung" is one, the tail
+    # of "Bundesregierung" is not; see lexicon.finditer_not_after)
     continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
     ellipsis: dict[str, str]  # "weitere" -> "more": words of an elliptic follow-up
 
@@ -186,9 +187,6 @@ class Lexicon:
 #: What an alias or a maker's name must not follow ("F-35" in "AF-35", "BAE" in "X-BAE").
 _ALIAS_AFTER = re.compile(r"[\w/]")
 _MAKER_AFTER = re.compile(r"[\w-]")
-#: What an actor noun or a phrase preposition must not follow: "Regierung" is one, the
-#: tail of "Bundesregierung" is not.
-_WORD_CHAR = re.compile(r"\w")
 
 
 # ---- lexicon -----------------------------------------------------------------------------
@@ -468,7 +466,7 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
     tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no)."""
     lex = lexicon(lang)
     found: list[SystemMention] = []
-    for m in finditer_not_after(lex.pattern, _ALIAS_AFTER, text, 0, len(text)):
+    for m in finditer_not_after(lex.pattern, text, before=_ALIAS_AFTER):
         alias = m.group("alias")
         tail = m.group("tail")[1:] if m.group("tail") else ""
         if tail and not _tail_licensed(tail, lex):
@@ -1044,7 +1042,7 @@ def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
 def _prep_before(text: str, start: int, lex: Lexicon) -> str | None:
     """The preposition right before ``start`` (skipping an article), lowercased."""
     window = text[max(0, start - 40) : start].lower()
-    phrase = next(finditer_not_after(lex.phrase_prepositions, _WORD_CHAR, window, 0, len(window)), None)
+    phrase = next(finditer_not_after(lex.phrase_prepositions, window), None)
     if phrase is not None:
         return " ".join(phrase.group(1).split())
     words: list[str] = _WORD.findall(window)
@@ -1106,7 +1104,7 @@ def _parties(
                 is_category_noun(nxt.group(1), lex) or any(m.start == nxt_start for m in systems)
             )
         parties.append(_Party(c.start, c.end, c.code, c.kind, prep, c.compound, origin))
-    for m in finditer_not_after(lex.maker_pattern, _MAKER_AFTER, text, start, end):
+    for m in finditer_not_after(lex.maker_pattern, text, start, end, before=_MAKER_AFTER):
         prep = _prep_before(text, m.start(), lex)
         parties.append(_Party(m.start(), m.end(), lex.makers[m.group(0)], "maker", prep, None, False))
     return sorted(parties, key=_start)
@@ -1244,7 +1242,7 @@ def _actor_noun(
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
     window = doc_text(doc)[sent_start : trigger.end]
     for phrase in lex.actor_nouns:
-        m = next(finditer_not_after(phrase, _WORD_CHAR, window, 0, len(window)), None)
+        m = next(finditer_not_after(phrase, window), None)
         if m:
             at = sent_start + m.end()
             seat = next((p for p in parties if p.prep in ("in", "of") and 0 <= p.start - at <= 8), None)

@@ -70,7 +70,7 @@ def test_trie_regex_takes_regex_atoms() -> None:
 def test_finditer_not_after_matches_a_lookbehind_regex(text: str) -> None:
     pattern = re.compile(r"(?:des Landes|das Land|dem Land|the country|the nation|this country)(?!\w)", re.I)
     with_lookbehind = re.compile(r"(?<!\w)" + pattern.pattern, re.I)
-    found = [(m.start(), m.end()) for m in finditer_not_after(pattern, re.compile(r"\w"), text)]
+    found = [(m.start(), m.end()) for m in finditer_not_after(pattern, text)]
     assert found == [(m.start(), m.end()) for m in with_lookbehind.finditer(text)]
 
 
@@ -78,10 +78,10 @@ def test_finditer_not_after_keeps_to_its_window_and_moves_past_empty_matches() -
     text = "Xthe country, the country and the country"
     pattern = re.compile(r"the country")
     with_lookbehind = re.compile(r"(?<!\w)the country")
-    assert [m.start() for m in finditer_not_after(pattern, re.compile(r"\w"), text, 5, 30)] == [
+    assert [m.start() for m in finditer_not_after(pattern, text, 5, 30)] == [
         m.start() for m in with_lookbehind.finditer(text, 5, 30)
     ]
     empty = re.compile(r"(?=c)")
-    assert [m.start() for m in finditer_not_after(empty, re.compile(r"\s"), text)] == [
+    assert [m.start() for m in finditer_not_after(empty, text, before=re.compile(r"\s"))] == [
         m.start() for m in re.compile(r"(?<!\s)(?=c)").finditer(text)
     ]
