@@ -876,8 +876,8 @@ def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[i
     texts = table.texts
     for i in _blocker_scan(lex.lang).tokens(texts, table.lemmas, *tokens):
         cues = _table_cues(texts[i], table.lemmas[i], lex.lang, "blockers")
-        if inside and any(a <= table.idxs[i] < b for a, b in inside):
-            continue
+        if not cues or (inside and any(a <= table.idxs[i] < b for a, b in inside)):
+            continue  # the scan passes a word that opens some cue; its own cues decide
         if i + 1 < len(texts) and is_category_noun(texts[i + 1], lex):
             continue  # "attack helicopters", "Angriffs-Drohnen": a kind of weapon
         if all(c.value == "negation" for c in cues) and i + 1 < len(texts) and table.lowers[i + 1] in _ONLY:
