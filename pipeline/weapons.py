@@ -64,10 +64,9 @@ from .nlp import (
     doc_text,
     evidence,
     in_boilerplate,
-    sentence_index,
     token_table,
 )
-from .records import Evidence, NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
+from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
 
 #: Endings a German compound tail or trigger noun may carry ("Systeme", "Lieferungen").
 _DE_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
@@ -1393,8 +1392,6 @@ def _order(
         seller, inferred = (buyer if buyer in makers else makers[0]), True
     text = doc_text(doc)
     ev_start, ev_end = _trim(text, span)
-    # as nlp.evidence builds it, with the Doc's id read once per Doc
-    quote = Evidence.from_text(facts.doc_id, text, ev_start, ev_end, sentence_index(doc, ev_start))
     return WeaponsOrder(
         doc_id=facts.doc_id,
         buyer=buyer,
@@ -1406,7 +1403,7 @@ def _order(
         status=status,
         as_of=facts.as_of,
         rule=rule + ("+maker" if inferred else ""),
-        evidence=quote,
+        evidence=evidence(doc, ev_start, ev_end),
     )
 
 
@@ -1580,9 +1577,8 @@ def _extract_sentence(
             and seller is not None
             and seller == before_deal.seller
         ):
-            buyer = (
-                before_deal.buyer
-            )  # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
+            # "... Waffenverkäufe an Taiwan genehmigt. ... billigte den Verkauf von"
+            buyer = before_deal.buyer
             rule += "+context"
         if (
             buyer is None
