@@ -9,6 +9,7 @@ run goes on.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import multiprocessing
 import multiprocessing.context
@@ -19,10 +20,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from itertools import islice
+from itertools import groupby, islice
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +71,27 @@ class DocResult:
         return DocResult(document=self.document, text=self.text, packed=pack(self))
 
 
-def _by_offset(records: Iterable[Any]) -> list[Any]:
-    def key(record: Any) -> tuple[int, int, str]:
-        ev = record.evidence
-        return (ev.start, ev.end, record.model_dump_json()) if ev is not None else (0, 0, "")
+def _span(record: Any) -> tuple[int, int]:
+    ev = record.evidence
+    return (ev.start, ev.end) if ev is not None else (0, 0)
 
-    return sorted(records, key=key)
+
+def _tie_key(record: Any) -> str:
+    return record.model_dump_json() if record.evidence is not None else ""
+
+
+def _by_offset(records: Iterable[Any]) -> list[Any]:
+    """Sorted by evidence span; records on the same span by their JSON, so the order never
+    depends on the stages' order of discovery. Serialised only where spans tie: rare, and
+    serialising every record for the key was a visible share of a document's time."""
+    ordered = sorted(records, key=_span)
+    result: list[Any] = []
+    for _, group in groupby(ordered, key=_span):
+        tied = list(group)
+        if len(tied) > 1:
+            tied.sort(key=_tie_key)
+        result.extend(tied)
+    return result
 
 
 def doc_to_records(doc: Doc, document: Document) -> DocResult:
@@ -175,11 +192,34 @@ def process(
     yield from _process_parallel(pending, model, infos, n_process, packed)
 
 
+#: Allocations between young-generation collections while documents are processed (Python's
+#: default is 700). A document leaves thousands of short-lived objects and no reference cycles
+#: (collections during a run found nothing to free), so the default only spent ~5 % of the
+#: time on collections that freed nothing; reference counting frees the rest as before.
+GC_GEN0_THRESHOLD = 50_000
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Python's cycle collector set to run rarely, for the duration of a batch. A use inside
+    another (or beside one, in another thread) finds the setting made and leaves it alone."""
+    before = gc.get_threshold()
+    if before[0] >= GC_GEN0_THRESHOLD or not gc.isenabled():
+        yield
+        return
+    gc.set_threshold(GC_GEN0_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def _run_chunk(
     chunk: list[Article], model: str | None, infos: dict[str, PipelineInfo] | None, packed: bool
 ) -> list[DocResult]:
-    results = _process_chunk(chunk, model, infos)
-    return [r.packed_copy() for r in results] if packed else results
+    with _rare_collections():
+        results = _process_chunk(chunk, model, infos)
+        return [r.packed_copy() for r in results] if packed else results
 
 
 def _process_chunk(

@@ -115,6 +115,43 @@ def test_worker_processes_give_the_same_records_in_the_same_order() -> None:
     assert set(infos) == {"de", "en"}  # the workers report the pipelines they used
 
 
+def test_records_on_the_same_span_are_ordered_by_content_not_by_discovery() -> None:
+    from pipeline.records import DateKind, DateMention, Evidence
+
+    text = "Am 3. Mai 2024 und am 1. Juni 2024 trafen sie sich."
+
+    def mention(start: int, end: int, value: str) -> DateMention:
+        evidence = Evidence.from_text("d", text, start, end, 0)
+        return DateMention(
+            text=text[start:end],
+            start=start,
+            end=end,
+            value=value,
+            kind=DateKind.ABSOLUTE,
+            doc_id="d",
+            evidence=evidence,
+        )
+
+    june = mention(22, 34, "2024-06-01")
+    may = mention(3, 14, "2024-05-03")
+    may_again = mention(3, 14, "2024-05-04")  # two readings of one span
+    for order in ([june, may_again, may], [may, june, may_again], [may_again, may, june]):
+        assert runner._by_offset(order) == [may, may_again, june]
+
+
+def test_collections_are_rare_while_a_batch_runs_and_the_setting_comes_back() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    with runner._rare_collections():
+        inside = gc.get_threshold()
+        with runner._rare_collections():  # a use inside another leaves the setting alone
+            assert gc.get_threshold() == inside
+        assert gc.get_threshold() == inside
+    assert inside[0] == runner.GC_GEN0_THRESHOLD > before[0]
+    assert gc.get_threshold() == before
+
+
 def _dies_on_die(
     chunk: list[Article], model: str | None, packed: bool = False
 ) -> tuple[list[runner.DocResult], dict[str, object]]:
