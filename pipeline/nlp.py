@@ -19,9 +19,9 @@ import operator
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ import spacy
 from spacy.attrs import IDX, IS_PUNCT, LEMMA, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
-from spacy.strings import get_string_id
+from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc
 
 from .records import Evidence
@@ -308,19 +308,30 @@ class TokenTable:
 
     A ``Token`` is a new Python object on every ``doc[i]`` or ``for t in doc``; the
     stages used to walk each Doc a dozen times, and building those objects was the
-    pipeline's largest single cost. Stages index these lists instead.
+    pipeline's largest single cost. Stages index these lists instead. Lemmas and texts with
+    trailing white space are built on first use: few stages read them, on few documents.
     """
 
     texts: list[str]
     lowers: list[str]
-    lemmas: list[str]
     idxs: list[int]
     ends: list[int]
-    with_ws: list[str]
+    #: 1 where white space follows the token
+    spaces: list[int]
     is_punct: list[bool]
     is_space: list[bool]
     #: sentences as token ranges [start, end)
     sents: list[tuple[int, int]]
+    lemma_ids: list[int] = field(default_factory=list, repr=False)
+    strings: StringStore | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def lemmas(self) -> list[str]:
+        return _strings(_STRINGS, self.strings, self.lemma_ids) if self.strings is not None else []
+
+    @cached_property
+    def with_ws(self) -> list[str]:
+        return [t + " " if w else t for t, w in zip(self.texts, self.spaces, strict=True)]
 
     @property
     def words(self) -> int:
@@ -377,12 +388,12 @@ class _Words:
 _WORDS: dict[str, _Words] = {}
 
 
-def _strings(memo: dict[int, str], doc: Doc, hashes: list[int]) -> list[str]:
+def _strings(memo: dict[int, str], strings: StringStore, hashes: list[int]) -> list[str]:
     try:
         return list(map(memo.__getitem__, hashes))
     except KeyError:
         for h in set(hashes).difference(memo):
-            memo[h] = doc.vocab.strings[h]
+            memo[h] = strings[h]
         return list(map(memo.__getitem__, hashes))
 
 
@@ -390,14 +401,13 @@ def _build_table(doc: Doc) -> TokenTable:
     """One ``Doc.to_array`` call, then memo lookups by hash: no Token objects."""
     n = len(doc)
     if not n:
-        return TokenTable([], [], [], [], [], [], [], [], [(0, 0)])
+        return TokenTable([], [], [], [], [], [], [], [(0, 0)])
     columns: Any = doc.to_array(list(_TABLE_ATTRS)).T.tolist()
-    orths, lemmas_h, idxs, spacy_ws, starts = columns
+    orths, lemma_ids, idxs, spaces, starts = columns
     words = _WORDS.get(doc.lang_)
     if words is None:
         words = _WORDS[doc.lang_] = _Words()
     texts, lowers, is_punct, is_space = words.columns(doc, orths)
-    with_ws = [t + " " if w else t for t, w in zip(texts, spacy_ws, strict=True)]
     if doc.has_annotation("SENT_START"):
         cuts = [i for i in range(1, n) if starts[i] == 1]
         bounds = [0, *cuts, n]
@@ -407,13 +417,14 @@ def _build_table(doc: Doc) -> TokenTable:
     return TokenTable(
         texts=texts,
         lowers=lowers,
-        lemmas=_strings(_STRINGS, doc, lemmas_h),
         idxs=idxs,
         ends=[i + len(t) for i, t in zip(idxs, texts, strict=True)],
-        with_ws=with_ws,
+        spaces=spaces,
         is_punct=is_punct,
         is_space=is_space,
         sents=sents,
+        lemma_ids=lemma_ids,
+        strings=doc.vocab.strings,
     )
 
 
