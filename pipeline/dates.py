@@ -121,6 +121,18 @@ def _alt(forms: Iterable[str], exact: bool = False) -> str:
     return f"(?:{body})"
 
 
+def _first_chars(forms: Iterable[str]) -> set[str]:
+    """The characters ``forms`` start with (the first character of each one's first word)."""
+    return {words[0][0] for words in map(str.split, forms) if words}
+
+
+def _lead(chars: set[str]) -> str:
+    """A lookahead for one of ``chars``; none for an empty set (an empty class is no regex)."""
+    if not chars:
+        return ""
+    return "(?=[" + "".join(re.escape(c) for c in sorted(chars)) + "])"
+
+
 def _atoms(form: str) -> list[str]:
     atoms: list[str] = []
     for i, word in enumerate(form.split()):
@@ -301,7 +313,36 @@ def _build_pattern(lex: Lexicon) -> str:
         "holiday": rf"{_alt(lex.holidays)}(?:{yshift})?",
         "daypart": rf"{_alt(t('daypart'))}(?!\w)(?!\s+(?:{_alt(t('art'))}|{_alt(t('daypart_link'))})\s)",
     }
-    body = "|".join(f"(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items())
+    # The characters each core may start with (a superset is safe): at a position that starts
+    # none of them ``re`` skips the core after one class test instead of entering its branches,
+    # and most cores are tried at every start.
+    digits = set("0123456789")
+    clock_or_weekday = digits | _first_chars(lex.weekdays)  # wd_prefix: a time, a weekday, the day
+    firsts: dict[str, set[str]] = {
+        "numeric": clock_or_weekday,
+        "numeric_dm": digits,
+        "iso": digits,
+        "dmy": clock_or_weekday,
+        "mdy": clock_or_weekday | _first_chars(lex.months),
+        "month_year": _first_chars(lex.months),
+        "quarter": _first_chars(t("ordinal")) | digits | {"Q"},
+        "season": _first_chars(lex.seasons),
+        "decade": digits | {"'", "’"},
+        "year": _first_chars(t("yearword")) | digits,
+        "unit_word": _first_chars(lex.unit_words),
+        "duration": _first_chars(t("duration")),
+        "offset": _first_chars([*t("ago_pre"), *t("ahead_pre"), *t("approx"), *lex.numbers]) | digits,
+        "unit": _first_chars(lex.units),
+        "weekend": _first_chars(t("weekend")),
+        "weekday": _first_chars(lex.weekdays),
+        "deictic": _first_chars(lex.deictic),
+        "month": _first_chars(lex.months),
+        "holiday": _first_chars(lex.holidays),
+        "daypart": _first_chars(t("daypart")),
+    }
+    body = "|".join(
+        f"{_lead(firsts[name])}(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items()
+    )
     # a cheap guard: every match starts with a known word, a digit or "Q1"/"'90s"
     first_words = [
         *(form for role in lex.triggers.values() for form in role),

@@ -436,6 +436,41 @@ def test_first_letter_guard_of_a_trie_keeps_its_matches(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None:
+    """Each core of the main pattern opens with a class of the characters it may start with:
+    the same matches (span, rule, groups) as the pattern without those classes, everywhere."""
+    from pipeline.dates import tagger
+
+    tag, lex = tagger(lang), load_lexicon(lang)
+    guards = re.compile(r"\(\?=\[(?:\\.|[^\]\\])*\]\)(?=\(\?P<c_)")
+    assert guards.search(tag.regex.pattern)
+    plain = re.compile(guards.sub("", tag.regex.pattern), re.IGNORECASE)
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += list(data["negatives"])
+    triggers = [form for role in lex.triggers.values() for form in role]
+    forms = [*lex.months, *lex.weekdays, *lex.seasons, *lex.units, *lex.unit_words, *lex.deictic]
+    forms += [*lex.numbers, *lex.holidays, *triggers]
+    for form in forms:
+        for spelling in (form, form.upper(), form.title(), form.swapcase()):
+            texts += [
+                f"{spelling} 2024",
+                f"am {spelling} 10. April",
+                f"vor 3 {spelling}",
+                f"in two {spelling} ago",
+            ]
+    texts += [
+        "Q1 2025, q3/2024, 1990s, '90s, ’90er, 2033-34, 10.4.24, 2024-04-10 14:32, 4:12 PM GMT, March 11"
+    ]
+    for text in texts:
+        for i in range(len(text)):
+            got, want = tag.regex.match(text, i), plain.match(text, i)
+            assert (got and (got.span(), got.lastgroup, got.groups())) == (
+                want and (want.span(), want.lastgroup, want.groups())
+            ), (text, i)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
 def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     """The tagger's anchor scan (stopping at non-word characters) gives finditer's spans."""
     from pipeline.dates import load_lexicon, tagger
