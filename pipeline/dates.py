@@ -121,6 +121,25 @@ def _alt(forms: Iterable[str], exact: bool = False) -> str:
     return f"(?:{body})"
 
 
+def _first_chars(forms: Iterable[str]) -> set[str]:
+    """The characters ``forms`` start with (the first character of each one's first word)."""
+    return {words[0][0] for words in map(str.split, forms) if words}
+
+
+#: In a set of first characters: any Unicode digit, as ``\d`` matches (not only 0-9).
+_DIGIT = r"\d"
+
+
+def _class(chars: set[str]) -> str:
+    """A character class of ``chars`` (each a character or :data:`_DIGIT`)."""
+    return "[" + "".join(c if c == _DIGIT else re.escape(c) for c in sorted(chars)) + "]"
+
+
+def _lead(chars: set[str]) -> str:
+    """A lookahead for one of ``chars``; none for an empty set (an empty class is no regex)."""
+    return f"(?={_class(chars)})" if chars else ""
+
+
 def _atoms(form: str) -> list[str]:
     atoms: list[str] = []
     for i, word in enumerate(form.split()):
@@ -301,7 +320,36 @@ def _build_pattern(lex: Lexicon) -> str:
         "holiday": rf"{_alt(lex.holidays)}(?:{yshift})?",
         "daypart": rf"{_alt(t('daypart'))}(?!\w)(?!\s+(?:{_alt(t('art'))}|{_alt(t('daypart_link'))})\s)",
     }
-    body = "|".join(f"(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items())
+    # The characters each core may start with (a superset is safe): at a position that starts
+    # none of them ``re`` skips the core after one class test instead of entering its branches,
+    # and most cores are tried at every start.
+    digits = {_DIGIT}
+    clock_or_weekday = digits | _first_chars(lex.weekdays)  # wd_prefix: a time, a weekday, the day
+    firsts: dict[str, set[str]] = {
+        "numeric": clock_or_weekday,
+        "numeric_dm": digits,
+        "iso": digits,
+        "dmy": clock_or_weekday,
+        "mdy": clock_or_weekday | _first_chars(lex.months),
+        "month_year": _first_chars(lex.months),
+        "quarter": _first_chars(t("ordinal")) | digits | {"Q"},
+        "season": _first_chars(lex.seasons),
+        "decade": digits | {"'", "’"},
+        "year": _first_chars(t("yearword")) | digits,
+        "unit_word": _first_chars(lex.unit_words),
+        "duration": _first_chars(t("duration")),
+        "offset": _first_chars([*t("ago_pre"), *t("ahead_pre"), *t("approx"), *lex.numbers]) | digits,
+        "unit": _first_chars(lex.units),
+        "weekend": _first_chars(t("weekend")),
+        "weekday": _first_chars(lex.weekdays),
+        "deictic": _first_chars(lex.deictic),
+        "month": _first_chars(lex.months),
+        "holiday": _first_chars(lex.holidays),
+        "daypart": _first_chars(t("daypart")),
+    }
+    body = "|".join(
+        f"{_lead(firsts[name])}(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items()
+    )
     # a cheap guard: every match starts with a known word, a digit or "Q1"/"'90s"
     first_words = [
         *(form for role in lex.triggers.values() for form in role),
@@ -359,10 +407,14 @@ class Prefix(NamedTuple):
 _PREFIX_GROUPS = Prefix._fields
 
 
-def _build_anchor(lex: Lexicon) -> tuple[str, str]:
-    """Words or characters every expression contains (matched as word starts), and a class
-    of the characters they start with."""
-    names = _alt([*lex.months, *lex.weekdays], exact=True)
+#: An anchor alternative: the kind of character it starts with ("lower", "upper" or "other"),
+#: the regex, and the characters it may start with.
+_Alternative = tuple[str, str, set[str]]
+
+
+def _anchor_alternatives(lex: Lexicon) -> list[_Alternative]:
+    """Words or characters every expression contains (matched as word starts, exact case), in
+    the order they are tried."""
     words = [
         *lex.seasons,
         *lex.units,
@@ -373,12 +425,40 @@ def _build_anchor(lex: Lexicon) -> tuple[str, str]:
         *(form.split()[0] for form in lex.holidays),
     ]
     variants = {v for w in words for v in (w, w[:1].upper() + w[1:], w.lower(), w.upper())}
-    digits = r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]?\d0(?:s|er)|Q[1-4]"
-    first = {form.split()[0][0] for form in (*lex.months, *lex.weekdays, *variants) if form.split()}
-    return (
-        rf"(?:{digits}|{names}|{_alt(variants, exact=True)})",
-        "[\\d'’Q" + "".join(re.escape(c) for c in sorted(first)) + "]",
-    )
+    alternatives: list[_Alternative] = [
+        ("other", r"(?:19|20)\d\d(?!\d)|[0-3]?\d\.[01]?\d\.|['’]?\d0(?:s|er)", {_DIGIT, "'", "’"}),
+        ("upper", "Q[1-4]", {"Q"}),
+    ]
+    for forms in ([*lex.months, *lex.weekdays], variants):
+        for kind in ("lower", "upper", "other"):  # one trie per kind, for _build_anchor's groups
+            chosen = [f for f in forms if f.split() and _kind(f.split()[0][0]) == kind]
+            if chosen:
+                alternatives.append((kind, _alt(chosen, exact=True), _first_chars(chosen)))
+    return alternatives
+
+
+def _kind(char: str) -> str:
+    return "lower" if char.islower() else "upper" if char.isupper() else "other"
+
+
+def _build_anchor(lex: Lexicon) -> tuple[str, str]:
+    """The anchor regex, and a class of the characters an anchor starts with.
+
+    ``re`` enters an alternation's branches one by one, and most anchor tests fail: the
+    alternatives are grouped by the kind of their first character, each group behind a class
+    of its first characters, so a lowercase word is tried against the lowercase branches
+    only. The order within a group is kept, and the alternatives of other groups cannot match
+    there, so the first one that matches is the same as in the plain alternation.
+    """
+    alternatives = _anchor_alternatives(lex)
+    groups: list[str] = []
+    for kind in ("lower", "upper", "other"):
+        members = [(regex, chars) for k, regex, chars in alternatives if k == kind]
+        if members:
+            lead = _lead(set().union(*(chars for _, chars in members)))
+            groups.append(lead + "(?:" + "|".join(regex for regex, _ in members) + ")")
+    first = set().union(*(chars for _, _, chars in alternatives))
+    return "(?:" + "|".join(groups) + ")", _class(first)
 
 
 _GROUP = re.compile(r"\(\?P<(\w+)>")

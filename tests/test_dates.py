@@ -436,9 +436,47 @@ def test_first_letter_guard_of_a_trie_keeps_its_matches(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None:
+    """Each core of the main pattern opens with a class of the characters it may start with:
+    the same matches (span, rule, groups) as the pattern without those classes, everywhere."""
+    from pipeline.dates import tagger
+
+    tag, lex = tagger(lang), load_lexicon(lang)
+    guards = re.compile(r"\(\?=\[(?:\\.|[^\]\\])*\]\)(?=\(\?P<c_)")
+    assert guards.search(tag.regex.pattern)
+    plain = re.compile(guards.sub("", tag.regex.pattern), re.IGNORECASE)
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += list(data["negatives"])
+    triggers = [form for role in lex.triggers.values() for form in role]
+    forms = [*lex.months, *lex.weekdays, *lex.seasons, *lex.units, *lex.unit_words, *lex.deictic]
+    forms += [*lex.numbers, *lex.holidays, *triggers]
+    for form in forms:
+        for spelling in (form, form.upper(), form.title(), form.swapcase()):
+            texts += [
+                f"{spelling} 2024",
+                f"am {spelling} 10. April",
+                f"vor 3 {spelling}",
+                f"in two {spelling} ago",
+            ]
+    texts += [
+        "Q1 2025, q3/2024, 1990s, '90s, ’90er, 2033-34, 10.4.24, 2024-04-10 14:32, 4:12 PM GMT, March 11",
+        # any Unicode digit matches \d
+        "am \u0661\u0665.5. \u0663.4.2024 die \u0663\u0660er vor \u0663 Jahren,",
+        "\u0661\u0660:\u0663\u0660 Uhr, \u0663 years ago",
+    ]
+    for text in texts:
+        for i in range(len(text)):
+            got, want = tag.regex.match(text, i), plain.match(text, i)
+            assert (got and (got.span(), got.lastgroup, got.groups())) == (
+                want and (want.span(), want.lastgroup, want.groups())
+            ), (text, i)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
 def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     """The tagger's anchor scan (stopping at non-word characters) gives finditer's spans."""
-    from pipeline.dates import load_lexicon, tagger
+    from pipeline.dates import _anchor_alternatives, load_lexicon, tagger
 
     tag, lex = tagger(lang), load_lexicon(lang)
     data = load_corpus(lang)
@@ -448,9 +486,18 @@ def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
         texts += [f"{form} 2024", f"({form.upper()}", f"x{form} und.{form}", f"10.4.{form}"]
         # every kind of character before a form: space, other non-word ones, word ones
         texts += [f"a\n{form}\t{form}\xa0{form}—{form}", f"_{form} é{form} 9{form} ß{form}"]
-    texts += ["1990s '90s ’90er Q1/2025 \u0663\u0660er", "2024.2025-2026 10.4.10.5."]
+    texts += [
+        "1990s '90s ’90er Q1/2025 \u0663\u0660er",
+        "2024.2025-2026 10.4.10.5.",
+        "\u0663.4. \u06630er '\u06630s",
+    ]
+    # the anchor's alternatives grouped by their first character: the same as one alternation
+    plain = re.compile("(?<!\\w)(?:" + "|".join(regex for _, regex, _ in _anchor_alternatives(lex)) + ")")
     for text in texts:
         assert tag._anchors(text) == [m.span() for m in tag.anchor.finditer(text)], text
+        for i in range(len(text)):
+            got, want = tag.anchor.match(text, i), plain.match(text, i)
+            assert (got and got.span()) == (want and want.span()), (text, i)
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
