@@ -54,7 +54,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .facts import (
-    RowGate,
+    PatternRows,
     actor_before,
     calendar_date,
     clause_end,
@@ -130,11 +130,14 @@ class BudgetsStage(BatchedStage):
         self.generic = [r["generic"] == "yes" for r in rows]
         patterns = [r["pattern"] for r in rows]
         prefix = r"[\w-]*?" if self.lang == "de" else ""  # German compounds: "US-Verteidigungsetat"
-        #: one regex per term row, its pattern in group "term" (see ``_terms``)
-        self.term_rows = [
-            re.compile(rf"(?<![\w-]){prefix}(?P<term>{p})(?!\w)", re.IGNORECASE) for p in patterns
-        ]
-        self.term_gate = RowGate(patterns)
+
+        def term_regex(kept: tuple[int, ...]) -> re.Pattern[str]:
+            """The kept rows as one alternation behind the compound prefix, row ``i`` in group
+            ``t<i>`` (see ``_terms``)."""
+            rows = "|".join(f"(?P<t{i}>{patterns[i]})" for i in kept)
+            return re.compile(rf"(?<![\w-]){prefix}(?:{rows})(?!\w)", re.IGNORECASE)
+
+        self.term_rows = PatternRows(patterns, term_regex)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
         self.gdp: dict[str, list[re.Pattern[str]]] = {}
         for row in gdp:
@@ -191,34 +194,21 @@ class BudgetsStage(BatchedStage):
     # ---- anchors -----------------------------------------------------------------------
 
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
-        """The terms in ``text[start:end]``: what ``finditer`` of one alternation of all rows
-        (in file order) finds, searched with only the rows whose letters occur there
-        (:class:`~pipeline.facts.RowGate`; most sentences hold none, and the alternation
-        costs a test of every row at every character).
+        """The terms in ``text[start:end]``, in order: one search of the rows whose letters
+        occur there (:class:`~pipeline.facts.PatternRows`; most sentences hold none).
 
-        At each step the match is the leftmost one; at one start, the one whose pattern begins
-        first (the shortest compound prefix), then the first row, as in the alternation.
+        At each start the compound prefix grows one character at a time and every row is
+        tried after it, so a match is the leftmost one, then the one whose term begins first
+        (the shortest compound prefix), then the first row in the file.
         """
+        regex = self.term_rows.regex(text, start, end)
+        if regex is None:
+            return []
         found: list[_Term] = []
-        rows = self.term_gate.rows(text[start:end])
-        pos = start
-        while rows:
-            best: tuple[int, int, int] | None = None  # (start, head, row)
-            best_match: re.Match[str] | None = None
-            alive: list[int] = []
-            for i in rows:
-                m = self.term_rows[i].search(text, pos, end)
-                if m is None:
-                    continue  # no match from ``pos`` on: none further on either
-                alive.append(i)
-                key = (m.start(), m.start("term"), i)
-                if best is None or key < best:
-                    best, best_match = key, m
-            if best is None or best_match is None:
-                break
-            w, head, i = best
-            found.append(_Term(w, best_match.end(), head, self.measures[i], self.generic[i]))
-            rows, pos = alive, best_match.end()
+        for m in regex.finditer(text, start, end):
+            group = m.lastgroup or ""  # the row's group wraps its whole pattern: it closes last
+            i = int(group[1:])
+            found.append(_Term(m.start(), m.end(), m.start(group), self.measures[i], self.generic[i]))
         return found
 
     def _share_of_gdp(
