@@ -54,6 +54,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .facts import (
+    Gated,
     PatternRows,
     actor_before,
     calendar_date,
@@ -86,9 +87,9 @@ _RATE = re.compile(r"(?<!\w)(?:um|by|up|down)\s+$", re.IGNORECASE)
 #: The old value of a "von X auf Y" / "from X to Y" change.
 _FROM = re.compile(r"(?<!\w)(?:von|from)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _POSSESSIVE_GAP = re.compile(r"^(?:['’]s)?\s*$")
-_NATO = re.compile(r"(?<!\w)(?:nato|otan)", re.IGNORECASE)
-_GDP_WORD = re.compile(
-    r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross domestic product)", re.I
+_NATO = Gated(re.compile(r"(?<!\w)(?:nato|otan)", re.IGNORECASE))
+_GDP_WORD = Gated(
+    re.compile(r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross domestic product)", re.I)
 )
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
 _STATUS_ORDER = ("proposed", "draft", "target", "intent", "planned")
@@ -145,13 +146,13 @@ class BudgetsStage(BatchedStage):
         self.status = cues(self.lang, "modality.tsv", "budgets", "scope")
         self.changes = cues(self.lang, "budget_changes.tsv", "change")
         anaphors = [re.escape(r["word"]) for r in load_tsv(lang_file(self.lang, "budget_anaphors.tsv"))]
-        self.anaphors = re.compile(rf"(?<!\w)(?:{'|'.join(anaphors)})(?!\w)", re.IGNORECASE)
+        self.anaphors = Gated(re.compile(rf"(?<!\w)(?:{'|'.join(anaphors)})(?!\w)", re.IGNORECASE))
         topics = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_percent_topics.tsv"))]
-        self.percent_topics = re.compile(rf"(?<![\w-])(?:{'|'.join(topics)})", re.IGNORECASE)
+        self.percent_topics = Gated(re.compile(rf"(?<![\w-])(?:{'|'.join(topics)})", re.IGNORECASE))
         corporate = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_exclusions.tsv"))]
         self.corporate = re.compile(rf"(?<![\w-])(?:{'|'.join(corporate)})(?!\w)", re.IGNORECASE)
         alliance = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_alliance.tsv"))]
-        self.alliance = re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE)
+        self.alliance = Gated(re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE))
         self.not_defence: dict[str, re.Pattern[str]] = {}
         rows = load_tsv(lang_file(self.lang, "budget_not_defence.tsv"))
         for applies in ("amount", "both"):
@@ -224,14 +225,15 @@ class BudgetsStage(BatchedStage):
         if any(p.search(word) for p in self.gdp.get("compound", ())):
             return True
         sentence = text[s_start:s_end]
-        nato = bool(_NATO.search(sentence))
-        gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or _GDP_WORD.search(sentence)
+        nato = _NATO.search(sentence) is not None
+        gdp_word = _GDP_WORD.search(sentence) is not None
+        gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or gdp_word
         if gdp_named and (nato or has_term()):
             return True  # "zwei Prozent des BIP"; "Gemessen an der Wirtschaftsleistung soll ... 3,5 Prozent"
         goal = any(p.search(after) for p in self.gdp.get("goal_after", ())) or any(
             p.search(before) for p in self.gdp.get("goal_before", ())
         )
-        return goal and (nato or bool(_GDP_WORD.search(sentence)) or has_term())
+        return goal and (nato or gdp_word or has_term())
 
     def _continues_shares(
         self, text: str, num: NumberMention, s_start: int, s_end: int, number: int, last_share: int
