@@ -54,7 +54,8 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .facts import (
-    RowGate,
+    Gated,
+    PatternRows,
     actor_before,
     calendar_date,
     clause_end,
@@ -86,9 +87,9 @@ _RATE = re.compile(r"(?<!\w)(?:um|by|up|down)\s+$", re.IGNORECASE)
 #: The old value of a "von X auf Y" / "from X to Y" change.
 _FROM = re.compile(r"(?<!\w)(?:von|from)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _POSSESSIVE_GAP = re.compile(r"^(?:['’]s)?\s*$")
-_NATO = re.compile(r"(?<!\w)(?:nato|otan)", re.IGNORECASE)
-_GDP_WORD = re.compile(
-    r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross domestic product)", re.I
+_NATO = Gated(re.compile(r"(?<!\w)(?:nato|otan)", re.IGNORECASE))
+_GDP_WORD = Gated(
+    re.compile(r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|wirtschaftsleistung|gross domestic product)", re.I)
 )
 _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
 _STATUS_ORDER = ("proposed", "draft", "target", "intent", "planned")
@@ -130,11 +131,14 @@ class BudgetsStage(BatchedStage):
         self.generic = [r["generic"] == "yes" for r in rows]
         patterns = [r["pattern"] for r in rows]
         prefix = r"[\w-]*?" if self.lang == "de" else ""  # German compounds: "US-Verteidigungsetat"
-        #: one regex per term row, its pattern in group "term" (see ``_terms``)
-        self.term_rows = [
-            re.compile(rf"(?<![\w-]){prefix}(?P<term>{p})(?!\w)", re.IGNORECASE) for p in patterns
-        ]
-        self.term_gate = RowGate(patterns)
+
+        def term_regex(kept: tuple[int, ...]) -> re.Pattern[str]:
+            """The kept rows as one alternation behind the compound prefix, row ``i`` in group
+            ``t<i>`` (see ``_terms``)."""
+            rows = "|".join(f"(?P<t{i}>{patterns[i]})" for i in kept)
+            return re.compile(rf"(?<![\w-]){prefix}(?:{rows})(?!\w)", re.IGNORECASE)
+
+        self.term_rows = PatternRows(patterns, term_regex)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))
         self.gdp: dict[str, list[re.Pattern[str]]] = {}
         for row in gdp:
@@ -142,13 +146,13 @@ class BudgetsStage(BatchedStage):
         self.status = cues(self.lang, "modality.tsv", "budgets", "scope")
         self.changes = cues(self.lang, "budget_changes.tsv", "change")
         anaphors = [re.escape(r["word"]) for r in load_tsv(lang_file(self.lang, "budget_anaphors.tsv"))]
-        self.anaphors = re.compile(rf"(?<!\w)(?:{'|'.join(anaphors)})(?!\w)", re.IGNORECASE)
+        self.anaphors = Gated(re.compile(rf"(?<!\w)(?:{'|'.join(anaphors)})(?!\w)", re.IGNORECASE))
         topics = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_percent_topics.tsv"))]
-        self.percent_topics = re.compile(rf"(?<![\w-])(?:{'|'.join(topics)})", re.IGNORECASE)
+        self.percent_topics = Gated(re.compile(rf"(?<![\w-])(?:{'|'.join(topics)})", re.IGNORECASE))
         corporate = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_exclusions.tsv"))]
         self.corporate = re.compile(rf"(?<![\w-])(?:{'|'.join(corporate)})(?!\w)", re.IGNORECASE)
         alliance = [r["pattern"] for r in load_tsv(lang_file(self.lang, "budget_alliance.tsv"))]
-        self.alliance = re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE)
+        self.alliance = Gated(re.compile(rf"(?<![\w-])(?:{'|'.join(alliance)})(?!\w)", re.IGNORECASE))
         self.not_defence: dict[str, re.Pattern[str]] = {}
         rows = load_tsv(lang_file(self.lang, "budget_not_defence.tsv"))
         for applies in ("amount", "both"):
@@ -191,34 +195,21 @@ class BudgetsStage(BatchedStage):
     # ---- anchors -----------------------------------------------------------------------
 
     def _terms(self, text: str, start: int, end: int) -> list[_Term]:
-        """The terms in ``text[start:end]``: what ``finditer`` of one alternation of all rows
-        (in file order) finds, searched with only the rows whose letters occur there
-        (:class:`~pipeline.facts.RowGate`; most sentences hold none, and the alternation
-        costs a test of every row at every character).
+        """The terms in ``text[start:end]``, in order: one search of the rows whose letters
+        occur there (:class:`~pipeline.facts.PatternRows`; most sentences hold none).
 
-        At each step the match is the leftmost one; at one start, the one whose pattern begins
-        first (the shortest compound prefix), then the first row, as in the alternation.
+        At each start the compound prefix grows one character at a time and every row is
+        tried after it, so a match is the leftmost one, then the one whose term begins first
+        (the shortest compound prefix), then the first row in the file.
         """
+        regex = self.term_rows.regex(text, start, end)
+        if regex is None:
+            return []
         found: list[_Term] = []
-        rows = self.term_gate.rows(text[start:end])
-        pos = start
-        while rows:
-            best: tuple[int, int, int] | None = None  # (start, head, row)
-            best_match: re.Match[str] | None = None
-            alive: list[int] = []
-            for i in rows:
-                m = self.term_rows[i].search(text, pos, end)
-                if m is None:
-                    continue  # no match from ``pos`` on: none further on either
-                alive.append(i)
-                key = (m.start(), m.start("term"), i)
-                if best is None or key < best:
-                    best, best_match = key, m
-            if best is None or best_match is None:
-                break
-            w, head, i = best
-            found.append(_Term(w, best_match.end(), head, self.measures[i], self.generic[i]))
-            rows, pos = alive, best_match.end()
+        for m in regex.finditer(text, start, end):
+            group = m.lastgroup or ""  # the row's group wraps its whole pattern: it closes last
+            i = int(group[1:])
+            found.append(_Term(m.start(), m.end(), m.start(group), self.measures[i], self.generic[i]))
         return found
 
     def _share_of_gdp(
@@ -234,14 +225,15 @@ class BudgetsStage(BatchedStage):
         if any(p.search(word) for p in self.gdp.get("compound", ())):
             return True
         sentence = text[s_start:s_end]
-        nato = bool(_NATO.search(sentence))
-        gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or _GDP_WORD.search(sentence)
+        nato = _NATO.search(sentence) is not None
+        gdp_word = _GDP_WORD.search(sentence) is not None
+        gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or gdp_word
         if gdp_named and (nato or has_term()):
             return True  # "zwei Prozent des BIP"; "Gemessen an der Wirtschaftsleistung soll ... 3,5 Prozent"
         goal = any(p.search(after) for p in self.gdp.get("goal_after", ())) or any(
             p.search(before) for p in self.gdp.get("goal_before", ())
         )
-        return goal and (nato or bool(_GDP_WORD.search(sentence)) or has_term())
+        return goal and (nato or gdp_word or has_term())
 
     def _continues_shares(
         self, text: str, num: NumberMention, s_start: int, s_end: int, number: int, last_share: int
