@@ -365,6 +365,7 @@ class PeopleStage(BatchedStage):
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
         self._opens: dict[str, bool] = {}
+        self._ends_run: dict[str, bool] = {}
         self._role_word: dict[str, bool] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
@@ -478,9 +479,12 @@ class PeopleStage(BatchedStage):
     def _may_open(self, text: str) -> bool:
         """Unless the word alone says it neither is a name token nor may open one as a first
         name; remembered in ``self._opens``."""
-        opens = self._opens[text] = self._word_class(text) != self._NOT_NAME or (
+        cls = self._word_class(text)
+        opens = self._opens[text] = cls != self._NOT_NAME or (
             text in self.lex.given or text in _COUNTRY_FIRST_NAMES
         )
+        # after a name: neither a name token, nor a hyphen piece or double name, nor a particle
+        self._ends_run[text] = cls == self._NOT_NAME and "-" not in text and text.lower() not in _PARTICLES
         return opens
 
     def is_name_token(self, t: TokenTable, i: int, allow_role: bool = False) -> bool:
@@ -558,6 +562,7 @@ class PeopleStage(BatchedStage):
             self._NAME_RANK,
             self._INITIAL_NAME,
         )
+        ends_run = self._ends_run  # filled with self._opens
         j = 0
         for i in opens:
             if i < j:
@@ -570,6 +575,9 @@ class PeopleStage(BatchedStage):
             ):
                 continue
             j = i + 1
+            if j == n or ends_run[texts[j]] or j in sent_starts:
+                out.append((i, j))  # the common one-word run: nothing below would change it
+                continue
             while j < n and j not in sent_starts:
                 text = texts[j]
                 cls = word_class[text]
