@@ -1221,6 +1221,8 @@ class PeopleStage(BatchedStage):
                     ent.aliases.append(alias)
 
     def _best_role(self, ent: _Entity) -> Role | None:
+        if not any(c.roles for c in ent.cands):  # most people: no need to sort their mentions
+            return None
         roles = [r for c in sorted(ent.cands, key=lambda c: c.start) for r in c.roles]
         roles = [r for r in roles if r.kind != "honorific"]
         if not roles:
