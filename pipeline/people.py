@@ -179,7 +179,16 @@ _BYLINE_BARE_BODY = rf"[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_D
 _BYLINE_PREFIXED_FIRST = re.compile(rf"[ \t]*{_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
 _BYLINE_PREFIXED = re.compile(rf"(?:\n[ \t]*|\(|;[ \t]*){_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
 _BYLINE_BARE_FIRST = re.compile(_BYLINE_BARE_BODY, re.M)
-_BYLINE_BARE = re.compile(rf"[\n.!?]{_BYLINE_BARE_BODY}", re.M)
+# Most sentence ends are followed by ordinary words, where the bare pattern fails only after
+# backtracking through the names. A bare byline's first line holds only words that open with a
+# capital, commas and "und"/"and"/"&" until the line ends or a digit (the date) comes: this
+# lookahead tests that first, without backtracking (a necessary condition, so the matches are
+# the same).
+_BYLINE_BARE_LINE = (
+    r"(?=[ \t]*[A-ZÄÖÜ][^\s\d]*+(?:[^\S\n]++(?:[A-ZÄÖÜ,][^\s\d]*+|(?:und|and|&)(?=\s|\Z)))*+"
+    r"[^\S\n]*+(?:\d|\n|\Z))"
+)
+_BYLINE_BARE = re.compile(rf"[\n.!?]{_BYLINE_BARE_LINE}{_BYLINE_BARE_BODY}", re.M)
 
 
 def _line_matches(first: re.Pattern[str], rest: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -356,6 +365,7 @@ class PeopleStage(BatchedStage):
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
         self._opens: dict[str, bool] = {}
+        self._ends_run: dict[str, bool] = {}
         self._role_word: dict[str, bool] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
@@ -469,9 +479,12 @@ class PeopleStage(BatchedStage):
     def _may_open(self, text: str) -> bool:
         """Unless the word alone says it neither is a name token nor may open one as a first
         name; remembered in ``self._opens``."""
-        opens = self._opens[text] = self._word_class(text) != self._NOT_NAME or (
+        cls = self._word_class(text)
+        opens = self._opens[text] = cls != self._NOT_NAME or (
             text in self.lex.given or text in _COUNTRY_FIRST_NAMES
         )
+        # after a name: neither a name token, nor a hyphen piece or double name, nor a particle
+        self._ends_run[text] = cls == self._NOT_NAME and "-" not in text and text.lower() not in _PARTICLES
         return opens
 
     def is_name_token(self, t: TokenTable, i: int, allow_role: bool = False) -> bool:
@@ -549,6 +562,7 @@ class PeopleStage(BatchedStage):
             self._NAME_RANK,
             self._INITIAL_NAME,
         )
+        ends_run = self._ends_run  # filled with self._opens
         j = 0
         for i in opens:
             if i < j:
@@ -561,6 +575,9 @@ class PeopleStage(BatchedStage):
             ):
                 continue
             j = i + 1
+            if j == n or ends_run[texts[j]] or j in sent_starts:
+                out.append((i, j))  # the common one-word run: nothing below would change it
+                continue
             while j < n and j not in sent_starts:
                 text = texts[j]
                 cls = word_class[text]
@@ -1092,20 +1109,24 @@ class PeopleStage(BatchedStage):
         cands, runs = self.candidates(doc)
         entities: list[_Entity] = []
         by_key: dict[str, _Entity] = {}
+        longest: dict[int, str] = {}  # id(entity) -> fold of its name_tokens, kept by add()
 
         def add(tokens: tuple[str, ...], cand: Candidate | None, rule: str) -> _Entity:
             key = fold(" ".join(tokens))
             ent = by_key.get(key)
             if ent is None and len(tokens) >= 2:
                 for other in entities:  # "Ferdinand Marcos" inside "Ferdinand Marcos Jr."
-                    longest = fold(" ".join(other.name_tokens))
-                    if longest.startswith(key + " ") or key.startswith(longest + " "):
+                    name = longest[id(other)]
+                    if name.startswith(key + " ") or key.startswith(name + " "):
                         ent = other
                         break
             if ent is None:
                 ent = _Entity(forms=[tokens], cands=[], rule=rule)
                 entities.append(ent)
+                longest[id(ent)] = key
             elif tokens not in ent.forms:
+                if len(tokens) > len(ent.name_tokens):  # the new longest form (max keeps the first)
+                    longest[id(ent)] = key
                 ent.forms.append(tokens)
             by_key[key] = ent
             if cand is not None:
@@ -1135,6 +1156,7 @@ class PeopleStage(BatchedStage):
                 elif base is None and name.endswith("s") and name[:-1] in self.lex.known:
                     ent.forms = [(*t[:-1], t[-1][:-1]) for t in ent.forms]
                     by_key[name[:-1]] = ent
+                    longest[id(ent)] = fold(" ".join(ent.name_tokens))
         surnames: dict[str, _Entity] = {}
         for ent in entities:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
@@ -1158,6 +1180,11 @@ class PeopleStage(BatchedStage):
             for form in ent.forms:
                 forms.setdefault(fold(" ".join(form)), ent)
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+        # what a one-word run must fold to for anything below to happen (most runs are one
+        # word, and most of those are ordinary capitalised nouns)
+        wanted = forms.keys() | surnames.keys()
+        if self.lang == "de":
+            wanted |= {key + "s" for key in surnames}
         text = doc_text(doc)
         t = token_table(doc)
         texts = t.texts
@@ -1165,6 +1192,8 @@ class PeopleStage(BatchedStage):
             single = j == i + 1
             # the run's text, as doc[i:j].text: one token's is its own
             run_key = fold(texts[i] if single else text[t.idxs[i] : t.ends[j - 1]])
+            if single and run_key not in wanted:
+                continue
             named = forms.get(run_key)
             if named is not None:
                 self._mention(t, text, named, i, j)
@@ -1192,6 +1221,8 @@ class PeopleStage(BatchedStage):
                     ent.aliases.append(alias)
 
     def _best_role(self, ent: _Entity) -> Role | None:
+        if not any(c.roles for c in ent.cands):  # most people: no need to sort their mentions
+            return None
         roles = [r for c in sorted(ent.cands, key=lambda c: c.start) for r in c.roles]
         roles = [r for r in roles if r.kind != "honorific"]
         if not roles:
