@@ -136,8 +136,10 @@ def _table(lang: str) -> dict[str, _Entry]:
     return table
 
 
-def _alternation(surfaces: list[str]) -> str:
-    return "|".join(re.escape(s) for s in sorted(surfaces, key=lambda s: (-len(s), s)))
+def _reversed(surfaces: list[str]) -> str:
+    """An alternation of the words spelt backwards, longest first."""
+    backwards = [s[::-1] for s in surfaces]
+    return "|".join(re.escape(s) for s in sorted(backwards, key=lambda s: (-len(s), s)))
 
 
 class _MentionRegex(NamedTuple):
@@ -162,9 +164,15 @@ def _patterns(lang: str) -> tuple[_MentionRegex, re.Pattern[str], re.Pattern[str
     mention = _MentionRegex(re.compile(trie), re.compile(r"\W" + trie))
     col = "de" if lang == "de" else "en"
     words = load_tsv(lang_file(col, "country_prepositions.tsv"))
-    preps = _alternation([w["word"] for w in words if w["kind"] == "prep"])
-    dets = _alternation([w["word"] for w in words if w["kind"] == "det"])
-    before = re.compile(rf"(?<!\w)((?:{preps})(?:\s+(?:{dets})){{0,2}})\s+$", re.IGNORECASE)
+    preps = [w["word"] for w in words if w["kind"] == "prep"]
+    dets = [w["word"] for w in words if w["kind"] == "det"]
+    # Read right to left: the phrase must end where the mention starts, and ``re`` searching the
+    # text before a mention for ``(?<!\w)(prep(\s+det){0,2})\s+$`` tried every character of it.
+    # Reversed, one ``match`` at the mention decides; its greedy {0,2} takes the most articles,
+    # as the forward search's leftmost start did.
+    before = re.compile(
+        rf"\s+((?:(?:{_reversed(dets)})\s+){{0,2}}(?:{_reversed(preps)}))(?!\w)", re.IGNORECASE
+    )
     phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
     # A trie, not a flat alternation: every "der", "die" or "the" in the text starts a try. No
     # leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see lexicon.finditer_not_after).
@@ -189,8 +197,9 @@ def _lang(lang: str) -> str:
 
 
 def _preposition(text: str, start: int, before: re.Pattern[str]) -> str | None:
-    m = before.search(text[max(0, start - 40) : start])
-    return " ".join(m.group(1).lower().split()) if m else None
+    """The preposition (and articles) right before ``start``, within 40 characters."""
+    m = before.match(text[max(0, start - 40) : start][::-1])
+    return " ".join(m.group(1)[::-1].lower().split()) if m else None
 
 
 def _compound_end(text: str, end: int) -> int:

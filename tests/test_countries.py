@@ -17,7 +17,7 @@ from pipeline.countries import (
     doc_countries,
     find_countries,
 )
-from pipeline.lexicon import load_tsv
+from pipeline.lexicon import lang_file, load_tsv
 from pipeline.nlp import build_nlp, make_doc
 
 
@@ -294,3 +294,42 @@ def test_mention_search_matches_a_lookbehind_regex(text: str) -> None:
     with_lookbehind = re.compile(r"(?<!\w)" + trie)
     found = [m.span(m.lastindex or 0) for m in _mention_matches(mention, text)]
     assert found == [m.span() for m in with_lookbehind.finditer(text)]
+
+
+def _forward_preposition(text: str, start: int, lang: str) -> str | None:
+    """The preposition reader as a plain forward search (what the reversed match replaces)."""
+    words = load_tsv(lang_file(lang, "country_prepositions.tsv"))
+
+    def alternation(kind: str) -> str:
+        chosen = sorted((w["word"] for w in words if w["kind"] == kind), key=lambda s: (-len(s), s))
+        return "|".join(re.escape(w) for w in chosen)
+
+    before = re.compile(
+        rf"(?<!\w)((?:{alternation('prep')})(?:\s+(?:{alternation('det')})){{0,2}})\s+$", re.IGNORECASE
+    )
+    m = before.search(text[max(0, start - 40) : start])
+    return " ".join(m.group(1).lower().split()) if m else None
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_reversed_preposition_reader_equals_a_forward_search(lang: str) -> None:
+    import random
+
+    from pipeline.countries import _preposition
+
+    words = [w["word"] for w in load_tsv(lang_file(lang, "country_prepositions.tsv"))]
+    pieces = [*words, *(w.upper() for w in words), "Soldaten", "troops", "x", "(", "„", "-", "2024"]
+    gaps = [" ", "  ", "\n", "\t", " \n ", "", ",", "\u00a0"]
+    rng = random.Random(7)
+    texts = [
+        "Die Soldaten in den USA und aus ganz Japan, von der Ukraine, nach  Polen, (in Japan), zwischen "
+        "den beiden; gegenüber der Türkei. In the Philippines, from all the US bases, to  Japan.",
+        *("".join(rng.choice(pieces) + rng.choice(gaps) for _ in range(12)) for _ in range(400)),
+    ]
+    before = _patterns(lang)[1]
+    checked = 0
+    for text in texts:
+        for start in range(len(text) + 1):
+            assert _preposition(text, start, before) == _forward_preposition(text, start, lang), (text, start)
+            checked += _forward_preposition(text, start, lang) is not None
+    assert checked > 300  # the texts do put prepositions before many positions
