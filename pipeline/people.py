@@ -131,7 +131,7 @@ def _role_tokens(doc: Doc, t: TokenTable, role: Role) -> tuple[int, int] | None:
 
 def _glued(t: TokenTable, i: int) -> bool:
     """No whitespace after token ``i`` ("Maj" ".", "Jae" "-" "myung")."""
-    return len(t.with_ws[i]) == len(t.texts[i])
+    return not t.spaces[i]
 
 
 @lru_cache(maxsize=65536)
