@@ -402,23 +402,23 @@ def _build_table(doc: Doc) -> TokenTable:
     n = len(doc)
     if not n:
         return TokenTable([], [], [], [], [], [], [], [(0, 0)])
-    columns: Any = doc.to_array(list(_TABLE_ATTRS)).T.tolist()
-    orths, lemma_ids, idxs, spaces, starts = columns
+    array: Any = doc.to_array(list(_TABLE_ATTRS))
+    orths, lemma_ids, idxs, spaces = array[:, :4].T.tolist()
     words = _WORDS.get(doc.lang_)
     if words is None:
         words = _WORDS[doc.lang_] = _Words()
     texts, lowers, is_punct, is_space = words.columns(doc, orths)
     if doc.has_annotation("SENT_START"):
-        cuts = [i for i in range(1, n) if starts[i] == 1]
-        bounds = [0, *cuts, n]
-        sents = list(itertools.pairwise(bounds))
+        # SENT_START is 1 at a sentence start (-1 inside a sentence; the array is unsigned)
+        cuts: list[int] = (numpy.flatnonzero(array[1:, 4] == 1) + 1).tolist()
+        sents = list(itertools.pairwise([0, *cuts, n]))
     else:
         sents = [(0, n)]
     return TokenTable(
         texts=texts,
         lowers=lowers,
         idxs=idxs,
-        ends=[i + len(t) for i, t in zip(idxs, texts, strict=True)],
+        ends=list(map(operator.add, idxs, map(len, texts))),
         spaces=spaces,
         is_punct=is_punct,
         is_space=is_space,
