@@ -1029,10 +1029,11 @@ _AFTER_ANY = 1 << 62
 
 
 def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
-    for i, (s, e) in enumerate(segs):
-        if char < e:
-            return i if char >= s else max(0, i - 1)
-    return len(segs) - 1
+    """The index of the segment ``char`` lies in; between two segments the one before it,
+    before the first the first, after the last the last (-1 for no segments)."""
+    if not segs:
+        return -1
+    return max(0, bisect_right(segs, (char, _AFTER_ANY)) - 1)  # the last one starting at or before it
 
 
 # ---- parties -----------------------------------------------------------------------------
@@ -1520,6 +1521,14 @@ def _extract_sentence(
         """The deal of the sentence before: worked out only when a rule asks for it."""
         return previous.get() if previous is not None else None
 
+    checked: dict[int, bool] = {}
+
+    def blocked(seg: int) -> bool:
+        """:func:`_blocked` of segment ``seg``, once: mentions and triggers share segments."""
+        if seg not in checked:
+            checked[seg] = _blocked(doc, segs[seg][0], segs[seg][1], lex, inside)
+        return checked[seg]
+
     all_parties = _parties(doc, start, end, lex, mentions, facts)
     orders: list[WeaponsOrder] = []
     for mention in mentions:
@@ -1531,7 +1540,7 @@ def _extract_sentence(
             going_on = recent()
             if going_on is None or going_on.buyer is None:
                 continue
-            if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside):
+            if blocked(seg_m):
                 continue
             quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
             orders.append(
@@ -1552,9 +1561,7 @@ def _extract_sentence(
         seg_t = _segment_of(segs, trigger.start)
         lo, hi = min(seg_m, seg_t), max(seg_m, seg_t)
         span_start, span_end = segs[lo][0], segs[hi][1]
-        if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside) or _blocked(
-            doc, segs[seg_t][0], segs[seg_t][1], lex, inside
-        ):
+        if blocked(seg_m) or blocked(seg_t):
             continue
         status = _status(doc, trigger, modals, segs, lex)
         if (
@@ -1604,7 +1611,10 @@ def _extract_sentence(
             orders.append(
                 _order(doc, facts, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
             )
-    orders.extend(_ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, recent, numbers, lex))
+    before_order = previous.order if previous is not None else None
+    orders.extend(
+        _ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, before_order, numbers, lex)
+    )
     if not orders:
         return orders, _LazyDeal(lambda: _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex))
     last = orders[-1]  # the deal goes on from the last stated order, not from a follow-up
@@ -1691,12 +1701,14 @@ def _ellipses(
     modals: list[int],
     parties: list[_Party],
     orders: list[WeaponsOrder],
-    recent: Callable[[], _Deal | None],
+    before_order: WeaponsOrder | None,
     numbers: list[NumberMention],
     lex: Lexicon,
 ) -> list[WeaponsOrder]:
     """Follow-ups that count more of the system just named: "..., ein drittes hatte Scholz
-    im April zugesagt", "Denmark alone has pledged 19 of the aircraft" (``weapons.ellipsis``)."""
+    im April zugesagt", "Denmark alone has pledged 19 of the aircraft" (``weapons.ellipsis``).
+    ``before_order`` is the last order the sentence before stated, if any: only a deal
+    stated by orders has one, so the deal of a sentence without any need not be worked out."""
     found: list[WeaponsOrder] = []
     # only a segment holding a trigger or a modal cue can follow up (most hold neither)
     cued = {_holding(segs, t.start) for t in triggers} | {_holding(segs, c) for c in modals}
@@ -1708,15 +1720,11 @@ def _ellipses(
         if not seg_triggers and not seg_modals:
             continue
         before = [o for o in orders if o.evidence.start < seg[0]]
-        if before:
-            antecedent: WeaponsOrder | None = before[-1]
-        else:
-            deal = recent()  # the deal of the sentence before
-            antecedent = deal.order if deal is not None else None
-        if antecedent is None or antecedent.buyer is None or _blocked(doc, seg[0], seg[1], lex):
+        antecedent = before[-1] if before else before_order
+        if antecedent is None or antecedent.buyer is None:
             continue
-        count = _ellipsis_count(doc, seg, numbers, lex)
-        if count is None:
+        count = _ellipsis_count(doc, seg, numbers, lex)  # seldom one: asked before _blocked
+        if count is None or _blocked(doc, seg[0], seg[1], lex):
             continue
         trigger = seg_triggers[0] if seg_triggers else None
         status = OrderStatus.PLANNED if seg_modals else (trigger.status if trigger else antecedent.status)
