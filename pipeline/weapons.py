@@ -42,6 +42,7 @@ from the sentence before, ``+maker`` when the seller was inferred from the syste
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -1322,8 +1323,8 @@ def _dates_overlap(dates: list[Any] | None, start: int, end: int) -> bool:
 # ---- the stage -----------------------------------------------------------------------------
 
 
-def _as_of(doc: Doc) -> date | None:
-    published = doc._.published
+def _as_of(published: object) -> date | None:
+    """The date of ``doc._.published``, a date or a datetime, if any."""
     if isinstance(published, datetime):
         return published.date()
     return published if isinstance(published, date) else None
@@ -1495,10 +1496,15 @@ def _extract_sentence(
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     follows_order = previous is not None and previous.order is not None
-    if not mentions and not follows_order and not _may_point_back(start, end, numbers, history, index):
-        # most sentences: no system, no order to follow up, no anaphor; only their deal may
-        # matter, to the next sentence, which seldom asks for it
-        return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts))
+    pointing: list[SystemMention] | None = None  # the anaphors, when looked for first
+    if not mentions and not follows_order:
+        # most sentences: no system and no order to follow up; only an anaphor (seldom one)
+        # makes them state orders, and it needs no triggers to be found. Otherwise only their
+        # deal may matter, to the next sentence, which seldom asks for it
+        if history and _may_point_back(start, end, numbers, history, index):
+            pointing = _anaphors(doc, start, end, lex, numbers, [], [], history, index)
+        if not pointing:
+            return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts))
     inside = tuple((m.start, m.end) for m in mentions)
     triggers, modals = _triggers(doc, start, end, lex)
     if not mentions and not triggers and (not modals or previous is None or previous.order is None):
@@ -1506,16 +1512,11 @@ def _extract_sentence(
     segs = segments(text, start, end)
     if history is not None:
         if triggers and history:
-            anaphors = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
-            mentions = sorted([*mentions, *anaphors], key=lambda m: m.start)
+            if pointing is None:
+                pointing = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
+            mentions = sorted([*mentions, *pointing], key=lambda m: m.start)
         history.extend((index, m.start, m.system) for m in mentions if not m.anaphor)
-    if not mentions and (previous is None or previous.order is None):
-        # no system and no order to follow up (see _ellipses): at most a deal, for the next sentence
-        return [], _LazyDeal(
-            lambda: _sentence_deal(
-                doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex
-            )
-        )
+    # here the sentence names a system, points back to one or follows up an order
 
     def recent() -> _Deal | None:
         """The deal of the sentence before: worked out only when a rule asks for it."""
@@ -1529,7 +1530,14 @@ def _extract_sentence(
             checked[seg] = _blocked(doc, segs[seg][0], segs[seg][1], lex, inside)
         return checked[seg]
 
-    all_parties = _parties(doc, start, end, lex, mentions, facts)
+    found_parties: list[list[_Party]] = []
+
+    def all_parties() -> list[_Party]:
+        """The sentence's parties, found when a rule first asks (many sentences never do)."""
+        if not found_parties:
+            found_parties.append(_parties(doc, start, end, lex, mentions, facts))
+        return found_parties[0]
+
     orders: list[WeaponsOrder] = []
     for mention in mentions:
         chosen = _choose_trigger(doc, mention, triggers, segs, lex)
@@ -1570,10 +1578,10 @@ def _extract_sentence(
             and _commissioned(trigger, triggers, segs)
         ):
             status = OrderStatus.ORDERED  # "won a contract to supply 54 K9 to Romania"
-        parties = [p for p in all_parties if span_start <= p.start < span_end]
-        before = [p for p in all_parties if p.start < span_start]
+        parties = [p for p in all_parties() if span_start <= p.start < span_end]
+        before = [p for p in all_parties() if p.start < span_start]
         passive = _passive(doc, span_start, span_end)
-        antecedent = _relative_antecedent(text, segs, seg_t, all_parties, lex)
+        antecedent = _relative_antecedent(text, segs, seg_t, all_parties(), lex)
         roles = _assign(doc, parties, before, trigger, lex, passive, start, antecedent, mention.start)
         buyer, seller = roles.buyer, roles.seller
         before_deal = recent() if buyer is None else None
@@ -1616,7 +1624,9 @@ def _extract_sentence(
         _ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, before_order, numbers, lex)
     )
     if not orders:
-        return orders, _LazyDeal(lambda: _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex))
+        return orders, _LazyDeal(
+            lambda: _sentence_deal(doc, start, triggers, modals, segs, all_parties(), lex)
+        )
     last = orders[-1]  # the deal goes on from the last stated order, not from a follow-up
     main = [o for o in orders if not o.rule.startswith("weapons.ellipsis")] or orders
     state = main[-1]
@@ -1699,7 +1709,7 @@ def _ellipses(
     mentions: list[SystemMention],
     triggers: list[_Trigger],
     modals: list[int],
-    parties: list[_Party],
+    all_parties: Callable[[], list[_Party]],
     orders: list[WeaponsOrder],
     before_order: WeaponsOrder | None,
     numbers: list[NumberMention],
@@ -1730,6 +1740,7 @@ def _ellipses(
         status = OrderStatus.PLANNED if seg_modals else (trigger.status if trigger else antecedent.status)
         seller, inferred = antecedent.seller, antecedent.seller_inferred
         actor = trigger.actor if trigger is not None else "seller"  # "zugesagt", "pledged"
+        parties = all_parties()
         bare = [p for p in parties if seg[0] <= p.start < seg[1] and p.prep is None and p.kind != "maker"]
         buyer = antecedent.buyer
         if actor == "seller" and bare and bare[0].code != antecedent.buyer:
@@ -1887,13 +1898,14 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
             continue
         if facts is None:
             countries = doc_countries(doc)
+            ext = doc._  # one accessor for the three reads: building one costs about as much as a read
             facts = _DocFacts(
-                _numbers(doc),
+                _numbers(ext.numbers, ext.dates),
                 countries,
                 [c.start for c in countries],
                 has_boilerplate,
                 doc_id(doc),
-                _as_of(doc),
+                _as_of(ext.published),
             )
         found, previous = _extract_sentence(
             doc, start, end, lex, facts, previous, index, history, index in may_name
@@ -1914,10 +1926,14 @@ class _DocFacts:
     as_of: date | None  # the Doc's publication date
 
 
-def _numbers(doc: Doc) -> list[NumberMention]:
-    """The numbers stage's mentions that are no part of a date."""
-    numbers = [n for n in (doc._.numbers or []) if isinstance(n, NumberMention)]
-    dates = sorted((d.start, d.end) for d in (doc._.dates or []) if hasattr(d, "start"))
+def _numbers(mentions: list[Any] | None, date_mentions: list[Any] | None) -> list[NumberMention]:
+    """The numbers stage's ``mentions`` (``doc._.numbers``) that are no part of one of the
+    dates stage's ``date_mentions`` (``doc._.dates``)."""
+    numbers = [n for n in (mentions or []) if isinstance(n, NumberMention)]
+    try:
+        dates = sorted(map(_START_END, date_mentions or []))
+    except AttributeError:  # not all are date mentions: the others do not count
+        dates = sorted((d.start, d.end) for d in (date_mentions or []) if hasattr(d, "start"))
     if not dates:
         return numbers
     starts = [a for a, _ in dates]
@@ -1928,6 +1944,9 @@ def _numbers(doc: Doc) -> list[NumberMention]:
         if not (k and reach[k - 1] > n.start):
             kept.append(n)
     return kept
+
+
+_START_END = operator.attrgetter("start", "end")
 
 
 def _touched(spans: list[tuple[int, int]], hits: list[tuple[int, int]]) -> set[int]:
