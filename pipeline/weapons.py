@@ -45,7 +45,7 @@ import itertools
 import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -65,6 +65,7 @@ from .nlp import (
     doc_text,
     evidence,
     in_boilerplate,
+    sentence_index,
     token_table,
 )
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
@@ -923,61 +924,58 @@ _GLUED_STOP = re.compile(r"(?:[A-Za-z][\w/-]*\d[A-Za-z]*|\d{4})\.$")
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     """The Doc's sentences, further cut at line breaks (headlines, bylines) and after
     designations whose full stop the tokenizer kept ("... vom Typ FA-50. Aus den USA")."""
-    spans: list[tuple[int, int]] = []
+    return list(_spans_from(doc, 0))
+
+
+def _spans_from(doc: Doc, sentence: int) -> Iterator[tuple[int, int]]:
+    """:func:`sentence_spans` from the Doc's sentence ``sentence`` (of the token table's
+    ``sents``) on, cut as they are asked for: a caller that stops early cuts no more."""
     text = doc_text(doc)
     table = token_table(doc)
     texts, with_ws, idxs, ends = table.texts, table.with_ws, table.idxs, table.ends
-    # the tokens that cut (those holding a line break or a full stop may), with the offset
-    # they cut at; a glued full stop cuts only before a capital, and not at a sentence's end
-    inner: dict[int, int] = {}
-    for i in {bisect_right(idxs, at) - 1 for at in _char_positions(text, _CUT_CHARS)}:
-        if "\n" in with_ws[i]:
-            inner[i] = idxs[i] + len(with_ws[i])
-        elif (
-            texts[i] != "."
-            and i + 1 < len(texts)
-            and texts[i + 1][:1].isupper()
-            and _GLUED_STOP.match(texts[i])
-        ):
-            inner[i] = idxs[i] + len(texts[i])
-    cutting = sorted(inner)
-    k = 0
-    for first, stop in table.sents:
+    for first, stop in table.sents[sentence:]:
         if first >= stop:
             continue
         last = stop - 1
-        while k < len(cutting) and cutting[k] < first:
-            k += 1
         a = idxs[first]
-        while k < len(cutting) and cutting[k] < stop:
-            i = cutting[k]
-            k += 1
-            if i < last or "\n" in with_ws[i]:
-                _add_stripped(spans, text, a, inner[i])
-                a = inner[i]
-        _add_stripped(spans, text, a, ends[last])
-    return spans
+        # the tokens that cut (those holding a line break or a full stop may), with the offset
+        # they cut at; a glued full stop cuts only before a capital, and not at the sentence's end
+        owned = idxs[stop] if stop < len(idxs) else len(text)  # a token owns its trailing space
+        at_chars = _char_positions(text, _CUT_CHARS, a, owned)
+        for i in sorted({bisect_right(idxs, at, first, stop) - 1 for at in at_chars}):
+            if "\n" in with_ws[i]:
+                cut = idxs[i] + len(with_ws[i])
+            elif i < last and texts[i] != "." and texts[i + 1][:1].isupper() and _GLUED_STOP.match(texts[i]):
+                cut = idxs[i] + len(texts[i])
+            else:
+                continue
+            span = _stripped(text, a, cut)
+            if span is not None:
+                yield span
+            a = cut
+        span = _stripped(text, a, ends[last])
+        if span is not None:
+            yield span
 
 
-def _add_stripped(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
-    """Add ``(a, b)`` less surrounding space to ``spans`` unless nothing is left."""
+def _stripped(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """``(a, b)`` less surrounding space, or None when nothing is left."""
     while a < b and text[a].isspace():
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
-    if b > a:
-        spans.append((a, b))
+    return (a, b) if b > a else None
 
 
-def _char_positions(text: str, chars: str) -> list[int]:
-    """Where any of ``chars`` stands in ``text`` (unordered): ``str.find`` skips the rest
-    of the text far faster than a regex scan."""
+def _char_positions(text: str, chars: str, start: int, end: int) -> list[int]:
+    """Where any of ``chars`` stands in ``text[start:end]`` (unordered): ``str.find`` skips
+    the rest of the text far faster than a regex scan."""
     found: list[int] = []
     for char in chars:
-        at = text.find(char)
+        at = text.find(char, start, end)
         while at >= 0:
             found.append(at)
-            at = text.find(char, at + 1)
+            at = text.find(char, at + 1, end)
     return found
 
 
@@ -1883,13 +1881,19 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     history: list[tuple[int, int, System]] = []
     facts: _DocFacts | None = None
     has_boilerplate = bool(boilerplate(doc))
-    spans = sentence_spans(doc)
-    may_name = _touched(spans, hits)
     # Orders come from a sentence that names a system, from the anaphors of the few after
     # it and from follow-ups of an order; a deal reaches the very next sentence only. So
-    # the other sentences (most) cannot matter, and are not looked at.
+    # the other sentences (most) cannot matter, and are not looked at; those before the
+    # first name and after the last follow-up are not even cut (see _spans_to_read).
+    spans, more, may_name = _spans_to_read(doc, hits)
     near = {k for i in may_name for k in range(i - 1, i + _ANAPHOR_REACH + 1)}
-    for index, (start, end) in enumerate(spans):
+    for index in itertools.count():
+        if index == len(spans):  # past every sentence near a name: only a follow-up goes on
+            span = next(more, None) if previous is not None and previous.order is not None else None
+            if span is None:
+                break
+            spans.append(span)
+        start, end = spans[index]
         if index not in near and (previous is None or previous.order is None):
             previous = None
             continue
@@ -1947,6 +1951,31 @@ def _numbers(mentions: list[Any] | None, date_mentions: list[Any] | None) -> lis
 
 
 _START_END = operator.attrgetter("start", "end")
+
+
+def _spans_to_read(
+    doc: Doc, hits: list[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], Iterator[tuple[int, int]], set[int]]:
+    """The :func:`sentence_spans` :func:`find_orders` reads for the alias ``hits`` (in
+    order), from the one before the first span a hit touches to ``_ANAPHOR_REACH`` after
+    the last; the spans after those, cut as they are asked for; the indexes of the spans a
+    hit touches. The indexes differ from those of :func:`sentence_spans` by a constant, and
+    only differences count."""
+    sentence = max(0, sentence_index(doc, hits[0][0]) - 1)
+    while True:
+        more = _spans_from(doc, sentence)
+        spans: list[tuple[int, int]] = []
+        for span in more:
+            spans.append(span)
+            if span[0] >= hits[-1][1]:
+                break  # no span from here on shares a character with a hit
+        touched = _touched(spans, hits)
+        if sentence == 0 or 0 not in touched:
+            break
+        sentence = 0  # the sentence before the first hit's is empty: the span before is further back
+    if touched:
+        spans.extend(itertools.islice(more, max(0, max(touched) + _ANAPHOR_REACH + 1 - len(spans))))
+    return spans, more, touched
 
 
 def _touched(spans: list[tuple[int, int]], hits: list[tuple[int, int]]) -> set[int]:
