@@ -932,27 +932,40 @@ def _spans_from(doc: Doc, sentence: int) -> Iterator[tuple[int, int]]:
     ``sents``) on, cut as they are asked for: a caller that stops early cuts no more."""
     text = doc_text(doc)
     table = token_table(doc)
-    texts, with_ws, idxs, ends = table.texts, table.with_ws, table.idxs, table.ends
-    for first, stop in table.sents[sentence:]:
+    texts, with_ws, idxs, ends, sents = table.texts, table.with_ws, table.idxs, table.ends, table.sents
+    if sentence >= len(sents) or sents[sentence][0] >= len(idxs):
+        return
+    # the tokens that cut (those holding a line break or a full stop may), with the offset
+    # they cut at; a glued full stop cuts only before a capital, and not at a sentence's end
+    inner: dict[int, int] = {}
+    positions = _char_positions(text, _CUT_CHARS, idxs[sents[sentence][0]], len(text))
+    for i in {bisect_right(idxs, at) - 1 for at in positions}:
+        if "\n" in with_ws[i]:
+            inner[i] = idxs[i] + len(with_ws[i])
+        elif (
+            texts[i] != "."
+            and i + 1 < len(texts)
+            and texts[i + 1][:1].isupper()
+            and _GLUED_STOP.match(texts[i])
+        ):
+            inner[i] = idxs[i] + len(texts[i])
+    cutting = sorted(inner)
+    k = 0
+    for first, stop in sents[sentence:]:
         if first >= stop:
             continue
         last = stop - 1
+        while k < len(cutting) and cutting[k] < first:
+            k += 1
         a = idxs[first]
-        # the tokens that cut (those holding a line break or a full stop may), with the offset
-        # they cut at; a glued full stop cuts only before a capital, and not at the sentence's end
-        owned = idxs[stop] if stop < len(idxs) else len(text)  # a token owns its trailing space
-        at_chars = _char_positions(text, _CUT_CHARS, a, owned)
-        for i in sorted({bisect_right(idxs, at, first, stop) - 1 for at in at_chars}):
-            if "\n" in with_ws[i]:
-                cut = idxs[i] + len(with_ws[i])
-            elif i < last and texts[i] != "." and texts[i + 1][:1].isupper() and _GLUED_STOP.match(texts[i]):
-                cut = idxs[i] + len(texts[i])
-            else:
-                continue
-            span = _stripped(text, a, cut)
-            if span is not None:
-                yield span
-            a = cut
+        while k < len(cutting) and cutting[k] < stop:
+            i = cutting[k]
+            k += 1
+            if i < last or "\n" in with_ws[i]:
+                span = _stripped(text, a, inner[i])
+                if span is not None:
+                    yield span
+                a = inner[i]
         span = _stripped(text, a, ends[last])
         if span is not None:
             yield span
@@ -1329,9 +1342,9 @@ def _as_of(published: object) -> date | None:
 
 
 def _passive(doc: Doc, start: int, end: int) -> bool:
+    """Does ``[start, end)`` hold a passive auxiliary ("wurde", "was")?"""
     tokens = _token_range(doc, start, end)
-    lowers = token_table(doc).lowers
-    return tokens is not None and any(lowers[i] in _PASSIVE for i in range(*tokens))
+    return tokens is not None and not _PASSIVE.isdisjoint(token_table(doc).lowers[tokens[0] : tokens[1]])
 
 
 _PASSIVE = frozenset({"wurde", "wurden", "worden", "was", "were", "been", "being"})
@@ -1419,6 +1432,17 @@ def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
 
 def _compound_deal(tail: str, lex: Lexicon) -> _Cue | None:
     """The deal word a system's compound tail is ("Taurus-Lieferung"), if any."""
+    if lex is lexicon(lex.lang):
+        return _compound_deal_cached(tail, lex.lang)
+    return _compound_deal_uncached(tail, lex)
+
+
+@lru_cache(maxsize=1 << 12)
+def _compound_deal_cached(tail: str, lang: str) -> _Cue | None:
+    return _compound_deal_uncached(tail, lexicon(lang))
+
+
+def _compound_deal_uncached(tail: str, lex: Lexicon) -> _Cue | None:
     own = [
         c
         for c in lex.trigger_index.find(tail.split("-")[-1], tail)
@@ -1499,7 +1523,7 @@ def _extract_sentence(
         # most sentences: no system and no order to follow up; only an anaphor (seldom one)
         # makes them state orders, and it needs no triggers to be found. Otherwise only their
         # deal may matter, to the next sentence, which seldom asks for it
-        if history and _may_point_back(start, end, numbers, history, index):
+        if history and _may_point_back(start, end, facts, history, index):
             pointing = _anaphors(doc, start, end, lex, numbers, [], [], history, index)
         if not pointing:
             return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts))
@@ -1635,7 +1659,7 @@ def _extract_sentence(
 def _may_point_back(
     start: int,
     end: int,
-    numbers: list[NumberMention],
+    facts: _DocFacts,
     history: list[tuple[int, int, System]] | None,
     index: int,
 ) -> bool:
@@ -1643,7 +1667,8 @@ def _may_point_back(
     with a system named at most ``_ANAPHOR_REACH`` sentences before and a number in it."""
     if not history or index - history[-1][0] > _ANAPHOR_REACH:
         return False
-    return any(start <= n.start and n.end <= end for n in numbers)
+    starts = facts.number_starts
+    return any(n.end <= end for n in facts.by_start[bisect_left(starts, start) : bisect_left(starts, end)])
 
 
 def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> _Deal | None:
@@ -1903,8 +1928,12 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
         if facts is None:
             countries = doc_countries(doc)
             ext = doc._  # one accessor for the three reads: building one costs about as much as a read
+            numbers = _numbers(ext.numbers, ext.dates)
+            by_start = sorted(numbers, key=_START)
             facts = _DocFacts(
-                _numbers(ext.numbers, ext.dates),
+                numbers,
+                by_start,
+                [n.start for n in by_start],
                 countries,
                 [c.start for c in countries],
                 has_boilerplate,
@@ -1923,6 +1952,8 @@ class _DocFacts:
     """What other stages found in the Doc, read once per Doc that has a candidate sentence."""
 
     numbers: list[NumberMention]  # outside dates
+    by_start: list[NumberMention]  # the same by start
+    number_starts: list[int]  # their starts
     countries: list[CountryMention]  # in text order
     country_starts: list[int]
     boilerplate: bool  # does the Doc have any
@@ -1951,6 +1982,7 @@ def _numbers(mentions: list[Any] | None, date_mentions: list[Any] | None) -> lis
 
 
 _START_END = operator.attrgetter("start", "end")
+_START = operator.attrgetter("start")
 
 
 def _spans_to_read(
