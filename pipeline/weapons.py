@@ -183,6 +183,7 @@ class Lexicon:
     # of "Bundesregierung" is not; see lexicon.finditer_not_after)
     continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
     ellipsis: dict[str, str]  # "weitere" -> "more": words of an elliptic follow-up
+    count_words: frozenset[str]  # those of kind "one" or "more", which may open a count
 
 
 #: What an alias or a maker's name must not follow ("F-35" in "AF-35", "BAE" in "X-BAE").
@@ -302,6 +303,9 @@ def lexicon(lang: str) -> Lexicon:
             if r["kind"] == "prep"
         ),
         ellipsis={r["word"]: r["kind"] for r in load_tsv(lang_file(lang, "order_ellipsis.tsv"))},
+        count_words=frozenset(
+            r["word"] for r in load_tsv(lang_file(lang, "order_ellipsis.tsv")) if r["kind"] in ("one", "more")
+        ),
         continuations=tuple(
             " ".join(r["phrase"].lower().split())
             for r in load_tsv(lang_file(lang, "order_continuations.tsv"))
@@ -626,12 +630,17 @@ def _anaphors(
         if k < len(table.ends) and table.ends[k] == number_end:
             after_count.update(range(k + 1, k + _ANAPHOR_GAP + 2))
     found: list[SystemMention] = []
+    texts, idxs, is_punct = table.texts, table.idxs, table.is_punct
+    german = lex.lang == "de"
     for i in sorted(after_count.intersection(range(*tokens))):
-        text, idx = table.texts[i], table.idxs[i]
-        if lex.lang == "de" and not text[:1].isupper():
+        text = texts[i]
+        if german and not text[:1].isupper():
             continue
         refers = noun_refers(text, lex)
-        if not refers or table.is_punct[i] or _lexeme(doc, text).like_num or _segment_of(segs, idx) in named:
+        if not refers or is_punct[i] or _lexeme(doc, text).like_num:
+            continue
+        idx = idxs[i]
+        if _segment_of(segs, idx) in named:
             continue
         count = _anaphor_count(doc, i, counts, lex)
         if count is None:
@@ -1643,7 +1652,7 @@ def _extract_sentence(
             )
     before_order = previous.order if previous is not None else None
     orders.extend(
-        _ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, before_order, numbers, lex)
+        _ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, before_order, facts, lex)
     )
     if not orders:
         return orders, _LazyDeal(
@@ -1681,7 +1690,7 @@ def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> 
     return _sentence_deal(doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex)
 
 
-def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
+def _ellipsis_count(doc: Doc, seg: tuple[int, int], facts: _DocFacts, lex: Lexicon) -> int | None:
     """The count an elliptic follow-up gives ("ein drittes" -> 1, "zwei weitere" -> 2,
     "19 of the aircraft" -> 19), or None when the segment has no such phrase."""
     span = _token_range(doc, seg[0], seg[1], contract=True)
@@ -1689,8 +1698,12 @@ def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention]
         return None
     table = token_table(doc)
     texts, lowers, idxs = table.texts, table.lowers, table.idxs
+    # a count starts with a number or a counting word ("ein", "weitere"): most segments have neither
+    lo, hi = bisect_left(facts.number_starts, seg[0]), bisect_left(facts.number_starts, seg[1])
+    if lo == hi and lex.count_words.isdisjoint(lowers[span[0] : span[1]]):
+        return None
     tokens = [t for t in range(*span) if not table.is_punct[t]]
-    by_start = {n.start: n for n in reversed(numbers)}  # the first number starting there
+    by_start = {n.start: n for n in reversed(facts.by_start[lo:hi])}  # the first number starting there
     for i, token in enumerate(tokens[:-1]):
         nxt = tokens[i + 1]
         kind = lex.ellipsis.get(lowers[token])
@@ -1735,7 +1748,7 @@ def _ellipses(
     all_parties: Callable[[], list[_Party]],
     orders: list[WeaponsOrder],
     before_order: WeaponsOrder | None,
-    numbers: list[NumberMention],
+    facts: _DocFacts,
     lex: Lexicon,
 ) -> list[WeaponsOrder]:
     """Follow-ups that count more of the system just named: "..., ein drittes hatte Scholz
@@ -1756,7 +1769,7 @@ def _ellipses(
         antecedent = before[-1] if before else before_order
         if antecedent is None or antecedent.buyer is None:
             continue
-        count = _ellipsis_count(doc, seg, numbers, lex)  # seldom one: asked before _blocked
+        count = _ellipsis_count(doc, seg, facts, lex)  # seldom one: asked before _blocked
         if count is None or _blocked(doc, seg[0], seg[1], lex):
             continue
         trigger = seg_triggers[0] if seg_triggers else None
