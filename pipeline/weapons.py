@@ -172,6 +172,7 @@ class Lexicon:
     prepositions: dict[str, str]
     origin_words: dict[str, frozenset[str]]  # position -> words
     actor_nouns: tuple[re.Pattern[str], ...]  # "die Regierung": the subject stands for a state
+    any_actor_noun: re.Pattern[str]  # any of them: most windows hold none, and one scan says so
     quantity_breaks: frozenset[str]
     makers: dict[str, str]
     maker_pattern: re.Pattern[str]  # see _MAKER_AFTER
@@ -272,6 +273,8 @@ def lexicon(lang: str) -> Lexicon:
     )
     triggers = _cues(lang_file(lang, "order_triggers.tsv"), "status")
     blockers = _cues(lang_file(lang, "order_blockers.tsv"), "kind")
+    actor_phrases = [r["phrase"] for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))]
+    actor_flags = re.IGNORECASE if lang == "en" else 0
     return Lexicon(
         lang=lang,
         phrase_prepositions=phrase_prepositions,
@@ -288,10 +291,8 @@ def lexicon(lang: str) -> Lexicon:
         deal_index=_CueIndex(tuple(c for c in triggers if c.value != OrderStatus.PLANNED.value), lang),
         prepositions=preps,
         origin_words={k: frozenset(v) for k, v in origin.items()},
-        actor_nouns=tuple(
-            re.compile(rf"{re.escape(r['phrase'])}(?!\w)", re.IGNORECASE if lang == "en" else 0)
-            for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))
-        ),
+        actor_nouns=tuple(re.compile(rf"{re.escape(p)}(?!\w)", actor_flags) for p in actor_phrases),
+        any_actor_noun=re.compile(rf"(?:{literal_trie(actor_phrases)})(?!\w)", actor_flags),
         quantity_breaks=frozenset(
             r["word"].lower() for r in load_tsv(lang_file(lang, "order_quantity_breaks.tsv"))
         ),
@@ -1262,6 +1263,8 @@ def _actor_noun(
 ) -> str | None:
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
     window = doc_text(doc)[sent_start : trigger.end]
+    if next(finditer_not_after(lex.any_actor_noun, window), None) is None:
+        return None
     for phrase in lex.actor_nouns:
         m = next(finditer_not_after(phrase, window), None)
         if m:
