@@ -42,9 +42,10 @@ from the sentence before, ``+maker`` when the seller was inferred from the syste
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -64,6 +65,7 @@ from .nlp import (
     doc_text,
     evidence,
     in_boilerplate,
+    sentence_index,
     token_table,
 )
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
@@ -170,6 +172,7 @@ class Lexicon:
     prepositions: dict[str, str]
     origin_words: dict[str, frozenset[str]]  # position -> words
     actor_nouns: tuple[re.Pattern[str], ...]  # "die Regierung": the subject stands for a state
+    any_actor_noun: re.Pattern[str]  # any of them: most windows hold none, and one scan says so
     quantity_breaks: frozenset[str]
     makers: dict[str, str]
     maker_pattern: re.Pattern[str]  # see _MAKER_AFTER
@@ -181,6 +184,7 @@ class Lexicon:
     # of "Bundesregierung" is not; see lexicon.finditer_not_after)
     continuations: tuple[str, ...]  # "hinzu kommen": a sentence going on about the last deal
     ellipsis: dict[str, str]  # "weitere" -> "more": words of an elliptic follow-up
+    count_words: frozenset[str]  # those of kind "one" or "more", which may open a count
 
 
 #: What an alias or a maker's name must not follow ("F-35" in "AF-35", "BAE" in "X-BAE").
@@ -269,6 +273,8 @@ def lexicon(lang: str) -> Lexicon:
     )
     triggers = _cues(lang_file(lang, "order_triggers.tsv"), "status")
     blockers = _cues(lang_file(lang, "order_blockers.tsv"), "kind")
+    actor_phrases = [r["phrase"] for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))]
+    actor_flags = re.IGNORECASE if lang == "en" else 0
     return Lexicon(
         lang=lang,
         phrase_prepositions=phrase_prepositions,
@@ -285,10 +291,8 @@ def lexicon(lang: str) -> Lexicon:
         deal_index=_CueIndex(tuple(c for c in triggers if c.value != OrderStatus.PLANNED.value), lang),
         prepositions=preps,
         origin_words={k: frozenset(v) for k, v in origin.items()},
-        actor_nouns=tuple(
-            re.compile(rf"{re.escape(r['phrase'])}(?!\w)", re.IGNORECASE if lang == "en" else 0)
-            for r in load_tsv(lang_file(lang, "order_actor_nouns.tsv"))
-        ),
+        actor_nouns=tuple(re.compile(rf"{re.escape(p)}(?!\w)", actor_flags) for p in actor_phrases),
+        any_actor_noun=re.compile(rf"(?:{literal_trie(actor_phrases)})(?!\w)", actor_flags),
         quantity_breaks=frozenset(
             r["word"].lower() for r in load_tsv(lang_file(lang, "order_quantity_breaks.tsv"))
         ),
@@ -300,6 +304,9 @@ def lexicon(lang: str) -> Lexicon:
             if r["kind"] == "prep"
         ),
         ellipsis={r["word"]: r["kind"] for r in load_tsv(lang_file(lang, "order_ellipsis.tsv"))},
+        count_words=frozenset(
+            r["word"] for r in load_tsv(lang_file(lang, "order_ellipsis.tsv")) if r["kind"] in ("one", "more")
+        ),
         continuations=tuple(
             " ".join(r["phrase"].lower().split())
             for r in load_tsv(lang_file(lang, "order_continuations.tsv"))
@@ -624,12 +631,17 @@ def _anaphors(
         if k < len(table.ends) and table.ends[k] == number_end:
             after_count.update(range(k + 1, k + _ANAPHOR_GAP + 2))
     found: list[SystemMention] = []
+    texts, idxs, is_punct = table.texts, table.idxs, table.is_punct
+    german = lex.lang == "de"
     for i in sorted(after_count.intersection(range(*tokens))):
-        text, idx = table.texts[i], table.idxs[i]
-        if lex.lang == "de" and not text[:1].isupper():
+        text = texts[i]
+        if german and not text[:1].isupper():
             continue
         refers = noun_refers(text, lex)
-        if not refers or table.is_punct[i] or _lexeme(doc, text).like_num or _segment_of(segs, idx) in named:
+        if not refers or is_punct[i] or _lexeme(doc, text).like_num:
+            continue
+        idx = idxs[i]
+        if _segment_of(segs, idx) in named:
             continue
         count = _anaphor_count(doc, i, counts, lex)
         if count is None:
@@ -922,14 +934,22 @@ _GLUED_STOP = re.compile(r"(?:[A-Za-z][\w/-]*\d[A-Za-z]*|\d{4})\.$")
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     """The Doc's sentences, further cut at line breaks (headlines, bylines) and after
     designations whose full stop the tokenizer kept ("... vom Typ FA-50. Aus den USA")."""
-    spans: list[tuple[int, int]] = []
+    return list(_spans_from(doc, 0))
+
+
+def _spans_from(doc: Doc, sentence: int) -> Iterator[tuple[int, int]]:
+    """:func:`sentence_spans` from the Doc's sentence ``sentence`` (of the token table's
+    ``sents``) on, cut as they are asked for: a caller that stops early cuts no more."""
     text = doc_text(doc)
     table = token_table(doc)
-    texts, with_ws, idxs, ends = table.texts, table.with_ws, table.idxs, table.ends
+    texts, with_ws, idxs, ends, sents = table.texts, table.with_ws, table.idxs, table.ends, table.sents
+    if sentence >= len(sents) or sents[sentence][0] >= len(idxs):
+        return
     # the tokens that cut (those holding a line break or a full stop may), with the offset
     # they cut at; a glued full stop cuts only before a capital, and not at a sentence's end
     inner: dict[int, int] = {}
-    for i in {bisect_right(idxs, at) - 1 for at in _char_positions(text, _CUT_CHARS)}:
+    positions = _char_positions(text, _CUT_CHARS, idxs[sents[sentence][0]], len(text))
+    for i in {bisect_right(idxs, at) - 1 for at in positions}:
         if "\n" in with_ws[i]:
             inner[i] = idxs[i] + len(with_ws[i])
         elif (
@@ -941,7 +961,7 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
             inner[i] = idxs[i] + len(texts[i])
     cutting = sorted(inner)
     k = 0
-    for first, stop in table.sents:
+    for first, stop in sents[sentence:]:
         if first >= stop:
             continue
         last = stop - 1
@@ -952,31 +972,33 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
             i = cutting[k]
             k += 1
             if i < last or "\n" in with_ws[i]:
-                _add_stripped(spans, text, a, inner[i])
+                span = _stripped(text, a, inner[i])
+                if span is not None:
+                    yield span
                 a = inner[i]
-        _add_stripped(spans, text, a, ends[last])
-    return spans
+        span = _stripped(text, a, ends[last])
+        if span is not None:
+            yield span
 
 
-def _add_stripped(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
-    """Add ``(a, b)`` less surrounding space to ``spans`` unless nothing is left."""
+def _stripped(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """``(a, b)`` less surrounding space, or None when nothing is left."""
     while a < b and text[a].isspace():
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
-    if b > a:
-        spans.append((a, b))
+    return (a, b) if b > a else None
 
 
-def _char_positions(text: str, chars: str) -> list[int]:
-    """Where any of ``chars`` stands in ``text`` (unordered): ``str.find`` skips the rest
-    of the text far faster than a regex scan."""
+def _char_positions(text: str, chars: str, start: int, end: int) -> list[int]:
+    """Where any of ``chars`` stands in ``text[start:end]`` (unordered): ``str.find`` skips
+    the rest of the text far faster than a regex scan."""
     found: list[int] = []
     for char in chars:
-        at = text.find(char)
+        at = text.find(char, start, end)
         while at >= 0:
             found.append(at)
-            at = text.find(char, at + 1)
+            at = text.find(char, at + 1, end)
     return found
 
 
@@ -1029,10 +1051,11 @@ _AFTER_ANY = 1 << 62
 
 
 def _segment_of(segs: list[tuple[int, int]], char: int) -> int:
-    for i, (s, e) in enumerate(segs):
-        if char < e:
-            return i if char >= s else max(0, i - 1)
-    return len(segs) - 1
+    """The index of the segment ``char`` lies in; between two segments the one before it,
+    before the first the first, after the last the last (-1 for no segments)."""
+    if not segs:
+        return -1
+    return max(0, bisect_right(segs, (char, _AFTER_ANY)) - 1)  # the last one starting at or before it
 
 
 # ---- parties -----------------------------------------------------------------------------
@@ -1240,6 +1263,8 @@ def _actor_noun(
 ) -> str | None:
     """ "Die Regierung bestellte ..." : the subject noun stands for the state last named."""
     window = doc_text(doc)[sent_start : trigger.end]
+    if next(finditer_not_after(lex.any_actor_noun, window), None) is None:
+        return None
     for phrase in lex.actor_nouns:
         m = next(finditer_not_after(phrase, window), None)
         if m:
@@ -1321,17 +1346,17 @@ def _dates_overlap(dates: list[Any] | None, start: int, end: int) -> bool:
 # ---- the stage -----------------------------------------------------------------------------
 
 
-def _as_of(doc: Doc) -> date | None:
-    published = doc._.published
+def _as_of(published: object) -> date | None:
+    """The date of ``doc._.published``, a date or a datetime, if any."""
     if isinstance(published, datetime):
         return published.date()
     return published if isinstance(published, date) else None
 
 
 def _passive(doc: Doc, start: int, end: int) -> bool:
+    """Does ``[start, end)`` hold a passive auxiliary ("wurde", "was")?"""
     tokens = _token_range(doc, start, end)
-    lowers = token_table(doc).lowers
-    return tokens is not None and any(lowers[i] in _PASSIVE for i in range(*tokens))
+    return tokens is not None and not _PASSIVE.isdisjoint(token_table(doc).lowers[tokens[0] : tokens[1]])
 
 
 _PASSIVE = frozenset({"wurde", "wurden", "worden", "was", "were", "been", "being"})
@@ -1419,6 +1444,17 @@ def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
 
 def _compound_deal(tail: str, lex: Lexicon) -> _Cue | None:
     """The deal word a system's compound tail is ("Taurus-Lieferung"), if any."""
+    if lex is lexicon(lex.lang):
+        return _compound_deal_cached(tail, lex.lang)
+    return _compound_deal_uncached(tail, lex)
+
+
+@lru_cache(maxsize=1 << 12)
+def _compound_deal_cached(tail: str, lang: str) -> _Cue | None:
+    return _compound_deal_uncached(tail, lexicon(lang))
+
+
+def _compound_deal_uncached(tail: str, lex: Lexicon) -> _Cue | None:
     own = [
         c
         for c in lex.trigger_index.find(tail.split("-")[-1], tail)
@@ -1494,10 +1530,15 @@ def _extract_sentence(
     ]
     mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     follows_order = previous is not None and previous.order is not None
-    if not mentions and not follows_order and not _may_point_back(start, end, numbers, history, index):
-        # most sentences: no system, no order to follow up, no anaphor; only their deal may
-        # matter, to the next sentence, which seldom asks for it
-        return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts))
+    pointing: list[SystemMention] | None = None  # the anaphors, when looked for first
+    if not mentions and not follows_order:
+        # most sentences: no system and no order to follow up; only an anaphor (seldom one)
+        # makes them state orders, and it needs no triggers to be found. Otherwise only their
+        # deal may matter, to the next sentence, which seldom asks for it
+        if history and _may_point_back(start, end, facts, history, index):
+            pointing = _anaphors(doc, start, end, lex, numbers, [], [], history, index)
+        if not pointing:
+            return [], _LazyDeal(lambda: _deal_of(doc, start, end, lex, facts))
     inside = tuple((m.start, m.end) for m in mentions)
     triggers, modals = _triggers(doc, start, end, lex)
     if not mentions and not triggers and (not modals or previous is None or previous.order is None):
@@ -1505,22 +1546,32 @@ def _extract_sentence(
     segs = segments(text, start, end)
     if history is not None:
         if triggers and history:
-            anaphors = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
-            mentions = sorted([*mentions, *anaphors], key=lambda m: m.start)
+            if pointing is None:
+                pointing = _anaphors(doc, start, end, lex, numbers, mentions, segs, history, index)
+            mentions = sorted([*mentions, *pointing], key=lambda m: m.start)
         history.extend((index, m.start, m.system) for m in mentions if not m.anaphor)
-    if not mentions and (previous is None or previous.order is None):
-        # no system and no order to follow up (see _ellipses): at most a deal, for the next sentence
-        return [], _LazyDeal(
-            lambda: _sentence_deal(
-                doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex
-            )
-        )
+    # here the sentence names a system, points back to one or follows up an order
 
     def recent() -> _Deal | None:
         """The deal of the sentence before: worked out only when a rule asks for it."""
         return previous.get() if previous is not None else None
 
-    all_parties = _parties(doc, start, end, lex, mentions, facts)
+    checked: dict[int, bool] = {}
+
+    def blocked(seg: int) -> bool:
+        """:func:`_blocked` of segment ``seg``, once: mentions and triggers share segments."""
+        if seg not in checked:
+            checked[seg] = _blocked(doc, segs[seg][0], segs[seg][1], lex, inside)
+        return checked[seg]
+
+    found_parties: list[list[_Party]] = []
+
+    def all_parties() -> list[_Party]:
+        """The sentence's parties, found when a rule first asks (many sentences never do)."""
+        if not found_parties:
+            found_parties.append(_parties(doc, start, end, lex, mentions, facts))
+        return found_parties[0]
+
     orders: list[WeaponsOrder] = []
     for mention in mentions:
         chosen = _choose_trigger(doc, mention, triggers, segs, lex)
@@ -1531,7 +1582,7 @@ def _extract_sentence(
             going_on = recent()
             if going_on is None or going_on.buyer is None:
                 continue
-            if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside):
+            if blocked(seg_m):
                 continue
             quantity = _quantity(doc, mention, numbers, lex, start, segs[seg_m][1])
             orders.append(
@@ -1552,9 +1603,7 @@ def _extract_sentence(
         seg_t = _segment_of(segs, trigger.start)
         lo, hi = min(seg_m, seg_t), max(seg_m, seg_t)
         span_start, span_end = segs[lo][0], segs[hi][1]
-        if _blocked(doc, segs[seg_m][0], segs[seg_m][1], lex, inside) or _blocked(
-            doc, segs[seg_t][0], segs[seg_t][1], lex, inside
-        ):
+        if blocked(seg_m) or blocked(seg_t):
             continue
         status = _status(doc, trigger, modals, segs, lex)
         if (
@@ -1563,10 +1612,10 @@ def _extract_sentence(
             and _commissioned(trigger, triggers, segs)
         ):
             status = OrderStatus.ORDERED  # "won a contract to supply 54 K9 to Romania"
-        parties = [p for p in all_parties if span_start <= p.start < span_end]
-        before = [p for p in all_parties if p.start < span_start]
+        parties = [p for p in all_parties() if span_start <= p.start < span_end]
+        before = [p for p in all_parties() if p.start < span_start]
         passive = _passive(doc, span_start, span_end)
-        antecedent = _relative_antecedent(text, segs, seg_t, all_parties, lex)
+        antecedent = _relative_antecedent(text, segs, seg_t, all_parties(), lex)
         roles = _assign(doc, parties, before, trigger, lex, passive, start, antecedent, mention.start)
         buyer, seller = roles.buyer, roles.seller
         before_deal = recent() if buyer is None else None
@@ -1604,9 +1653,14 @@ def _extract_sentence(
             orders.append(
                 _order(doc, facts, mention, buyer, one_seller, status, quantity, rule, span, not roles.joint)
             )
-    orders.extend(_ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, recent, numbers, lex))
+    before_order = previous.order if previous is not None else None
+    orders.extend(
+        _ellipses(doc, segs, mentions, triggers, modals, all_parties, orders, before_order, facts, lex)
+    )
     if not orders:
-        return orders, _LazyDeal(lambda: _sentence_deal(doc, start, triggers, modals, segs, all_parties, lex))
+        return orders, _LazyDeal(
+            lambda: _sentence_deal(doc, start, triggers, modals, segs, all_parties(), lex)
+        )
     last = orders[-1]  # the deal goes on from the last stated order, not from a follow-up
     main = [o for o in orders if not o.rule.startswith("weapons.ellipsis")] or orders
     state = main[-1]
@@ -1617,7 +1671,7 @@ def _extract_sentence(
 def _may_point_back(
     start: int,
     end: int,
-    numbers: list[NumberMention],
+    facts: _DocFacts,
     history: list[tuple[int, int, System]] | None,
     index: int,
 ) -> bool:
@@ -1625,7 +1679,8 @@ def _may_point_back(
     with a system named at most ``_ANAPHOR_REACH`` sentences before and a number in it."""
     if not history or index - history[-1][0] > _ANAPHOR_REACH:
         return False
-    return any(start <= n.start and n.end <= end for n in numbers)
+    starts = facts.number_starts
+    return any(n.end <= end for n in facts.by_start[bisect_left(starts, start) : bisect_left(starts, end)])
 
 
 def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> _Deal | None:
@@ -1638,7 +1693,7 @@ def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> 
     return _sentence_deal(doc, start, triggers, modals, segs, _parties(doc, start, end, lex, [], facts), lex)
 
 
-def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention], lex: Lexicon) -> int | None:
+def _ellipsis_count(doc: Doc, seg: tuple[int, int], facts: _DocFacts, lex: Lexicon) -> int | None:
     """The count an elliptic follow-up gives ("ein drittes" -> 1, "zwei weitere" -> 2,
     "19 of the aircraft" -> 19), or None when the segment has no such phrase."""
     span = _token_range(doc, seg[0], seg[1], contract=True)
@@ -1646,8 +1701,12 @@ def _ellipsis_count(doc: Doc, seg: tuple[int, int], numbers: list[NumberMention]
         return None
     table = token_table(doc)
     texts, lowers, idxs = table.texts, table.lowers, table.idxs
+    # a count starts with a number or a counting word ("ein", "weitere"): most segments have neither
+    lo, hi = bisect_left(facts.number_starts, seg[0]), bisect_left(facts.number_starts, seg[1])
+    if lo == hi and lex.count_words.isdisjoint(lowers[span[0] : span[1]]):
+        return None
     tokens = [t for t in range(*span) if not table.is_punct[t]]
-    by_start = {n.start: n for n in reversed(numbers)}  # the first number starting there
+    by_start = {n.start: n for n in reversed(facts.by_start[lo:hi])}  # the first number starting there
     for i, token in enumerate(tokens[:-1]):
         nxt = tokens[i + 1]
         kind = lex.ellipsis.get(lowers[token])
@@ -1689,14 +1748,16 @@ def _ellipses(
     mentions: list[SystemMention],
     triggers: list[_Trigger],
     modals: list[int],
-    parties: list[_Party],
+    all_parties: Callable[[], list[_Party]],
     orders: list[WeaponsOrder],
-    recent: Callable[[], _Deal | None],
-    numbers: list[NumberMention],
+    before_order: WeaponsOrder | None,
+    facts: _DocFacts,
     lex: Lexicon,
 ) -> list[WeaponsOrder]:
     """Follow-ups that count more of the system just named: "..., ein drittes hatte Scholz
-    im April zugesagt", "Denmark alone has pledged 19 of the aircraft" (``weapons.ellipsis``)."""
+    im April zugesagt", "Denmark alone has pledged 19 of the aircraft" (``weapons.ellipsis``).
+    ``before_order`` is the last order the sentence before stated, if any: only a deal
+    stated by orders has one, so the deal of a sentence without any need not be worked out."""
     found: list[WeaponsOrder] = []
     # only a segment holding a trigger or a modal cue can follow up (most hold neither)
     cued = {_holding(segs, t.start) for t in triggers} | {_holding(segs, c) for c in modals}
@@ -1708,20 +1769,17 @@ def _ellipses(
         if not seg_triggers and not seg_modals:
             continue
         before = [o for o in orders if o.evidence.start < seg[0]]
-        if before:
-            antecedent: WeaponsOrder | None = before[-1]
-        else:
-            deal = recent()  # the deal of the sentence before
-            antecedent = deal.order if deal is not None else None
-        if antecedent is None or antecedent.buyer is None or _blocked(doc, seg[0], seg[1], lex):
+        antecedent = before[-1] if before else before_order
+        if antecedent is None or antecedent.buyer is None:
             continue
-        count = _ellipsis_count(doc, seg, numbers, lex)
-        if count is None:
+        count = _ellipsis_count(doc, seg, facts, lex)  # seldom one: asked before _blocked
+        if count is None or _blocked(doc, seg[0], seg[1], lex):
             continue
         trigger = seg_triggers[0] if seg_triggers else None
         status = OrderStatus.PLANNED if seg_modals else (trigger.status if trigger else antecedent.status)
         seller, inferred = antecedent.seller, antecedent.seller_inferred
         actor = trigger.actor if trigger is not None else "seller"  # "zugesagt", "pledged"
+        parties = all_parties()
         bare = [p for p in parties if seg[0] <= p.start < seg[1] and p.prep is None and p.kind != "maker"]
         buyer = antecedent.buyer
         if actor == "seller" and bare and bare[0].code != antecedent.buyer:
@@ -1864,13 +1922,19 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
     history: list[tuple[int, int, System]] = []
     facts: _DocFacts | None = None
     has_boilerplate = bool(boilerplate(doc))
-    spans = sentence_spans(doc)
-    may_name = _touched(spans, hits)
     # Orders come from a sentence that names a system, from the anaphors of the few after
     # it and from follow-ups of an order; a deal reaches the very next sentence only. So
-    # the other sentences (most) cannot matter, and are not looked at.
+    # the other sentences (most) cannot matter, and are not looked at; those before the
+    # first name and after the last follow-up are not even cut (see _spans_to_read).
+    spans, more, may_name = _spans_to_read(doc, hits)
     near = {k for i in may_name for k in range(i - 1, i + _ANAPHOR_REACH + 1)}
-    for index, (start, end) in enumerate(spans):
+    for index in itertools.count():
+        if index == len(spans):  # past every sentence near a name: only a follow-up goes on
+            span = next(more, None) if previous is not None and previous.order is not None else None
+            if span is None:
+                break
+            spans.append(span)
+        start, end = spans[index]
         if index not in near and (previous is None or previous.order is None):
             previous = None
             continue
@@ -1879,13 +1943,18 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
             continue
         if facts is None:
             countries = doc_countries(doc)
+            ext = doc._  # one accessor for the three reads: building one costs about as much as a read
+            numbers = _numbers(ext.numbers, ext.dates)
+            by_start = sorted(numbers, key=_START)
             facts = _DocFacts(
-                _numbers(doc),
+                numbers,
+                by_start,
+                [n.start for n in by_start],
                 countries,
                 [c.start for c in countries],
                 has_boilerplate,
                 doc_id(doc),
-                _as_of(doc),
+                _as_of(ext.published),
             )
         found, previous = _extract_sentence(
             doc, start, end, lex, facts, previous, index, history, index in may_name
@@ -1899,6 +1968,8 @@ class _DocFacts:
     """What other stages found in the Doc, read once per Doc that has a candidate sentence."""
 
     numbers: list[NumberMention]  # outside dates
+    by_start: list[NumberMention]  # the same by start
+    number_starts: list[int]  # their starts
     countries: list[CountryMention]  # in text order
     country_starts: list[int]
     boilerplate: bool  # does the Doc have any
@@ -1906,10 +1977,14 @@ class _DocFacts:
     as_of: date | None  # the Doc's publication date
 
 
-def _numbers(doc: Doc) -> list[NumberMention]:
-    """The numbers stage's mentions that are no part of a date."""
-    numbers = [n for n in (doc._.numbers or []) if isinstance(n, NumberMention)]
-    dates = sorted((d.start, d.end) for d in (doc._.dates or []) if hasattr(d, "start"))
+def _numbers(mentions: list[Any] | None, date_mentions: list[Any] | None) -> list[NumberMention]:
+    """The numbers stage's ``mentions`` (``doc._.numbers``) that are no part of one of the
+    dates stage's ``date_mentions`` (``doc._.dates``)."""
+    numbers = [n for n in (mentions or []) if isinstance(n, NumberMention)]
+    try:
+        dates = sorted(map(_START_END, date_mentions or []))
+    except AttributeError:  # not all are date mentions: the others do not count
+        dates = sorted((d.start, d.end) for d in (date_mentions or []) if hasattr(d, "start"))
     if not dates:
         return numbers
     starts = [a for a, _ in dates]
@@ -1920,6 +1995,35 @@ def _numbers(doc: Doc) -> list[NumberMention]:
         if not (k and reach[k - 1] > n.start):
             kept.append(n)
     return kept
+
+
+_START_END = operator.attrgetter("start", "end")
+_START = operator.attrgetter("start")
+
+
+def _spans_to_read(
+    doc: Doc, hits: list[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], Iterator[tuple[int, int]], set[int]]:
+    """The :func:`sentence_spans` :func:`find_orders` reads for the alias ``hits`` (in
+    order), from the one before the first span a hit touches to ``_ANAPHOR_REACH`` after
+    the last; the spans after those, cut as they are asked for; the indexes of the spans a
+    hit touches. The indexes differ from those of :func:`sentence_spans` by a constant, and
+    only differences count."""
+    sentence = max(0, sentence_index(doc, hits[0][0]) - 1)
+    while True:
+        more = _spans_from(doc, sentence)
+        spans: list[tuple[int, int]] = []
+        for span in more:
+            spans.append(span)
+            if span[0] >= hits[-1][1]:
+                break  # no span from here on shares a character with a hit
+        touched = _touched(spans, hits)
+        if sentence == 0 or 0 not in touched:
+            break
+        sentence = 0  # the sentence before the first hit's is empty: the span before is further back
+    if touched:
+        spans.extend(itertools.islice(more, max(0, max(touched) + _ANAPHOR_REACH + 1 - len(spans))))
+    return spans, more, touched
 
 
 def _touched(spans: list[tuple[int, int]], hits: list[tuple[int, int]]) -> set[int]:
