@@ -308,8 +308,8 @@ class TokenTable:
 
     A ``Token`` is a new Python object on every ``doc[i]`` or ``for t in doc``; the
     stages used to walk each Doc a dozen times, and building those objects was the
-    pipeline's largest single cost. Stages index these lists instead. Lemmas and texts with
-    trailing white space are built on first use: few stages read them, on few documents.
+    pipeline's largest single cost. Stages index these lists instead. Lemmas are looked up
+    on first use (only the weapons stage reads them, near a weapons system).
     """
 
     texts: list[str]
@@ -328,10 +328,6 @@ class TokenTable:
     @cached_property
     def lemmas(self) -> list[str]:
         return _strings(_STRINGS, self.strings, self.lemma_ids) if self.strings is not None else []
-
-    @cached_property
-    def with_ws(self) -> list[str]:
-        return [t + " " if w else t for t, w in zip(self.texts, self.spaces, strict=True)]
 
     @property
     def words(self) -> int:

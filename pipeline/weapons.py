@@ -942,7 +942,7 @@ def _spans_from(doc: Doc, sentence: int) -> Iterator[tuple[int, int]]:
     ``sents``) on, cut as they are asked for: a caller that stops early cuts no more."""
     text = doc_text(doc)
     table = token_table(doc)
-    texts, with_ws, idxs, ends, sents = table.texts, table.with_ws, table.idxs, table.ends, table.sents
+    texts, spaces, idxs, ends, sents = table.texts, table.spaces, table.idxs, table.ends, table.sents
     if sentence >= len(sents) or sents[sentence][0] >= len(idxs):
         return
     # the tokens that cut (those holding a line break or a full stop may), with the offset
@@ -950,8 +950,8 @@ def _spans_from(doc: Doc, sentence: int) -> Iterator[tuple[int, int]]:
     inner: dict[int, int] = {}
     positions = _char_positions(text, _CUT_CHARS, idxs[sents[sentence][0]], len(text))
     for i in {bisect_right(idxs, at) - 1 for at in positions}:
-        if "\n" in with_ws[i]:
-            inner[i] = idxs[i] + len(with_ws[i])
+        if "\n" in texts[i]:  # the token holds the break (spaCy's trailing space is a plain " ")
+            inner[i] = ends[i] + spaces[i]
         elif (
             texts[i] != "."
             and i + 1 < len(texts)
@@ -971,7 +971,7 @@ def _spans_from(doc: Doc, sentence: int) -> Iterator[tuple[int, int]]:
         while k < len(cutting) and cutting[k] < stop:
             i = cutting[k]
             k += 1
-            if i < last or "\n" in with_ws[i]:
+            if i < last or "\n" in texts[i]:
                 span = _stripped(text, a, inner[i])
                 if span is not None:
                     yield span
