@@ -160,7 +160,14 @@ class LookupLemmas(BatchedStage):
 
 class ArraySentencizer(Sentencizer):  # type: ignore[misc]  # spaCy's Cython class
     """spaCy's rule-based ``sentencizer`` (same punctuation, same decisions) reading the
-    tokens as one array instead of building a Python ``Token`` per word."""
+    tokens as one array instead of building a Python ``Token`` per word, and deciding a
+    batch of Docs per call (spaCy's ``pipe`` asks once per Doc, reading its marks anew)."""
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 32) -> Iterator[Doc]:
+        docs = iter(stream)
+        while batch := list(itertools.islice(docs, max(1, batch_size))):
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
 
     def predict(self, docs: Iterable[Doc]) -> list[list[bool]]:
         marks = {get_string_id(c) for c in self.punct_chars}

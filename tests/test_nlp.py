@@ -128,16 +128,16 @@ def test_token_table_mirrors_the_doc(lang: str, text: str) -> None:
     assert doc_text(doc) == text == doc.text
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Die Soldaten wurden verlegt. Der Minister sprach am Montag!! Was nun?! „Wir bleiben.“ Ende",
-        "Rund 1.500 Soldaten … und dann? Im Jahr 2022. Die FA-50. Am 19. November kam er.",
-        "…",
-        "Kein Satzende hier",
-        "",
-    ],
-)
+SENTENCES = [
+    "Die Soldaten wurden verlegt. Der Minister sprach am Montag!! Was nun?! „Wir bleiben.“ Ende",
+    "Rund 1.500 Soldaten … und dann? Im Jahr 2022. Die FA-50. Am 19. November kam er.",
+    "…",
+    "Kein Satzende hier",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", SENTENCES)
 def test_array_sentencizer_decides_like_spacys_sentencizer(text: str) -> None:
     nlp = build_nlp("de")
     reference: Any = spacy.blank("de").add_pipe("sentencizer")
@@ -146,6 +146,16 @@ def test_array_sentencizer_decides_like_spacys_sentencizer(text: str) -> None:
     assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs]
     if len(text) > 20:
         assert len(list(ours.sents)) > 1
+
+
+def test_array_sentencizer_decides_a_batch_like_one_doc_at_a_time() -> None:
+    nlp = build_nlp("de")
+    reference: Any = spacy.blank("de").add_pipe("sentencizer")
+    texts = SENTENCES * 3
+    batched = list(nlp.get_pipe("sentencizer").pipe((nlp.make_doc(t) for t in texts), batch_size=4))
+    assert [d.text for d in batched] == texts
+    for doc, text in zip(batched, texts, strict=True):
+        assert [t.is_sent_start for t in doc] == [t.is_sent_start for t in reference(nlp.make_doc(text))]
 
 
 def test_cached_nlp_builds_one_pipeline_however_it_is_called() -> None:
