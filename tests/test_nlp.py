@@ -152,7 +152,8 @@ def test_array_sentencizer_decides_a_batch_like_one_doc_at_a_time() -> None:
     nlp = build_nlp("de")
     reference: Any = spacy.blank("de").add_pipe("sentencizer")
     texts = SENTENCES * 3
-    batched = list(nlp.get_pipe("sentencizer").pipe((nlp.make_doc(t) for t in texts), batch_size=4))
+    sentencizer: Any = nlp.get_pipe("sentencizer")
+    batched = list(sentencizer.pipe((nlp.make_doc(t) for t in texts), batch_size=4))
     assert [d.text for d in batched] == texts
     for doc, text in zip(batched, texts, strict=True):
         assert [t.is_sent_start for t in doc] == [t.is_sent_start for t in reference(nlp.make_doc(text))]
