@@ -30,7 +30,7 @@ from spacy.tokens import Doc
 
 from .countries import ORG_CODES, CountryMention, doc_countries
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import boilerplate, doc_text, evidence, token_table
+from .nlp import boilerplate, doc_text, evidence, extension, token_table
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
 #: Characters that end a segment inside a sentence: colon, semicolon, dashes used as
@@ -161,7 +161,7 @@ def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
     ordered, starts = _by_offset(
         doc,
         _QUANTITIES,
-        doc._.numbers,
+        extension(doc, "numbers"),
         lambda n: isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY,
     )
     return _within(ordered, starts, start, end)
@@ -169,7 +169,7 @@ def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
 
 def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
     """The dates stage's mentions inside ``[start, end)``, ordered by (start, end)."""
-    ordered, starts = _by_offset(doc, _DATES, doc._.dates, lambda d: isinstance(d, DateMention))
+    ordered, starts = _by_offset(doc, _DATES, extension(doc, "dates"), lambda d: isinstance(d, DateMention))
     return _within(ordered, starts, start, end)
 
 
@@ -637,7 +637,7 @@ def words(lang: str, name: str, role: str) -> frozenset[str]:
 
 
 def published_date(doc: Doc) -> date | None:
-    value = doc._.published
+    value = extension(doc, "published")
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -458,6 +458,18 @@ def sentence_index(doc: Doc, char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
 
+def extension(doc: Doc, name: str) -> Any:
+    """``getattr(doc._, name)`` without building spaCy's ``Underscore`` accessor (a new object
+    on every ``doc._``, a visible cost where stages ask per candidate). spaCy keeps a Doc's
+    extension values in its user data under this key; unset ones (defaults, getters) go
+    through ``doc._``."""
+    values: dict[Any, Any] = doc.user_data
+    try:
+        return values[("._.", name, None, None)]
+    except KeyError:
+        return getattr(doc._, name)
+
+
 def doc_id(doc: Doc) -> str:
     """``doc._.doc_id``, read without building spaCy's ``Underscore`` accessor (see
     :data:`_BOILERPLATE_KEY`): every record's evidence asks for it."""

@@ -75,7 +75,7 @@ from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import BatchedStage, boilerplate, doc_text, in_boilerplate
+from .nlp import BatchedStage, boilerplate, doc_text, extension, in_boilerplate
 from .records import NumberKind, NumberMention, Qualifier
 
 __all__ = [
@@ -1044,7 +1044,9 @@ def numbers_in(
     By default only amounts (quantity and vague); pass ``kinds=tuple(NumberKind)`` to get
     identifiers too.
     """
-    return [n for n in doc._.numbers or () if start <= n.start and n.end <= end and n.kind in kinds]
+    return [
+        n for n in extension(doc, "numbers") or () if start <= n.start and n.end <= end and n.kind in kinds
+    ]
 
 
 # ---- the spaCy component -------------------------------------------------------------------

@@ -46,6 +46,7 @@ from .nlp import (
     boilerplate,
     doc_text,
     evidence,
+    extension,
     in_boilerplate,
     sentence_index,
     token_table,
@@ -1134,7 +1135,7 @@ class PeopleStage(BatchedStage):
             return ent
 
         # journalists first: the sidecar's authors, then bylines in the text
-        for author in doc._.authors or ():
+        for author in extension(doc, "authors") or ():
             tokens = tuple(author.split())
             if tokens:
                 add(tokens, None, "author").journalist = True
@@ -1322,7 +1323,7 @@ class PeopleStage(BatchedStage):
         return max(sorted(counts), key=lambda c: counts[c]) if counts else None
 
     def _known_role(self, doc: Doc, ent: _Entity) -> str | None:
-        published = doc._.published
+        published = extension(doc, "published")
         if published is None:
             return None
         day = (published.date() if isinstance(published, datetime) else published).isoformat()

@@ -32,7 +32,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .ingest import Article, find_boilerplate, ingest
-from .nlp import PipelineInfo, cached_nlp, doc_text, make_doc, pipeline_info, token_table
+from .nlp import PipelineInfo, cached_nlp, doc_text, extension, make_doc, pipeline_info, token_table
 from .records import (
     RECORD_TYPES,
     BudgetFigure,
@@ -98,7 +98,7 @@ def doc_to_records(doc: Doc, document: Document) -> DocResult:
     """The records a processed Doc holds, sorted by offset; the document gets its counts."""
     dates = [
         d
-        for d in (doc._.dates or [])
+        for d in (extension(doc, "dates") or [])
         if d.kind is not DateKind.DURATION and d.evidence is not None and d.doc_id is not None
     ]
     table = token_table(doc)
@@ -106,11 +106,11 @@ def doc_to_records(doc: Doc, document: Document) -> DocResult:
     return DocResult(
         document=document.model_copy(update={"sentences": sentences, "words": table.words}),
         text=doc_text(doc),
-        people=_by_offset(doc._.people or []),
+        people=_by_offset(extension(doc, "people") or []),
         dates=_by_offset(dates),
-        troops=_by_offset(doc._.troops or []),
-        weapons_orders=_by_offset(doc._.weapons_orders or []),
-        budgets=_by_offset(doc._.budgets or []),
+        troops=_by_offset(extension(doc, "troops") or []),
+        weapons_orders=_by_offset(extension(doc, "weapons_orders") or []),
+        budgets=_by_offset(extension(doc, "budgets") or []),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import spacy
+from spacy.tokens import Doc
 
 from pipeline.nlp import (
     STAGES,
@@ -15,6 +16,7 @@ from pipeline.nlp import (
     cached_nlp,
     doc_text,
     evidence,
+    extension,
     make_doc,
     pipeline_info,
     sentence_index,
@@ -181,3 +183,19 @@ def test_stages_run_a_batch_at_a_time_with_the_same_results_as_one_by_one() -> N
         assert [d._.get(name) for d in batched] == [d._.get(name) for d in single], name
     assert [bool(d._.weapons_orders) for d in batched] == [True, False, False]
     assert [bool(d._.budgets) for d in batched] == [False, False, True]
+
+
+def test_extension_reads_what_doc_underscore_reads() -> None:
+    from datetime import date
+
+    nlp = cached_nlp("de")
+    doc = nlp(make_doc(nlp, "Am 3. Mai 2024 kamen 5.000 Soldaten.", doc_id="x", published=date(2024, 5, 4)))
+    for name in ("dates", "numbers", "people", "troops", "published", "authors", "doc_id"):
+        assert extension(doc, name) is getattr(doc._, name)
+    assert extension(doc, "published") == date(2024, 5, 4)
+    assert extension(doc, "numbers")  # set by the numbers stage
+    bare = nlp.make_doc("Kein Stadium lief hier.")
+    assert extension(bare, "dates") is None is bare._.dates  # never set: the extension's default
+    if not Doc.has_extension("newsfacts_test_getter"):
+        Doc.set_extension("newsfacts_test_getter", getter=lambda d: len(d))
+    assert extension(bare, "newsfacts_test_getter") == len(bare)
