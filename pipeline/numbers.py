@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -75,7 +76,7 @@ from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import BatchedStage, boilerplate, doc_text, extension, in_boilerplate
+from .nlp import BatchedStage, boilerplate, doc_text, extension, in_boilerplate, token_table
 from .records import NumberKind, NumberMention, Qualifier
 
 __all__ = [
@@ -1066,13 +1067,26 @@ class NumbersStage(BatchedStage):
         if mentions and boilerplate(doc):  # most articles have none: no per-mention test then
             mentions = [n for n in mentions if not in_boilerplate(doc, n.start, n.end)]
         doc._.numbers = mentions
-        spans: list[Span] = []
-        for n in mentions:
-            span = doc.char_span(n.start, n.end, label=n.kind.value, alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        doc.spans["numbers"] = spans
+        doc.spans["numbers"] = token_spans(doc, mentions)
         return doc
+
+
+def token_spans(doc: Doc, mentions: Iterable[NumberMention]) -> list[Span]:
+    """The tokens each mention touches, labelled with its kind: what ``doc.char_span(start,
+    end, alignment_mode="expand")`` gives, found by bisecting the token table's offsets
+    (``char_span`` builds a ``Token`` per token it passes)."""
+    table = token_table(doc)
+    idxs, ends = table.idxs, table.ends
+    spans = []
+    for n in mentions:
+        if not idxs or n.end <= n.start:
+            continue
+        first = max(0, bisect_right(idxs, n.start) - 1)
+        if n.start >= ends[first]:  # in the white space after a token: the next one
+            first += 1
+        last = bisect_right(idxs, n.end - 1) - 1
+        spans.append(Span(doc, first, max(first, last + 1), label=n.kind.value))
+    return spans
 
 
 @Language.factory("numbers")

@@ -457,3 +457,18 @@ def test_guarded_alternations_match_like_plain_ones(lang: str) -> None:
         for pos in range(min(len(text), 2) + 1):
             got, want = guarded.match(text, pos), reference.match(text, pos)
             assert (got and got.span()) == (want and want.span()), (text, pos)
+
+
+def test_number_spans_cover_the_tokens_char_span_would_expand_to() -> None:
+    from pipeline.numbers import token_spans
+
+    nlp = cached_nlp("de")
+    text = "Die USA haben  mehr als 50.000 Soldaten\n\nin Japan. 35 F-35-Kampfjets! (rund 1,2 Mrd. Euro)"
+    doc = nlp(text)
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            mention = NumberMention(text=text[start:end], start=start, end=end, value=1)
+            expected = doc.char_span(start, end, alignment_mode="expand")
+            assert expected is not None
+            (span,) = token_spans(doc, [mention])
+            assert (span.start, span.end) == (expected.start, expected.end), (start, end)
