@@ -423,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--words", type=int, default=200_000, help="throughput corpus size (words)")
     parser.add_argument(
-        "--repeat", type=int, default=5, help="throughput runs per row; the fastest is reported (as timeit does)"
+        "--repeat", type=int, default=5, help="throughput runs per row; the fastest counts (as in timeit)"
     )
     parser.add_argument(
         "--scales", default="1,10,100", help="corpus copies for the scaling runs (comma-separated)"
