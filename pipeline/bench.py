@@ -6,9 +6,10 @@
    (:func:`pipeline.runner.process`, records packed for the spool as ``pipeline run`` does)
    in one process and in one worker process per core, next to spaCy's blank ``de``
    tokenizer alone on the same texts in the same run (each row the fastest of ``--repeat``
-   runs, as ``timeit`` reports). Words per second by wall clock and by CPU time (CPU time
-   is what to compare on a busy machine), and the ratio pipeline / tokenizer. Also the
-   share of time per stage on the un-repeated corpus.
+   runs, as ``timeit`` reports; the rows take turns, one run each per round). Words per
+   second by wall clock and by CPU time (CPU time is what to compare on a busy machine),
+   and the ratio pipeline / tokenizer. Also the share of time per stage on the un-repeated
+   corpus.
 2. Scaling: the corpus written to a temp folder ``k`` times (separate article files and
    sidecars), each size run as ``python -m pipeline run`` does it, in a child process;
    wall time, CPU time of all processes and peak RSS of the run and of its workers.
@@ -104,15 +105,18 @@ def stage_shares(articles: Sequence[Any]) -> dict[str, float]:
     return {name: round(seconds, 3) for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1])}
 
 
-def _best(run: Callable[[], None], repeat: int) -> tuple[float, float]:
-    """(wall, CPU) seconds of the fastest of ``repeat`` runs (CPU of this process and of its
-    finished children), as ``timeit`` does: the slower runs measure the machine's other work."""
-    timings = []
+def _best(runs: dict[str, Callable[[], None]], repeat: int) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds of each run's fastest of ``repeat`` (CPU of this process and of its
+    finished children), as ``timeit`` does: the slower runs measure the machine's other work.
+    The runs take turns, ``repeat`` rounds of one each, so a slow spell of the machine falls on
+    every row alike instead of on whichever row was being measured (the ratio divides two)."""
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
     for _ in range(max(1, repeat)):
-        wall, cpu = time.perf_counter(), _cpu() + _children_cpu()
-        run()
-        timings.append((time.perf_counter() - wall, _cpu() + _children_cpu() - cpu))
-    return min(timings)
+        for name, run in runs.items():
+            wall, cpu = time.perf_counter(), _cpu() + _children_cpu()
+            run()
+            timings[name].append((time.perf_counter() - wall, _cpu() + _children_cpu() - cpu))
+    return {name: min(found) for name, found in timings.items()}
 
 
 def throughput(min_words: int, repeat: int = 5) -> dict[str, Any]:
@@ -139,8 +143,6 @@ def throughput(min_words: int, repeat: int = 5) -> dict[str, Any]:
         for _ in tokenizer.pipe(texts, batch_size=256):
             pass
 
-    tok_wall, tok_cpu = _best(tokenize, repeat)
-
     # spaCy's own multi-process path for the bare tokenizer, for comparison: it ships every Doc
     # back through msgpack, which costs more than tokenising, so one process is its best
     blank = spacy.blank("de")
@@ -148,8 +150,6 @@ def throughput(min_words: int, repeat: int = 5) -> dict[str, Any]:
     def tokenize_parallel() -> None:
         for _ in blank.pipe(texts, batch_size=256, n_process=os.cpu_count() or 1):
             pass
-
-    tok_par_wall, tok_par_cpu = _best(tokenize_parallel, repeat)
 
     failures: list[int] = []
 
@@ -159,16 +159,24 @@ def throughput(min_words: int, repeat: int = 5) -> dict[str, Any]:
         results = process(corpus, n_process=1, packed=True)
         failures.append(sum(1 for r in results if r.document.status.value != "ok"))
 
-    pipe_wall, pipe_cpu = _best(run_one, repeat)
-    failed = max(failures)
-
     workers = os.cpu_count() or 1
 
     def run_parallel() -> None:
         for _ in process(corpus, n_process=workers, packed=True):
             pass
 
-    par_wall, par_cpu = _best(run_parallel, repeat)
+    best = _best(
+        {
+            "tokenizer": tokenize,
+            "tokenizer_parallel": tokenize_parallel,
+            "pipeline": run_one,
+            "parallel": run_parallel,
+        },
+        repeat,
+    )
+    (tok_wall, tok_cpu), (tok_par_wall, tok_par_cpu) = best["tokenizer"], best["tokenizer_parallel"]
+    (pipe_wall, pipe_cpu), (par_wall, par_cpu) = best["pipeline"], best["parallel"]
+    failed = max(failures)
 
     shares = stage_shares(base)
     total = sum(shares.values()) or 1.0
