@@ -104,6 +104,11 @@ def test_lookup_lemmas_match_spacys_lookup_lemmatizer(lang: str, text: str) -> N
     theirs = reference.get_pipe("lemmatizer")(nlp.make_doc(text))
     assert [t.lemma_ for t in ours] == [t.lemma_ for t in theirs]
     assert any(t.lemma_ != t.text for t in ours)  # the table was applied, not an identity copy
+    # again, every word now known to the component, and with one word it has not seen yet
+    for again in (text, text + " Zwischenstandsmeldungen"):
+        ours = nlp.get_pipe("lemmatizer")(nlp.make_doc(again))
+        theirs = reference.get_pipe("lemmatizer")(nlp.make_doc(again))
+        assert [t.lemma_ for t in ours] == [t.lemma_ for t in theirs]
 
 
 @pytest.mark.parametrize(
