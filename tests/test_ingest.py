@@ -98,6 +98,7 @@ def test_publication_date_from_english_dateline(tmp_path: Path) -> None:
         ("empty.txt", b"", None, "empty file"),
         ("blank.txt", b"  \n\n ", None, "empty file"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, None, "binary file"),
+        ("controls.txt", b"GIF89a\x1b\x07\x1a\x0e\x03 Nato \x02\x01\x1f" * 20, None, "control characters"),
         ("bad-meta.txt", DE_TEXT, "{not json", "malformed JSON"),
         ("typed-meta.txt", DE_TEXT, {"published": "last tuesday", "authors": 5}, "typed-meta.meta.json"),
         ("list-meta.txt", DE_TEXT, "[1, 2]", "expected a JSON object"),
@@ -115,6 +116,12 @@ def test_bad_input_fails_with_file_and_reason(
     bad = articles[name].document
     assert bad.status is DocStatus.FAILED
     assert bad.error is not None and bad.error.startswith(name) and reason in bad.error
+
+
+def test_a_few_stray_control_characters_do_not_make_a_text_binary(tmp_path: Path) -> None:
+    write(tmp_path, "a.txt", DE_TEXT.replace(" ", "\x0b", 3) + "\x1a\f\t\r\n")
+    (article,) = list(ingest(tmp_path))
+    assert article.document.status is DocStatus.OK
 
 
 def test_undetectable_language_is_an_error(tmp_path: Path) -> None:
