@@ -288,11 +288,9 @@ def make_doc(
     doc = nlp.make_doc(text)
     doc.user_data[_TEXT_KEY] = text  # spaCy keeps the text verbatim; no need to join tokens again
     doc._.doc_id = doc_id
-    doc.user_data[_DOC_ID_KEY] = doc_id
     doc._.published = published
     doc._.authors = authors
     doc._.boilerplate = boilerplate
-    doc.user_data[_BOILERPLATE_KEY] = boilerplate
     return doc
 
 
@@ -474,13 +472,8 @@ def extension(doc: Doc, name: str) -> Any:
 
 
 def doc_id(doc: Doc) -> str:
-    """``doc._.doc_id``, read without building spaCy's ``Underscore`` accessor (see
-    :data:`_BOILERPLATE_KEY`): every record's evidence asks for it."""
-    value = doc.user_data.get(_DOC_ID_KEY)
-    return str(doc._.doc_id if value is None else value)
-
-
-_DOC_ID_KEY = "newsfacts.doc_id"
+    """``doc._.doc_id`` (through :func:`extension`: every record's evidence asks for it)."""
+    return str(extension(doc, "doc_id"))
 
 
 def evidence(doc: Doc, start: int, end: int) -> Evidence:
@@ -491,17 +484,9 @@ def evidence(doc: Doc, start: int, end: int) -> Evidence:
 def boilerplate(doc: Doc) -> tuple[tuple[int, int], ...]:
     """``doc._.boilerplate``: the (start, end) character ranges of newsletter/advert text no
     stage may extract from; most articles have none."""
-    ranges = doc.user_data.get(_BOILERPLATE_KEY)
-    if ranges is None:  # a Doc not made by make_doc, or boilerplate set later
-        ranges = doc._.boilerplate
-    return tuple(ranges)
+    return tuple(extension(doc, "boilerplate"))
 
 
 def in_boilerplate(doc: Doc, start: int, end: int) -> bool:
     """True when the span overlaps text marked as newsletter/advert boilerplate."""
     return any(start < b_end and end > b_start for b_start, b_end in boilerplate(doc))
-
-
-#: ``doc._.boilerplate`` again, read without building spaCy's ``Underscore`` accessor: stages
-#: ask once per candidate, and that accessor was a visible share of their time.
-_BOILERPLATE_KEY = "newsfacts.boilerplate"

@@ -64,6 +64,7 @@ from .nlp import (
     doc_id,
     doc_text,
     evidence,
+    extension,
     in_boilerplate,
     sentence_index,
     token_table,
@@ -568,7 +569,7 @@ def _anaphor_count(
         like_num = _lexeme(doc, text).like_num
         if kind in ("of", "more", "def"):
             pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
-        elif text == "-" or (like_num and _dates_overlap(doc._.dates, idx, idx + len(text))):
+        elif text == "-" or (like_num and _dates_overlap(extension(doc, "dates"), idx, idx + len(text))):
             continue  # "180 der 2022 bestellten Panzer"
         elif table.is_punct[i] or like_num or text[:1].isupper() or is_category_noun(text, lex):
             return None
@@ -1943,8 +1944,7 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
             continue
         if facts is None:
             countries = doc_countries(doc)
-            ext = doc._  # one accessor for the three reads: building one costs about as much as a read
-            numbers = _numbers(ext.numbers, ext.dates)
+            numbers = _numbers(extension(doc, "numbers"), extension(doc, "dates"))
             by_start = sorted(numbers, key=_START)
             facts = _DocFacts(
                 numbers,
@@ -1954,7 +1954,7 @@ def find_orders(doc: Doc) -> list[WeaponsOrder]:
                 [c.start for c in countries],
                 has_boilerplate,
                 doc_id(doc),
-                _as_of(ext.published),
+                _as_of(extension(doc, "published")),
             )
         found, previous = _extract_sentence(
             doc, start, end, lex, facts, previous, index, history, index in may_name
