@@ -459,6 +459,29 @@ def sentence_index(doc: Doc, char: int) -> int:
     return max(0, bisect.bisect_right(starts, char) - 1)
 
 
+def token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tuple[int, int] | None:
+    """The tokens ``doc.char_span(start, end, alignment_mode="expand")`` (or "contract")
+    holds, as ``(first, stop)``, looked up in the token table without building a Span (spaCy's
+    ``char_span`` builds a ``Token`` for every token it passes)."""
+    table = token_table(doc)
+    idxs, ends = table.idxs, table.ends
+    size = len(doc_text(doc))
+    if not (0 <= start < size and 0 < end <= size):
+        return None  # spaCy finds no token at either end
+    first = bisect.bisect_right(idxs, start) - 1  # a token owns its trailing space, as in spaCy
+    last = bisect.bisect_right(idxs, end - 1) - 1
+    if contract:
+        if idxs[first] < start:
+            first += 1
+        if end < ends[last]:
+            last -= 1
+        if last < first:
+            return None
+    elif start == ends[first]:
+        first += 1  # the trailing space does not pull its token in
+    return first, last + 1
+
+
 def extension(doc: Doc, name: str) -> Any:
     """``getattr(doc._, name)`` without building spaCy's ``Underscore`` accessor (a new object
     on every ``doc._``, a visible cost where stages ask per candidate). spaCy keeps a Doc's

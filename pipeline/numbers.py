@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -76,7 +75,7 @@ from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
 from .lexicon import lang_file, literal_trie, load_tsv
-from .nlp import BatchedStage, boilerplate, doc_text, extension, in_boilerplate, token_table
+from .nlp import BatchedStage, boilerplate, doc_text, extension, in_boilerplate, token_range
 from .records import NumberKind, NumberMention, Qualifier
 
 __all__ = [
@@ -1072,20 +1071,13 @@ class NumbersStage(BatchedStage):
 
 
 def token_spans(doc: Doc, mentions: Iterable[NumberMention]) -> list[Span]:
-    """The tokens each mention touches, labelled with its kind: what ``doc.char_span(start,
-    end, alignment_mode="expand")`` gives, found by bisecting the token table's offsets
-    (``char_span`` builds a ``Token`` per token it passes)."""
-    table = token_table(doc)
-    idxs, ends = table.idxs, table.ends
+    """The tokens each mention touches (``char_span``'s "expand" mode, by
+    :func:`~pipeline.nlp.token_range`), labelled with its kind."""
     spans = []
     for n in mentions:
-        if not idxs or n.end <= n.start:
-            continue
-        first = max(0, bisect_right(idxs, n.start) - 1)
-        if n.start >= ends[first]:  # in the white space after a token: the next one
-            first += 1
-        last = bisect_right(idxs, n.end - 1) - 1
-        spans.append(Span(doc, first, max(first, last + 1), label=n.kind.value))
+        tokens = token_range(doc, n.start, n.end)
+        if tokens is not None:
+            spans.append(Span(doc, *tokens, label=n.kind.value))
     return spans
 
 

@@ -49,6 +49,7 @@ from .nlp import (
     extension,
     in_boilerplate,
     sentence_index,
+    token_range,
     token_table,
 )
 from .nlp import doc_id as nlp_doc_id
@@ -115,19 +116,6 @@ def _outside(
         if k == 0 or furthest[k - 1] <= start:
             kept.append((i, j))
     return kept
-
-
-def _role_tokens(doc: Doc, t: TokenTable, role: Role) -> tuple[int, int] | None:
-    """The tokens [start, end) of a role phrase, as ``doc.char_span(..., alignment_mode="expand")``
-    gives them. Role phrases start and end at tokens, so two bisects over the table find them
-    (spaCy's ``char_span`` builds a Span); other offsets still go to spaCy."""
-    if role.end > role.start:
-        first = bisect.bisect_right(t.idxs, role.start) - 1
-        last = bisect.bisect_right(t.idxs, role.end - 1) - 1
-        if first >= 0 and t.idxs[first] == role.start and t.ends[last] == role.end:
-            return first, last + 1
-    span = doc.char_span(role.start, role.end, alignment_mode="expand")
-    return None if span is None else (span.start, span.end)
 
 
 def _glued(t: TokenTable, i: int) -> bool:
@@ -739,7 +727,7 @@ class PeopleStage(BatchedStage):
             else:
                 role = self._en_role_starting(doc, k, floor=j + 1)
             if role is not None:
-                span = _role_tokens(doc, t, role)
+                span = token_range(doc, role.start, role.end)
                 after = span[1] if span is not None else k + 1
                 if after < n and self.is_name_token(t, after):
                     return None  # ", Generalleutnant Holger Neumann": the role of the next name
@@ -1002,7 +990,7 @@ class PeopleStage(BatchedStage):
                 for _ in range(3):
                     if before is None or before.start < 2:
                         break
-                    k = _role_tokens(doc, t, before)
+                    k = token_range(doc, before.start, before.end)
                     earlier = self.role_before(doc, t, k[0]) if k is not None and k[0] >= 1 else None
                     if earlier is None or earlier.end > before.start:
                         break

@@ -67,6 +67,7 @@ from .nlp import (
     extension,
     in_boilerplate,
     sentence_index,
+    token_range,
     token_table,
 )
 from .records import NumberKind, NumberMention, OrderStatus, WeaponCategory, WeaponsOrder
@@ -491,7 +492,7 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
 
 
 def _token_at(doc: Doc, char: int) -> int:
-    tokens = _token_range(doc, char, char + 1)
+    tokens = token_range(doc, char, char + 1)
     return tokens[0] if tokens is not None else 0
 
 
@@ -589,7 +590,7 @@ def _noun_count(
     und will elf Schiffe kaufen" -> 11. Only one such noun, of a kind that fits."""
     if not mention.start < trigger.start:
         return None
-    tokens = _token_range(doc, mention.end, span[1], contract=True)
+    tokens = token_range(doc, mention.end, span[1], contract=True)
     if tokens is None:
         return None
     texts = token_table(doc).texts
@@ -617,7 +618,7 @@ def _anaphors(
     """Counted category nouns standing for the last system of a fitting kind named up to
     ``_ANAPHOR_REACH`` sentences before: "Kanada bestellt F-35. Von den 88 Kampfjets, die
     ..." -> F-35 (rule ``weapons.anaphor``). Not in a segment that names a system itself."""
-    tokens = _token_range(doc, start, end, contract=True)
+    tokens = token_range(doc, start, end, contract=True)
     if tokens is None:
         return []
     counts = {n.end: n for n in numbers if start <= n.start and n.end <= end}
@@ -662,7 +663,7 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
     tokens :class:`_CueScan` picks can be any."""
     triggers: list[_Trigger] = []
     modals: list[int] = []
-    tokens = _token_range(doc, start, end)
+    tokens = token_range(doc, start, end)
     if tokens is None:
         return triggers, modals
     covered = -1
@@ -779,28 +780,6 @@ def _blocker_scan(lang: str) -> _CueScan:
     return _CueScan(lexicon(lang).blocker_index)
 
 
-def _token_range(doc: Doc, start: int, end: int, contract: bool = False) -> tuple[int, int] | None:
-    """The tokens ``doc.char_span(start, end, alignment_mode="expand")`` (or "contract")
-    holds, as ``(first, stop)``, looked up in the token table without building a Span."""
-    table = token_table(doc)
-    idxs, ends = table.idxs, table.ends
-    size = len(doc_text(doc))
-    if not (0 <= start < size and 0 < end <= size):
-        return None  # spaCy finds no token at either end
-    first = bisect_right(idxs, start) - 1  # a token owns its trailing space, as in spaCy
-    last = bisect_right(idxs, end - 1) - 1
-    if contract:
-        if idxs[first] < start:
-            first += 1
-        if end < ends[last]:
-            last -= 1
-        if last < first:
-            return None
-    elif start == ends[first]:
-        first += 1  # the trailing space does not pull its token in
-    return first, last + 1
-
-
 #: Endings of an inflected participle used as an adjective ("bestellten", "ordered").
 _PARTICIPLE = {"de": ("te", "ten", "tes", "ter", "tem", "ene", "enen", "ener", "enes"), "en": ("ed",)}
 
@@ -881,7 +860,7 @@ def _pair_cue(table: TokenTable, i: int, lex: Lexicon) -> _Cue | None:
 def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[int, int], ...] = ()) -> bool:
     """Does ``[start, end)`` speak of losses, combat, refusal or a mere request? Words
     ``inside`` a system's name ("F-16 Block 70") say nothing."""
-    tokens = _token_range(doc, start, end)
+    tokens = token_range(doc, start, end)
     if tokens is None:
         return False
     table = token_table(doc)
@@ -1304,7 +1283,7 @@ def _quantity(
     number = max(candidates, key=lambda n: n.end)
     if _count(number) is None:
         return None
-    gap = _token_range(doc, number.end, mention.start, contract=True)
+    gap = token_range(doc, number.end, mention.start, contract=True)
     if doc_text(doc)[number.end : mention.start].strip() and gap is None:
         return None
     tokens = range(*gap) if gap is not None else range(0)
@@ -1330,7 +1309,7 @@ def _elliptic_count(
     if not after:
         return None
     number = min(after, key=lambda n: n.start)
-    nxt = _token_range(doc, number.end, seg_end, contract=True)
+    nxt = token_range(doc, number.end, seg_end, contract=True)
     if nxt is None or nxt[0] == nxt[1]:
         return None
     table = token_table(doc)
@@ -1356,7 +1335,7 @@ def _as_of(published: object) -> date | None:
 
 def _passive(doc: Doc, start: int, end: int) -> bool:
     """Does ``[start, end)`` hold a passive auxiliary ("wurde", "was")?"""
-    tokens = _token_range(doc, start, end)
+    tokens = token_range(doc, start, end)
     return tokens is not None and not _PASSIVE.isdisjoint(token_table(doc).lowers[tokens[0] : tokens[1]])
 
 
@@ -1697,7 +1676,7 @@ def _deal_of(doc: Doc, start: int, end: int, lex: Lexicon, facts: _DocFacts) -> 
 def _ellipsis_count(doc: Doc, seg: tuple[int, int], facts: _DocFacts, lex: Lexicon) -> int | None:
     """The count an elliptic follow-up gives ("ein drittes" -> 1, "zwei weitere" -> 2,
     "19 of the aircraft" -> 19), or None when the segment has no such phrase."""
-    span = _token_range(doc, seg[0], seg[1], contract=True)
+    span = token_range(doc, seg[0], seg[1], contract=True)
     if span is None:
         return None
     table = token_table(doc)

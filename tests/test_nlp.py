@@ -20,6 +20,7 @@ from pipeline.nlp import (
     make_doc,
     pipeline_info,
     sentence_index,
+    token_range,
     token_table,
 )
 
@@ -204,3 +205,15 @@ def test_extension_reads_what_doc_underscore_reads() -> None:
     if not Doc.has_extension("newsfacts_test_getter"):
         Doc.set_extension("newsfacts_test_getter", getter=lambda d: len(d))
     assert extension(bare, "newsfacts_test_getter") == len(bare)
+
+
+def test_token_ranges_are_spacys_char_spans() -> None:
+    nlp = cached_nlp("de")
+    text = "Polen bestellte  180 K2-Panzer.\n\nDie ersten 10 (FA-50.) kamen 2022 an. "
+    doc = nlp(make_doc(nlp, text, doc_id="t"))
+    for start in range(-1, len(text) + 2):
+        for end in range(start, min(start + 12, len(text) + 2)):
+            for mode in ("expand", "contract"):
+                span = doc.char_span(start, end, alignment_mode=mode)
+                want = None if span is None else (span.start, span.end)
+                assert token_range(doc, start, end, contract=mode == "contract") == want, (start, end, mode)

@@ -334,20 +334,6 @@ def test_partitive_follow_up_counts_the_system_before() -> None:
 # ---- the speed-ups keep what they replace --------------------------------------------------
 
 
-def test_token_ranges_are_spacys_char_spans() -> None:
-    from pipeline.weapons import _token_range
-
-    nlp = cached_nlp("de")
-    text = "Polen bestellte  180 K2-Panzer.\n\nDie ersten 10 (FA-50.) kamen 2022 an. "
-    doc = nlp(make_doc(nlp, text, doc_id="t"))
-    for start in range(-1, len(text) + 2):
-        for end in range(start, min(start + 12, len(text) + 2)):
-            for mode in ("expand", "contract"):
-                span = doc.char_span(start, end, alignment_mode=mode)
-                want = None if span is None else (span.start, span.end)
-                assert _token_range(doc, start, end, contract=mode == "contract") == want, (start, end, mode)
-
-
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_cue_index_finds_what_testing_every_cue_finds(lang: str) -> None:
     from pipeline.weapons import _endings, _table_cues
