@@ -427,13 +427,10 @@ class Gated:
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
-        self.literals = required_literals(pattern.pattern)
+        self.gate = RowGate([pattern.pattern])  # the same test, for a list of one row
 
     def may_match(self, text: str) -> bool:
-        if not self.literals or not (text.isascii() or _folds_like_lower(text)):
-            return True
-        lowered = text.lower()
-        return any(literal in lowered for literal in self.literals)
+        return bool(self.gate.rows(text))
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         start, end = max(0, pos), len(text) if endpos is None else endpos

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.facts import Cues, required_literals, segment, sentences, to_date
+from pipeline.facts import Cues, Gated, required_literals, segment, sentences, to_date
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import TroopCount
@@ -206,6 +206,29 @@ def test_noun_search_with_the_rows_a_sentence_may_hold_finds_every_noun(lang: st
     for text in texts:
         want = [(m.start(), m.end(), m.start(m.lastgroup or 0)) for m in full.finditer(text)]
         assert [(n.start, n.end, n.head) for n in _nouns(noun_rows, text, 0, len(text))] == want
+
+
+def test_a_gated_search_finds_what_the_plain_search_finds() -> None:
+    patterns = [
+        re.compile(r"(?<!\w)(?:nato|otan)", re.IGNORECASE),
+        re.compile(r"(?<!\w)(?:bip|gdp|bruttoinlandsprodukt\w*|gross domestic product)", re.IGNORECASE),
+        re.compile(r"(?<![\w-])(?:ſtaat|verteidigung)", re.IGNORECASE),
+        re.compile(r"(?<!\w)\d+(?!\w)"),  # no literal: always searched
+    ]
+    texts = [
+        "Die NATO-Staaten wollen zwei Prozent des BIP ausgeben.",
+        "Two percent of gross domestic product, the Otan target.",
+        "Der Staat (langes s: ſtaat) und die VERTEIDIGUNG; İn KELVIN \u212a, 2025.",
+        "Keine Zahl hier, nur Worte.",
+        "",
+    ]
+    for pattern in patterns:
+        gated = Gated(pattern)
+        for text in texts:
+            for pos, endpos in ((0, None), (4, len(text) - 2), (10, 12)):
+                plain = pattern.search(text, pos, len(text) if endpos is None else endpos)
+                found = gated.search(text, pos, endpos)
+                assert (found and found.span()) == (plain and plain.span()), (pattern.pattern, text, pos)
 
 
 def test_sentences_split_at_blank_lines_and_after_years() -> None:
