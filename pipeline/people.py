@@ -242,6 +242,11 @@ class _Entity:
     def name_tokens(self) -> tuple[str, ...]:
         return max(self.forms, key=len)
 
+    @property
+    def name_key(self) -> str:
+        """:func:`fold` of the longest name (``fold`` is memoised)."""
+        return fold(" ".join(self.name_tokens))
+
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
@@ -1098,24 +1103,20 @@ class PeopleStage(BatchedStage):
         cands, runs = self.candidates(doc)
         entities: list[_Entity] = []
         by_key: dict[str, _Entity] = {}
-        longest: dict[int, str] = {}  # id(entity) -> fold of its name_tokens, kept by add()
 
         def add(tokens: tuple[str, ...], cand: Candidate | None, rule: str) -> _Entity:
             key = fold(" ".join(tokens))
             ent = by_key.get(key)
             if ent is None and len(tokens) >= 2:
                 for other in entities:  # "Ferdinand Marcos" inside "Ferdinand Marcos Jr."
-                    name = longest[id(other)]
+                    name = other.name_key
                     if name.startswith(key + " ") or key.startswith(name + " "):
                         ent = other
                         break
             if ent is None:
                 ent = _Entity(forms=[tokens], cands=[], rule=rule)
                 entities.append(ent)
-                longest[id(ent)] = key
             elif tokens not in ent.forms:
-                if len(tokens) > len(ent.name_tokens):  # the new longest form (max keeps the first)
-                    longest[id(ent)] = key
                 ent.forms.append(tokens)
             by_key[key] = ent
             if cand is not None:
@@ -1145,7 +1146,6 @@ class PeopleStage(BatchedStage):
                 elif base is None and name.endswith("s") and name[:-1] in self.lex.known:
                     ent.forms = [(*t[:-1], t[-1][:-1]) for t in ent.forms]
                     by_key[name[:-1]] = ent
-                    longest[id(ent)] = fold(" ".join(ent.name_tokens))
         surnames: dict[str, _Entity] = {}
         for ent in entities:
             surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
