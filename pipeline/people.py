@@ -1138,7 +1138,7 @@ class PeopleStage(BatchedStage):
             add(c.tokens, c, c.rule)
         if self.lang == "de":  # "der Wahlsieg Donald Trumps": a genitive, not another person
             for ent in list(entities):
-                name = fold(" ".join(ent.name_tokens))
+                name = ent.name_key
                 base = by_key.get(name[:-1]) if name.endswith("s") else None
                 if base is not None and base is not ent and len(ent.name_tokens) >= 2:
                     base.cands.extend(ent.cands)
