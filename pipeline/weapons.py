@@ -1422,22 +1422,13 @@ def _trim(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
-def _compound_deal(tail: str, lex: Lexicon) -> _Cue | None:
-    """The deal word a system's compound tail is ("Taurus-Lieferung"), if any."""
-    if lex is lexicon(lex.lang):
-        return _compound_deal_cached(tail, lex.lang)
-    return _compound_deal_uncached(tail, lex)
-
-
 @lru_cache(maxsize=1 << 12)
-def _compound_deal_cached(tail: str, lang: str) -> _Cue | None:
-    return _compound_deal_uncached(tail, lexicon(lang))
-
-
-def _compound_deal_uncached(tail: str, lex: Lexicon) -> _Cue | None:
+def _compound_deal(tail: str, lang: str) -> _Cue | None:
+    """The deal word a system's compound tail is ("Taurus-Lieferung"), if any; memoised per
+    language, like the cue scans."""
     own = [
         c
-        for c in lex.trigger_index.find(tail.split("-")[-1], tail)
+        for c in lexicon(lang).trigger_index.find(tail.split("-")[-1], tail)
         if c.value != OrderStatus.PLANNED.value and " " not in c.form
     ]
     return own[0] if own else None
@@ -1451,7 +1442,7 @@ def _choose_trigger(
     lex: Lexicon,
 ) -> tuple[_Trigger, str] | None:
     """The trigger stating the order of ``mention`` and the rule name, or None."""
-    own = _compound_deal(mention.tail, lex) if mention.tail else None
+    own = _compound_deal(mention.tail, lex.lang) if mention.tail else None
     if own is not None:
         token = _token_at(doc, mention.start)
         return _Trigger(token, mention.start, mention.end, _STATUS[own.value], own.actor), "weapons.compound"
