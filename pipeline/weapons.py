@@ -1951,10 +1951,7 @@ def _numbers(mentions: list[Any] | None, date_mentions: list[Any] | None) -> lis
     """The numbers stage's ``mentions`` (``doc._.numbers``) that are no part of one of the
     dates stage's ``date_mentions`` (``doc._.dates``)."""
     numbers = [n for n in (mentions or []) if isinstance(n, NumberMention)]
-    try:
-        dates = sorted(map(_START_END, date_mentions or []))
-    except AttributeError:  # not all are date mentions: the others do not count
-        dates = sorted((d.start, d.end) for d in (date_mentions or []) if hasattr(d, "start"))
+    dates = sorted((d.start, d.end) for d in (date_mentions or []) if hasattr(d, "start"))
     if not dates:
         return numbers
     starts = [a for a, _ in dates]
@@ -1967,7 +1964,6 @@ def _numbers(mentions: list[Any] | None, date_mentions: list[Any] | None) -> lis
     return kept
 
 
-_START_END = operator.attrgetter("start", "end")
 _START = operator.attrgetter("start")
 
 
