@@ -168,6 +168,7 @@ def process(
     batch_size: int = BATCH_SIZE,
     n_process: int | None = 1,
     packed: bool = False,
+    pool: WorkerPool | None = None,
 ) -> Iterator[DocResult]:
     """Each article through its language's pipeline, in input order; failures become failed documents.
 
@@ -175,10 +176,15 @@ def process(
     at most a few batches of Docs are alive; nothing else is kept. ``n_process`` > 1
     spreads the batches over that many worker processes (``None``: one per core, once
     the input turns out to be longer than one batch); the order and the records are
-    the same as in one process. ``packed``: results carry their records serialised for a
-    :class:`~pipeline.store.Spool` (``DocResult.packed``) instead of as record lists.
+    the same as in one process. ``pool``: the batches go to these already running workers
+    instead (``n_process`` is then ignored). ``packed``: results carry their records
+    serialised for a :class:`~pipeline.store.Spool` (``DocResult.packed``) instead of as
+    record lists.
     """
     pending = chunks(articles, batch_size)
+    if pool is not None:
+        yield from _process_parallel(pending, model, infos, pool, packed)
+        return
     if n_process is None:
         first = next(pending, None)
         if first is None:
@@ -189,7 +195,8 @@ def process(
         for chunk in pending:
             yield from _run_chunk(chunk, model, infos, packed)
         return
-    yield from _process_parallel(pending, model, infos, n_process, packed)
+    with WorkerPool(n_process) as fresh:
+        yield from _process_parallel(pending, model, infos, fresh, packed)
 
 
 #: Allocations between young-generation collections while documents are processed (Python's
@@ -270,51 +277,92 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+class WorkerPool:
+    """Worker processes for :func:`process`, kept for as many calls as the caller makes.
+
+    ``process(..., n_process=N)`` starts N workers and stops them when the input is done; a
+    caller that extracts again and again (a feed read every hour, a notebook, the benchmark's
+    repeated runs) can start them once instead: ``with WorkerPool(2) as pool: process(a,
+    pool=pool); process(b, pool=pool)``. Starting is not free: a new worker's first batch
+    costs two to three times a later one (it copies every memory page of the main process it
+    writes to, and maps fresh memory), on top of the fork itself. A worker that died takes
+    the pool down with it; the next call starts a new one.
+    """
+
+    def __init__(self, n_process: int) -> None:
+        self.n_process = max(1, n_process)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(max_workers=self.n_process, mp_context=_pool_context())
+        return self._executor
+
+    def broken(self) -> None:
+        """Forget a pool that lost a worker (its remaining workers are stopped)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _process_parallel(
     pending: Iterator[list[Article]],
     model: str | None,
     infos: dict[str, PipelineInfo] | None,
-    n_process: int,
+    workers: WorkerPool,
     packed: bool = False,
 ) -> Iterator[DocResult]:
-    """Batches on a pool of worker processes, results in input order. A batch whose worker
-    failed (it died, its result could not be sent back) is redone in this process, where a
-    bad article fails alone; a broken pool hands the rest of the input to this process."""
+    """Batches on worker processes, results in input order. A batch whose worker failed (it
+    died, its result could not be sent back) is redone in this process, where a bad article
+    fails alone; a broken pool hands the rest of the input to this process."""
     window: deque[tuple[list[Article], Future[tuple[list[DocResult], dict[str, PipelineInfo]]] | None]]
     window = deque()
-    with ProcessPoolExecutor(max_workers=n_process, mp_context=_pool_context()) as pool:
-        broken = False
+    pool = workers.executor()
+    broken = False
 
-        def submit(chunk: list[Article]) -> None:
-            nonlocal broken
-            future = None
-            if not broken:
-                try:
-                    future = pool.submit(_worker_chunk, chunk, model, packed)
-                except BrokenProcessPool:
-                    broken = True
-            window.append((chunk, future))
+    def submit(chunk: list[Article]) -> None:
+        nonlocal broken
+        future = None
+        if not broken:
+            try:
+                future = pool.submit(_worker_chunk, chunk, model, packed)
+            except BrokenProcessPool:
+                broken = True
+        window.append((chunk, future))
 
-        for chunk in islice(pending, n_process * IN_FLIGHT_PER_PROCESS):
-            submit(chunk)
-        while window:
-            chunk, future = window.popleft()
-            results: list[DocResult] | None = None
-            if future is not None:
-                try:
-                    results, found = future.result()
-                    if infos is not None:
-                        for lang, info in found.items():
-                            infos.setdefault(lang, info)
-                except Exception as exc:
-                    broken = broken or isinstance(exc, BrokenProcessPool)
-                    log.warning("worker failed on a batch of %d (%s); redoing it here", len(chunk), exc)
-            if results is None:
-                results = _run_chunk(chunk, model, infos, packed)
-            yield from results
-            following = next(pending, None)
-            if following is not None:
-                submit(following)
+    for chunk in islice(pending, workers.n_process * IN_FLIGHT_PER_PROCESS):
+        submit(chunk)
+    while window:
+        chunk, future = window.popleft()
+        results: list[DocResult] | None = None
+        if future is not None:
+            try:
+                results, found = future.result()
+                if infos is not None:
+                    for lang, info in found.items():
+                        infos.setdefault(lang, info)
+            except Exception as exc:
+                broken = broken or isinstance(exc, BrokenProcessPool)
+                log.warning("worker failed on a batch of %d (%s); redoing it here", len(chunk), exc)
+        if results is None:
+            results = _run_chunk(chunk, model, infos, packed)
+        yield from results
+        following = next(pending, None)
+        if following is not None:
+            submit(following)
+    if broken:
+        workers.broken()
 
 
 def chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:

@@ -175,6 +175,59 @@ def test_a_dead_worker_costs_no_document(blank_pipeline: Language, monkeypatch: 
     assert results[5].text == "Hier DIE."  # its batch was redone in this process
 
 
+def _worker_pid(
+    chunk: list[Article], model: str | None, packed: bool = False
+) -> tuple[list[runner.DocResult], dict[str, object]]:
+    import os
+
+    return [runner.DocResult(document=a.document, text=str(os.getpid())) for a in chunk], {}
+
+
+def test_a_worker_pool_serves_call_after_call_with_the_same_workers(
+    blank_pipeline: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+    import os
+
+    monkeypatch.setattr(runner, "_worker_chunk", _worker_pid)
+    monkeypatch.setattr(runner, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    articles = [_article(f"d{i:02d}", f"Satz {i}.") for i in range(8)]
+    with runner.WorkerPool(2) as pool:
+        first = list(process(articles, batch_size=2, pool=pool))
+        second = list(process(articles, batch_size=2, pool=pool))
+    assert [r.document.doc_id for r in second] == [a.document.doc_id for a in articles]
+    first_pids, second_pids = {r.text for r in first}, {r.text for r in second}
+    assert str(os.getpid()) not in first_pids | second_pids  # done by workers, not here
+    assert second_pids <= first_pids  # the workers of the first call did the second
+    assert pool._executor is None  # leaving the block stopped them
+
+
+def test_a_pool_that_lost_a_worker_starts_new_ones_for_the_next_call(
+    blank_pipeline: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(runner, "_worker_chunk", _dies_on_die)
+    monkeypatch.setattr(runner, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    dying = [_article(f"d{i:02d}", "Hier DIE." if i == 1 else f"Satz {i}.") for i in range(4)]
+    calm = [_article(f"c{i:02d}", f"Satz {i}.") for i in range(4)]
+    with runner.WorkerPool(2) as pool:
+        assert all(r.document.status is DocStatus.OK for r in process(dying, batch_size=1, pool=pool))
+        assert pool._executor is None  # the broken pool was let go
+        results = list(process(calm, batch_size=1, pool=pool))
+    assert [r.text for r in results] == ["from a worker"] * 4
+
+
+def test_pipeline_records_are_the_same_from_a_worker_pool() -> None:
+    from pipeline.ingest import ingest
+
+    articles = list(ingest(REPO / "data" / "raw"))[:6]
+    one = list(process(articles, n_process=1))
+    with runner.WorkerPool(2) as pool:
+        for _ in range(2):
+            assert _dump(list(process(articles, batch_size=2, pool=pool))) == _dump(one)
+
+
 def test_jobs_must_be_positive_and_local(tmp_path: Path) -> None:
     from pipeline.cli import UsageError, execute_run
 
