@@ -385,7 +385,8 @@ class _Words:
                 lexeme = vocab[orth]
                 entries[orth] = (lexeme.orth_, lexeme.lower_, bool(lexeme.is_punct), bool(lexeme.is_space))
             rows = list(map(entries.__getitem__, orths))
-        texts, lowers, punct, space = zip(*rows, strict=True)
+        # every row is a 4-tuple (built above); a strict zip re-checked that per token
+        texts, lowers, punct, space = zip(*rows, strict=False)
         return list(texts), list(lowers), list(punct), list(space)
 
 

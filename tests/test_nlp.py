@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spacy.tokens import Doc
 
 from pipeline.nlp import (
@@ -154,6 +156,23 @@ def test_array_sentencizer_decides_like_spacys_sentencizer(text: str) -> None:
     assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs]
     if len(text) > 20:
         assert len(list(ours.sents)) > 1
+
+
+_PIECES = ["Wort", "Bund", "3", "2024", ".", "!", "?", "…", "„", "“", ",", ";", "-", "(", ")"]
+_PIECES += ["\n", "  ", "!?", "。", "FA-50."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30), st.lists(st.booleans(), min_size=30, max_size=30))
+def test_array_sentencizer_decides_like_spacys_on_any_mix_of_words_and_marks(
+    pieces: list[str], spaced: list[bool]
+) -> None:
+    nlp = cached_nlp("de")
+    reference: Any = spacy.blank("de").add_pipe("sentencizer")
+    text = "".join(p + (" " if gap else "") for p, gap in zip(pieces, spaced, strict=False))
+    ours = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
+    theirs = reference(nlp.make_doc(text))
+    assert [t.is_sent_start for t in ours] == [t.is_sent_start for t in theirs]
 
 
 def test_array_sentencizer_decides_a_batch_like_one_doc_at_a_time() -> None:
