@@ -221,9 +221,12 @@ def make_lookup_lemmas(nlp: Language, name: str) -> LookupLemmas:
 #: Periods the blank German tokenizer keeps on a token although they end a sentence: after a
 #: four-digit number ("im Jahr 2022.") or a designation ("FA-50."). Two-digit ordinals
 #: ("am 19. November") keep theirs.
+#: One alternative that starts with the period: the suffix regex is searched from every position
+#: of every token, and five alternatives led by lookbehinds made the tokenizer ~8 % slower.
 _FINAL_PERIOD_SUFFIXES = (
-    r"(?<=[0-9]{4})\.",
-    *(rf"(?<=[A-Za-z]-[0-9]{{{n}}})\." for n in range(1, 5)),
+    r"\.(?:"
+    + "|".join([r"(?<=[0-9]{4}\.)", *(rf"(?<=[A-Za-z]-[0-9]{{{n}}}\.)" for n in range(1, 5))])
+    + ")",
 )
 
 

@@ -87,6 +87,20 @@ def test_sentences_end_after_years_and_designations_but_not_ordinals() -> None:
     ]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789aZ-.ü)", max_size=12))
+def test_the_sentence_final_period_suffix_matches_like_its_lookbehind_led_form(token: str) -> None:
+    import spacy
+
+    from pipeline.nlp import _FINAL_PERIOD_SUFFIXES
+
+    defaults = list(spacy.blank("de").Defaults.suffixes or ())
+    plain = [r"(?<=[0-9]{4})\.", *(rf"(?<=[A-Za-z]-[0-9]{{{n}}})\." for n in range(1, 5))]
+    ours = spacy.util.compile_suffix_regex([*defaults, *_FINAL_PERIOD_SUFFIXES]).search(token)
+    reference = spacy.util.compile_suffix_regex([*defaults, *plain]).search(token)
+    assert (ours and ours.span()) == (reference and reference.span())
+
+
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
