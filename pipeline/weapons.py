@@ -668,11 +668,17 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
         return triggers, modals
     covered = -1
     table = token_table(doc)
-    idxs, ends = table.idxs, table.ends
+    idxs, ends, lowers = table.idxs, table.ends, table.lowers
+    # most cue tokens open no two-word trigger and are no separable verb: asked here once
+    # instead of in _pair_cue and _separable_cues, each reading the lemma again
+    pair_lemmas, pair_words = _pair_firsts(lex.lang)
+    separables = _separable_index(lex.lang)
     for i in _cue_scan(lex.lang).tokens(table, *tokens):
         if i <= covered:
             continue
-        pair = _pair_cue(table, i, lex)
+        lemma = _lemma(table, i)
+        low = lemma.lower()
+        pair = _pair_cue(table, i, lex) if lowers[i] in pair_words or low in pair_lemmas else None
         if pair is not None:
             if pair.value == OrderStatus.PLANNED.value:
                 modals.append(idxs[i])
@@ -680,12 +686,12 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
                 triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], _STATUS[pair.value], pair.actor))
             covered = i + 1
             continue
-        separable = _separable_cues(table, i, tokens[1], lex)
+        separable = _separable_cues(table, i, tokens[1], lex) if low in separables else []
         if separable:
-            words = _table_cues(table.texts[i], _lemma(table, i), lex.lang, "triggers")
+            words = _table_cues(table.texts[i], lemma, lex.lang, "triggers")
             modal, deal = _modal_and_deal((*separable, *words))
         else:
-            modal, deal = _word_modal_and_deal(table.texts[i], _lemma(table, i), lex.lang)
+            modal, deal = _word_modal_and_deal(table.texts[i], lemma, lex.lang)
         if modal:
             modals.append(idxs[i])
         if deal is not None:
@@ -1739,6 +1745,8 @@ def _ellipses(
     ``before_order`` is the last order the sentence before stated, if any: only a deal
     stated by orders has one, so the deal of a sentence without any need not be worked out."""
     found: list[WeaponsOrder] = []
+    if not orders and (before_order is None or before_order.buyer is None):
+        return found  # no order to follow up: every segment would lack an antecedent
     # only a segment holding a trigger or a modal cue can follow up (most hold neither)
     cued = {_holding(segs, t.start) for t in triggers} | {_holding(segs, c) for c in modals}
     for seg in [seg for k, seg in enumerate(segs) if k in cued]:
