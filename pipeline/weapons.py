@@ -668,11 +668,17 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
         return triggers, modals
     covered = -1
     table = token_table(doc)
-    idxs, ends = table.idxs, table.ends
-    for i in _cue_scan(lex.lang).tokens(table.texts, table.lemmas, *tokens):
+    idxs, ends, lowers = table.idxs, table.ends, table.lowers
+    # most cue tokens open no two-word trigger and are no separable verb: asked here once
+    # instead of in _pair_cue and _separable_cues, each reading the lemma again
+    pair_lemmas, pair_words = _pair_firsts(lex.lang)
+    separables = _separable_index(lex.lang)
+    for i in _cue_scan(lex.lang).tokens(table, *tokens):
         if i <= covered:
             continue
-        pair = _pair_cue(table, i, lex)
+        lemma = _lemma(table, i)
+        low = lemma.lower()
+        pair = _pair_cue(table, i, lex) if lowers[i] in pair_words or low in pair_lemmas else None
         if pair is not None:
             if pair.value == OrderStatus.PLANNED.value:
                 modals.append(idxs[i])
@@ -680,12 +686,12 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
                 triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], _STATUS[pair.value], pair.actor))
             covered = i + 1
             continue
-        separable = _separable_cues(table, i, tokens[1], lex)
+        separable = _separable_cues(table, i, tokens[1], lex) if low in separables else []
         if separable:
-            words = _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers")
+            words = _table_cues(table.texts[i], lemma, lex.lang, "triggers")
             modal, deal = _modal_and_deal((*separable, *words))
         else:
-            modal, deal = _word_modal_and_deal(table.texts[i], table.lemmas[i], lex.lang)
+            modal, deal = _word_modal_and_deal(table.texts[i], lemma, lex.lang)
         if modal:
             modals.append(idxs[i])
         if deal is not None:
@@ -728,9 +734,9 @@ class _CueScan:
         self.firsts_word = words
         self.lemmas = frozenset(index.lemma) | lemmas
         self.index = index
-        # word -> the lemma it was judged with, and the words judged to open a cue; no tuple
-        # per word: fewer objects for the garbage collector to track
-        self.judged: dict[str, str] = {}
+        # word -> the id of the lemma it was judged with, and the words judged to open a cue;
+        # no tuple per word: fewer objects for the garbage collector to track
+        self.judged: dict[str, int] = {}
         self.hits: set[str] = set()
 
     def word(self, text: str) -> bool:
@@ -738,30 +744,39 @@ class _CueScan:
         lower = text.lower()
         return lower in self.firsts_word or self.index.any_by_form(lower)
 
-    def tokens(self, texts: list[str], lemmas: list[str], first: int, stop: int) -> list[int]:
-        """Indexes in ``[first, stop)`` of the tokens (``texts`` with their ``lemmas``)
-        that may open a cue."""
+    def tokens(self, table: TokenTable, first: int, stop: int) -> list[int]:
+        """Indexes in ``[first, stop)`` of the table's tokens that may open a cue. Lemmas are
+        compared by id: only a word judged anew needs its lemma's text (see :func:`_lemma`)."""
         judged, hits = self.judged, self.hits
         if len(judged) > self.MEMO:
             judged.clear()
             hits.clear()
+        texts, lemma_ids = table.texts, table.lemma_ids
         words = texts[first:stop]
-        if list(map(judged.get, words)) == lemmas[first:stop]:
+        if list(map(judged.get, words)) == lemma_ids[first:stop]:
             # every word was judged before, with the lemma it has now (nearly always): no
             # Python-level loop
             return list(itertools.compress(range(first, stop), map(hits.__contains__, words)))
         found: list[int] = []
         for i in range(first, stop):
-            text, lemma = texts[i], lemmas[i]
+            text, lemma = texts[i], lemma_ids[i]
             if judged.get(text) != lemma:
                 judged[text] = lemma
-                if self.word(text) or lemma.lower() in self.lemmas:
+                if self.word(text) or _lemma(table, i).lower() in self.lemmas:
                     hits.add(text)
                 else:
                     hits.discard(text)
             if text in hits:
                 found.append(i)
         return found
+
+
+def _lemma(table: TokenTable, i: int) -> str:
+    """``table.lemmas[i]`` without building the whole lemma column (a string look-up per
+    token of the Doc): the scans compare lemma ids, and only cue tokens need the text."""
+    strings = table.strings
+    assert strings is not None  # only an empty Doc's table has none, and it has no token i
+    return strings[table.lemma_ids[i]]
 
 
 @lru_cache(maxsize=4)
@@ -807,7 +822,7 @@ def _attributive(doc: Doc, i: int, lex: Lexicon) -> bool:
 def _separable_cues(table: TokenTable, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
     """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
     IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
-    cues = _separable_index(lex.lang).get(table.lemmas[i].lower())
+    cues = _separable_index(lex.lang).get(_lemma(table, i).lower())
     if not cues:
         return []
     k = i + 1
@@ -840,7 +855,7 @@ def _pair_cue(table: TokenTable, i: int, lex: Lexicon) -> _Cue | None:
     """A two-word trigger starting at token ``i`` ("took delivery")."""
     if i + 1 >= len(table.texts):
         return None
-    lemma = table.lemmas[i].lower()
+    lemma = _lemma(table, i).lower()
     lemmas, words = _pair_firsts(lex.lang)
     if table.lowers[i] not in words and lemma not in lemmas:
         return None
@@ -849,7 +864,7 @@ def _pair_cue(table: TokenTable, i: int, lex: Lexicon) -> _Cue | None:
             continue
         first, second = cue.form.split(" ", 1)
         if cue.match == "lemma":
-            ok = lemma == first and table.lemmas[i + 1].lower() == second
+            ok = lemma == first and _lemma(table, i + 1).lower() == second
         else:
             ok = table.lowers[i] == first and table.lowers[i + 1] == second
         if ok:
@@ -865,8 +880,8 @@ def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[i
         return False
     table = token_table(doc)
     texts = table.texts
-    for i in _blocker_scan(lex.lang).tokens(texts, table.lemmas, *tokens):
-        cues = _table_cues(texts[i], table.lemmas[i], lex.lang, "blockers")
+    for i in _blocker_scan(lex.lang).tokens(table, *tokens):
+        cues = _table_cues(texts[i], _lemma(table, i), lex.lang, "blockers")
         if not cues or (inside and any(a <= table.idxs[i] < b for a, b in inside)):
             continue  # the scan passes a word that opens some cue; its own cues decide
         if i + 1 < len(texts) and is_category_noun(texts[i + 1], lex):
@@ -1295,7 +1310,7 @@ def _quantity(
             return None
         if _lexeme(doc, table.texts[i]).like_num or table.lowers[i] in lex.quantity_breaks:
             return None
-        if _table_cues(table.texts[i], table.lemmas[i], lex.lang, "triggers") and not _attributive(
+        if _table_cues(table.texts[i], _lemma(table, i), lex.lang, "triggers") and not _attributive(
             doc, i, lex
         ):
             return None
@@ -1313,7 +1328,7 @@ def _elliptic_count(
     if nxt is None or nxt[0] == nxt[1]:
         return None
     table = token_table(doc)
-    if not _table_cues(table.texts[nxt[0]], table.lemmas[nxt[0]], lex.lang, "triggers"):
+    if not _table_cues(table.texts[nxt[0]], _lemma(table, nxt[0]), lex.lang, "triggers"):
         return None
     return _count(number)
 
@@ -1730,6 +1745,8 @@ def _ellipses(
     ``before_order`` is the last order the sentence before stated, if any: only a deal
     stated by orders has one, so the deal of a sentence without any need not be worked out."""
     found: list[WeaponsOrder] = []
+    if not orders and (before_order is None or before_order.buyer is None):
+        return found  # no order to follow up: every segment would lack an antecedent
     # only a segment holding a trigger or a modal cue can follow up (most hold neither)
     cued = {_holding(segs, t.start) for t in triggers} | {_holding(segs, c) for c in modals}
     for seg in [seg for k, seg in enumerate(segs) if k in cued]:
