@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -224,9 +224,7 @@ def make_lookup_lemmas(nlp: Language, name: str) -> LookupLemmas:
 #: One alternative that starts with the period: the suffix regex is searched from every position
 #: of every token, and five alternatives led by lookbehinds made the tokenizer ~8 % slower.
 _FINAL_PERIOD_SUFFIXES = (
-    r"\.(?:"
-    + "|".join([r"(?<=[0-9]{4}\.)", *(rf"(?<=[A-Za-z]-[0-9]{{{n}}}\.)" for n in range(1, 5))])
-    + ")",
+    r"\.(?:" + "|".join([r"(?<=[0-9]{4}\.)", *(rf"(?<=[A-Za-z]-[0-9]{{{n}}}\.)" for n in range(1, 5))]) + ")",
 )
 
 
@@ -319,8 +317,8 @@ class TokenTable:
 
     A ``Token`` is a new Python object on every ``doc[i]`` or ``for t in doc``; the
     stages used to walk each Doc a dozen times, and building those objects was the
-    pipeline's largest single cost. Stages index these lists instead. Lemmas are looked up
-    on first use (only the weapons stage reads them, near a weapons system).
+    pipeline's largest single cost. Stages index these lists instead. Lemmas are kept as
+    ids (only the weapons stage reads lemmas, near a weapons system): see :meth:`lemma`.
     """
 
     texts: list[str]
@@ -336,9 +334,11 @@ class TokenTable:
     lemma_ids: list[int] = field(default_factory=list, repr=False)
     strings: StringStore | None = field(default=None, repr=False, compare=False)
 
-    @cached_property
-    def lemmas(self) -> list[str]:
-        return _strings(_STRINGS, self.strings, self.lemma_ids) if self.strings is not None else []
+    def lemma(self, i: int) -> str:
+        """Token ``i``'s lemma. One at a time: the stages compare ``lemma_ids`` and need the
+        text of a few tokens (a column of every lemma's text cost 30-50 µs per Doc)."""
+        assert self.strings is not None  # only an empty Doc's table has none, and it has no token i
+        return str(self.strings[self.lemma_ids[i]])
 
     @property
     def words(self) -> int:
@@ -396,15 +396,6 @@ class _Words:
 _WORDS: dict[str, _Words] = {}
 
 
-def _strings(memo: dict[int, str], strings: StringStore, hashes: list[int]) -> list[str]:
-    try:
-        return list(map(memo.__getitem__, hashes))
-    except KeyError:
-        for h in set(hashes).difference(memo):
-            memo[h] = strings[h]
-        return list(map(memo.__getitem__, hashes))
-
-
 def _build_table(doc: Doc) -> TokenTable:
     """One ``Doc.to_array`` call, then memo lookups by hash: no Token objects."""
     n = len(doc)
@@ -434,10 +425,6 @@ def _build_table(doc: Doc) -> TokenTable:
         lemma_ids=lemma_ids,
         strings=doc.vocab.strings,
     )
-
-
-#: Strings by hash; a word's string never changes, and the vocabulary's lookups cost more.
-_STRINGS: dict[int, str] = {}
 
 
 _TABLES: weakref.WeakKeyDictionary[Doc, TokenTable] = weakref.WeakKeyDictionary()

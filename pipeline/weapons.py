@@ -676,7 +676,7 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
     for i in _cue_scan(lex.lang).tokens(table, *tokens):
         if i <= covered:
             continue
-        lemma = _lemma(table, i)
+        lemma = table.lemma(i)
         low = lemma.lower()
         pair = _pair_cue(table, i, lex) if lowers[i] in pair_words or low in pair_lemmas else None
         if pair is not None:
@@ -746,7 +746,7 @@ class _CueScan:
 
     def tokens(self, table: TokenTable, first: int, stop: int) -> list[int]:
         """Indexes in ``[first, stop)`` of the table's tokens that may open a cue. Lemmas are
-        compared by id: only a word judged anew needs its lemma's text (see :func:`_lemma`)."""
+        compared by id: only a word judged anew needs its lemma's text (see :meth:`TokenTable.lemma`)."""
         judged, hits = self.judged, self.hits
         if len(judged) > self.MEMO:
             judged.clear()
@@ -762,21 +762,13 @@ class _CueScan:
             text, lemma = texts[i], lemma_ids[i]
             if judged.get(text) != lemma:
                 judged[text] = lemma
-                if self.word(text) or _lemma(table, i).lower() in self.lemmas:
+                if self.word(text) or table.lemma(i).lower() in self.lemmas:
                     hits.add(text)
                 else:
                     hits.discard(text)
             if text in hits:
                 found.append(i)
         return found
-
-
-def _lemma(table: TokenTable, i: int) -> str:
-    """``table.lemmas[i]`` without building the whole lemma column (a string look-up per
-    token of the Doc): the scans compare lemma ids, and only cue tokens need the text."""
-    strings = table.strings
-    assert strings is not None  # only an empty Doc's table has none, and it has no token i
-    return strings[table.lemma_ids[i]]
 
 
 @lru_cache(maxsize=4)
@@ -822,7 +814,7 @@ def _attributive(doc: Doc, i: int, lex: Lexicon) -> bool:
 def _separable_cues(table: TokenTable, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
     """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
     IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
-    cues = _separable_index(lex.lang).get(_lemma(table, i).lower())
+    cues = _separable_index(lex.lang).get(table.lemma(i).lower())
     if not cues:
         return []
     k = i + 1
@@ -855,7 +847,7 @@ def _pair_cue(table: TokenTable, i: int, lex: Lexicon) -> _Cue | None:
     """A two-word trigger starting at token ``i`` ("took delivery")."""
     if i + 1 >= len(table.texts):
         return None
-    lemma = _lemma(table, i).lower()
+    lemma = table.lemma(i).lower()
     lemmas, words = _pair_firsts(lex.lang)
     if table.lowers[i] not in words and lemma not in lemmas:
         return None
@@ -864,7 +856,7 @@ def _pair_cue(table: TokenTable, i: int, lex: Lexicon) -> _Cue | None:
             continue
         first, second = cue.form.split(" ", 1)
         if cue.match == "lemma":
-            ok = lemma == first and _lemma(table, i + 1).lower() == second
+            ok = lemma == first and table.lemma(i + 1).lower() == second
         else:
             ok = table.lowers[i] == first and table.lowers[i + 1] == second
         if ok:
@@ -881,7 +873,7 @@ def _blocked(doc: Doc, start: int, end: int, lex: Lexicon, inside: tuple[tuple[i
     table = token_table(doc)
     texts = table.texts
     for i in _blocker_scan(lex.lang).tokens(table, *tokens):
-        cues = _table_cues(texts[i], _lemma(table, i), lex.lang, "blockers")
+        cues = _table_cues(texts[i], table.lemma(i), lex.lang, "blockers")
         if not cues or (inside and any(a <= table.idxs[i] < b for a, b in inside)):
             continue  # the scan passes a word that opens some cue; its own cues decide
         if i + 1 < len(texts) and is_category_noun(texts[i + 1], lex):
@@ -1310,7 +1302,7 @@ def _quantity(
             return None
         if _lexeme(doc, table.texts[i]).like_num or table.lowers[i] in lex.quantity_breaks:
             return None
-        if _table_cues(table.texts[i], _lemma(table, i), lex.lang, "triggers") and not _attributive(
+        if _table_cues(table.texts[i], table.lemma(i), lex.lang, "triggers") and not _attributive(
             doc, i, lex
         ):
             return None
@@ -1328,7 +1320,7 @@ def _elliptic_count(
     if nxt is None or nxt[0] == nxt[1]:
         return None
     table = token_table(doc)
-    if not _table_cues(table.texts[nxt[0]], _lemma(table, nxt[0]), lex.lang, "triggers"):
+    if not _table_cues(table.texts[nxt[0]], table.lemma(nxt[0]), lex.lang, "triggers"):
         return None
     return _count(number)
 

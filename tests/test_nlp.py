@@ -141,7 +141,7 @@ def test_token_table_mirrors_the_doc(lang: str, text: str) -> None:
     table = token_table(doc)
     assert table.texts == [t.text for t in doc]
     assert table.lowers == [t.lower_ for t in doc]
-    assert table.lemmas == [t.lemma_ for t in doc]
+    assert [table.lemma(i) for i in range(len(doc))] == [t.lemma_ for t in doc]
     assert table.spaces == [int(bool(t.whitespace_)) for t in doc]
     assert table.is_punct == [t.is_punct for t in doc]
     assert table.is_space == [t.is_space for t in doc]

@@ -360,19 +360,3 @@ def test_cue_index_finds_what_testing_every_cue_finds(lang: str) -> None:
         for lemma in (word, "kaufen", "buy"):
             assert list(_table_cues(word, lemma, lang, "triggers")) == naive(word, lemma, lex.triggers), word
             assert list(_table_cues(word, lemma, lang, "blockers")) == naive(word, lemma, lex.blockers), word
-
-
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [
-        ("Polen bestellte 96 Apache, die Lieferungen wurden zugesagt und gingen ein.", "de"),
-        ("Poland ordered 96 Apache helicopters; deliveries were delayed.", "en"),
-    ],
-)
-def test_lemma_reads_the_lemma_column_one_token_at_a_time(text: str, lang: str) -> None:
-    from pipeline.nlp import token_table
-    from pipeline.weapons import _lemma
-
-    nlp = cached_nlp(lang)
-    table = token_table(nlp(make_doc(nlp, text, doc_id="t")))
-    assert [_lemma(table, i) for i in range(len(table.texts))] == table.lemmas
