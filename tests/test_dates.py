@@ -541,3 +541,35 @@ def test_a_reference_at_the_calendars_edge_still_takes_the_sentence_tense() -> N
     assert [(m.text, m.value) for m in find_dates("Am Mittwoch kam er.", "de", date(9999, 12, 31))] == [
         ("Am Mittwoch", "9999-12-29")
     ]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_letter_lookahead_of_a_tense_row_keeps_its_matches(lang: str) -> None:
+    """A regex row of ``dates_tense.tsv`` may open with a lookahead of its first letters: the
+    tense pattern finds the same markers as with the rows written without it (also for
+    letters that match only under IGNORECASE: ſ, İ, ı, the Kelvin sign)."""
+    import copy
+    from dataclasses import replace
+
+    from pipeline.dates import tagger
+
+    tag = tagger(lang)
+    lead = re.compile(r"\A\(\?=\[[^\]]+\]\)")
+    rows = tag.lex.tense_rows
+    assert any(match == "regex" and lead.match(form) for form, _, match in rows)
+    plain = copy.copy(tag)
+    plain.lex = replace(tag.lex, tense_rows=tuple((lead.sub("", f), t, m) for f, t, m in rows))
+    plain_regex, _ = plain._tense_pattern()
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += list(data["negatives"])
+    for word in ("hat", "hatte", "ist", "sind", "sei", "will", "would", "shall", "to", "'ll", "has", "have"):
+        for variant in (word, word.upper(), word.title(), word.replace("s", "ſ"), word.replace("i", "İ")):
+            texts += [
+                f"Er {variant} am Montag gesagt, {variant} gekauft.",
+                f"It {variant} not be signed, {variant} been told.",
+                f"x{variant} be signed ı{variant} \u212a{variant} gemacht",
+            ]
+    for text in texts:
+        got = [(m.span(), m.lastgroup) for m in tag.tense_regex.finditer(text)]
+        assert got == [(m.span(), m.lastgroup) for m in plain_regex.finditer(text)], text
