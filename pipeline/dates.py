@@ -1159,12 +1159,14 @@ class _SentenceMarkers:
 
 def _tense_matters(t: Timex, reference: date | datetime) -> bool:
     """False when no tense can change ``t``'s value ("am Mittwoch" in a Wednesday article),
-    so the sentence's markers need not be searched (the costliest step of resolving)."""
+    so the sentence's markers need not be searched (the costliest step of resolving).
+
+    Comparing the past and the future value suffices: without a tense :func:`resolve` takes
+    one of the two sides, the same value as that side's tense gives."""
     if t.rule == "ahead":
         return True  # a past tense turns "in two years" into a duration
     try:
-        value = resolve(t, reference)
-        return resolve(t, reference, Tense.PAST) != value or resolve(t, reference, Tense.FUTURE) != value
+        return resolve(t, reference, Tense.PAST) != resolve(t, reference, Tense.FUTURE)
     except OverflowError:  # a reference at the calendar's edge: leave it to the tense as before
         return True
 

@@ -573,3 +573,27 @@ def test_first_letter_lookahead_of_a_tense_row_keeps_its_matches(lang: str) -> N
     for text in texts:
         got = [(m.span(), m.lastgroup) for m in tag.tense_regex.finditer(text)]
         assert got == [(m.span(), m.lastgroup) for m in plain_regex.finditer(text)], text
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_without_a_tense_resolve_takes_the_past_or_the_future_value(lang: str) -> None:
+    """``_tense_matters`` compares only the past and the future value: the value without a tense
+    is one of them, for every expression of the corpus tables on references over three years
+    (every weekday, month and season) and at the calendar's edges."""
+    from pipeline.dates import _tense_matters, tagger
+
+    data = load_corpus(lang)
+    text = " ".join(BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"])
+    timexes = tagger(lang).extract(text)
+    timexes += [t._replace(shift=None, direction=None) for t in timexes]  # also every bare one
+    edges = [date(1, 1, 1), date(1, 1, 7), date(9999, 12, 25), date(9999, 12, 31)]
+    references = [date(2023, 1, 1) + timedelta(days=n) for n in range(0, 3 * 366, 5)] + edges
+    for t in (t for t in timexes if t.needs_tense):
+        for reference in references:
+            try:
+                values = {resolve(t, reference, tense) for tense in (Tense.PAST, Tense.FUTURE)}
+            except OverflowError:
+                assert _tense_matters(t, reference)
+                continue
+            assert resolve(t, reference) in values, (t, reference)
+            assert _tense_matters(t, reference) == (len(values) > 1)
