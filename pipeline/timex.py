@@ -27,6 +27,20 @@ class Tense(StrEnum):
     FUTURE = "FUTURE"
 
 
+#: Enum members read once: in Python 3.11 every ``Granularity.X`` is a descriptor call (~0.1 us),
+#: and :func:`resolve` runs a few dozen times per document, testing several of them each time.
+_YEAR, _SEASON, _QUARTER, _MONTH, _WEEK, _DAY, _MINUTE = (
+    Granularity.YEAR,
+    Granularity.SEASON,
+    Granularity.QUARTER,
+    Granularity.MONTH,
+    Granularity.WEEK,
+    Granularity.DAY,
+    Granularity.MINUTE,
+)
+_DURATION = DateKind.DURATION
+_PAST, _FUTURE = Tense.PAST, Tense.FUTURE
+
 #: TIMEX3 season codes in calendar order; a season's index is ``4 * year + position``.
 SEASONS: tuple[str, ...] = ("SP", "SU", "FA", "WI")
 
@@ -77,7 +91,7 @@ class Timex(NamedTuple):
     @property
     def needs_tense(self) -> bool:
         """True when the direction must come from the sentence (a bare weekday/month/season...)."""
-        if self.kind is DateKind.DURATION or self.year is not None or self.decade is not None:
+        if self.kind is _DURATION or self.year is not None or self.decade is not None:
             return False
         if (
             self.anaphoric
@@ -112,9 +126,9 @@ def _pick(back: int, ahead: int, tense: Tense | None, past_bias: bool = False) -
     happened ("am Sonntag" in a Thursday article is last Sunday), but "am Donnerstag" in a
     Wednesday article is tomorrow.
     """
-    if tense is Tense.PAST:
+    if tense is _PAST:
         return -back
-    if tense is Tense.FUTURE:
+    if tense is _FUTURE:
         return ahead
     if past_bias:
         return ahead if 2 * ahead < back else -back
@@ -156,15 +170,15 @@ def iso_week(day: date) -> str:
 def format_value(t: Timex, year: int, month: int | None = None, day: int | None = None) -> str:
     """A TIMEX3 value at ``t``'s granularity from calendar parts."""
     g = t.granularity
-    if g is Granularity.SEASON:
+    if g is _SEASON:
         return f"{year}-{t.season}"
-    if g is Granularity.QUARTER:
+    if g is _QUARTER:
         return f"{year}-Q{t.quarter}"
-    if g is Granularity.YEAR or month is None:
+    if g is _YEAR or month is None:
         return f"{year:04d}"
-    if g is Granularity.MONTH or day is None:
+    if g is _MONTH or day is None:
         return f"{year:04d}-{month:02d}"
-    if g is Granularity.MINUTE and t.hour is not None and t.minute is not None:
+    if g is _MINUTE and t.hour is not None and t.minute is not None:
         return f"{year:04d}-{month:02d}-{day:02d}T{t.hour:02d}:{t.minute:02d}"
     return f"{year:04d}-{month:02d}-{day:02d}"
 
@@ -173,17 +187,17 @@ def _resolve_offset(t: Timex, ref: date, n: int) -> str | None:
     g = t.granularity
     if t.weekend:
         return iso_week(ref + timedelta(weeks=n)) + "-WE"
-    if g is Granularity.DAY:
+    if g is _DAY:
         return (ref + timedelta(days=n)).isoformat()
-    if g is Granularity.WEEK:
+    if g is _WEEK:
         return iso_week(ref + timedelta(weeks=n))
-    if g is Granularity.MONTH:
+    if g is _MONTH:
         year, month = add_months(ref, n)
         return f"{year:04d}-{month:02d}"
-    if g is Granularity.QUARTER:
+    if g is _QUARTER:
         index = ref.year * 4 + (ref.month - 1) // 3 + n
         return f"{index // 4}-Q{index % 4 + 1}"
-    if g is Granularity.YEAR:
+    if g is _YEAR:
         return f"{ref.year + n:04d}"
     return None
 
@@ -193,7 +207,7 @@ def _resolve_weekday(t: Timex, ref: date, tense: Tense | None, weekday: int) -> 
         day = ref + timedelta(days=weekday - ref.isoweekday())
     else:
         day = ref + timedelta(days=_cyclic(ref.isoweekday(), weekday, 7, t.shift, tense, past_bias=True))
-    if t.granularity is Granularity.MINUTE and t.hour is not None and t.minute is not None:
+    if t.granularity is _MINUTE and t.hour is not None and t.minute is not None:
         return f"{day.isoformat()}T{t.hour:02d}:{t.minute:02d}"
     return day.isoformat()
 
@@ -272,10 +286,10 @@ def resolve(t: Timex, reference: date | datetime | None, tense: Tense | None = N
 
     Returns None for a relative expression when there is no reference.
     """
-    if t.kind is DateKind.DURATION:
+    if t.kind is _DURATION:
         if t.duration is None or t.granularity is None:
             return None
-        if t.granularity is Granularity.QUARTER:
+        if t.granularity is _QUARTER:
             return f"P{3 * t.duration}M"
         unit = _DURATION_UNIT.get(t.granularity)
         return f"P{t.duration}{unit}" if unit else None

@@ -541,3 +541,59 @@ def test_a_reference_at_the_calendars_edge_still_takes_the_sentence_tense() -> N
     assert [(m.text, m.value) for m in find_dates("Am Mittwoch kam er.", "de", date(9999, 12, 31))] == [
         ("Am Mittwoch", "9999-12-29")
     ]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_letter_lookahead_of_a_tense_row_keeps_its_matches(lang: str) -> None:
+    """A regex row of ``dates_tense.tsv`` may open with a lookahead of its first letters: the
+    tense pattern finds the same markers as with the rows written without it (also for
+    letters that match only under IGNORECASE: ſ, İ, ı, the Kelvin sign)."""
+    import copy
+    from dataclasses import replace
+
+    from pipeline.dates import tagger
+
+    tag = tagger(lang)
+    lead = re.compile(r"\A\(\?=\[[^\]]+\]\)")
+    rows = tag.lex.tense_rows
+    assert any(match == "regex" and lead.match(form) for form, _, match in rows)
+    plain = copy.copy(tag)
+    plain.lex = replace(tag.lex, tense_rows=tuple((lead.sub("", f), t, m) for f, t, m in rows))
+    plain_regex, _ = plain._tense_pattern()
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += list(data["negatives"])
+    for word in ("hat", "hatte", "ist", "sind", "sei", "will", "would", "shall", "to", "'ll", "has", "have"):
+        for variant in (word, word.upper(), word.title(), word.replace("s", "ſ"), word.replace("i", "İ")):
+            texts += [
+                f"Er {variant} am Montag gesagt, {variant} gekauft.",
+                f"It {variant} not be signed, {variant} been told.",
+                f"x{variant} be signed ı{variant} \u212a{variant} gemacht",
+            ]
+    for text in texts:
+        got = [(m.span(), m.lastgroup) for m in tag.tense_regex.finditer(text)]
+        assert got == [(m.span(), m.lastgroup) for m in plain_regex.finditer(text)], text
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_without_a_tense_resolve_takes_the_past_or_the_future_value(lang: str) -> None:
+    """``_tense_matters`` compares only the past and the future value: the value without a tense
+    is one of them, for every expression of the corpus tables on references over three years
+    (every weekday, month and season) and at the calendar's edges."""
+    from pipeline.dates import _tense_matters, tagger
+
+    data = load_corpus(lang)
+    text = " ".join(BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"])
+    timexes = tagger(lang).extract(text)
+    timexes += [t._replace(shift=None, direction=None) for t in timexes]  # also every bare one
+    edges = [date(1, 1, 1), date(1, 1, 7), date(9999, 12, 25), date(9999, 12, 31)]
+    references = [date(2023, 1, 1) + timedelta(days=n) for n in range(0, 3 * 366, 5)] + edges
+    for t in (t for t in timexes if t.needs_tense):
+        for reference in references:
+            try:
+                values = {resolve(t, reference, tense) for tense in (Tense.PAST, Tense.FUTURE)}
+            except OverflowError:
+                assert _tense_matters(t, reference)
+                continue
+            assert resolve(t, reference) in values, (t, reference)
+            assert _tense_matters(t, reference) == (len(values) > 1)
