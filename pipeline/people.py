@@ -358,9 +358,10 @@ class PeopleStage(BatchedStage):
         self._role_defs: dict[str, tuple[RoleDef, str, str | None] | None] = {}
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
-        self._opens: dict[str, bool] = {}
+        self._opens: dict[str, int] = {}
         self._ends_run: dict[str, bool] = {}
         self._role_word: dict[str, bool] = {}
+        self._surname_keys: dict[tuple[str, ...], str] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
         find_countries("", self.lang)
@@ -470,13 +471,21 @@ class PeopleStage(BatchedStage):
             return self._NAME_ROLE_RANK if rank else self._NAME_ROLE
         return self._NAME_RANK if rank else self._NAME
 
-    def _may_open(self, text: str) -> bool:
-        """Unless the word alone says it neither is a name token nor may open one as a first
-        name; remembered in ``self._opens``."""
+    # _may_open results: the word alone says it cannot open a run of name tokens; it may (the
+    # rest of the test in :meth:`runs`); it does, as a plain name word (no initial, rank or role)
+    _NO_OPEN, _MAY_OPEN, _OPENS = range(3)
+
+    def _may_open(self, text: str) -> int:
+        """Whether the word may open a run of name tokens (or opens one, whatever its
+        neighbours): a name token or a first name; remembered in ``self._opens``."""
         cls = self._word_class(text)
-        opens = self._opens[text] = cls != self._NOT_NAME or (
-            text in self.lex.given or text in _COUNTRY_FIRST_NAMES
-        )
+        if cls == self._NAME:
+            opens = self._OPENS
+        elif cls != self._NOT_NAME or text in self.lex.given or text in _COUNTRY_FIRST_NAMES:
+            opens = self._MAY_OPEN
+        else:
+            opens = self._NO_OPEN
+        self._opens[text] = opens
         # after a name: neither a name token, nor a hyphen piece or double name, nor a particle
         self._ends_run[text] = cls == self._NOT_NAME and "-" not in text and text.lower() not in _PARTICLES
         return opens
@@ -550,24 +559,27 @@ class PeopleStage(BatchedStage):
             may_open = list(map(known.__getitem__, texts))
         opens = itertools.compress(range(n), may_open)
         # is_name_token, inline for the hot loop: a name class, unless a rank split from its "."
-        word_class, names, rank, initial = (
+        word_class, names, rank, initial, plain = (
             self._words,
             self._NAME_CLASSES,
             self._NAME_RANK,
             self._INITIAL_NAME,
+            self._OPENS,
         )
         ends_run = self._ends_run  # filled with self._opens
         j = 0
         for i in opens:
             if i < j:
                 continue  # inside the previous run
-            cls = word_class[texts[i]]
-            if cls == initial:
-                continue  # "J." does not open a name
-            if not (
-                (cls in names and not (cls == rank and _split_rank(t, i))) or self._country_first_name(t, i)
-            ):
-                continue
+            if may_open[i] != plain:  # most openers are plain name words: nothing to test
+                cls = word_class[texts[i]]
+                if cls == initial:
+                    continue  # "J." does not open a name
+                if not (
+                    (cls in names and not (cls == rank and _split_rank(t, i)))
+                    or self._country_first_name(t, i)
+                ):
+                    continue
             j = i + 1
             if j == n or ends_run[texts[j]] or j in sent_starts:
                 out.append((i, j))  # the common one-word run: nothing below would change it
@@ -635,11 +647,10 @@ class PeopleStage(BatchedStage):
             return self.lex.titles.get((country, role_en), role_en)
         return role_en
 
-    def _left_context(self, doc: Doc, i: int) -> tuple[int, str | None, str | None, str | None]:
+    def _left_context(self, t: TokenTable, i: int) -> tuple[int, str | None, str | None, str | None]:
         """Scan left of token ``i`` over adjectives, demonyms, modifiers and a genitive
         country or possessor: (start token, country, modifier, possessor)."""
         country = modifier = possessor = None
-        t = token_table(doc)
         texts, lowers = t.texts, t.lowers
         k = i - 1
         while k >= 0 and i - k <= 4:
@@ -713,8 +724,8 @@ class PeopleStage(BatchedStage):
             parsed = self.role_def(text) if text[:1].isupper() else None
             if parsed is None:
                 return None
-            return self._de_role(doc, i - 1, i, parsed)
-        return self._en_role_ending(doc, i)
+            return self._de_role(doc, t, i - 1, i, parsed)
+        return self._en_role_ending(doc, t, i)
 
     def role_after(self, doc: Doc, t: TokenTable, j: int) -> Role | None:
         """A role phrase in an apposition: ", stellvertretender Außenminister",
@@ -728,9 +739,9 @@ class PeopleStage(BatchedStage):
             if self.lang == "de":
                 parsed = self.role_def(text) if text[:1].isupper() else None
                 if parsed is not None:
-                    role = self._de_role(doc, k, k + 1, parsed, floor=j + 1)
+                    role = self._de_role(doc, t, k, k + 1, parsed, floor=j + 1)
             else:
-                role = self._en_role_starting(doc, k, floor=j + 1)
+                role = self._en_role_starting(doc, t, k, floor=j + 1)
             if role is not None:
                 span = token_range(doc, role.start, role.end)
                 after = span[1] if span is not None else k + 1
@@ -749,17 +760,22 @@ class PeopleStage(BatchedStage):
         return None
 
     def _de_role(
-        self, doc: Doc, i: int, end: int, parsed: tuple[RoleDef, str, str | None], floor: int = 0
+        self,
+        doc: Doc,
+        t: TokenTable,
+        i: int,
+        end: int,
+        parsed: tuple[RoleDef, str, str | None],
+        floor: int = 0,
     ) -> Role:
         role, remainder, prefix_country = parsed
-        left, country, modifier, possessor = self._left_context(doc, i)
+        left, country, modifier, possessor = self._left_context(t, i)
         left = max(left, floor)
         topic = None
         if remainder in self.lex.prefix_modifiers:
             modifier = self.lex.prefix_modifiers[remainder]
         elif remainder:
             topic = self.lex.topics.get(remainder) or self.lex.topics.get(remainder.rstrip("s-"))
-        t = token_table(doc)
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
         word = texts[i]
         if "-" in word and prefix_country is None:
@@ -775,7 +791,7 @@ class PeopleStage(BatchedStage):
             if inst in self.lex.topics:
                 topic = self.lex.topics[inst]
                 end_char = t.ends[end + 1]
-        country = country or self._complement_country(doc, end, role)
+        country = country or self._complement_country(t, end, role)
         role_en = self._role_en(role, modifier, topic, country)
         nxt = end + (end < n and lowers[end] in ("für", "als"))
         if nxt > end and nxt < n:
@@ -783,7 +799,7 @@ class PeopleStage(BatchedStage):
             inner = self.role_def(texts[k]) if texts[k][:1].isupper() else None
             if role.role_en == "nominee" and inner is not None:
                 # "Kandidat für den Unterstaatssekretär für Verteidigung"
-                sub = self._de_role(doc, k, k + 1, inner, floor=k)
+                sub = self._de_role(doc, t, k, k + 1, inner, floor=k)
                 role_en = f"nominee for {sub.role_en}"
                 country = country or sub.country
                 end_char = sub.end
@@ -807,10 +823,9 @@ class PeopleStage(BatchedStage):
             org=country in ORG_CODES,
         )
 
-    def _complement_country(self, doc: Doc, end: int, role: RoleDef) -> str | None:
+    def _complement_country(self, t: TokenTable, end: int, role: RoleDef) -> str | None:
         """ "Sprecherin des chinesischen Außenministeriums", "commander of U.S. Forces Korea",
         "director general of Israel's Ministry of Defense": the state the office belongs to."""
-        t = token_table(doc)
         n = len(t.texts)
         if role.kind not in ("office", "title") or end >= n or t.lowers[end] not in _GENITIVE:
             return None
@@ -839,11 +854,10 @@ class PeopleStage(BatchedStage):
             cached = doc.user_data[key] = (by_start, by_end)
         return cached
 
-    def _en_role(self, doc: Doc, s: int, e: int, stem: str, floor: int) -> Role:
+    def _en_role(self, doc: Doc, t: TokenTable, s: int, e: int, stem: str, floor: int) -> Role:
         role = self.lex.roles[stem]
-        left, country, modifier, _ = self._left_context(doc, s)
+        left, country, modifier, _ = self._left_context(t, s)
         left = max(left, floor)
-        t = token_table(doc)
         lowers = t.lowers
         while left < s and lowers[left] in _DETERMINERS:
             left += 1
@@ -860,7 +874,7 @@ class PeopleStage(BatchedStage):
                     topic = self.lex.topics[phrase]
                     end_char = t.ends[k + width - 1]
                     break
-        country = country or self._complement_country(doc, e, role) or role.country
+        country = country or self._complement_country(t, e, role) or role.country
         if role.kind in ("expert", "media", "honorific"):
             country = None
         start_char = t.idxs[left]
@@ -890,19 +904,19 @@ class PeopleStage(BatchedStage):
         starts = set(itertools.compress(range(len(t.texts)), is_role))
         return starts, {k + 1 for k in starts}
 
-    def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
+    def _en_role_ending(self, doc: Doc, t: TokenTable, i: int) -> Role | None:
         matches = self._en_matches(doc)[1].get(i)
         if not matches:
             return None
         s, e, stem = min(matches, key=lambda m: m[0])  # the longest: "Deputy Secretary of State"
-        return self._en_role(doc, s, e, stem, 0)
+        return self._en_role(doc, t, s, e, stem, 0)
 
-    def _en_role_starting(self, doc: Doc, k: int, floor: int) -> Role | None:
+    def _en_role_starting(self, doc: Doc, t: TokenTable, k: int, floor: int) -> Role | None:
         matches = self._en_matches(doc)[0].get(k)
         if not matches:
             return None
         s, e, stem = max(matches, key=lambda m: m[1])
-        return self._en_role(doc, s, e, stem, floor)
+        return self._en_role(doc, t, s, e, stem, floor)
 
     # ---- candidates ------------------------------------------------------------------
 
@@ -1099,6 +1113,14 @@ class PeopleStage(BatchedStage):
             return core[0]
         return core[-1]
 
+    def _surname_key(self, tokens: tuple[str, ...]) -> str:
+        """:func:`fold` of the name's surname, memoised per name (asked of every entity twice
+        per Doc)."""
+        key = self._surname_keys.get(tokens)
+        if key is None:
+            key = self._surname_keys[tokens] = fold(self._surname(tokens))
+        return key
+
     def assemble(self, doc: Doc) -> list[Person]:
         cands, runs = self.candidates(doc)
         entities: list[_Entity] = []
@@ -1148,7 +1170,7 @@ class PeopleStage(BatchedStage):
                     by_key[name[:-1]] = ent
         surnames: dict[str, _Entity] = {}
         for ent in entities:
-            surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+            surnames.setdefault(self._surname_key(ent.name_tokens), ent)
         for c in single:
             key = fold(c.tokens[0])
             linked = surnames.get(key) or surnames.get(key.removesuffix("s"))
@@ -1168,7 +1190,7 @@ class PeopleStage(BatchedStage):
         for ent in entities:
             for form in ent.forms:
                 forms.setdefault(fold(" ".join(form)), ent)
-            surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+            surnames.setdefault(self._surname_key(ent.name_tokens), ent)
         # what a one-word run must fold to for anything below to happen (most runs are one
         # word, and most of those are ordinary capitalised nouns)
         wanted = forms.keys() | surnames.keys()
@@ -1179,10 +1201,12 @@ class PeopleStage(BatchedStage):
         texts = t.texts
         for i, j in runs:
             single = j == i + 1
-            # the run's text, as doc[i:j].text: one token's is its own
-            run_key = fold(texts[i] if single else text[t.idxs[i] : t.ends[j - 1]])
-            if single and run_key not in wanted:
-                continue
+            if single:  # the run's text, as doc[i:j].text: one token's is its own
+                run_key = fold(texts[i])
+                if run_key not in wanted:
+                    continue
+            else:
+                run_key = fold(text[t.idxs[i] : t.ends[j - 1]])
             named = forms.get(run_key)
             if named is not None:
                 self._mention(t, text, named, i, j)
