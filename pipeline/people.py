@@ -162,11 +162,11 @@ _BYLINE_DATE = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
 _BYLINE_BARE_BODY = rf"[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_DATE})?$"
 
 # Each byline pattern comes twice: one for the text's start and one that starts by consuming
-# the character before the byline (a line break, a sentence end, "(" or ";"). A pattern that
-# opens with "^" or a lookbehind is tried at every character; one that opens with a character
-# class lets ``re`` skip ahead to those characters. The groups are the same.
+# the character before the byline (a line break, a sentence end, "(" or ";"), tried only where
+# one of those characters stands (see :func:`_line_matches`). The groups are the same.
 _BYLINE_PREFIXED_FIRST = re.compile(rf"[ \t]*{_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
 _BYLINE_PREFIXED = re.compile(rf"(?:\n[ \t]*|\(|;[ \t]*){_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
+_BYLINE_PREFIXED_OPENS = "\n(;"  # the characters _BYLINE_PREFIXED starts with
 _BYLINE_BARE_FIRST = re.compile(_BYLINE_BARE_BODY, re.M)
 # Most sentence ends are followed by ordinary words, where the bare pattern fails only after
 # backtracking through the names. A bare byline's first line holds only words that open with a
@@ -178,16 +178,37 @@ _BYLINE_BARE_LINE = (
     r"[^\S\n]*+(?:\d|\n|\Z))"
 )
 _BYLINE_BARE = re.compile(rf"[\n.!?]{_BYLINE_BARE_LINE}{_BYLINE_BARE_BODY}", re.M)
+_BYLINE_BARE_OPENS = "\n.!?"  # the characters _BYLINE_BARE starts with
 
 
-def _line_matches(first: re.Pattern[str], rest: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """``finditer`` of a byline pattern: ``first`` at the text's start, then ``rest``."""
+def _offsets(text: str, chars: str) -> list[int]:
+    """Where any of ``chars`` stands in ``text``, in order."""
+    found: list[int] = []
+    for char in chars:
+        at = text.find(char)
+        while at >= 0:
+            found.append(at)
+            at = text.find(char, at + 1)
+    found.sort()
+    return found
+
+
+def _line_matches(
+    first: re.Pattern[str], rest: re.Pattern[str], opens: str, text: str
+) -> Iterator[re.Match[str]]:
+    """``finditer`` of a byline pattern: ``first`` at the text's start, then ``rest``, which
+    starts with one of the characters ``opens``. ``rest`` is tried only where those stand, after
+    the last match (found with ``str.find``: ``re`` looks for a character class by testing every
+    character, which cost more than the matching)."""
     pos = 0
     match = first.match(text)
     if match is not None:
         yield match
         pos = match.end()
-    yield from rest.finditer(text, pos)
+    for at in _offsets(text, opens):
+        if at >= pos and (match := rest.match(text, at)) is not None:
+            yield match
+            pos = match.end()
 
 
 @dataclass(frozen=True)
@@ -1081,9 +1102,12 @@ class PeopleStage(BatchedStage):
         """(name, start, end) of authors named in a byline of the text."""
         out: list[tuple[str, int, int]] = []
         text = doc_text(doc)
-        patterns = ((_BYLINE_PREFIXED_FIRST, _BYLINE_PREFIXED), (_BYLINE_BARE_FIRST, _BYLINE_BARE))
-        for first, pattern in patterns:
-            for m in _line_matches(first, pattern, text):
+        patterns = (
+            (_BYLINE_PREFIXED_FIRST, _BYLINE_PREFIXED, _BYLINE_PREFIXED_OPENS),
+            (_BYLINE_BARE_FIRST, _BYLINE_BARE, _BYLINE_BARE_OPENS),
+        )
+        for first, pattern, opens in patterns:
+            for m in _line_matches(first, pattern, opens, text):
                 names = list(_BYLINE_NAME.finditer(m.group("names")))
                 if pattern is _BYLINE_BARE:
                     if len(names) < 2 and not m.group("date"):
