@@ -49,7 +49,6 @@ from .nlp import (
     extension,
     in_boilerplate,
     sentence_index,
-    token_range,
     token_table,
 )
 from .nlp import doc_id as nlp_doc_id
@@ -225,6 +224,7 @@ class Role:
     text: str
     start: int  # char offsets of the phrase
     end: int
+    tokens: tuple[int, int]  # its tokens [first, stop), as token_range(doc, start, end)
     role_en: str | None
     kind: str
     country: str | None = None
@@ -764,8 +764,7 @@ class PeopleStage(BatchedStage):
             else:
                 role = self._en_role_starting(doc, t, k, floor=j + 1)
             if role is not None:
-                span = token_range(doc, role.start, role.end)
-                after = span[1] if span is not None else k + 1
+                after = role.tokens[1]
                 if after < n and self.is_name_token(t, after):
                     return None  # ", Generalleutnant Holger Neumann": the role of the next name
                 return role
@@ -805,13 +804,13 @@ class PeopleStage(BatchedStage):
             if head in self.lex.prefix_modifiers:
                 modifier = self.lex.prefix_modifiers[head]
         country = prefix_country or country or role.country
-        end_char = t.ends[end - 1]
+        stop = end  # the token after the phrase
         # "Chef des Thinktanks": the institution names the role
         if role.role_en == "head" and end + 1 < n and lowers[end] in ("des", "der"):
             inst = lowers[end + 1]
             if inst in self.lex.topics:
                 topic = self.lex.topics[inst]
-                end_char = t.ends[end + 1]
+                stop = end + 2
         country = country or self._complement_country(t, end, role)
         role_en = self._role_en(role, modifier, topic, country)
         nxt = end + (end < n and lowers[end] in ("für", "als"))
@@ -823,20 +822,20 @@ class PeopleStage(BatchedStage):
                 sub = self._de_role(doc, t, k, k + 1, inner, floor=k)
                 role_en = f"nominee for {sub.role_en}"
                 country = country or sub.country
-                end_char = sub.end
+                stop = sub.tokens[1]
             elif lowers[k] in self.lex.topics and role.kind == "office":
                 role_en = f"{role_en} of {self.lex.topics[lowers[k]]}"  # "... für Verteidigung"
-                end_char = t.ends[k]
+                stop = k + 1
         if role.kind in ("expert", "media", "honorific"):
             country = None
-        start_char = t.idxs[left]
         while left < i and lowers[left] in _DETERMINERS:
             left += 1
-            start_char = t.idxs[left]
+        start_char, end_char = t.idxs[left], t.ends[stop - 1]
         return Role(
             text=doc_text(doc)[start_char:end_char],
             start=start_char,
             end=end_char,
+            tokens=(left, stop),
             role_en=role_en,
             kind=role.kind,
             country=None if country in ORG_CODES else country,
@@ -886,23 +885,24 @@ class PeopleStage(BatchedStage):
         if s - 1 >= floor and lowers[s - 1] in self.lex.topics and role.kind == "expert":
             topic = self.lex.topics[lowers[s - 1]]  # "an Asia expert"
             left = min(left, s - 1)
-        end_char = t.ends[e - 1]
+        stop = e  # the token after the phrase
         if role.role_en == "head" and e + 2 < len(lowers) and lowers[e] == "of":
             k = e + 1 + (lowers[e + 1] == "the")
             for width in (2, 1):
                 phrase = " ".join(lowers[k : k + width])
                 if phrase in self.lex.topics:
                     topic = self.lex.topics[phrase]
-                    end_char = t.ends[k + width - 1]
+                    stop = k + width
                     break
         country = country or self._complement_country(t, e, role) or role.country
         if role.kind in ("expert", "media", "honorific"):
             country = None
-        start_char = t.idxs[left]
+        start_char, end_char = t.idxs[left], t.ends[stop - 1]
         return Role(
             text=doc_text(doc)[start_char:end_char],
             start=start_char,
             end=end_char,
+            tokens=(left, stop),
             role_en=self._role_en(role, modifier, topic, country),
             kind=role.kind,
             country=None if country in ORG_CODES else country,
@@ -1030,8 +1030,8 @@ class PeopleStage(BatchedStage):
                 for _ in range(3):
                     if before is None or before.start < 2:
                         break
-                    k = token_range(doc, before.start, before.end)
-                    earlier = self.role_before(doc, t, k[0]) if k is not None and k[0] >= 1 else None
+                    first = before.tokens[0]
+                    earlier = self.role_before(doc, t, first) if first >= 1 else None
                     if earlier is None or earlier.end > before.start:
                         break
                     roles.insert(0, earlier)
@@ -1251,7 +1251,11 @@ class PeopleStage(BatchedStage):
         if i > 0 and len(tokens) == 1:
             title = t.texts[i - 1]
             role = self.role_def(title) if self.lang == "de" else None
-            kind = role[0].kind if role else self.lex.roles.get(t.lowers[i - 1], RoleDef("", "", None)).kind
+            if role:
+                kind = role[0].kind
+            else:
+                role_def = self.lex.roles.get(t.lowers[i - 1])
+                kind = role_def.kind if role_def is not None else ""
             if kind == "title" and title[:1].isupper():
                 alias = f"{title} {tokens[0]}"
                 if alias not in ent.aliases:
@@ -1351,12 +1355,19 @@ class PeopleStage(BatchedStage):
         return best[1] if best else None
 
     def _dominant_country(self, doc: Doc) -> str | None:
-        """The state the article is mostly about: the one most often named (not NATO/EU/UN)."""
+        """The state the article is mostly about: the one most often named (not NATO/EU/UN).
+        Cached on the Doc: people without a country of their own ask one after the other."""
+        key = "newsfacts.people.dominant_country"
+        if key in doc.user_data:
+            cached: str | None = doc.user_data[key]
+            return cached
         counts: dict[str, int] = {}
         for m in doc_countries(doc):
             if m.kind in ("name", "demonym", "prefix", "capital") and m.code not in ORG_CODES:
                 counts[m.code] = counts.get(m.code, 0) + 1
-        return max(sorted(counts), key=lambda c: counts[c]) if counts else None
+        dominant = max(sorted(counts), key=lambda c: counts[c]) if counts else None
+        doc.user_data[key] = dominant
+        return dominant
 
     def _known_role(self, doc: Doc, ent: _Entity) -> str | None:
         published = extension(doc, "published")

@@ -14,7 +14,7 @@ import spacy
 import yaml
 
 from pipeline.lexicon import load_tsv
-from pipeline.nlp import build_nlp, cached_nlp, make_doc
+from pipeline.nlp import build_nlp, cached_nlp, make_doc, token_range
 from pipeline.people import (
     _BYLINE_BARE,
     _BYLINE_BARE_BODY,
@@ -244,6 +244,21 @@ def test_word_memos_keep_context_dependent_answers() -> None:
     first = [(p.name, p.role_en) for p in people(text, "en")]
     people("Maj Gen Pat Ryder and Gen Nakatani met in Tokyo, Ryder said.", "en")
     assert [(p.name, p.role_en) for p in people(text, "en")] == first == [("Pat Ryder", "spokesperson")]
+
+
+def test_role_tokens_are_the_tokens_of_its_text() -> None:
+    """A role phrase keeps its token range as it is built; it is what ``token_range`` finds
+    for its characters (callers read it instead of searching)."""
+    checked = 0
+    for lang, case in CASES:
+        nlp = cached_nlp(lang)
+        doc = nlp(make_doc(nlp, case["text"], doc_id="t"))
+        stage: Any = nlp.get_pipe("people")
+        for cand in stage.candidates(doc)[0]:
+            for role in cand.roles:
+                assert role.tokens == token_range(doc, role.start, role.end), (case["text"], role)
+                checked += 1
+    assert checked > 50
 
 
 def test_byline_matches_tried_where_they_open_are_finditer() -> None:
