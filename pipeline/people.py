@@ -617,6 +617,8 @@ class PeopleStage(BatchedStage):
                 continue
             while j < n and j not in sent_starts:
                 text = texts[j]
+                if ends_run[text]:
+                    break  # the common end: none of the tests below can take this word
                 cls = word_class[text]
                 if text == "-" and self._hyphen_piece(t, j):
                     j += 2  # "Jae" "-" "myung", "Kosiniak" "-" "Kamysz": one name
@@ -1164,9 +1166,10 @@ class PeopleStage(BatchedStage):
             key = fold(" ".join(tokens))
             ent = by_key.get(key)
             if ent is None and len(tokens) >= 2:
+                spaced = key + " "
                 for other in entities:  # "Ferdinand Marcos" inside "Ferdinand Marcos Jr."
                     name = other.name_key
-                    if name.startswith(key + " ") or key.startswith(name + " "):
+                    if name.startswith(spaced) or key.startswith(name + " "):
                         ent = other
                         break
             if ent is None:
