@@ -583,8 +583,9 @@ class PeopleStage(BatchedStage):
         # most words are ruled out by their text alone (memoised): neither name nor first name;
         # classify the Doc's new words once, then pick the openers without a Python loop
         known = self._opens
-        may_open = list(map(known.get, texts))
-        if None in may_open:  # words not seen before: classify them (self._words too)
+        try:
+            may_open = list(map(known.__getitem__, texts))
+        except KeyError:  # words not seen before: classify them (self._words too)
             for word in set(texts).difference(known):
                 self._may_open(word)
             may_open = list(map(known.__getitem__, texts))
@@ -929,8 +930,9 @@ class PeopleStage(BatchedStage):
             by_start, by_end = self._en_matches(doc)
             return set(by_start), set(by_end)
         known = self._role_word
-        is_role = list(map(known.get, t.texts))
-        if None in is_role:  # words not seen before
+        try:
+            is_role = list(map(known.__getitem__, t.texts))
+        except KeyError:  # words not seen before
             for word in set(t.texts).difference(known):
                 known[word] = word[:1].isupper() and self.role_def(word) is not None
             is_role = list(map(known.__getitem__, t.texts))
