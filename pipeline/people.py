@@ -49,7 +49,6 @@ from .nlp import (
     extension,
     in_boilerplate,
     sentence_index,
-    token_range,
     token_table,
 )
 from .nlp import doc_id as nlp_doc_id
@@ -162,11 +161,11 @@ _BYLINE_DATE = r"\d{1,2}\.\d{1,2}\.\d{2,4}[^\n]*"
 _BYLINE_BARE_BODY = rf"[ \t]*(?P<names>{_BYLINE_NAMES})[ \t]*(?P<date>{_BYLINE_DATE})?$"
 
 # Each byline pattern comes twice: one for the text's start and one that starts by consuming
-# the character before the byline (a line break, a sentence end, "(" or ";"). A pattern that
-# opens with "^" or a lookbehind is tried at every character; one that opens with a character
-# class lets ``re`` skip ahead to those characters. The groups are the same.
+# the character before the byline (a line break, a sentence end, "(" or ";"), tried only where
+# one of those characters stands (see :func:`_line_matches`). The groups are the same.
 _BYLINE_PREFIXED_FIRST = re.compile(rf"[ \t]*{_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
 _BYLINE_PREFIXED = re.compile(rf"(?:\n[ \t]*|\(|;[ \t]*){_BYLINE_KEYWORD}[ \t]+(?P<names>{_BYLINE_NAMES})")
+_BYLINE_PREFIXED_OPENS = "\n(;"  # the characters _BYLINE_PREFIXED starts with
 _BYLINE_BARE_FIRST = re.compile(_BYLINE_BARE_BODY, re.M)
 # Most sentence ends are followed by ordinary words, where the bare pattern fails only after
 # backtracking through the names. A bare byline's first line holds only words that open with a
@@ -178,16 +177,37 @@ _BYLINE_BARE_LINE = (
     r"[^\S\n]*+(?:\d|\n|\Z))"
 )
 _BYLINE_BARE = re.compile(rf"[\n.!?]{_BYLINE_BARE_LINE}{_BYLINE_BARE_BODY}", re.M)
+_BYLINE_BARE_OPENS = "\n.!?"  # the characters _BYLINE_BARE starts with
 
 
-def _line_matches(first: re.Pattern[str], rest: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """``finditer`` of a byline pattern: ``first`` at the text's start, then ``rest``."""
+def _offsets(text: str, chars: str) -> list[int]:
+    """Where any of ``chars`` stands in ``text``, in order."""
+    found: list[int] = []
+    for char in chars:
+        at = text.find(char)
+        while at >= 0:
+            found.append(at)
+            at = text.find(char, at + 1)
+    found.sort()
+    return found
+
+
+def _line_matches(
+    first: re.Pattern[str], rest: re.Pattern[str], opens: str, text: str
+) -> Iterator[re.Match[str]]:
+    """``finditer`` of a byline pattern: ``first`` at the text's start, then ``rest``, which
+    starts with one of the characters ``opens``. ``rest`` is tried only where those stand, after
+    the last match (found with ``str.find``: ``re`` looks for a character class by testing every
+    character, which cost more than the matching)."""
     pos = 0
     match = first.match(text)
     if match is not None:
         yield match
         pos = match.end()
-    yield from rest.finditer(text, pos)
+    for at in _offsets(text, opens):
+        if at >= pos and (match := rest.match(text, at)) is not None:
+            yield match
+            pos = match.end()
 
 
 @dataclass(frozen=True)
@@ -204,6 +224,7 @@ class Role:
     text: str
     start: int  # char offsets of the phrase
     end: int
+    tokens: tuple[int, int]  # its tokens [first, stop), as token_range(doc, start, end)
     role_en: str | None
     kind: str
     country: str | None = None
@@ -228,7 +249,10 @@ class Candidate:
 
 @dataclass
 class _Entity:
-    """A person being assembled from its candidates within one document."""
+    """A person being assembled from its candidates within one document.
+
+    Its forms change only through :meth:`add_form` and :meth:`set_forms`, which keep its name
+    in step (read dozens of times per Doc, it was the stage's most frequent call)."""
 
     forms: list[tuple[str, ...]]
     cands: list[Candidate]
@@ -237,15 +261,22 @@ class _Entity:
     journalist: bool = False
     mentions: int = 0
     positions: list[int] = field(default_factory=list)  # char offsets of its mentions
+    name_tokens: tuple[str, ...] = field(init=False)  # the longest form (the first of equal length)
+    name_key: str = field(init=False)  # its :func:`fold`
 
-    @property
-    def name_tokens(self) -> tuple[str, ...]:
-        return max(self.forms, key=len)
+    def __post_init__(self) -> None:
+        self.set_forms(self.forms)
 
-    @property
-    def name_key(self) -> str:
-        """:func:`fold` of the longest name (``fold`` is memoised)."""
-        return fold(" ".join(self.name_tokens))
+    def set_forms(self, forms: list[tuple[str, ...]]) -> None:
+        self.forms = forms
+        self.name_tokens = max(forms, key=len)
+        self.name_key = fold(" ".join(self.name_tokens))
+
+    def add_form(self, tokens: tuple[str, ...]) -> None:
+        self.forms.append(tokens)
+        if len(tokens) > len(self.name_tokens):
+            self.name_tokens = tokens
+            self.name_key = fold(" ".join(tokens))
 
 
 @lru_cache(maxsize=65536)
@@ -358,9 +389,10 @@ class PeopleStage(BatchedStage):
         self._role_defs: dict[str, tuple[RoleDef, str, str | None] | None] = {}
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
-        self._opens: dict[str, bool] = {}
+        self._opens: dict[str, int] = {}
         self._ends_run: dict[str, bool] = {}
         self._role_word: dict[str, bool] = {}
+        self._surname_keys: dict[tuple[str, ...], str] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
         find_countries("", self.lang)
@@ -470,13 +502,21 @@ class PeopleStage(BatchedStage):
             return self._NAME_ROLE_RANK if rank else self._NAME_ROLE
         return self._NAME_RANK if rank else self._NAME
 
-    def _may_open(self, text: str) -> bool:
-        """Unless the word alone says it neither is a name token nor may open one as a first
-        name; remembered in ``self._opens``."""
+    # _may_open results: the word alone says it cannot open a run of name tokens; it may (the
+    # rest of the test in :meth:`runs`); it does, as a plain name word (no initial, rank or role)
+    _NO_OPEN, _MAY_OPEN, _OPENS = range(3)
+
+    def _may_open(self, text: str) -> int:
+        """Whether the word may open a run of name tokens (or opens one, whatever its
+        neighbours): a name token or a first name; remembered in ``self._opens``."""
         cls = self._word_class(text)
-        opens = self._opens[text] = cls != self._NOT_NAME or (
-            text in self.lex.given or text in _COUNTRY_FIRST_NAMES
-        )
+        if cls == self._NAME:
+            opens = self._OPENS
+        elif cls != self._NOT_NAME or text in self.lex.given or text in _COUNTRY_FIRST_NAMES:
+            opens = self._MAY_OPEN
+        else:
+            opens = self._NO_OPEN
+        self._opens[text] = opens
         # after a name: neither a name token, nor a hyphen piece or double name, nor a particle
         self._ends_run[text] = cls == self._NOT_NAME and "-" not in text and text.lower() not in _PARTICLES
         return opens
@@ -543,37 +583,43 @@ class PeopleStage(BatchedStage):
         # most words are ruled out by their text alone (memoised): neither name nor first name;
         # classify the Doc's new words once, then pick the openers without a Python loop
         known = self._opens
-        may_open = list(map(known.get, texts))
-        if None in may_open:  # words not seen before: classify them (self._words too)
+        try:
+            may_open = list(map(known.__getitem__, texts))
+        except KeyError:  # words not seen before: classify them (self._words too)
             for word in set(texts).difference(known):
                 self._may_open(word)
             may_open = list(map(known.__getitem__, texts))
         opens = itertools.compress(range(n), may_open)
         # is_name_token, inline for the hot loop: a name class, unless a rank split from its "."
-        word_class, names, rank, initial = (
+        word_class, names, rank, initial, plain = (
             self._words,
             self._NAME_CLASSES,
             self._NAME_RANK,
             self._INITIAL_NAME,
+            self._OPENS,
         )
         ends_run = self._ends_run  # filled with self._opens
         j = 0
         for i in opens:
             if i < j:
                 continue  # inside the previous run
-            cls = word_class[texts[i]]
-            if cls == initial:
-                continue  # "J." does not open a name
-            if not (
-                (cls in names and not (cls == rank and _split_rank(t, i))) or self._country_first_name(t, i)
-            ):
-                continue
+            if may_open[i] != plain:  # most openers are plain name words: nothing to test
+                cls = word_class[texts[i]]
+                if cls == initial:
+                    continue  # "J." does not open a name
+                if not (
+                    (cls in names and not (cls == rank and _split_rank(t, i)))
+                    or self._country_first_name(t, i)
+                ):
+                    continue
             j = i + 1
             if j == n or ends_run[texts[j]] or j in sent_starts:
                 out.append((i, j))  # the common one-word run: nothing below would change it
                 continue
             while j < n and j not in sent_starts:
                 text = texts[j]
+                if ends_run[text]:
+                    break  # the common end: none of the tests below can take this word
                 cls = word_class[text]
                 if text == "-" and self._hyphen_piece(t, j):
                     j += 2  # "Jae" "-" "myung", "Kosiniak" "-" "Kamysz": one name
@@ -635,11 +681,10 @@ class PeopleStage(BatchedStage):
             return self.lex.titles.get((country, role_en), role_en)
         return role_en
 
-    def _left_context(self, doc: Doc, i: int) -> tuple[int, str | None, str | None, str | None]:
+    def _left_context(self, t: TokenTable, i: int) -> tuple[int, str | None, str | None, str | None]:
         """Scan left of token ``i`` over adjectives, demonyms, modifiers and a genitive
         country or possessor: (start token, country, modifier, possessor)."""
         country = modifier = possessor = None
-        t = token_table(doc)
         texts, lowers = t.texts, t.lowers
         k = i - 1
         while k >= 0 and i - k <= 4:
@@ -713,8 +758,8 @@ class PeopleStage(BatchedStage):
             parsed = self.role_def(text) if text[:1].isupper() else None
             if parsed is None:
                 return None
-            return self._de_role(doc, i - 1, i, parsed)
-        return self._en_role_ending(doc, i)
+            return self._de_role(doc, t, i - 1, i, parsed)
+        return self._en_role_ending(doc, t, i)
 
     def role_after(self, doc: Doc, t: TokenTable, j: int) -> Role | None:
         """A role phrase in an apposition: ", stellvertretender Außenminister",
@@ -728,12 +773,11 @@ class PeopleStage(BatchedStage):
             if self.lang == "de":
                 parsed = self.role_def(text) if text[:1].isupper() else None
                 if parsed is not None:
-                    role = self._de_role(doc, k, k + 1, parsed, floor=j + 1)
+                    role = self._de_role(doc, t, k, k + 1, parsed, floor=j + 1)
             else:
-                role = self._en_role_starting(doc, k, floor=j + 1)
+                role = self._en_role_starting(doc, t, k, floor=j + 1)
             if role is not None:
-                span = token_range(doc, role.start, role.end)
-                after = span[1] if span is not None else k + 1
+                after = role.tokens[1]
                 if after < n and self.is_name_token(t, after):
                     return None  # ", Generalleutnant Holger Neumann": the role of the next name
                 return role
@@ -749,17 +793,22 @@ class PeopleStage(BatchedStage):
         return None
 
     def _de_role(
-        self, doc: Doc, i: int, end: int, parsed: tuple[RoleDef, str, str | None], floor: int = 0
+        self,
+        doc: Doc,
+        t: TokenTable,
+        i: int,
+        end: int,
+        parsed: tuple[RoleDef, str, str | None],
+        floor: int = 0,
     ) -> Role:
         role, remainder, prefix_country = parsed
-        left, country, modifier, possessor = self._left_context(doc, i)
+        left, country, modifier, possessor = self._left_context(t, i)
         left = max(left, floor)
         topic = None
         if remainder in self.lex.prefix_modifiers:
             modifier = self.lex.prefix_modifiers[remainder]
         elif remainder:
             topic = self.lex.topics.get(remainder) or self.lex.topics.get(remainder.rstrip("s-"))
-        t = token_table(doc)
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
         word = texts[i]
         if "-" in word and prefix_country is None:
@@ -768,14 +817,14 @@ class PeopleStage(BatchedStage):
             if head in self.lex.prefix_modifiers:
                 modifier = self.lex.prefix_modifiers[head]
         country = prefix_country or country or role.country
-        end_char = t.ends[end - 1]
+        stop = end  # the token after the phrase
         # "Chef des Thinktanks": the institution names the role
         if role.role_en == "head" and end + 1 < n and lowers[end] in ("des", "der"):
             inst = lowers[end + 1]
             if inst in self.lex.topics:
                 topic = self.lex.topics[inst]
-                end_char = t.ends[end + 1]
-        country = country or self._complement_country(doc, end, role)
+                stop = end + 2
+        country = country or self._complement_country(t, end, role)
         role_en = self._role_en(role, modifier, topic, country)
         nxt = end + (end < n and lowers[end] in ("für", "als"))
         if nxt > end and nxt < n:
@@ -783,23 +832,23 @@ class PeopleStage(BatchedStage):
             inner = self.role_def(texts[k]) if texts[k][:1].isupper() else None
             if role.role_en == "nominee" and inner is not None:
                 # "Kandidat für den Unterstaatssekretär für Verteidigung"
-                sub = self._de_role(doc, k, k + 1, inner, floor=k)
+                sub = self._de_role(doc, t, k, k + 1, inner, floor=k)
                 role_en = f"nominee for {sub.role_en}"
                 country = country or sub.country
-                end_char = sub.end
+                stop = sub.tokens[1]
             elif lowers[k] in self.lex.topics and role.kind == "office":
                 role_en = f"{role_en} of {self.lex.topics[lowers[k]]}"  # "... für Verteidigung"
-                end_char = t.ends[k]
+                stop = k + 1
         if role.kind in ("expert", "media", "honorific"):
             country = None
-        start_char = t.idxs[left]
         while left < i and lowers[left] in _DETERMINERS:
             left += 1
-            start_char = t.idxs[left]
+        start_char, end_char = t.idxs[left], t.ends[stop - 1]
         return Role(
             text=doc_text(doc)[start_char:end_char],
             start=start_char,
             end=end_char,
+            tokens=(left, stop),
             role_en=role_en,
             kind=role.kind,
             country=None if country in ORG_CODES else country,
@@ -807,10 +856,9 @@ class PeopleStage(BatchedStage):
             org=country in ORG_CODES,
         )
 
-    def _complement_country(self, doc: Doc, end: int, role: RoleDef) -> str | None:
+    def _complement_country(self, t: TokenTable, end: int, role: RoleDef) -> str | None:
         """ "Sprecherin des chinesischen Außenministeriums", "commander of U.S. Forces Korea",
         "director general of Israel's Ministry of Defense": the state the office belongs to."""
-        t = token_table(doc)
         n = len(t.texts)
         if role.kind not in ("office", "title") or end >= n or t.lowers[end] not in _GENITIVE:
             return None
@@ -839,11 +887,10 @@ class PeopleStage(BatchedStage):
             cached = doc.user_data[key] = (by_start, by_end)
         return cached
 
-    def _en_role(self, doc: Doc, s: int, e: int, stem: str, floor: int) -> Role:
+    def _en_role(self, doc: Doc, t: TokenTable, s: int, e: int, stem: str, floor: int) -> Role:
         role = self.lex.roles[stem]
-        left, country, modifier, _ = self._left_context(doc, s)
+        left, country, modifier, _ = self._left_context(t, s)
         left = max(left, floor)
-        t = token_table(doc)
         lowers = t.lowers
         while left < s and lowers[left] in _DETERMINERS:
             left += 1
@@ -851,23 +898,24 @@ class PeopleStage(BatchedStage):
         if s - 1 >= floor and lowers[s - 1] in self.lex.topics and role.kind == "expert":
             topic = self.lex.topics[lowers[s - 1]]  # "an Asia expert"
             left = min(left, s - 1)
-        end_char = t.ends[e - 1]
+        stop = e  # the token after the phrase
         if role.role_en == "head" and e + 2 < len(lowers) and lowers[e] == "of":
             k = e + 1 + (lowers[e + 1] == "the")
             for width in (2, 1):
                 phrase = " ".join(lowers[k : k + width])
                 if phrase in self.lex.topics:
                     topic = self.lex.topics[phrase]
-                    end_char = t.ends[k + width - 1]
+                    stop = k + width
                     break
-        country = country or self._complement_country(doc, e, role) or role.country
+        country = country or self._complement_country(t, e, role) or role.country
         if role.kind in ("expert", "media", "honorific"):
             country = None
-        start_char = t.idxs[left]
+        start_char, end_char = t.idxs[left], t.ends[stop - 1]
         return Role(
             text=doc_text(doc)[start_char:end_char],
             start=start_char,
             end=end_char,
+            tokens=(left, stop),
             role_en=self._role_en(role, modifier, topic, country),
             kind=role.kind,
             country=None if country in ORG_CODES else country,
@@ -882,27 +930,28 @@ class PeopleStage(BatchedStage):
             by_start, by_end = self._en_matches(doc)
             return set(by_start), set(by_end)
         known = self._role_word
-        is_role = list(map(known.get, t.texts))
-        if None in is_role:  # words not seen before
+        try:
+            is_role = list(map(known.__getitem__, t.texts))
+        except KeyError:  # words not seen before
             for word in set(t.texts).difference(known):
                 known[word] = word[:1].isupper() and self.role_def(word) is not None
             is_role = list(map(known.__getitem__, t.texts))
         starts = set(itertools.compress(range(len(t.texts)), is_role))
         return starts, {k + 1 for k in starts}
 
-    def _en_role_ending(self, doc: Doc, i: int) -> Role | None:
+    def _en_role_ending(self, doc: Doc, t: TokenTable, i: int) -> Role | None:
         matches = self._en_matches(doc)[1].get(i)
         if not matches:
             return None
         s, e, stem = min(matches, key=lambda m: m[0])  # the longest: "Deputy Secretary of State"
-        return self._en_role(doc, s, e, stem, 0)
+        return self._en_role(doc, t, s, e, stem, 0)
 
-    def _en_role_starting(self, doc: Doc, k: int, floor: int) -> Role | None:
+    def _en_role_starting(self, doc: Doc, t: TokenTable, k: int, floor: int) -> Role | None:
         matches = self._en_matches(doc)[0].get(k)
         if not matches:
             return None
         s, e, stem = max(matches, key=lambda m: m[1])
-        return self._en_role(doc, s, e, stem, floor)
+        return self._en_role(doc, t, s, e, stem, floor)
 
     # ---- candidates ------------------------------------------------------------------
 
@@ -995,8 +1044,8 @@ class PeopleStage(BatchedStage):
                 for _ in range(3):
                     if before is None or before.start < 2:
                         break
-                    k = token_range(doc, before.start, before.end)
-                    earlier = self.role_before(doc, t, k[0]) if k is not None and k[0] >= 1 else None
+                    first = before.tokens[0]
+                    earlier = self.role_before(doc, t, first) if first >= 1 else None
                     if earlier is None or earlier.end > before.start:
                         break
                     roles.insert(0, earlier)
@@ -1067,9 +1116,12 @@ class PeopleStage(BatchedStage):
         """(name, start, end) of authors named in a byline of the text."""
         out: list[tuple[str, int, int]] = []
         text = doc_text(doc)
-        patterns = ((_BYLINE_PREFIXED_FIRST, _BYLINE_PREFIXED), (_BYLINE_BARE_FIRST, _BYLINE_BARE))
-        for first, pattern in patterns:
-            for m in _line_matches(first, pattern, text):
+        patterns = (
+            (_BYLINE_PREFIXED_FIRST, _BYLINE_PREFIXED, _BYLINE_PREFIXED_OPENS),
+            (_BYLINE_BARE_FIRST, _BYLINE_BARE, _BYLINE_BARE_OPENS),
+        )
+        for first, pattern, opens in patterns:
+            for m in _line_matches(first, pattern, opens, text):
                 names = list(_BYLINE_NAME.finditer(m.group("names")))
                 if pattern is _BYLINE_BARE:
                     if len(names) < 2 and not m.group("date"):
@@ -1099,6 +1151,14 @@ class PeopleStage(BatchedStage):
             return core[0]
         return core[-1]
 
+    def _surname_key(self, tokens: tuple[str, ...]) -> str:
+        """:func:`fold` of the name's surname, memoised per name (asked of every entity twice
+        per Doc)."""
+        key = self._surname_keys.get(tokens)
+        if key is None:
+            key = self._surname_keys[tokens] = fold(self._surname(tokens))
+        return key
+
     def assemble(self, doc: Doc) -> list[Person]:
         cands, runs = self.candidates(doc)
         entities: list[_Entity] = []
@@ -1108,16 +1168,17 @@ class PeopleStage(BatchedStage):
             key = fold(" ".join(tokens))
             ent = by_key.get(key)
             if ent is None and len(tokens) >= 2:
+                spaced = key + " "
                 for other in entities:  # "Ferdinand Marcos" inside "Ferdinand Marcos Jr."
                     name = other.name_key
-                    if name.startswith(key + " ") or key.startswith(name + " "):
+                    if name.startswith(spaced) or key.startswith(name + " "):
                         ent = other
                         break
             if ent is None:
                 ent = _Entity(forms=[tokens], cands=[], rule=rule)
                 entities.append(ent)
             elif tokens not in ent.forms:
-                ent.forms.append(tokens)
+                ent.add_form(tokens)
             by_key[key] = ent
             if cand is not None:
                 ent.cands.append(cand)
@@ -1144,11 +1205,11 @@ class PeopleStage(BatchedStage):
                     base.cands.extend(ent.cands)
                     entities.remove(ent)
                 elif base is None and name.endswith("s") and name[:-1] in self.lex.known:
-                    ent.forms = [(*t[:-1], t[-1][:-1]) for t in ent.forms]
+                    ent.set_forms([(*t[:-1], t[-1][:-1]) for t in ent.forms])
                     by_key[name[:-1]] = ent
         surnames: dict[str, _Entity] = {}
         for ent in entities:
-            surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+            surnames.setdefault(self._surname_key(ent.name_tokens), ent)
         for c in single:
             key = fold(c.tokens[0])
             linked = surnames.get(key) or surnames.get(key.removesuffix("s"))
@@ -1168,7 +1229,7 @@ class PeopleStage(BatchedStage):
         for ent in entities:
             for form in ent.forms:
                 forms.setdefault(fold(" ".join(form)), ent)
-            surnames.setdefault(fold(self._surname(ent.name_tokens)), ent)
+            surnames.setdefault(self._surname_key(ent.name_tokens), ent)
         # what a one-word run must fold to for anything below to happen (most runs are one
         # word, and most of those are ordinary capitalised nouns)
         wanted = forms.keys() | surnames.keys()
@@ -1179,10 +1240,12 @@ class PeopleStage(BatchedStage):
         texts = t.texts
         for i, j in runs:
             single = j == i + 1
-            # the run's text, as doc[i:j].text: one token's is its own
-            run_key = fold(texts[i] if single else text[t.idxs[i] : t.ends[j - 1]])
-            if single and run_key not in wanted:
-                continue
+            if single:  # the run's text, as doc[i:j].text: one token's is its own
+                run_key = fold(texts[i])
+                if run_key not in wanted:
+                    continue
+            else:
+                run_key = fold(text[t.idxs[i] : t.ends[j - 1]])
             named = forms.get(run_key)
             if named is not None:
                 self._mention(t, text, named, i, j)
@@ -1203,7 +1266,11 @@ class PeopleStage(BatchedStage):
         if i > 0 and len(tokens) == 1:
             title = t.texts[i - 1]
             role = self.role_def(title) if self.lang == "de" else None
-            kind = role[0].kind if role else self.lex.roles.get(t.lowers[i - 1], RoleDef("", "", None)).kind
+            if role:
+                kind = role[0].kind
+            else:
+                role_def = self.lex.roles.get(t.lowers[i - 1])
+                kind = role_def.kind if role_def is not None else ""
             if kind == "title" and title[:1].isupper():
                 alias = f"{title} {tokens[0]}"
                 if alias not in ent.aliases:
@@ -1303,12 +1370,19 @@ class PeopleStage(BatchedStage):
         return best[1] if best else None
 
     def _dominant_country(self, doc: Doc) -> str | None:
-        """The state the article is mostly about: the one most often named (not NATO/EU/UN)."""
+        """The state the article is mostly about: the one most often named (not NATO/EU/UN).
+        Cached on the Doc: people without a country of their own ask one after the other."""
+        key = "newsfacts.people.dominant_country"
+        if key in doc.user_data:
+            cached: str | None = doc.user_data[key]
+            return cached
         counts: dict[str, int] = {}
         for m in doc_countries(doc):
             if m.kind in ("name", "demonym", "prefix", "capital") and m.code not in ORG_CODES:
                 counts[m.code] = counts.get(m.code, 0) + 1
-        return max(sorted(counts), key=lambda c: counts[c]) if counts else None
+        dominant = max(sorted(counts), key=lambda c: counts[c]) if counts else None
+        doc.user_data[key] = dominant
+        return dominant
 
     def _known_role(self, doc: Doc, ent: _Entity) -> str | None:
         published = extension(doc, "published")

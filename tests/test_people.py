@@ -14,8 +14,17 @@ import spacy
 import yaml
 
 from pipeline.lexicon import load_tsv
-from pipeline.nlp import build_nlp, cached_nlp, make_doc
-from pipeline.people import _BYLINE_BARE, _BYLINE_BARE_BODY
+from pipeline.nlp import build_nlp, cached_nlp, make_doc, token_range
+from pipeline.people import (
+    _BYLINE_BARE,
+    _BYLINE_BARE_BODY,
+    _BYLINE_BARE_FIRST,
+    _BYLINE_BARE_OPENS,
+    _BYLINE_PREFIXED,
+    _BYLINE_PREFIXED_FIRST,
+    _BYLINE_PREFIXED_OPENS,
+    _line_matches,
+)
 from pipeline.records import Person
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -235,6 +244,46 @@ def test_word_memos_keep_context_dependent_answers() -> None:
     first = [(p.name, p.role_en) for p in people(text, "en")]
     people("Maj Gen Pat Ryder and Gen Nakatani met in Tokyo, Ryder said.", "en")
     assert [(p.name, p.role_en) for p in people(text, "en")] == first == [("Pat Ryder", "spokesperson")]
+
+
+def test_role_tokens_are_the_tokens_of_its_text() -> None:
+    """A role phrase keeps its token range as it is built; it is what ``token_range`` finds
+    for its characters (callers read it instead of searching)."""
+    checked = 0
+    for lang, case in CASES:
+        nlp = cached_nlp(lang)
+        doc = nlp(make_doc(nlp, case["text"], doc_id="t"))
+        stage: Any = nlp.get_pipe("people")
+        for cand in stage.candidates(doc)[0]:
+            for role in cand.roles:
+                assert role.tokens == token_range(doc, role.start, role.end), (case["text"], role)
+                checked += 1
+    assert checked > 50
+
+
+def test_byline_matches_tried_where_they_open_are_finditer() -> None:
+    """``_line_matches`` tries a byline pattern only where one of its opening characters
+    stands: the same matches as ``finditer`` after the match at the text's start."""
+    atoms = ["Von", "By", "Text:", "Reporting by", "Additional", "Hans", "Müller", "Anna", "Jr.", "und"]
+    atoms += ["Von Hans Müller", "By Anna Öz", "(Von Anna Müller", "Writing by Hans Öz-Müller"]
+    atoms += [",", " ", "\t", "\n", ".", "!", "?", "(", ";", "12.3.2024", "hat", "Öz", "-", "’"]
+    pairs = [
+        (_BYLINE_PREFIXED_FIRST, _BYLINE_PREFIXED, _BYLINE_PREFIXED_OPENS),
+        (_BYLINE_BARE_FIRST, _BYLINE_BARE, _BYLINE_BARE_OPENS),
+    ]
+    rnd = random.Random(11)
+    for _ in range(10_000):
+        text = "".join(
+            rnd.choice(atoms) + rnd.choice(["", " ", "\n", ". ", "; ", " ("])
+            for _ in range(rnd.randint(1, 14))
+        )
+        for first, rest, opens in pairs:
+            start = first.match(text)
+            expected = ([start] if start else []) + list(rest.finditer(text, start.end() if start else 0))
+            found = list(_line_matches(first, rest, opens, text))
+            assert [(m.span(), m.groupdict()) for m in found] == [
+                (m.span(), m.groupdict()) for m in expected
+            ], text
 
 
 def test_bare_byline_lookahead_keeps_the_matches() -> None:
