@@ -183,8 +183,11 @@ class _Phrases:
     def __init__(self, forms: Collection[str], fold: bool = True) -> None:
         self.forms = forms
         self.fold = fold
-        #: The words a phrase ends in: most numbers follow none of them, which one test tells.
-        self.last_words = frozenset(f.rsplit(" ", 1)[-1] for f in forms)
+        #: The last words of each phrase, joined ("mehr als" gives "als" and "mehr als"), and "":
+        #: words before a number are read back only while they join to one of these. Most
+        #: numbers follow no phrase's last word, which one test tells.
+        split = [f.split(" ") for f in forms]
+        self.suffixes = frozenset({""} | {" ".join(words[n:]) for words in split for n in range(len(words))})
 
 
 class _Lookup:
@@ -661,24 +664,28 @@ class _Scanner:
         return found
 
     def phrase_before(self, end: int, count: int, phrases: _Phrases) -> tuple[int, str] | None:
-        """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key)."""
+        """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key).
+
+        Words are read backwards, the key growing at its front, and only while it still ends
+        some phrase (``phrases.suffixes``): no longer key can be a phrase then."""
         fold = phrases.fold
-        last = self.last_word(end)
-        if last is None:
-            return None
-        word = last.text
-        if word and (last.key if fold else word) not in phrases.last_words:
-            return None  # a phrase's key ends in its last word ("" after a lone bracket: read on)
-        words = [last]  # the ``count`` words before ``end``, read backwards
-        while len(words) < count and (before := self.last_word(words[-1].left)) is not None:
-            words.append(before)
-        for k in range(len(words), 0, -1):
-            # _norm of the joined words: their keys, with empty ones (a lone bracket) dropped
-            tail = words[k - 1 :: -1]
-            key = " ".join(w.key for w in tail if w.key) if fold else " ".join(w.text for w in tail)
+        found = None
+        key = ""
+        word = self.last_word(end)
+        for i in range(count):
+            if word is None:
+                break
+            if not fold:
+                key = f"{word.text} {key}" if i else word.text
+            elif word.key:  # _norm of the joined words: empty keys (a lone bracket) dropped
+                key = f"{word.key} {key}" if key else word.key
+            if key not in phrases.suffixes:
+                break
             if key in phrases.forms:
-                return words[k - 1].start, key
-        return None
+                found = word.start, key
+            if i + 1 < count:
+                word = self.last_word(word.left)
+        return found
 
     def prefix(self, start: int) -> _Prefix:
         g, text = self.g, self.text

@@ -472,3 +472,55 @@ def test_number_spans_cover_the_tokens_char_span_would_expand_to() -> None:
             assert expected is not None
             (span,) = token_spans(doc, [mention])
             assert (span.start, span.end) == (expected.start, expected.end), (start, end)
+
+
+def _phrase_before_reference(scanner: Any, end: int, count: int, phrases: Any) -> tuple[int, str] | None:
+    """``phrase_before`` without pruning: the key of every 1..count words, longest first."""
+    words: list[Any] = []
+    while len(words) < count and (word := scanner.last_word(words[-1].left if words else end)) is not None:
+        words.append(word)
+    for k in range(len(words), 0, -1):
+        tail = words[k - 1 :: -1]
+        key = " ".join(w.key for w in tail if w.key) if phrases.fold else " ".join(w.text for w in tail)
+        if key in phrases.forms:
+            return words[k - 1].start, key
+    return None
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_phrase_lookup_reads_back_only_while_a_phrase_can_end_there(lang: str) -> None:
+    """Words before a number are read back only while they still end some phrase; the
+    result is that of trying every number of words (lone brackets, case, long phrases)."""
+    from pipeline.numbers import _grammar, _Scanner
+
+    g = _grammar(lang)
+    lookups = [
+        (g.qual_words, g.qualifier_phrases),
+        (g.id_prefix_words, g.id_prefixes),
+        (1, g.date_before),
+        (1, g.year_cues),
+        (2, g.ordinal_before),
+        (4, g.qualifier_phrases),
+    ]
+    texts = [BRACKETS.sub(r"\1", s) for case in _load(lang)["cases"] for s in case["sentences"]]
+    for _, phrases in lookups:
+        for form in phrases.forms:
+            for spelling in (form, form.upper(), form.capitalize()):
+                words = spelling.split(" ")
+                texts += [
+                    f"x {spelling} 5",
+                    f"„{spelling} 5",
+                    f"nicht {spelling}  5",
+                    f"{words[-1]} {spelling} 5",
+                ]
+                texts += [
+                    " ( ".join(words) + " 5",
+                    f"{words[0]} ( {spelling} 5",
+                    f"{spelling}\u2011{spelling} 5",
+                ]
+    for text in texts:
+        scanner = _Scanner(g, text)
+        for end in range(1, len(text) + 1):
+            for count, phrases in lookups:
+                want = _phrase_before_reference(scanner, end, count, phrases)
+                assert scanner.phrase_before(end, count, phrases) == want, (text, end, count)
