@@ -414,13 +414,19 @@ class _Grammar:
             skip.append(r"\d{1,2}\.\d{1,2}\.(?!\d)")  # 10.4.
         if lang == "en":
             skip.append(rf"\d+(?:st|nd|rd|th){WB_AFTER}")  # 19th
+        # What every skip pattern starts with: "+", "0", digits ending in a date, time, ratio or
+        # ordinal mark, or one or two digits before a time marker. Most numbers ("2024 wurde",
+        # "3 Panzer") fail this one look-ahead instead of each pattern; it only filters.
+        time_firsts = "".join(sorted({re.escape(f[0]) for f in time_markers}))
+        marks = "-./:" + ("snrt" if lang == "en" else "")
+        self.skip_guard = rf"(?=[+0]|\d+[{marks}]|\d{{1,2}}{H}*[{time_firsts}])"
         # Every match starts at a token start; most positions fail these two cheap checks.
         starters = {c for f in self.morphemes + list(self.inflected) + list(self.vague) for c in f[:1]}
         starters |= {c for f in quantifiers + articles for c in f[:1]}
         first = "".join(sorted({c.lower() for c in starters} | {c.upper() for c in starters}))
         expr = rf"(?=[\d{re.escape(first)}]){expr}"
         master = (
-            rf"(?<![^\W_])(?=[^\W_]|\+)(?:(?P<skip>{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
+            rf"(?<![^\W_])(?=[^\W_]|\+)(?:(?P<skip>{self.skip_guard}{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
             rf"|(?P<id>{WB_BEFORE}[^\W\d_]+{DASH}?\d[^\W_]*)"
             rf"|(?P<expr>{expr})"
             rf"|(?P<id2>{DIGIT_BEFORE}\d+[^\W\d_][^\W_]*))"

@@ -524,3 +524,26 @@ def test_phrase_lookup_reads_back_only_while_a_phrase_can_end_there(lang: str) -
             for count, phrases in lookups:
                 want = _phrase_before_reference(scanner, end, count, phrases)
                 assert scanner.phrase_before(end, count, phrases) == want, (text, end, count)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_skip_guard_only_filters(lang: str) -> None:
+    """The master with its skip patterns behind ``skip_guard`` matches like the master without
+    it: same span and alternative at every position (dates, times, phones, ordinals, amounts)."""
+    from pipeline.numbers import _grammar
+
+    g = _grammar(lang)
+    plain = re.compile(g.master.pattern.replace(g.skip_guard, "", 1))
+    texts = _gate_texts(lang)
+    shapes = ["10.04.2024", "10.4.", "1.2.", "2024-04-10", "10/4/2024", "2023/24", "14:32", "2:1", "19th"]
+    shapes += ["+49 30 1234567", "030 1234567", "0,5", "007", "3-4", "50.000", "2024.", "1,5", "35,", "2nd"]
+    for marker in ["Uhr", "h", "a.m.", "p.m.", "am", "GMT", "local time", "o'clock", "ET"]:
+        shapes += [f"9 {marker}", f"14.30 {marker}", f"9{marker}", f"14:30\u00a0{marker}", f"123 {marker}"]
+    texts += [
+        f"{pre}{shape}{post}" for shape in shapes for pre in ("", "x ", "(") for post in ("", " x", ".")
+    ]
+    for text in texts:
+        for pos in range(len(text) + 1):
+            got, want = g.master.match(text, pos), plain.match(text, pos)
+            same = (got and (got.span(), got.lastgroup)) == (want and (want.span(), want.lastgroup))
+            assert same, (text, pos)
