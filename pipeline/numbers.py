@@ -440,15 +440,16 @@ class _Grammar:
         # It stops at every character but an ASCII letter (a fast table test, where "\W" costs a
         # Unicode lookup per character) and tests digit and non-word only there; the test of
         # the next character comes first, as it rejects most of those stops (the white space
-        # before a word). The two branches exclude each other, so their order changes nothing.
+        # before a word), then the heads (most words that pass fail them), then the non-word
+        # test. The two branches exclude each other, so their order changes nothing.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
         heads = _heads(self.morphemes, [*self.inflected, *self.vague, *multi])
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
         before_scale = _heads((), single)
         self.start_gate = re.compile(
-            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?<=[\W_])"
-            rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}]))|(?<=\d)(?<!\d\d)(?P<digit>))"
+            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}]))"
+            rf"(?<=[\W_])|(?<=\d)(?<!\d\d)(?P<digit>))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
@@ -511,15 +512,20 @@ class _Grammar:
 
 def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
     """Case-insensitive regex for how a number word can begin: the first ``size`` letters of
-    a word part (compounds go on: "dreihundert") or of a whole word's first word, which must
-    end there when it is that short ("a", "ein"). A two-level trie: ``re`` tries a branch per
-    first letter, not one per form."""
-    heads = {(p.split()[0].lower()[:size], False) for p in parts if p.strip()}
-    for word in (form.split()[0].lower() for form in words if form.strip()):
-        heads.add((word[:size], len(word) <= size and word[-1:].isalnum()))
+    a word part (compounds go on: "dreihundert") or of a whole word, which must end there when
+    it is that short ("ein"); a form of several words by its whole first word and the start
+    of the next ("a few", not "a major"). A two-level trie: ``re`` tries a branch per first
+    letter, not one per form."""
     tails: dict[str, set[str]] = {}
-    for head, whole in heads:
-        tails.setdefault(head[0], set()).add(re.escape(head[1:]) + (WB_AFTER if whole else ""))
+    for part in (p.split()[0].lower() for p in parts if p.strip()):
+        tails.setdefault(part[0], set()).add(re.escape(part[1:size]))
+    for word, *more in (form.lower().split() for form in words if form.strip()):
+        whole = len(word) <= size and word[-1:].isalnum()
+        if more:
+            tail = re.escape(word[1:]) + H + "+" + re.escape(more[0][:size])
+        else:
+            tail = re.escape(word[1:size]) + (WB_AFTER if whole else "")
+        tails.setdefault(word[0], set()).add(tail)
     branches = []
     for first, rest in sorted(tails.items()):
         ordered = sorted(rest, key=lambda t: (-len(t), t))

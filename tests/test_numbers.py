@@ -415,7 +415,7 @@ def _gate_texts(lang: str) -> list[str]:
     forms = [*g.morphemes, *g.inflected, *g.vague, *g.articles, *g.scales.folded, *g.scales.exact]
     forms += [r["form"] for r in load_tsv(lang_file(lang, "numbers_vague.tsv"))]
     for form in forms:
-        for spelling in (form, form.upper(), form.capitalize()):
+        for spelling in (form, form.upper(), form.capitalize(), form.replace(" ", "\u00a0 ")):
             texts += [f"{spelling} Millionen", f"x ({spelling} billion", f"„{spelling}-5", f"a{spelling} 3"]
     texts += ["K2 und F-35", "+49 30 1234567", "\u0663\u0660 Tage", "1.000.000 $", "Q3 2024", "_7 x"]
     return texts
