@@ -444,12 +444,13 @@ class _Grammar:
         # test. The two branches exclude each other, so their order changes nothing.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
-        heads = _heads(self.morphemes, [*self.inflected, *self.vague, *multi])
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
-        before_scale = _heads((), single)
+        word_heads = _by_first_letter(
+            (_heads(self.morphemes, [*self.inflected, *self.vague, *multi]), ""),
+            (_heads((), single), rf"[^\W_]*{H}+(?i:[{scale_first}])"),  # "mehrere Tausend"
+        )
         self.start_gate = re.compile(
-            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}]))"
-            rf"(?<=[\W_])|(?<=\d)(?<!\d\d)(?P<digit>))"
+            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?=\+|{word_heads})(?<=[\W_])|(?<=\d)(?<!\d\d)(?P<digit>))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
@@ -510,12 +511,11 @@ class _Grammar:
         return self.word_values[words]
 
 
-def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
-    """Case-insensitive regex for how a number word can begin: the first ``size`` letters of
-    a word part (compounds go on: "dreihundert") or of a whole word, which must end there when
-    it is that short ("ein"); a form of several words by its whole first word and the start
-    of the next ("a few", not "a major"). A two-level trie: ``re`` tries a branch per first
-    letter, not one per form."""
+def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> dict[str, set[str]]:
+    """How a number word can begin, as case-insensitive regexes of what follows each first
+    letter: the first ``size`` letters of a word part (compounds go on: "dreihundert") or of a
+    whole word, which must end there when it is that short ("ein"); a form of several words by
+    its whole first word and the start of the next ("a few", not "a major")."""
     tails: dict[str, set[str]] = {}
     for part in (p.split()[0].lower() for p in parts if p.strip()):
         tails.setdefault(part[0], set()).add(re.escape(part[1:size]))
@@ -526,13 +526,24 @@ def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
         else:
             tail = re.escape(word[1:size]) + (WB_AFTER if whole else "")
         tails.setdefault(word[0], set()).add(tail)
+    return tails
+
+
+def _by_first_letter(*alternatives: tuple[dict[str, set[str]], str]) -> str:
+    """One regex of ``(heads, then)`` pairs (see :func:`_heads`; ``then`` must follow those
+    heads): a branch per first letter, holding every pair's tails for it, so ``re`` tries a
+    branch per letter, not one per form or per pair."""
     branches = []
-    for first, rest in sorted(tails.items()):
-        ordered = sorted(rest, key=lambda t: (-len(t), t))
+    for first in sorted({letter for heads, _ in alternatives for letter in heads}):
+        options = []
+        for heads, then in alternatives:
+            if first in heads:
+                tails = sorted(heads[first], key=lambda t: (-len(t), t))
+                options.append("(?i:" + "|".join(tails) + ")" + then)
         # "[dD]", not "(?i:d)": re skips a branch opening with a character class at one test
         # (callers guard the first character to ASCII case variants already)
         letter = "[" + re.escape(first) + re.escape(first.upper()) + "]"
-        branches.append(letter + "(?i:" + "|".join(ordered) + ")")
+        branches.append(letter + (options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"))
     return "(?:" + "|".join(branches) + ")" if branches else "(?!)"
 
 
