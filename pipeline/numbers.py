@@ -67,7 +67,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -562,15 +562,19 @@ def _compiled(lang: str) -> _Grammar:
 # ---- reading values ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _to_number(value: Decimal) -> int | float:
-    """int when integral, else float."""
+    """int when integral, else float (kept per value, as a text repeats its figures; equal
+    Decimals such as 2.5 and 2.50 give the same number, so either may fill the cache)."""
     if value == value.to_integral_value():
         return int(value)
     return float(value)
 
 
+@lru_cache(maxsize=4096)
 def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
-    """Value of a digit string; ``sep`` is the grouping mark the regex saw, if any."""
+    """Value of a digit string; ``sep`` is the grouping mark the regex saw, if any (kept per
+    string, as a text repeats its figures; a Decimal cannot change)."""
     if sep is None and INDIAN_GROUPS.fullmatch(text):
         return Decimal(text.replace(",", ""))  # "1,80,000": lakh grouping
     if sep is None:
@@ -591,6 +595,14 @@ def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
 
 
 # ---- the scanner ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def _read_token(backwards: str) -> tuple[str, str]:
+    """A token of the reversed text as written, leading quotes and brackets dropped, and its
+    :func:`_norm` key (kept per token: the same words stand before number after number)."""
+    word = backwards[::-1].lstrip(OPENERS)
+    return word, _norm(word)
 
 
 #: The master's groups of number ``i`` of an expression: digits, their grouping mark, glued and
@@ -681,8 +693,8 @@ class _Scanner:
             size = len(text)
             m = _REV_TOKEN.match(self.reversed, size - end)
             if m is not None:
-                word = m.group(1)[::-1].lstrip(OPENERS)
-                found = _Word(size - m.start(1) - len(word), word, _norm(word), size - m.end(1))
+                word, key = _read_token(m.group(1))
+                found = _Word(size - m.start(1) - len(word), word, key, size - m.end(1))
         self.last[end] = found
         return found
 

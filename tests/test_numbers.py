@@ -547,3 +547,17 @@ def test_skip_guard_only_filters(lang: str) -> None:
             got, want = g.master.match(text, pos), plain.match(text, pos)
             same = (got and (got.span(), got.lastgroup)) == (want and (want.span(), want.lastgroup))
             assert same, (text, pos)
+
+
+def test_kept_number_values_do_not_depend_on_the_spelling_seen_first() -> None:
+    """``_to_number`` is kept per Decimal value: equal values written differently give the
+    same int or float, whichever came first."""
+    from pipeline.numbers import _to_number
+
+    for first, second in [("2.50", "2.5"), ("1.0", "1"), ("1E+3", "1000"), ("-0", "0"), ("0.10", "0.1")]:
+        a, b = Decimal(first), Decimal(second)
+        _to_number.cache_clear()
+        got = _to_number(a), _to_number(b)
+        _to_number.cache_clear()
+        want = _to_number.__wrapped__(a), _to_number.__wrapped__(b)
+        assert got == want and [type(x) for x in got] == [type(x) for x in want], (first, second)
