@@ -243,7 +243,8 @@ class _Prefix(NamedTuple):
 
 _NO_PREFIX = _Prefix()  # most numbers: shared, as a NamedTuple cannot change
 START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
-HEAD = 4  # letters of a number word's start the gate compares
+HEAD = 4  # letters of a number word part's start the gate compares
+WORD_HEAD = 5  # letters of a whole number word's start ("einei", so not every "eine...")
 MAX_TOKEN = 48  # longer "words" before a number are no qualifier or name
 WORD = re.compile(r"[^\W\d_]+")
 #: A token of the reversed text, after white space: a word before a position, read backwards.
@@ -445,8 +446,9 @@ class _Grammar:
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
+        compounds = [*self.morphemes, *joiners] if lang == "de" else []  # German compounds are one word
         word_heads = _by_first_letter(
-            (_heads(self.morphemes, [*self.inflected, *self.vague, *multi]), ""),
+            (_heads(self.morphemes, [*self.inflected, *self.vague, *multi], compounds), ""),
             (_heads((), single), rf"[^\W_]*{H}+(?i:[{scale_first}])"),  # "mehrere Tausend"
         )
         self.start_gate = re.compile(
@@ -511,20 +513,25 @@ class _Grammar:
         return self.word_values[words]
 
 
-def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> dict[str, set[str]]:
+def _heads(parts: Iterable[str], words: Iterable[str], glued: Iterable[str] = ()) -> dict[str, set[str]]:
     """How a number word can begin, as case-insensitive regexes of what follows each first
-    letter: the first ``size`` letters of a word part (compounds go on: "dreihundert") or of a
-    whole word, which must end there when it is that short ("ein"); a form of several words by
-    its whole first word and the start of the next ("a few", not "a major")."""
+    letter: the first ``HEAD`` letters of a word part (compounds go on: "dreihundert"); a part
+    that short ends there or goes on with the first two letters of one of the ``glued`` parts
+    ("ein" + "hu", "ein" + "un": not "einer"); the first ``WORD_HEAD`` letters of a whole
+    word, which must end there when it is that short ("eine"); a form of several words by its
+    whole first word and the start of the next ("a few", not "a major")."""
+    nexts = literal_trie(sorted({g.lower()[:2] for g in glued if g.strip()}))
     tails: dict[str, set[str]] = {}
     for part in (p.split()[0].lower() for p in parts if p.strip()):
-        tails.setdefault(part[0], set()).add(re.escape(part[1:size]))
+        short = len(part) < HEAD and nexts
+        tail = re.escape(part[1:]) + f"(?:{WB_AFTER}|{nexts})" if short else re.escape(part[1:HEAD])
+        tails.setdefault(part[0], set()).add(tail)
     for word, *more in (form.lower().split() for form in words if form.strip()):
-        whole = len(word) <= size and word[-1:].isalnum()
+        whole = len(word) <= WORD_HEAD and word[-1:].isalnum()
         if more:
-            tail = re.escape(word[1:]) + H + "+" + re.escape(more[0][:size])
+            tail = re.escape(word[1:]) + H + "+" + re.escape(more[0][:WORD_HEAD])
         else:
-            tail = re.escape(word[1:size]) + (WB_AFTER if whole else "")
+            tail = re.escape(word[1:WORD_HEAD]) + (WB_AFTER if whole else "")
         tails.setdefault(word[0], set()).add(tail)
     return tails
 
