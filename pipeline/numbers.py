@@ -604,6 +604,12 @@ def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
 # ---- the scanner ---------------------------------------------------------------------------
 
 
+@cache
+def _rule(lang: str, core: str, scaled: bool, tag: str | None) -> str:
+    """A mention's rule name ("de.digits+scale+currency"), built once per combination."""
+    return "+".join([f"{lang}.{core}", *(["scale"] if scaled else []), *([tag] if tag else [])])
+
+
 @lru_cache(maxsize=8192)
 def _read_token(backwards: str) -> tuple[str, str]:
     """A token of the reversed text as written, leading quotes and brackets dropped, and its
@@ -1004,10 +1010,8 @@ class _Scanner:
             q, low, high = Qualifier.APPROX, part.value, part.value * 10
         else:
             q, low, high = self._interval(part.value, qual)
-        rule = [f"{g.lang}.{part.core}"]
-        rule += ["scale"] if part.scale else []
-        rule += ["currency"] if has_currency else (["unit"] if unit else [])
         value = _to_number(part.value)
+        tag = "currency" if has_currency else "unit" if unit else None
         out.append(
             NumberMention(
                 text=text[start:end],
@@ -1020,7 +1024,7 @@ class _Scanner:
                 low=value if low is part.value else None if low is None else _to_number(low),
                 high=value if high is part.value else None if high is None else _to_number(high),
                 kind=part.kind,
-                rule="+".join(rule),
+                rule=_rule(g.lang, part.core, part.scale is not None, tag),
             )
         )
 
