@@ -67,7 +67,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -183,8 +183,11 @@ class _Phrases:
     def __init__(self, forms: Collection[str], fold: bool = True) -> None:
         self.forms = forms
         self.fold = fold
-        #: The words a phrase ends in: most numbers follow none of them, which one test tells.
-        self.last_words = frozenset(f.rsplit(" ", 1)[-1] for f in forms)
+        #: The last words of each phrase, joined ("mehr als" gives "als" and "mehr als"), and "":
+        #: words before a number are read back only while they join to one of these. Most
+        #: numbers follow no phrase's last word, which one test tells.
+        split = [f.split(" ") for f in forms]
+        self.suffixes = frozenset({""} | {" ".join(words[n:]) for words in split for n in range(len(words))})
 
 
 class _Lookup:
@@ -240,7 +243,8 @@ class _Prefix(NamedTuple):
 
 _NO_PREFIX = _Prefix()  # most numbers: shared, as a NamedTuple cannot change
 START_KINDS = ("range_start", "change_start")  # qualifier-file entries that only open two figures
-HEAD = 4  # letters of a number word's start the gate compares
+HEAD = 4  # letters of a number word part's start the gate compares
+WORD_HEAD = 5  # letters of a whole number word's start ("einei", so not every "eine...")
 MAX_TOKEN = 48  # longer "words" before a number are no qualifier or name
 WORD = re.compile(r"[^\W\d_]+")
 #: A token of the reversed text, after white space: a word before a position, read backwards.
@@ -411,13 +415,19 @@ class _Grammar:
             skip.append(r"\d{1,2}\.\d{1,2}\.(?!\d)")  # 10.4.
         if lang == "en":
             skip.append(rf"\d+(?:st|nd|rd|th){WB_AFTER}")  # 19th
+        # What every skip pattern starts with: "+", "0", digits ending in a date, time, ratio or
+        # ordinal mark, or one or two digits before a time marker. Most numbers ("2024 wurde",
+        # "3 Panzer") fail this one look-ahead instead of each pattern; it only filters.
+        time_firsts = "".join(sorted({re.escape(f[0]) for f in time_markers}))
+        marks = "-./:" + ("snrt" if lang == "en" else "")
+        self.skip_guard = rf"(?=[+0]|\d+[{marks}]|\d{{1,2}}{H}*[{time_firsts}])"
         # Every match starts at a token start; most positions fail these two cheap checks.
         starters = {c for f in self.morphemes + list(self.inflected) + list(self.vague) for c in f[:1]}
         starters |= {c for f in quantifiers + articles for c in f[:1]}
         first = "".join(sorted({c.lower() for c in starters} | {c.upper() for c in starters}))
         expr = rf"(?=[\d{re.escape(first)}]){expr}"
         master = (
-            rf"(?<![^\W_])(?=[^\W_]|\+)(?:(?P<skip>{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
+            rf"(?<![^\W_])(?=[^\W_]|\+)(?:(?P<skip>{self.skip_guard}{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
             rf"|(?P<id>{WB_BEFORE}[^\W\d_]+{DASH}?\d[^\W_]*)"
             rf"|(?P<expr>{expr})"
             rf"|(?P<id2>{DIGIT_BEFORE}\d+[^\W\d_][^\W_]*))"
@@ -431,15 +441,18 @@ class _Grammar:
         # It stops at every character but an ASCII letter (a fast table test, where "\W" costs a
         # Unicode lookup per character) and tests digit and non-word only there; the test of
         # the next character comes first, as it rejects most of those stops (the white space
-        # before a word). The two branches exclude each other, so their order changes nothing.
+        # before a word), then the heads (most words that pass fail them), then the non-word
+        # test. The two branches exclude each other, so their order changes nothing.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
-        heads = _heads(self.morphemes, [*self.inflected, *self.vague, *multi])
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
-        before_scale = _heads((), single)
+        compounds = [*self.morphemes, *joiners] if lang == "de" else []  # German compounds are one word
+        word_heads = _by_first_letter(
+            (_heads(self.morphemes, [*self.inflected, *self.vague, *multi], compounds), ""),
+            (_heads((), single), rf"[^\W_]*{H}+(?i:[{scale_first}])"),  # "mehrere Tausend"
+        )
         self.start_gate = re.compile(
-            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?<=[\W_])"
-            rf"(?=\+|{heads}|{before_scale}[^\W_]*{H}+(?i:[{scale_first}]))|(?<=\d)(?<!\d\d)(?P<digit>))"
+            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?=\+|{word_heads})(?<=[\W_])|(?<=\d)(?<!\d\d)(?P<digit>))"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
@@ -500,24 +513,44 @@ class _Grammar:
         return self.word_values[words]
 
 
-def _heads(parts: Iterable[str], words: Iterable[str], size: int = HEAD) -> str:
-    """Case-insensitive regex for how a number word can begin: the first ``size`` letters of
-    a word part (compounds go on: "dreihundert") or of a whole word's first word, which must
-    end there when it is that short ("a", "ein"). A two-level trie: ``re`` tries a branch per
-    first letter, not one per form."""
-    heads = {(p.split()[0].lower()[:size], False) for p in parts if p.strip()}
-    for word in (form.split()[0].lower() for form in words if form.strip()):
-        heads.add((word[:size], len(word) <= size and word[-1:].isalnum()))
+def _heads(parts: Iterable[str], words: Iterable[str], glued: Iterable[str] = ()) -> dict[str, set[str]]:
+    """How a number word can begin, as case-insensitive regexes of what follows each first
+    letter: the first ``HEAD`` letters of a word part (compounds go on: "dreihundert"); a part
+    that short ends there or goes on with the first two letters of one of the ``glued`` parts
+    ("ein" + "hu", "ein" + "un": not "einer"); the first ``WORD_HEAD`` letters of a whole
+    word, which must end there when it is that short ("eine"); a form of several words by its
+    whole first word and the start of the next ("a few", not "a major")."""
+    nexts = literal_trie(sorted({g.lower()[:2] for g in glued if g.strip()}))
     tails: dict[str, set[str]] = {}
-    for head, whole in heads:
-        tails.setdefault(head[0], set()).add(re.escape(head[1:]) + (WB_AFTER if whole else ""))
+    for part in (p.split()[0].lower() for p in parts if p.strip()):
+        short = len(part) < HEAD and nexts
+        tail = re.escape(part[1:]) + f"(?:{WB_AFTER}|{nexts})" if short else re.escape(part[1:HEAD])
+        tails.setdefault(part[0], set()).add(tail)
+    for word, *more in (form.lower().split() for form in words if form.strip()):
+        whole = len(word) <= WORD_HEAD and word[-1:].isalnum()
+        if more:
+            tail = re.escape(word[1:]) + H + "+" + re.escape(more[0][:WORD_HEAD])
+        else:
+            tail = re.escape(word[1:WORD_HEAD]) + (WB_AFTER if whole else "")
+        tails.setdefault(word[0], set()).add(tail)
+    return tails
+
+
+def _by_first_letter(*alternatives: tuple[dict[str, set[str]], str]) -> str:
+    """One regex of ``(heads, then)`` pairs (see :func:`_heads`; ``then`` must follow those
+    heads): a branch per first letter, holding every pair's tails for it, so ``re`` tries a
+    branch per letter, not one per form or per pair."""
     branches = []
-    for first, rest in sorted(tails.items()):
-        ordered = sorted(rest, key=lambda t: (-len(t), t))
+    for first in sorted({letter for heads, _ in alternatives for letter in heads}):
+        options = []
+        for heads, then in alternatives:
+            if first in heads:
+                tails = sorted(heads[first], key=lambda t: (-len(t), t))
+                options.append("(?i:" + "|".join(tails) + ")" + then)
         # "[dD]", not "(?i:d)": re skips a branch opening with a character class at one test
         # (callers guard the first character to ASCII case variants already)
         letter = "[" + re.escape(first) + re.escape(first.upper()) + "]"
-        branches.append(letter + "(?i:" + "|".join(ordered) + ")")
+        branches.append(letter + (options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"))
     return "(?:" + "|".join(branches) + ")" if branches else "(?!)"
 
 
@@ -536,15 +569,19 @@ def _compiled(lang: str) -> _Grammar:
 # ---- reading values ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _to_number(value: Decimal) -> int | float:
-    """int when integral, else float."""
+    """int when integral, else float (kept per value, as a text repeats its figures; equal
+    Decimals such as 2.5 and 2.50 give the same number, so either may fill the cache)."""
     if value == value.to_integral_value():
         return int(value)
     return float(value)
 
 
+@lru_cache(maxsize=4096)
 def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
-    """Value of a digit string; ``sep`` is the grouping mark the regex saw, if any."""
+    """Value of a digit string; ``sep`` is the grouping mark the regex saw, if any (kept per
+    string, as a text repeats its figures; a Decimal cannot change)."""
     if sep is None and INDIAN_GROUPS.fullmatch(text):
         return Decimal(text.replace(",", ""))  # "1,80,000": lakh grouping
     if sep is None:
@@ -565,6 +602,20 @@ def _parse_digits(text: str, sep: str | None, lang: str) -> Decimal | None:
 
 
 # ---- the scanner ---------------------------------------------------------------------------
+
+
+@cache
+def _rule(lang: str, core: str, scaled: bool, tag: str | None) -> str:
+    """A mention's rule name ("de.digits+scale+currency"), built once per combination."""
+    return "+".join([f"{lang}.{core}", *(["scale"] if scaled else []), *([tag] if tag else [])])
+
+
+@lru_cache(maxsize=8192)
+def _read_token(backwards: str) -> tuple[str, str]:
+    """A token of the reversed text as written, leading quotes and brackets dropped, and its
+    :func:`_norm` key (kept per token: the same words stand before number after number)."""
+    word = backwards[::-1].lstrip(OPENERS)
+    return word, _norm(word)
 
 
 #: The master's groups of number ``i`` of an expression: digits, their grouping mark, glued and
@@ -655,30 +706,34 @@ class _Scanner:
             size = len(text)
             m = _REV_TOKEN.match(self.reversed, size - end)
             if m is not None:
-                word = m.group(1)[::-1].lstrip(OPENERS)
-                found = _Word(size - m.start(1) - len(word), word, _norm(word), size - m.end(1))
+                word, key = _read_token(m.group(1))
+                found = _Word(size - m.start(1) - len(word), word, key, size - m.end(1))
         self.last[end] = found
         return found
 
     def phrase_before(self, end: int, count: int, phrases: _Phrases) -> tuple[int, str] | None:
-        """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key)."""
+        """The longest of ``phrases`` in the ``count`` words right before ``end``, as (start, key).
+
+        Words are read backwards, the key growing at its front, and only while it still ends
+        some phrase (``phrases.suffixes``): no longer key can be a phrase then."""
         fold = phrases.fold
-        last = self.last_word(end)
-        if last is None:
-            return None
-        word = last.text
-        if word and (last.key if fold else word) not in phrases.last_words:
-            return None  # a phrase's key ends in its last word ("" after a lone bracket: read on)
-        words = [last]  # the ``count`` words before ``end``, read backwards
-        while len(words) < count and (before := self.last_word(words[-1].left)) is not None:
-            words.append(before)
-        for k in range(len(words), 0, -1):
-            # _norm of the joined words: their keys, with empty ones (a lone bracket) dropped
-            tail = words[k - 1 :: -1]
-            key = " ".join(w.key for w in tail if w.key) if fold else " ".join(w.text for w in tail)
+        found = None
+        key = ""
+        word = self.last_word(end)
+        for i in range(count):
+            if word is None:
+                break
+            if not fold:
+                key = f"{word.text} {key}" if i else word.text
+            elif word.key:  # _norm of the joined words: empty keys (a lone bracket) dropped
+                key = f"{word.key} {key}" if key else word.key
+            if key not in phrases.suffixes:
+                break
             if key in phrases.forms:
-                return words[k - 1].start, key
-        return None
+                found = word.start, key
+            if i + 1 < count:
+                word = self.last_word(word.left)
+        return found
 
     def prefix(self, start: int) -> _Prefix:
         g, text = self.g, self.text
@@ -955,10 +1010,8 @@ class _Scanner:
             q, low, high = Qualifier.APPROX, part.value, part.value * 10
         else:
             q, low, high = self._interval(part.value, qual)
-        rule = [f"{g.lang}.{part.core}"]
-        rule += ["scale"] if part.scale else []
-        rule += ["currency"] if has_currency else (["unit"] if unit else [])
         value = _to_number(part.value)
+        tag = "currency" if has_currency else "unit" if unit else None
         out.append(
             NumberMention(
                 text=text[start:end],
@@ -971,7 +1024,7 @@ class _Scanner:
                 low=value if low is part.value else None if low is None else _to_number(low),
                 high=value if high is part.value else None if high is None else _to_number(high),
                 kind=part.kind,
-                rule="+".join(rule),
+                rule=_rule(g.lang, part.core, part.scale is not None, tag),
             )
         )
 

@@ -415,9 +415,13 @@ def _gate_texts(lang: str) -> list[str]:
     forms = [*g.morphemes, *g.inflected, *g.vague, *g.articles, *g.scales.folded, *g.scales.exact]
     forms += [r["form"] for r in load_tsv(lang_file(lang, "numbers_vague.tsv"))]
     for form in forms:
-        for spelling in (form, form.upper(), form.capitalize()):
+        for spelling in (form, form.upper(), form.capitalize(), form.replace(" ", "\u00a0 ")):
             texts += [f"{spelling} Millionen", f"x ({spelling} billion", f"„{spelling}-5", f"a{spelling} 3"]
     texts += ["K2 und F-35", "+49 30 1234567", "\u0663\u0660 Tage", "1.000.000 $", "Q3 2024", "_7 x"]
+    joiners = [r["word"] for r in load_tsv(lang_file(lang, "numbers_words.tsv")) if r["use"] == "joiner"]
+    for first in g.morphemes:  # compounds: a short part goes on with the next one ("einhundert")
+        texts += [f"({first}{second} x" for second in [*g.morphemes, *joiners]]
+        texts += [f"{first.capitalize()}{second.upper()}" for second in [*g.morphemes, *joiners]]
     return texts
 
 
@@ -472,3 +476,92 @@ def test_number_spans_cover_the_tokens_char_span_would_expand_to() -> None:
             assert expected is not None
             (span,) = token_spans(doc, [mention])
             assert (span.start, span.end) == (expected.start, expected.end), (start, end)
+
+
+def _phrase_before_reference(scanner: Any, end: int, count: int, phrases: Any) -> tuple[int, str] | None:
+    """``phrase_before`` without pruning: the key of every 1..count words, longest first."""
+    words: list[Any] = []
+    while len(words) < count and (word := scanner.last_word(words[-1].left if words else end)) is not None:
+        words.append(word)
+    for k in range(len(words), 0, -1):
+        tail = words[k - 1 :: -1]
+        key = " ".join(w.key for w in tail if w.key) if phrases.fold else " ".join(w.text for w in tail)
+        if key in phrases.forms:
+            return words[k - 1].start, key
+    return None
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_phrase_lookup_reads_back_only_while_a_phrase_can_end_there(lang: str) -> None:
+    """Words before a number are read back only while they still end some phrase; the
+    result is that of trying every number of words (lone brackets, case, long phrases)."""
+    from pipeline.numbers import _grammar, _Scanner
+
+    g = _grammar(lang)
+    lookups = [
+        (g.qual_words, g.qualifier_phrases),
+        (g.id_prefix_words, g.id_prefixes),
+        (1, g.date_before),
+        (1, g.year_cues),
+        (2, g.ordinal_before),
+        (4, g.qualifier_phrases),
+    ]
+    texts = [BRACKETS.sub(r"\1", s) for case in _load(lang)["cases"] for s in case["sentences"]]
+    for _, phrases in lookups:
+        for form in phrases.forms:
+            for spelling in (form, form.upper(), form.capitalize()):
+                words = spelling.split(" ")
+                texts += [
+                    f"x {spelling} 5",
+                    f"„{spelling} 5",
+                    f"nicht {spelling}  5",
+                    f"{words[-1]} {spelling} 5",
+                ]
+                texts += [
+                    " ( ".join(words) + " 5",
+                    f"{words[0]} ( {spelling} 5",
+                    f"{spelling}\u2011{spelling} 5",
+                ]
+    for text in texts:
+        scanner = _Scanner(g, text)
+        for end in range(1, len(text) + 1):
+            for count, phrases in lookups:
+                want = _phrase_before_reference(scanner, end, count, phrases)
+                assert scanner.phrase_before(end, count, phrases) == want, (text, end, count)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_skip_guard_only_filters(lang: str) -> None:
+    """The master with its skip patterns behind ``skip_guard`` matches like the master without
+    it: same span and alternative at every position (dates, times, phones, ordinals, amounts)."""
+    from pipeline.numbers import _grammar
+
+    g = _grammar(lang)
+    plain = re.compile(g.master.pattern.replace(g.skip_guard, "", 1))
+    texts = _gate_texts(lang)
+    shapes = ["10.04.2024", "10.4.", "1.2.", "2024-04-10", "10/4/2024", "2023/24", "14:32", "2:1", "19th"]
+    shapes += ["+49 30 1234567", "030 1234567", "0,5", "007", "3-4", "50.000", "2024.", "1,5", "35,", "2nd"]
+    for marker in ["Uhr", "h", "a.m.", "p.m.", "am", "GMT", "local time", "o'clock", "ET"]:
+        shapes += [f"9 {marker}", f"14.30 {marker}", f"9{marker}", f"14:30\u00a0{marker}", f"123 {marker}"]
+    texts += [
+        f"{pre}{shape}{post}" for shape in shapes for pre in ("", "x ", "(") for post in ("", " x", ".")
+    ]
+    for text in texts:
+        for pos in range(len(text) + 1):
+            got, want = g.master.match(text, pos), plain.match(text, pos)
+            same = (got and (got.span(), got.lastgroup)) == (want and (want.span(), want.lastgroup))
+            assert same, (text, pos)
+
+
+def test_kept_number_values_do_not_depend_on_the_spelling_seen_first() -> None:
+    """``_to_number`` is kept per Decimal value: equal values written differently give the
+    same int or float, whichever came first."""
+    from pipeline.numbers import _to_number
+
+    for first, second in [("2.50", "2.5"), ("1.0", "1"), ("1E+3", "1000"), ("-0", "0"), ("0.10", "0.1")]:
+        a, b = Decimal(first), Decimal(second)
+        _to_number.cache_clear()
+        got = _to_number(a), _to_number(b)
+        _to_number.cache_clear()
+        want = _to_number.__wrapped__(a), _to_number.__wrapped__(b)
+        assert got == want and [type(x) for x in got] == [type(x) for x in want], (first, second)
