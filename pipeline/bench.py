@@ -187,16 +187,15 @@ def throughput(min_words: int, repeat: int = 5) -> dict[str, Any]:
             pass
 
     # as ``pipeline run`` does: workers started for the run, their first batches slowed by
-    # copying the pages of the main process they write to. Measured before the pool exists:
+    # copying the pages of the main process they write to. Measured once the pool is gone:
     # while it runs, this process has a thread and would start workers without ``fork``.
     def run_started() -> None:
         for _ in process(corpus, n_process=workers, packed=True):
             pass
 
-    best = _best({"started": run_started}, repeat)
     with pool:
         run_parallel()
-        best |= _best(
+        best = _best(
             {
                 "tokenizer": tokenize,
                 "tokenizer_parallel": tokenize_parallel,
@@ -205,6 +204,7 @@ def throughput(min_words: int, repeat: int = 5) -> dict[str, Any]:
             },
             repeat,
         )
+    best |= _best({"started": run_started}, repeat)
     (tok_wall, tok_cpu), (tok_par_wall, tok_par_cpu) = best["tokenizer"], best["tokenizer_parallel"]
     (pipe_wall, pipe_cpu), (par_wall, par_cpu) = best["pipeline"], best["parallel"]
     started_wall, started_cpu = best["started"]
