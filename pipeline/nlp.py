@@ -150,13 +150,13 @@ class LookupLemmas(BatchedStage):
             return doc
         orths: list[int] = doc.to_array(ORTH).tolist()
         cache = self.cache
-        found = list(map(cache.get, orths))
-        if None in found:  # words this process meets for the first time
+        try:
+            lemmas: Any = numpy.fromiter(map(cache.__getitem__, orths), dtype="uint64", count=len(orths))
+        except KeyError:  # words this process meets for the first time
             for orth in set(orths).difference(cache):
                 text = doc.vocab.strings[orth]
                 cache[orth] = doc.vocab.strings.add(str(self.table.get(text, text)))
-            found = list(map(cache.__getitem__, orths))
-        lemmas: Any = numpy.array(found, dtype="uint64")
+            lemmas = numpy.fromiter(map(cache.__getitem__, orths), dtype="uint64", count=len(orths))
         doc.from_array([LEMMA], lemmas.reshape(-1, 1))
         return doc
 
