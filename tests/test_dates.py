@@ -435,16 +435,10 @@ def test_first_letter_guard_of_a_trie_keeps_its_matches(lang: str) -> None:
             assert (got and got.span()) == (want and want.span()), spelling
 
 
-@pytest.mark.parametrize("lang", ["de", "en"])
-def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None:
-    """Each core of the main pattern opens with a class of the characters it may start with:
-    the same matches (span, rule, groups) as the pattern without those classes, everywhere."""
-    from pipeline.dates import tagger
-
-    tag, lex = tagger(lang), load_lexicon(lang)
-    guards = re.compile(r"\(\?=\[(?:\\.|[^\]\\])*\]\)(?=\(\?P<c_)")
-    assert guards.search(tag.regex.pattern)
-    plain = re.compile(guards.sub("", tag.regex.pattern), re.IGNORECASE)
+def _pattern_texts(lang: str) -> list[str]:
+    """Texts to compare two versions of the main pattern on, at every position: the corpus
+    sentences and negatives, every lexicon form in four spellings in four frames, odd dates."""
+    lex = load_lexicon(lang)
     data = load_corpus(lang)
     texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
     texts += list(data["negatives"])
@@ -465,12 +459,46 @@ def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None
         "am \u0661\u0665.5. \u0663.4.2024 die \u0663\u0660er vor \u0663 Jahren,",
         "\u0661\u0660:\u0663\u0660 Uhr, \u0663 years ago",
     ]
+    return texts
+
+
+def _assert_same_matches(pattern: re.Pattern[str], other: re.Pattern[str], texts: list[str]) -> None:
     for text in texts:
         for i in range(len(text)):
-            got, want = tag.regex.match(text, i), plain.match(text, i)
+            got, want = pattern.match(text, i), other.match(text, i)
             assert (got and (got.span(), got.lastgroup, got.groups())) == (
                 want and (want.span(), want.lastgroup, want.groups())
             ), (text, i)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None:
+    """Each core of the main pattern opens with a class of the characters it may start with:
+    the same matches (span, rule, groups) as the pattern without those classes, everywhere."""
+    from pipeline.dates import tagger
+
+    tag = tagger(lang)
+    guards = re.compile(r"\(\?=\[(?:\\.|[^\]\\])*\]\)(?=\(\?P<c_)")
+    assert guards.search(tag.regex.pattern)
+    plain = re.compile(guards.sub("", tag.regex.pattern), re.IGNORECASE)
+    _assert_same_matches(tag.regex, plain, _pattern_texts(lang))
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_main_pattern_needs_no_guard_of_first_words(lang: str) -> None:
+    """Every match starts with a lexicon word's first word, a digit, "Q1" or "'9": the pattern
+    behind a look-ahead for those (the guard it once had) matches the same, everywhere."""
+    from pipeline.dates import tagger
+
+    tag, lex = tagger(lang), load_lexicon(lang)
+    first_words = [form for role in lex.triggers.values() for form in role]
+    first_words += [*lex.months, *lex.weekdays, *lex.seasons, *lex.units, *lex.unit_words]
+    first_words += [*lex.deictic, *lex.numbers, *lex.holidays]
+    guard = rf"(?=\d|['’]\d|Q[1-4]|{_alt(w.split()[0] for w in first_words)})"
+    lookbehind = r"(?<![\w.])"
+    assert tag.regex.pattern.startswith(lookbehind)
+    guarded = re.compile(lookbehind + guard + tag.regex.pattern[len(lookbehind) :], re.IGNORECASE)
+    _assert_same_matches(tag.regex, guarded, _pattern_texts(lang))
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
