@@ -83,6 +83,18 @@ RULES: dict[str, str] = {
 Match = re.Match[str]
 Inner = dict[str, str]  # the core's own groups that matched
 Handler = Callable[[Match, "Prefix", Inner], "Timex | None"]
+#: Enum members read once: in Python 3.11 each ``DateKind.X`` is a descriptor call (~0.08 us),
+#: and the handlers and the resolve loop read a few for every expression.
+_ABSOLUTE, _RELATIVE, _DURATION = DateKind.ABSOLUTE, DateKind.RELATIVE, DateKind.DURATION
+_DAY, _WEEK, _MONTH, _QUARTER, _SEASON, _MINUTE = (
+    Granularity.DAY,
+    Granularity.WEEK,
+    Granularity.MONTH,
+    Granularity.QUARTER,
+    Granularity.SEASON,
+    Granularity.MINUTE,
+)
+_PAST, _FUTURE = Tense.PAST, Tense.FUTURE
 _NEVER = r"(?!x)x"
 _YEAR = r"(?:19|20)\d\d"
 _UNITS: dict[str, Granularity] = {
@@ -616,7 +628,7 @@ class DateTagger:
             if clause is not None and (m_start < clause[0] or m_end > clause[1]):
                 continue
             distance = start - m_end if m_end <= start else m_start - end
-            rank = (distance, 0 if m_tense is Tense.PAST else 1)
+            rank = (distance, 0 if m_tense is _PAST else 1)
             if best is None or rank < best:
                 best, tense = rank, m_tense
         return tense
@@ -710,7 +722,7 @@ class DateTagger:
         prefix = Prefix._make(values[: len(_PREFIX_GROUPS)])
         inner = {short: v for i, short in groups if (v := values[i])}
         timex = handler(m, prefix, inner)
-        if timex is not None and timex.kind is DateKind.ABSOLUTE and not inner.get("yw"):
+        if timex is not None and timex.kind is _ABSOLUTE and not inner.get("yw"):
             # "am 10. April 2024", "in the 1990s", "the 2024 budget": a leading plain preposition
             # or article adds nothing to an absolute date
             start = timex.start
@@ -724,7 +736,7 @@ class DateTagger:
             (prefix.bnd and _key(prefix.bnd) in self.past_bnd)
             or (prefix.prep and _key(prefix.prep) in self.past_prep)
         ):
-            timex = timex._replace(direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
+            timex = timex._replace(direction=_PAST)  # "seit März", "die Rede vom Sonntag": before
         return timex
 
     # helpers for handlers
@@ -804,14 +816,14 @@ class DateTagger:
         hour, minute = self._time(inner)
         # a weekday beside a day without year tells the year ("Dienstag, den 16. April")
         weekday = self.lex.weekdays.get(inner.get("wd", "")) if year is None else None
-        granularity = Granularity.MINUTE if hour is not None else Granularity.DAY
+        granularity = _MINUTE if hour is not None else _DAY
         return Timex(
             m.start(),
             m.end(),
             ("dateline" if hour is not None else rule),
             granularity,
             # a written calendar day is absolute even when the year is implied ("MANILA, Jan 16")
-            DateKind.RELATIVE if inner.get("ysh") else DateKind.ABSOLUTE,
+            _RELATIVE if inner.get("ysh") else _ABSOLUTE,
             self._mod(prefix),
             year=year,
             month=month,
@@ -847,8 +859,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "month_year",
-            Granularity.MONTH,
-            DateKind.ABSOLUTE,
+            _MONTH,
+            _ABSOLUTE,
             self._mod(prefix),
             year=int(inner["y"]),
             month=self._month_in(m, "month_year"),
@@ -864,8 +876,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "quarter",
-            Granularity.QUARTER,
-            DateKind.ABSOLUTE if raw_year else DateKind.RELATIVE,
+            _QUARTER,
+            _ABSOLUTE if raw_year else _RELATIVE,
             self._mod(prefix),
             year=int(raw_year) if raw_year else None,
             quarter=quarter,
@@ -885,8 +897,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "season",
-            Granularity.SEASON,
-            DateKind.ABSOLUTE if year is not None else DateKind.RELATIVE,
+            _SEASON,
+            _ABSOLUTE if year is not None else _RELATIVE,
             self._mod(prefix),
             year=year,
             season=season,
@@ -911,7 +923,7 @@ class DateTagger:
             m.end(),
             "decade",
             None,
-            DateKind.ABSOLUTE,
+            _ABSOLUTE,
             self._mod(prefix),
             decade=f"{century}{digit}",
         )
@@ -934,7 +946,7 @@ class DateTagger:
             end,
             "year" if not bare else "year_bare",
             Granularity.YEAR,
-            DateKind.ABSOLUTE,
+            _ABSOLUTE,
             self._mod(prefix),
             year=int(inner["y"]),
         )
@@ -943,9 +955,7 @@ class DateTagger:
         if not self._no_shift(prefix):
             return None
         unit, shift, mod = self.lex.unit_words[_key(m.group("c_unit_word"))]
-        return Timex(
-            m.start(), m.end(), "unit_word", unit, DateKind.RELATIVE, self._mod(prefix, mod), offset=shift
-        )
+        return Timex(m.start(), m.end(), "unit_word", unit, _RELATIVE, self._mod(prefix, mod), offset=shift)
 
     def _count(self, raw: str) -> int:
         return int(raw) if raw.isdigit() else self.lex.numbers[_key(raw)]
@@ -954,9 +964,7 @@ class DateTagger:
         if any(prefix):
             return None
         unit, _ = self._unit_of(inner["unit"])
-        return Timex(
-            m.start(), m.end(), "duration", unit, DateKind.DURATION, duration=self._count(inner["n"])
-        )
+        return Timex(m.start(), m.end(), "duration", unit, _DURATION, duration=self._count(inner["n"]))
 
     def _unit_of(self, form: str) -> tuple[Granularity, bool]:
         return self.units_folded[_key(form)]
@@ -968,23 +976,21 @@ class DateTagger:
         unit, _ = self._unit_of(inner.get("unit") or inner["unit2"])
         word = _key(inner.get("pre") or inner.get("post") or "")
         ago = word in self.lex.role("ago_pre") or word in self.lex.role("ago_post")
-        return Timex(
-            m.start(), m.end(), "ago" if ago else "ahead", unit, DateKind.RELATIVE, offset=-n if ago else n
-        )
+        return Timex(m.start(), m.end(), "ago" if ago else "ahead", unit, _RELATIVE, offset=-n if ago else n)
 
     def _unit(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         unit, _ = self._unit_of(m.group("c_unit"))
         shift = self._shift(prefix)
         if prefix.dadj:
-            if unit is not Granularity.DAY:
+            if unit is not _DAY:
                 return None
             shift = self.day_offsets[_key(prefix.dadj)]
-        elif unit is Granularity.DAY:
+        elif unit is _DAY:
             return None  # "an diesem Tag" points back into the text, not at the reference
         elif shift is None and not prefix.pos:
             return None  # "des Jahres" alone names no period
         return Timex(
-            m.start(), m.end(), "relative_unit", unit, DateKind.RELATIVE, self._mod(prefix), offset=shift or 0
+            m.start(), m.end(), "relative_unit", unit, _RELATIVE, self._mod(prefix), offset=shift or 0
         )
 
     def _weekend(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
@@ -994,8 +1000,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "weekend",
-            Granularity.WEEK,
-            DateKind.RELATIVE,
+            _WEEK,
+            _RELATIVE,
             self._mod(prefix),
             weekend=True,
             shift=self._shift(prefix),
@@ -1007,13 +1013,13 @@ class DateTagger:
             return None
         if prefix.dadj:  # "am heutigen Mittwoch": the deictic day, whatever the name says
             offset = self.day_offsets[_key(prefix.dadj)]
-            return Timex(m.start(), m.end(), "weekday", Granularity.DAY, DateKind.RELATIVE, offset=offset)
+            return Timex(m.start(), m.end(), "weekday", _DAY, _RELATIVE, offset=offset)
         return Timex(
             m.start(),
             m.end(),
             "weekday",
-            Granularity.DAY,
-            DateKind.RELATIVE,
+            _DAY,
+            _RELATIVE,
             self._mod(prefix),
             weekday=weekday,
             shift=self._shift(prefix),
@@ -1029,7 +1035,7 @@ class DateTagger:
         if key not in self.deictic_folded:
             return None
         offset = self.deictic_folded[key][0]
-        return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
+        return Timex(m.start(), m.end(), "deictic", _DAY, _RELATIVE, offset=offset)
 
     def _month(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix.dadj:
@@ -1038,8 +1044,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "month",
-            Granularity.MONTH,
-            DateKind.RELATIVE,
+            _MONTH,
+            _RELATIVE,
             self._mod(prefix),
             month=self._month_in(m, "month"),
             shift=self._shift(prefix),
@@ -1057,8 +1063,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "holiday",
-            Granularity.DAY,
-            DateKind.RELATIVE,
+            _DAY,
+            _RELATIVE,
             self._mod(prefix),
             month=month,
             day=day,
@@ -1071,10 +1077,10 @@ class DateTagger:
             phrase = _key(m.string[m.start("shift") : m.end()])
             if phrase in self.deictic_folded:
                 offset = self.deictic_folded[phrase][0]
-                return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
+                return Timex(m.start(), m.end(), "deictic", _DAY, _RELATIVE, offset=offset)
         if not prefix.prep or prefix.shift or prefix.dadj or prefix.bnd or prefix.pos:
             return None
-        return Timex(m.start(), m.end(), "daypart", Granularity.DAY, DateKind.RELATIVE, anaphoric=True)
+        return Timex(m.start(), m.end(), "daypart", _DAY, _RELATIVE, anaphoric=True)
 
     # -- resolution -----------------------------------------------------------------------
 
@@ -1106,9 +1112,9 @@ class DateTagger:
                     markers[i] = _SentenceMarkers(self, text, starts[i], end)
                 clause = _clause(text, t, starts[i], end)
                 tense = self.closest_tense(markers[i].up_to(t.end), t.start, t.end, clause)
-                if t.rule == "ahead" and tense is Tense.PAST and t.offset is not None:
+                if t.rule == "ahead" and tense is _PAST and t.offset is not None:
                     # "the highest level in two years": a span looking back, not a point ahead
-                    t = t._replace(kind=DateKind.DURATION, duration=t.offset, offset=None)
+                    t = t._replace(kind=_DURATION, duration=t.offset, offset=None)
             value = resolve(t, reference, tense)
             if t.anaphoric:
                 value = last_day if last_day is not None else value
@@ -1170,7 +1176,7 @@ def _tense_matters(t: Timex, reference: date | datetime) -> bool:
     if t.rule == "ahead":
         return True  # a past tense turns "in two years" into a duration
     try:
-        return resolve(t, reference, Tense.PAST) != resolve(t, reference, Tense.FUTURE)
+        return resolve(t, reference, _PAST) != resolve(t, reference, _FUTURE)
     except OverflowError:  # a reference at the calendar's edge: leave it to the tense as before
         return True
 
