@@ -339,6 +339,33 @@ def test_stage_skips_boilerplate_and_handles_no_reference() -> None:
     assert doc._.dates[0].evidence.sentence == 0
 
 
+@pytest.mark.parametrize("lang", ["de", "en", "fr"])
+def test_stage_pipe_extracts_a_batch_first_and_equals_one_doc_at_a_time(lang: str) -> None:
+    """DatesStage.pipe extracts every Doc of a batch before resolving any: the same dates
+    (values, evidence, boilerplate skipped) as the stage called on each Doc."""
+    from pipeline.dates import DatesStage
+
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    data = load_corpus("en" if lang == "en" else "de")
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += ["Am Sonntag sprach er. Newsletter: Jetzt bis 2027 sparen! On Monday he left."]
+
+    def docs() -> list[spacy.tokens.Doc]:
+        made = []
+        for k, text in enumerate(texts):
+            cut = text.find("Newsletter")
+            ranges = ((cut, len(text)),) if cut >= 0 else ()
+            doc = make_doc(nlp, text, f"d{k}", date(2024, 4, 10) + timedelta(days=k % 9), boilerplate=ranges)
+            made.append(nlp.get_pipe("sentencizer")(doc))
+        return made
+
+    stage = DatesStage(lang)
+    one_by_one = [stage(doc)._.dates for doc in docs()]
+    assert [doc._.dates for doc in stage.pipe(docs(), batch_size=7)] == one_by_one
+    assert any(one_by_one) == (lang != "fr")
+
+
 @pytest.mark.parametrize(
     ("lang", "text", "expected"),
     [
