@@ -227,11 +227,12 @@ def load_lexicon(lang: str) -> Lexicon:
 # ---- the pattern ----------------------------------------------------------------------
 
 
-def _build_pattern(lex: Lexicon) -> str:
+def _build_pattern(lex: Lexicon, day_lead: bool = True) -> str:
     """One regex: optional trigger prefix (bis, Ende, noch, im, vergangenen...) + one core.
 
     Each core is a named group ``c_<rule>``; the handler of that rule checks which prefixes
-    make sense with it and builds the Timex.
+    make sense with it and builds the Timex. ``day_lead=False`` leaves out a shortcut (for
+    its test): the same matches, slower.
     """
     de = lex.lang == "de"
     t = lex.forms
@@ -251,7 +252,8 @@ def _build_pattern(lex: Lexicon) -> str:
         rf"(?:(?P<th>[01]?\d|2[0-3]):(?P<tm>[0-5]\d)(?:\s*(?P<tampm>[ap]\.?m\.?))?"
         rf"(?:\s+{_alt(t('tz'))})?,?\s+)?"
     )
-    wd_prefix = time_first + rf"(?:(?P<wd>{weekday})(?!\w),?\s+(?:{_alt(t('wdsep'))}\s+)?)?"
+    wdsep = _alt(t("wdsep"))
+    wd_prefix = time_first + rf"(?:(?P<wd>{weekday})(?!\w),?\s+(?:{wdsep}\s+)?)?"
     clock = rf"(?:[ \t]*(?:(?P<clock>{_alt(t('clock'))})(?!\w)|(?P<ampm>[ap]\.?m\.?)(?!\w)))?"
     time = (
         rf"(?:[ \t]*(?:[-–—,|/][ \t]*)?(?:{_alt(t('at'))}[ \t]+)?"
@@ -360,9 +362,19 @@ def _build_pattern(lex: Lexicon) -> str:
         "holiday": _first_chars(lex.holidays),
         "daypart": _first_chars(t("daypart")),
     }
-    body = "|".join(
+    alternatives = [
         f"{_lead(firsts[name])}(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items()
-    )
+    ]
+    # The day-date cores (the first five) start with a digit, a month (mdy) or a weekday that a
+    # digit or month follows: one look-ahead for that skips all five at a weekday that starts
+    # no date ("am Sonntag"), which each of them would read before failing.
+    if list(cores)[:5] != ["numeric", "numeric_dm", "iso", "dmy", "mdy"]:
+        raise ValueError("the day-date cores must come first")
+    if day_lead:
+        after_weekday = r"\d" if de else rf"(?:\d|{month_any})"
+        lead = rf"(?={'' if de else month_any + '|'}\d|{weekday}(?!\w),?\s+(?:{wdsep}\s+)?{after_weekday})"
+        alternatives[:5] = [lead + "(?:" + "|".join(alternatives[:5]) + ")"]
+    body = "|".join(alternatives)
     # No guard of first words in front: extract tries the pattern only at anchors and at the
     # trigger words and numbers before them, where such a guard always passed (~0.2 us a try).
     return rf"(?<![\w.]){prefix}(?:{body})(?!\w)"

@@ -529,6 +529,29 @@ def test_main_pattern_needs_no_guard_of_first_words(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
+def test_day_date_lead_keeps_every_match(lang: str) -> None:
+    """The day-date cores share a look-ahead (a digit, a month, or a weekday a digit or month
+    follows): the same matches as without it, everywhere, also for weekdays before dates."""
+    from pipeline.dates import _build_pattern, tagger
+
+    tag, lex = tagger(lang), load_lexicon(lang)
+    plain = re.compile(_build_pattern(lex, day_lead=False), re.IGNORECASE)
+    assert plain.pattern != tag.regex.pattern
+    texts = _pattern_texts(lang)
+    for weekday in lex.weekdays:
+        for after in (
+            "10. April 2024",
+            "10.4.2024 - 14:32",
+            "den 7. April",
+            "the 7th of April",
+            "April 6, 2024",
+        ):
+            texts += [f"{weekday}, {after}", f"{weekday} {after}", f"4:12 PM GMT, {weekday}, {after}"]
+        texts += [f"am {weekday}, dem Tag", f"{weekday}abend", f"{weekday} April", f"{weekday},  the 2"]
+    _assert_same_matches(tag.regex, plain, texts)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
 def test_anchor_scan_finds_what_a_full_search_finds(lang: str) -> None:
     """The tagger's anchor scan (stopping at non-word characters) gives finditer's spans."""
     from pipeline.dates import _anchor_alternatives, load_lexicon, tagger
