@@ -353,7 +353,9 @@ def _build_pattern(lex: Lexicon, day_lead: bool = True) -> str:
         "year": _first_chars(t("yearword")) | digits,
         "unit_word": _first_chars(lex.unit_words),
         "duration": _first_chars(t("duration")),
-        "offset": _first_chars([*t("ago_pre"), *t("ahead_pre"), *t("approx"), *lex.numbers]) | digits,
+        # German: "vor"/"in" first; English also "(about) two years ago"
+        "offset": _first_chars([*t("ago_pre"), *t("ahead_pre")])
+        | (set() if de else _first_chars([*t("approx"), *lex.numbers]) | digits),
         "unit": _first_chars(lex.units),
         "weekend": _first_chars(t("weekend")),
         "weekday": _first_chars(lex.weekdays),
@@ -365,14 +367,16 @@ def _build_pattern(lex: Lexicon, day_lead: bool = True) -> str:
     alternatives = [
         f"{_lead(firsts[name])}(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items()
     ]
-    # The day-date cores (the first five) start with a digit, a month (mdy) or a weekday that a
-    # digit or month follows: one look-ahead for that skips all five at a weekday that starts
-    # no date ("am Sonntag"), which each of them would read before failing.
+    # The day-date cores (the first five) start with a day or a time ("10.", "14:32", "10th ",
+    # "2024-"), a month (mdy) or a weekday that a digit or month follows: one look-ahead for
+    # that skips all five at a year or a weekday that starts no date ("2024", "am Sonntag"),
+    # which each of them would read before failing.
     if list(cores)[:5] != ["numeric", "numeric_dm", "iso", "dmy", "mdy"]:
         raise ValueError("the day-date cores must come first")
     if day_lead:
+        day = r"\d\d?[.:]|\d{4}-" if de else r"\d\d?[.:]|\d{4}-|\d\d?(?:st|nd|rd|th)?\s"
         after_weekday = r"\d" if de else rf"(?:\d|{month_any})"
-        lead = rf"(?={'' if de else month_any + '|'}\d|{weekday}(?!\w),?\s+(?:{wdsep}\s+)?{after_weekday})"
+        lead = rf"(?={'' if de else month_any + '|'}{day}|{weekday}(?!\w),?\s+(?:{wdsep}\s+)?{after_weekday})"
         alternatives[:5] = [lead + "(?:" + "|".join(alternatives[:5]) + ")"]
     body = "|".join(alternatives)
     # No guard of first words in front: extract tries the pattern only at anchors and at the

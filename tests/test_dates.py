@@ -530,8 +530,8 @@ def test_main_pattern_needs_no_guard_of_first_words(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_day_date_lead_keeps_every_match(lang: str) -> None:
-    """The day-date cores share a look-ahead (a digit, a month, or a weekday a digit or month
-    follows): the same matches as without it, everywhere, also for weekdays before dates."""
+    """The day-date cores share a look-ahead (a day or time, a month, or a weekday a digit or
+    month follows): the same matches as without it, everywhere, also for weekdays and days."""
     from pipeline.dates import _build_pattern, tagger
 
     tag, lex = tagger(lang), load_lexicon(lang)
@@ -548,6 +548,10 @@ def test_day_date_lead_keeps_every_match(lang: str) -> None:
         ):
             texts += [f"{weekday}, {after}", f"{weekday} {after}", f"4:12 PM GMT, {weekday}, {after}"]
         texts += [f"am {weekday}, dem Tag", f"{weekday}abend", f"{weekday} April", f"{weekday},  the 2"]
+    texts += [
+        "10th of April, 1st May, 2nd  June, 3RD July, 4 Th, 14:32 Uhr, 2024-04-10T14:32, 4 PM GMT, May 3",
+        "10 April 2024, April 10, 2024, am 12.5., 1.2.3, 2024, 2024-, 20241, ٣ April, ٣٣:30",
+    ]
     _assert_same_matches(tag.regex, plain, texts)
 
 
