@@ -134,6 +134,28 @@ def _alt(forms: Iterable[str], exact: bool = False) -> str:
     return f"(?:{body})"
 
 
+def _alt_by_first_letter(forms: Iterable[str], per_group: int = 8) -> str:
+    """:func:`_alt` for a long case-insensitive word list (the tense words): its trie split by
+    first letter into groups of ``per_group`` letters, each behind a class of its letters.
+
+    Under IGNORECASE ``re`` enters the top level's branches one by one; so a word is tried
+    against one group's branches, not against all of them. Forms of different groups cannot
+    match at the same place (their first letters differ, also under IGNORECASE: else one
+    trie), so the match is the one trie's.
+    """
+    chosen = sorted({form.lower() for form in forms if form.split()})
+    firsts = sorted({form.split()[0][0] for form in chosen})
+    if len(firsts) <= per_group or any(
+        a != b and re.fullmatch(re.escape(a), b, re.IGNORECASE) for a in firsts for b in firsts
+    ):
+        return _alt(chosen)
+    groups = [set(firsts[k : k + per_group]) for k in range(0, len(firsts), per_group)]
+    tries = [trie_regex(_atoms(form) for form in chosen if form.split()[0][0] in group) for group in groups]
+    return (
+        "(?:" + "|".join(f"{_lead(group)}(?:{trie})" for group, trie in zip(groups, tries, strict=True)) + ")"
+    )
+
+
 def _first_chars(forms: Iterable[str]) -> set[str]:
     """The characters ``forms`` start with (the first character of each one's first word)."""
     return {words[0][0] for words in map(str.split, forms) if words}
@@ -608,9 +630,10 @@ class DateTagger:
 
     # -- tense ----------------------------------------------------------------------------
 
-    def _tense_pattern(self) -> tuple[re.Pattern[str], dict[str, str]]:
+    def _tense_pattern(self, by_first_letter: bool = True) -> tuple[re.Pattern[str], dict[str, str]]:
         """One regex over the tense rows, tried in file order (consecutive word rows of one
-        tense form one alternation), so an exception row can shadow a later pattern row."""
+        tense form one alternation), so an exception row can shadow a later pattern row.
+        ``by_first_letter=False`` writes each word block as one trie (for a test)."""
         blocks: list[tuple[str, str, list[str]]] = []  # (match, tense, forms)
         for form, tense, match in self.lex.tense_rows:
             if match == "word" and blocks and blocks[-1][0] == "word" and blocks[-1][1] == tense:
@@ -620,7 +643,8 @@ class DateTagger:
         parts: list[str] = []
         groups: dict[str, str] = {}
         for i, (match, tense, forms) in enumerate(blocks):
-            body = _alt(forms) if match == "word" else forms[0]
+            word_alt = _alt_by_first_letter if by_first_letter else _alt
+            body = word_alt(forms) if match == "word" else forms[0]
             parts.append(f"(?P<g{i}>{body})")
             groups[f"g{i}"] = tense
         pattern = rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)"

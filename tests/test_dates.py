@@ -658,6 +658,29 @@ def test_first_letter_lookahead_of_a_tense_row_keeps_its_matches(lang: str) -> N
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
+def test_tense_words_grouped_by_first_letter_keep_their_matches(lang: str) -> None:
+    """The tense word blocks are tries split by first letter, each group behind a class of its
+    letters: the same markers as one trie per block, for every word in several spellings."""
+    from pipeline.dates import tagger
+
+    tag = tagger(lang)
+    plain, _ = tag._tense_pattern(by_first_letter=False)
+    assert plain.pattern != tag.tense_regex.pattern
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += list(data["negatives"])
+    for form, _, match in tag.lex.tense_rows:
+        if match == "word":
+            for variant in (form, form.upper(), form.title(), form.swapcase(), form.replace("s", "ſ")):
+                texts.append(f"Er {variant} am Montag, ({variant}) {variant}x x{variant} {variant[:-1]}.")
+                kelvin = variant.replace("k", "\u212a")
+                texts.append(f"{variant.replace('i', 'İ')} {kelvin} {variant.replace('i', 'ı')} {variant}")
+    for text in texts:
+        got = [(m.span(), m.lastgroup) for m in tag.tense_regex.finditer(text)]
+        assert got == [(m.span(), m.lastgroup) for m in plain.finditer(text)], text
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
 def test_without_a_tense_resolve_takes_the_past_or_the_future_value(lang: str) -> None:
     """``_tense_matters`` compares only the past and the future value: the value without a tense
     is one of them, for every expression of the corpus tables on references over three years
