@@ -24,8 +24,9 @@ dateparser is not used: its German relative parsing is wrong for news (bare week
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -83,6 +84,18 @@ RULES: dict[str, str] = {
 Match = re.Match[str]
 Inner = dict[str, str]  # the core's own groups that matched
 Handler = Callable[[Match, "Prefix", Inner], "Timex | None"]
+#: Enum members read once: in Python 3.11 each ``DateKind.X`` is a descriptor call (~0.08 us),
+#: and the handlers and the resolve loop read a few for every expression.
+_ABSOLUTE, _RELATIVE, _DURATION = DateKind.ABSOLUTE, DateKind.RELATIVE, DateKind.DURATION
+_DAY, _WEEK, _MONTH, _QUARTER, _SEASON, _MINUTE = (
+    Granularity.DAY,
+    Granularity.WEEK,
+    Granularity.MONTH,
+    Granularity.QUARTER,
+    Granularity.SEASON,
+    Granularity.MINUTE,
+)
+_PAST, _FUTURE = Tense.PAST, Tense.FUTURE
 _NEVER = r"(?!x)x"
 _YEAR = r"(?:19|20)\d\d"
 _UNITS: dict[str, Granularity] = {
@@ -119,6 +132,28 @@ def _alt(forms: Iterable[str], exact: bool = False) -> str:
     if len(first) > 2 and all(paths):
         return f"(?=[{''.join(sorted(first))}])(?:{body})"
     return f"(?:{body})"
+
+
+def _alt_by_first_letter(forms: Iterable[str], per_group: int = 8) -> str:
+    """:func:`_alt` for a long case-insensitive word list (the tense words): its trie split by
+    first letter into groups of ``per_group`` letters, each behind a class of its letters.
+
+    Under IGNORECASE ``re`` enters the top level's branches one by one; so a word is tried
+    against one group's branches, not against all of them. Forms of different groups cannot
+    match at the same place (their first letters differ, also under IGNORECASE: else one
+    trie), so the match is the one trie's.
+    """
+    chosen = sorted({form.lower() for form in forms if form.split()})
+    firsts = sorted({form.split()[0][0] for form in chosen})
+    if len(firsts) <= per_group or any(
+        a != b and re.fullmatch(re.escape(a), b, re.IGNORECASE) for a in firsts for b in firsts
+    ):
+        return _alt(chosen)
+    groups = [set(firsts[k : k + per_group]) for k in range(0, len(firsts), per_group)]
+    tries = [trie_regex(_atoms(form) for form in chosen if form.split()[0][0] in group) for group in groups]
+    return (
+        "(?:" + "|".join(f"{_lead(group)}(?:{trie})" for group, trie in zip(groups, tries, strict=True)) + ")"
+    )
 
 
 def _first_chars(forms: Iterable[str]) -> set[str]:
@@ -214,11 +249,12 @@ def load_lexicon(lang: str) -> Lexicon:
 # ---- the pattern ----------------------------------------------------------------------
 
 
-def _build_pattern(lex: Lexicon) -> str:
+def _build_pattern(lex: Lexicon, day_lead: bool = True) -> str:
     """One regex: optional trigger prefix (bis, Ende, noch, im, vergangenen...) + one core.
 
     Each core is a named group ``c_<rule>``; the handler of that rule checks which prefixes
-    make sense with it and builds the Timex.
+    make sense with it and builds the Timex. ``day_lead=False`` leaves out a shortcut (for
+    its test): the same matches, slower.
     """
     de = lex.lang == "de"
     t = lex.forms
@@ -238,7 +274,8 @@ def _build_pattern(lex: Lexicon) -> str:
         rf"(?:(?P<th>[01]?\d|2[0-3]):(?P<tm>[0-5]\d)(?:\s*(?P<tampm>[ap]\.?m\.?))?"
         rf"(?:\s+{_alt(t('tz'))})?,?\s+)?"
     )
-    wd_prefix = time_first + rf"(?:(?P<wd>{weekday})(?!\w),?\s+(?:{_alt(t('wdsep'))}\s+)?)?"
+    wdsep = _alt(t("wdsep"))
+    wd_prefix = time_first + rf"(?:(?P<wd>{weekday})(?!\w),?\s+(?:{wdsep}\s+)?)?"
     clock = rf"(?:[ \t]*(?:(?P<clock>{_alt(t('clock'))})(?!\w)|(?P<ampm>[ap]\.?m\.?)(?!\w)))?"
     time = (
         rf"(?:[ \t]*(?:[-–—,|/][ \t]*)?(?:{_alt(t('at'))}[ \t]+)?"
@@ -338,7 +375,9 @@ def _build_pattern(lex: Lexicon) -> str:
         "year": _first_chars(t("yearword")) | digits,
         "unit_word": _first_chars(lex.unit_words),
         "duration": _first_chars(t("duration")),
-        "offset": _first_chars([*t("ago_pre"), *t("ahead_pre"), *t("approx"), *lex.numbers]) | digits,
+        # German: "vor"/"in" first; English also "(about) two years ago"
+        "offset": _first_chars([*t("ago_pre"), *t("ahead_pre")])
+        | (set() if de else _first_chars([*t("approx"), *lex.numbers]) | digits),
         "unit": _first_chars(lex.units),
         "weekend": _first_chars(t("weekend")),
         "weekday": _first_chars(lex.weekdays),
@@ -347,23 +386,24 @@ def _build_pattern(lex: Lexicon) -> str:
         "holiday": _first_chars(lex.holidays),
         "daypart": _first_chars(t("daypart")),
     }
-    body = "|".join(
+    alternatives = [
         f"{_lead(firsts[name])}(?P<c_{name}>{_scope(name, pattern)})" for name, pattern in cores.items()
-    )
-    # a cheap guard: every match starts with a known word, a digit or "Q1"/"'90s"
-    first_words = [
-        *(form for role in lex.triggers.values() for form in role),
-        *lex.months,
-        *lex.weekdays,
-        *lex.seasons,
-        *lex.units,
-        *lex.unit_words,
-        *lex.deictic,
-        *lex.numbers,
-        *lex.holidays,
     ]
-    guard = rf"(?=\d|['’]\d|Q[1-4]|{_alt(w.split()[0] for w in first_words)})"
-    return rf"(?<![\w.]){guard}{prefix}(?:{body})(?!\w)"
+    # The day-date cores (the first five) start with a day or a time ("10.", "14:32", "10th ",
+    # "2024-"), a month (mdy) or a weekday that a digit or month follows: one look-ahead for
+    # that skips all five at a year or a weekday that starts no date ("2024", "am Sonntag"),
+    # which each of them would read before failing.
+    if list(cores)[:5] != ["numeric", "numeric_dm", "iso", "dmy", "mdy"]:
+        raise ValueError("the day-date cores must come first")
+    if day_lead:
+        day = r"\d\d?[.:]|\d{4}-" if de else r"\d\d?[.:]|\d{4}-|\d\d?(?:st|nd|rd|th)?\s"
+        after_weekday = r"\d" if de else rf"(?:\d|{month_any})"
+        lead = rf"(?={'' if de else month_any + '|'}{day}|{weekday}(?!\w),?\s+(?:{wdsep}\s+)?{after_weekday})"
+        alternatives[:5] = [lead + "(?:" + "|".join(alternatives[:5]) + ")"]
+    body = "|".join(alternatives)
+    # No guard of first words in front: extract tries the pattern only at anchors and at the
+    # trigger words and numbers before them, where such a guard always passed (~0.2 us a try).
+    return rf"(?<![\w.]){prefix}(?:{body})(?!\w)"
 
 
 #: How far before its anchor an expression may start ("spätestens zum Ende des vergangenen ...")
@@ -388,6 +428,13 @@ def _in_run(prefix_words: frozenset[str], reversed_token: str) -> bool:
     ("im", "vergangenen", "am") stand before most anchors."""
     word = reversed_token[::-1]
     return word.casefold() in prefix_words or _NUMBER_TOKEN.fullmatch(word) is not None
+
+
+@lru_cache(maxsize=4096)
+def _holds_word(words: frozenset[str], span: str) -> bool:
+    """True when one of ``span``'s words, case-folded, is in ``words``. Cached on the span: a
+    matched date expression ("am Sonntag", "2024") recurs across and within texts."""
+    return not words.isdisjoint(span.casefold().split())
 
 
 @lru_cache(maxsize=1024)
@@ -566,17 +613,27 @@ class DateTagger:
             "daypart": self._daypart,
             "holiday": self._holiday,
         }
-        #: the core's group name (``m.lastgroup``) -> its handler and inner groups
-        self.cores: dict[str, tuple[Handler, tuple[tuple[str, str], ...]]] = {
-            f"c_{core}": (handler, tuple(self.core_groups.get(core, ())))
+        #: the core's group name (``m.lastgroup``) -> its handler and inner groups, each as its
+        #: position in ``m.groups()`` and its short name: one ``groups()`` call per match reads
+        #: them all (a ``group(name)`` call per group cost twice as much)
+        index = self.regex.groupindex
+        self.cores: dict[str, tuple[Handler, tuple[tuple[int, str], ...]]] = {
+            f"c_{core}": (
+                handler,
+                tuple((index[full] - 1, short) for full, short in self.core_groups.get(core, ())),
+            )
             for core, handler in self.handlers.items()
         }
+        #: the prefix groups open the pattern, in Prefix's order: ``m.groups()[:10]``
+        if [index[name] for name in _PREFIX_GROUPS] != list(range(1, len(_PREFIX_GROUPS) + 1)):
+            raise ValueError("the trigger prefix groups must be the pattern's first groups")
 
     # -- tense ----------------------------------------------------------------------------
 
-    def _tense_pattern(self) -> tuple[re.Pattern[str], dict[str, str]]:
+    def _tense_pattern(self, by_first_letter: bool = True) -> tuple[re.Pattern[str], dict[str, str]]:
         """One regex over the tense rows, tried in file order (consecutive word rows of one
-        tense form one alternation), so an exception row can shadow a later pattern row."""
+        tense form one alternation), so an exception row can shadow a later pattern row.
+        ``by_first_letter=False`` writes each word block as one trie (for a test)."""
         blocks: list[tuple[str, str, list[str]]] = []  # (match, tense, forms)
         for form, tense, match in self.lex.tense_rows:
             if match == "word" and blocks and blocks[-1][0] == "word" and blocks[-1][1] == tense:
@@ -586,7 +643,8 @@ class DateTagger:
         parts: list[str] = []
         groups: dict[str, str] = {}
         for i, (match, tense, forms) in enumerate(blocks):
-            body = _alt(forms) if match == "word" else forms[0]
+            word_alt = _alt_by_first_letter if by_first_letter else _alt
+            body = word_alt(forms) if match == "word" else forms[0]
             parts.append(f"(?P<g{i}>{body})")
             groups[f"g{i}"] = tense
         pattern = rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)"
@@ -611,7 +669,7 @@ class DateTagger:
             if clause is not None and (m_start < clause[0] or m_end > clause[1]):
                 continue
             distance = start - m_end if m_end <= start else m_start - end
-            rank = (distance, 0 if m_tense is Tense.PAST else 1)
+            rank = (distance, 0 if m_tense is _PAST else 1)
             if best is None or rank < best:
                 best, tense = rank, m_tense
         return tense
@@ -670,9 +728,7 @@ class DateTagger:
 
     def _blocked(self, text: str, timex: Timex) -> bool:
         """True inside a name that holds a date word ("Welt am Sonntag", "Theresa May")."""
-        if self.blocker is None or self.blocker_words.isdisjoint(
-            text[timex.start : timex.end].casefold().split()
-        ):
+        if self.blocker is None or not _holds_word(self.blocker_words, text[timex.start : timex.end]):
             return False
         lo, hi = max(0, timex.start - _LOOKBACK), min(len(text), timex.end + _LOOKBACK)
         return any(
@@ -703,10 +759,11 @@ class DateTagger:
         if core is None:
             return None
         handler, groups = core
-        prefix = Prefix._make(m.group(*_PREFIX_GROUPS))
-        inner = {short: v for full, short in groups if (v := m.group(full))}
+        values = m.groups()
+        prefix = Prefix._make(values[: len(_PREFIX_GROUPS)])
+        inner = {short: v for i, short in groups if (v := values[i])}
         timex = handler(m, prefix, inner)
-        if timex is not None and timex.kind is DateKind.ABSOLUTE and not inner.get("yw"):
+        if timex is not None and timex.kind is _ABSOLUTE and not inner.get("yw"):
             # "am 10. April 2024", "in the 1990s", "the 2024 budget": a leading plain preposition
             # or article adds nothing to an absolute date
             start = timex.start
@@ -720,7 +777,7 @@ class DateTagger:
             (prefix.bnd and _key(prefix.bnd) in self.past_bnd)
             or (prefix.prep and _key(prefix.prep) in self.past_prep)
         ):
-            timex = timex._replace(direction=Tense.PAST)  # "seit März", "die Rede vom Sonntag": before
+            timex = timex._replace(direction=_PAST)  # "seit März", "die Rede vom Sonntag": before
         return timex
 
     # helpers for handlers
@@ -800,14 +857,14 @@ class DateTagger:
         hour, minute = self._time(inner)
         # a weekday beside a day without year tells the year ("Dienstag, den 16. April")
         weekday = self.lex.weekdays.get(inner.get("wd", "")) if year is None else None
-        granularity = Granularity.MINUTE if hour is not None else Granularity.DAY
+        granularity = _MINUTE if hour is not None else _DAY
         return Timex(
             m.start(),
             m.end(),
             ("dateline" if hour is not None else rule),
             granularity,
             # a written calendar day is absolute even when the year is implied ("MANILA, Jan 16")
-            DateKind.RELATIVE if inner.get("ysh") else DateKind.ABSOLUTE,
+            _RELATIVE if inner.get("ysh") else _ABSOLUTE,
             self._mod(prefix),
             year=year,
             month=month,
@@ -843,8 +900,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "month_year",
-            Granularity.MONTH,
-            DateKind.ABSOLUTE,
+            _MONTH,
+            _ABSOLUTE,
             self._mod(prefix),
             year=int(inner["y"]),
             month=self._month_in(m, "month_year"),
@@ -860,8 +917,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "quarter",
-            Granularity.QUARTER,
-            DateKind.ABSOLUTE if raw_year else DateKind.RELATIVE,
+            _QUARTER,
+            _ABSOLUTE if raw_year else _RELATIVE,
             self._mod(prefix),
             year=int(raw_year) if raw_year else None,
             quarter=quarter,
@@ -881,8 +938,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "season",
-            Granularity.SEASON,
-            DateKind.ABSOLUTE if year is not None else DateKind.RELATIVE,
+            _SEASON,
+            _ABSOLUTE if year is not None else _RELATIVE,
             self._mod(prefix),
             year=year,
             season=season,
@@ -907,7 +964,7 @@ class DateTagger:
             m.end(),
             "decade",
             None,
-            DateKind.ABSOLUTE,
+            _ABSOLUTE,
             self._mod(prefix),
             decade=f"{century}{digit}",
         )
@@ -930,7 +987,7 @@ class DateTagger:
             end,
             "year" if not bare else "year_bare",
             Granularity.YEAR,
-            DateKind.ABSOLUTE,
+            _ABSOLUTE,
             self._mod(prefix),
             year=int(inner["y"]),
         )
@@ -939,9 +996,7 @@ class DateTagger:
         if not self._no_shift(prefix):
             return None
         unit, shift, mod = self.lex.unit_words[_key(m.group("c_unit_word"))]
-        return Timex(
-            m.start(), m.end(), "unit_word", unit, DateKind.RELATIVE, self._mod(prefix, mod), offset=shift
-        )
+        return Timex(m.start(), m.end(), "unit_word", unit, _RELATIVE, self._mod(prefix, mod), offset=shift)
 
     def _count(self, raw: str) -> int:
         return int(raw) if raw.isdigit() else self.lex.numbers[_key(raw)]
@@ -950,9 +1005,7 @@ class DateTagger:
         if any(prefix):
             return None
         unit, _ = self._unit_of(inner["unit"])
-        return Timex(
-            m.start(), m.end(), "duration", unit, DateKind.DURATION, duration=self._count(inner["n"])
-        )
+        return Timex(m.start(), m.end(), "duration", unit, _DURATION, duration=self._count(inner["n"]))
 
     def _unit_of(self, form: str) -> tuple[Granularity, bool]:
         return self.units_folded[_key(form)]
@@ -964,23 +1017,21 @@ class DateTagger:
         unit, _ = self._unit_of(inner.get("unit") or inner["unit2"])
         word = _key(inner.get("pre") or inner.get("post") or "")
         ago = word in self.lex.role("ago_pre") or word in self.lex.role("ago_post")
-        return Timex(
-            m.start(), m.end(), "ago" if ago else "ahead", unit, DateKind.RELATIVE, offset=-n if ago else n
-        )
+        return Timex(m.start(), m.end(), "ago" if ago else "ahead", unit, _RELATIVE, offset=-n if ago else n)
 
     def _unit(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         unit, _ = self._unit_of(m.group("c_unit"))
         shift = self._shift(prefix)
         if prefix.dadj:
-            if unit is not Granularity.DAY:
+            if unit is not _DAY:
                 return None
             shift = self.day_offsets[_key(prefix.dadj)]
-        elif unit is Granularity.DAY:
+        elif unit is _DAY:
             return None  # "an diesem Tag" points back into the text, not at the reference
         elif shift is None and not prefix.pos:
             return None  # "des Jahres" alone names no period
         return Timex(
-            m.start(), m.end(), "relative_unit", unit, DateKind.RELATIVE, self._mod(prefix), offset=shift or 0
+            m.start(), m.end(), "relative_unit", unit, _RELATIVE, self._mod(prefix), offset=shift or 0
         )
 
     def _weekend(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
@@ -990,8 +1041,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "weekend",
-            Granularity.WEEK,
-            DateKind.RELATIVE,
+            _WEEK,
+            _RELATIVE,
             self._mod(prefix),
             weekend=True,
             shift=self._shift(prefix),
@@ -1003,13 +1054,13 @@ class DateTagger:
             return None
         if prefix.dadj:  # "am heutigen Mittwoch": the deictic day, whatever the name says
             offset = self.day_offsets[_key(prefix.dadj)]
-            return Timex(m.start(), m.end(), "weekday", Granularity.DAY, DateKind.RELATIVE, offset=offset)
+            return Timex(m.start(), m.end(), "weekday", _DAY, _RELATIVE, offset=offset)
         return Timex(
             m.start(),
             m.end(),
             "weekday",
-            Granularity.DAY,
-            DateKind.RELATIVE,
+            _DAY,
+            _RELATIVE,
             self._mod(prefix),
             weekday=weekday,
             shift=self._shift(prefix),
@@ -1025,7 +1076,7 @@ class DateTagger:
         if key not in self.deictic_folded:
             return None
         offset = self.deictic_folded[key][0]
-        return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
+        return Timex(m.start(), m.end(), "deictic", _DAY, _RELATIVE, offset=offset)
 
     def _month(self, m: Match, prefix: Prefix, inner: Inner) -> Timex | None:
         if not (self._has_modifier(prefix) or inner.get("ysh")) or prefix.dadj:
@@ -1034,8 +1085,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "month",
-            Granularity.MONTH,
-            DateKind.RELATIVE,
+            _MONTH,
+            _RELATIVE,
             self._mod(prefix),
             month=self._month_in(m, "month"),
             shift=self._shift(prefix),
@@ -1053,8 +1104,8 @@ class DateTagger:
             m.start(),
             m.end(),
             "holiday",
-            Granularity.DAY,
-            DateKind.RELATIVE,
+            _DAY,
+            _RELATIVE,
             self._mod(prefix),
             month=month,
             day=day,
@@ -1067,10 +1118,10 @@ class DateTagger:
             phrase = _key(m.string[m.start("shift") : m.end()])
             if phrase in self.deictic_folded:
                 offset = self.deictic_folded[phrase][0]
-                return Timex(m.start(), m.end(), "deictic", Granularity.DAY, DateKind.RELATIVE, offset=offset)
+                return Timex(m.start(), m.end(), "deictic", _DAY, _RELATIVE, offset=offset)
         if not prefix.prep or prefix.shift or prefix.dadj or prefix.bnd or prefix.pos:
             return None
-        return Timex(m.start(), m.end(), "daypart", Granularity.DAY, DateKind.RELATIVE, anaphoric=True)
+        return Timex(m.start(), m.end(), "daypart", _DAY, _RELATIVE, anaphoric=True)
 
     # -- resolution -----------------------------------------------------------------------
 
@@ -1102,9 +1153,9 @@ class DateTagger:
                     markers[i] = _SentenceMarkers(self, text, starts[i], end)
                 clause = _clause(text, t, starts[i], end)
                 tense = self.closest_tense(markers[i].up_to(t.end), t.start, t.end, clause)
-                if t.rule == "ahead" and tense is Tense.PAST and t.offset is not None:
+                if t.rule == "ahead" and tense is _PAST and t.offset is not None:
                     # "the highest level in two years": a span looking back, not a point ahead
-                    t = t._replace(kind=DateKind.DURATION, duration=t.offset, offset=None)
+                    t = t._replace(kind=_DURATION, duration=t.offset, offset=None)
             value = resolve(t, reference, tense)
             if t.anaphoric:
                 value = last_day if last_day is not None else value
@@ -1166,7 +1217,7 @@ def _tense_matters(t: Timex, reference: date | datetime) -> bool:
     if t.rule == "ahead":
         return True  # a past tense turns "in two years" into a duration
     try:
-        return resolve(t, reference, Tense.PAST) != resolve(t, reference, Tense.FUTURE)
+        return resolve(t, reference, _PAST) != resolve(t, reference, _FUTURE)
     except OverflowError:  # a reference at the calendar's edge: leave it to the tense as before
         return True
 
@@ -1216,15 +1267,28 @@ class DatesStage(BatchedStage):
         self.tagger = tagger(self.lang) if self.lang in LANGS else None
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.tagger is None:
-            doc._.dates = []
-            return doc
-        text = doc_text(doc)
-        timexes = self.tagger.extract(text)
+        return self._resolve(doc, self._extract(doc))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
+        """As :meth:`BatchedStage.pipe`, in two passes over each batch: every Doc's expressions
+        are extracted before any is resolved, so each pass finds its patterns and code still in
+        the CPU caches (the stage ~4 % faster than taking one Doc through both at a time)."""
+        stream = iter(docs)
+        while batch := list(itertools.islice(stream, max(1, batch_size))):
+            found = [self._extract(doc) for doc in batch]
+            yield from [self._resolve(doc, timexes) for doc, timexes in zip(batch, found, strict=True)]
+
+    def _extract(self, doc: Doc) -> list[Timex]:
+        return [] if self.tagger is None else self.tagger.extract(doc_text(doc))
+
+    def _resolve(self, doc: Doc, timexes: list[Timex]) -> Doc:
         ext = doc._  # spaCy builds a new accessor for every ``doc._``
+        if self.tagger is None:
+            ext.dates = []
+            return doc
         if boilerplate(doc):  # most articles have none: no per-mention test then
             timexes = [t for t in timexes if not in_boilerplate(doc, t.start, t.end)]
-        starts = sentence_starts(doc)
+        text, starts = doc_text(doc), sentence_starts(doc)
         ext.dates = self.tagger.resolve_all(text, timexes, ext.published, starts, ext.doc_id)
         return doc
 

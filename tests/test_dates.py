@@ -339,6 +339,33 @@ def test_stage_skips_boilerplate_and_handles_no_reference() -> None:
     assert doc._.dates[0].evidence.sentence == 0
 
 
+@pytest.mark.parametrize("lang", ["de", "en", "fr"])
+def test_stage_pipe_extracts_a_batch_first_and_equals_one_doc_at_a_time(lang: str) -> None:
+    """DatesStage.pipe extracts every Doc of a batch before resolving any: the same dates
+    (values, evidence, boilerplate skipped) as the stage called on each Doc."""
+    from pipeline.dates import DatesStage
+
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    data = load_corpus("en" if lang == "en" else "de")
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += ["Am Sonntag sprach er. Newsletter: Jetzt bis 2027 sparen! On Monday he left."]
+
+    def docs() -> list[spacy.tokens.Doc]:
+        made = []
+        for k, text in enumerate(texts):
+            cut = text.find("Newsletter")
+            ranges = ((cut, len(text)),) if cut >= 0 else ()
+            doc = make_doc(nlp, text, f"d{k}", date(2024, 4, 10) + timedelta(days=k % 9), boilerplate=ranges)
+            made.append(nlp.get_pipe("sentencizer")(doc))
+        return made
+
+    stage = DatesStage(lang)
+    one_by_one = [stage(doc)._.dates for doc in docs()]
+    assert [doc._.dates for doc in stage.pipe(docs(), batch_size=7)] == one_by_one
+    assert any(one_by_one) == (lang != "fr")
+
+
 @pytest.mark.parametrize(
     ("lang", "text", "expected"),
     [
@@ -435,16 +462,10 @@ def test_first_letter_guard_of_a_trie_keeps_its_matches(lang: str) -> None:
             assert (got and got.span()) == (want and want.span()), spelling
 
 
-@pytest.mark.parametrize("lang", ["de", "en"])
-def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None:
-    """Each core of the main pattern opens with a class of the characters it may start with:
-    the same matches (span, rule, groups) as the pattern without those classes, everywhere."""
-    from pipeline.dates import tagger
-
-    tag, lex = tagger(lang), load_lexicon(lang)
-    guards = re.compile(r"\(\?=\[(?:\\.|[^\]\\])*\]\)(?=\(\?P<c_)")
-    assert guards.search(tag.regex.pattern)
-    plain = re.compile(guards.sub("", tag.regex.pattern), re.IGNORECASE)
+def _pattern_texts(lang: str) -> list[str]:
+    """Texts to compare two versions of the main pattern on, at every position: the corpus
+    sentences and negatives, every lexicon form in four spellings in four frames, odd dates."""
+    lex = load_lexicon(lang)
     data = load_corpus(lang)
     texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
     texts += list(data["negatives"])
@@ -465,12 +486,73 @@ def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None
         "am \u0661\u0665.5. \u0663.4.2024 die \u0663\u0660er vor \u0663 Jahren,",
         "\u0661\u0660:\u0663\u0660 Uhr, \u0663 years ago",
     ]
+    return texts
+
+
+def _assert_same_matches(pattern: re.Pattern[str], other: re.Pattern[str], texts: list[str]) -> None:
     for text in texts:
         for i in range(len(text)):
-            got, want = tag.regex.match(text, i), plain.match(text, i)
+            got, want = pattern.match(text, i), other.match(text, i)
             assert (got and (got.span(), got.lastgroup, got.groups())) == (
                 want and (want.span(), want.lastgroup, want.groups())
             ), (text, i)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_character_guards_of_the_cores_keep_every_match(lang: str) -> None:
+    """Each core of the main pattern opens with a class of the characters it may start with:
+    the same matches (span, rule, groups) as the pattern without those classes, everywhere."""
+    from pipeline.dates import tagger
+
+    tag = tagger(lang)
+    guards = re.compile(r"\(\?=\[(?:\\.|[^\]\\])*\]\)(?=\(\?P<c_)")
+    assert guards.search(tag.regex.pattern)
+    plain = re.compile(guards.sub("", tag.regex.pattern), re.IGNORECASE)
+    _assert_same_matches(tag.regex, plain, _pattern_texts(lang))
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_main_pattern_needs_no_guard_of_first_words(lang: str) -> None:
+    """Every match starts with a lexicon word's first word, a digit, "Q1" or "'9": the pattern
+    behind a look-ahead for those (the guard it once had) matches the same, everywhere."""
+    from pipeline.dates import tagger
+
+    tag, lex = tagger(lang), load_lexicon(lang)
+    first_words = [form for role in lex.triggers.values() for form in role]
+    first_words += [*lex.months, *lex.weekdays, *lex.seasons, *lex.units, *lex.unit_words]
+    first_words += [*lex.deictic, *lex.numbers, *lex.holidays]
+    guard = rf"(?=\d|['’]\d|Q[1-4]|{_alt(w.split()[0] for w in first_words)})"
+    lookbehind = r"(?<![\w.])"
+    assert tag.regex.pattern.startswith(lookbehind)
+    guarded = re.compile(lookbehind + guard + tag.regex.pattern[len(lookbehind) :], re.IGNORECASE)
+    _assert_same_matches(tag.regex, guarded, _pattern_texts(lang))
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_day_date_lead_keeps_every_match(lang: str) -> None:
+    """The day-date cores share a look-ahead (a day or time, a month, or a weekday a digit or
+    month follows): the same matches as without it, everywhere, also for weekdays and days."""
+    from pipeline.dates import _build_pattern, tagger
+
+    tag, lex = tagger(lang), load_lexicon(lang)
+    plain = re.compile(_build_pattern(lex, day_lead=False), re.IGNORECASE)
+    assert plain.pattern != tag.regex.pattern
+    texts = _pattern_texts(lang)
+    for weekday in lex.weekdays:
+        for after in (
+            "10. April 2024",
+            "10.4.2024 - 14:32",
+            "den 7. April",
+            "the 7th of April",
+            "April 6, 2024",
+        ):
+            texts += [f"{weekday}, {after}", f"{weekday} {after}", f"4:12 PM GMT, {weekday}, {after}"]
+        texts += [f"am {weekday}, dem Tag", f"{weekday}abend", f"{weekday} April", f"{weekday},  the 2"]
+    texts += [
+        "10th of April, 1st May, 2nd  June, 3RD July, 4 Th, 14:32 Uhr, 2024-04-10T14:32, 4 PM GMT, May 3",
+        "10 April 2024, April 10, 2024, am 12.5., 1.2.3, 2024, 2024-, 20241, ٣ April, ٣٣:30",
+    ]
+    _assert_same_matches(tag.regex, plain, texts)
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
@@ -573,6 +655,29 @@ def test_first_letter_lookahead_of_a_tense_row_keeps_its_matches(lang: str) -> N
     for text in texts:
         got = [(m.span(), m.lastgroup) for m in tag.tense_regex.finditer(text)]
         assert got == [(m.span(), m.lastgroup) for m in plain_regex.finditer(text)], text
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_tense_words_grouped_by_first_letter_keep_their_matches(lang: str) -> None:
+    """The tense word blocks are tries split by first letter, each group behind a class of its
+    letters: the same markers as one trie per block, for every word in several spellings."""
+    from pipeline.dates import tagger
+
+    tag = tagger(lang)
+    plain, _ = tag._tense_pattern(by_first_letter=False)
+    assert plain.pattern != tag.tense_regex.pattern
+    data = load_corpus(lang)
+    texts = [BRACKETS.sub(r"\1", s) for group in data["cases"] for s in group["sentences"]]
+    texts += list(data["negatives"])
+    for form, _, match in tag.lex.tense_rows:
+        if match == "word":
+            for variant in (form, form.upper(), form.title(), form.swapcase(), form.replace("s", "ſ")):
+                texts.append(f"Er {variant} am Montag, ({variant}) {variant}x x{variant} {variant[:-1]}.")
+                kelvin = variant.replace("k", "\u212a")
+                texts.append(f"{variant.replace('i', 'İ')} {kelvin} {variant.replace('i', 'ı')} {variant}")
+    for text in texts:
+        got = [(m.span(), m.lastgroup) for m in tag.tense_regex.finditer(text)]
+        assert got == [(m.span(), m.lastgroup) for m in plain.finditer(text)], text
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
