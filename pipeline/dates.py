@@ -24,9 +24,8 @@ dateparser is not used: its German relative parsing is wrong for news (bare week
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -1269,14 +1268,12 @@ class DatesStage(BatchedStage):
     def __call__(self, doc: Doc) -> Doc:
         return self._resolve(doc, self._extract(doc))
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
-        """As :meth:`BatchedStage.pipe`, in two passes over each batch: every Doc's expressions
-        are extracted before any is resolved, so each pass finds its patterns and code still in
-        the CPU caches (the stage ~4 % faster than taking one Doc through both at a time)."""
-        stream = iter(docs)
-        while batch := list(itertools.islice(stream, max(1, batch_size))):
-            found = [self._extract(doc) for doc in batch]
-            yield from [self._resolve(doc, timexes) for doc, timexes in zip(batch, found, strict=True)]
+    def process_batch(self, batch: list[Doc]) -> list[Doc]:
+        """Two passes over the batch: every Doc's expressions are extracted before any is
+        resolved, so each pass finds its patterns and code still in the CPU caches (the stage
+        ~4 % faster than taking one Doc through both at a time)."""
+        found = [self._extract(doc) for doc in batch]
+        return [self._resolve(doc, timexes) for doc, timexes in zip(batch, found, strict=True)]
 
     def _extract(self, doc: Doc) -> list[Timex]:
         return [] if self.tagger is None else self.tagger.extract(doc_text(doc))

@@ -124,7 +124,11 @@ class BatchedStage(ABC):
     def pipe(self, docs: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
         stream = iter(docs)
         while batch := list(itertools.islice(stream, max(1, batch_size))):
-            yield from [self(doc) for doc in batch]
+            yield from self.process_batch(batch)
+
+    def process_batch(self, batch: list[Doc]) -> list[Doc]:
+        """A batch of Docs through this stage; a stage working in passes overrides it."""
+        return [self(doc) for doc in batch]
 
 
 class LookupLemmas(BatchedStage):
