@@ -18,6 +18,7 @@ dates (``doc._.dates``) and countries (:func:`pipeline.countries.doc_countries`)
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -77,31 +78,41 @@ _SENTENCES_KEY = "newsfacts.fact_sentences"
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
     text = doc_text(doc)
     table = token_table(doc)
-    ranges = boilerplate(doc)
+    idxs, ends = table.idxs, table.ends
     cuts = _cuts(text)
-    cut_starts = [start for start, _, _ in cuts]
     spans: list[tuple[int, int]] = []
+    k = 0  # the first cut not before the sentence at hand: sentences and cuts run in text order
     for first, last in table.sents:
         if first >= last:  # an empty Doc
             continue
-        start, end = table.idxs[first], table.ends[last - 1]
+        start, end = idxs[first], ends[last - 1]
         while end > start and text[end - 1].isspace():
             end -= 1
         while start < end and text[start].isspace():
             start += 1
-        parts: list[tuple[int, int]] = []
-        i = bisect.bisect_left(cut_starts, start)
-        while i < len(cuts) and cuts[i][2] <= end:
-            parts.append((start, cuts[i][1]))
-            start = cuts[i][2]
-            i += 1
-        parts.append((start, end))
-        for part_start, part_end in parts:
-            if part_end > part_start and not (
-                ranges and any(part_start < b_end and part_end > b_start for b_start, b_end in ranges)
-            ):
-                spans.append((part_start, part_end))
-    return spans
+        while k < len(cuts) and cuts[k][0] < start:
+            k += 1
+        while k < len(cuts) and cuts[k][2] <= end:
+            spans.append((start, cuts[k][1]))
+            start = cuts[k][2]
+            k += 1
+        spans.append((start, end))
+    ranges = boilerplate(doc)
+    if not ranges:  # most articles
+        return [(start, end) for start, end in spans if end > start]
+    # a span outside the stretch from the first range's start to the last one's end (most
+    # spans: boilerplate sits in a block, often at the end) overlaps none of them
+    lowest, highest = min(b_start for b_start, _ in ranges), max(b_end for _, b_end in ranges)
+    return [
+        (start, end)
+        for start, end in spans
+        if end > start
+        and not (
+            start < highest
+            and end > lowest
+            and any(start < b_end and end > b_start for b_start, b_end in ranges)
+        )
+    ]
 
 
 def _cuts(text: str) -> list[tuple[int, int, int]]:
@@ -158,37 +169,42 @@ def fact_evidence(doc: Doc, seg_start: int, fact_end: int, seg_end: int) -> Evid
 def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
     """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers),
     ordered by (start, end)."""
-    ordered, starts = _by_offset(
-        doc,
-        _QUANTITIES,
-        extension(doc, "numbers"),
-        lambda n: isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY,
-    )
+    ordered, starts = _by_offset(doc, _QUANTITIES, extension(doc, "numbers"), _quantities)
     return _within(ordered, starts, start, end)
 
 
 def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
     """The dates stage's mentions inside ``[start, end)``, ordered by (start, end)."""
-    ordered, starts = _by_offset(doc, _DATES, extension(doc, "dates"), lambda d: isinstance(d, DateMention))
+    ordered, starts = _by_offset(doc, _DATES, extension(doc, "dates"), _date_mentions)
     return _within(ordered, starts, start, end)
+
+
+def _quantities(mentions: Iterable[Any]) -> list[NumberMention]:
+    return [n for n in mentions if isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY]
+
+
+def _date_mentions(mentions: Iterable[Any]) -> list[DateMention]:
+    return [d for d in mentions if isinstance(d, DateMention)]
 
 
 M = TypeVar("M", NumberMention, DateMention)
 _Sorted = tuple[object, list[M], list[int]]
+_START_END = operator.attrgetter("start", "end")
 
 
 def _by_offset(
     doc: Doc,
     cache: weakref.WeakKeyDictionary[Doc, _Sorted[M]],
     mentions: Sequence[Any] | None,
-    keep: Callable[[Any], bool],
+    keep: Callable[[Iterable[Any]], list[M]],
 ) -> tuple[list[M], list[int]]:
-    """The kept ``mentions`` of a Doc ordered by (start, end), with their starts: sorted once
-    per Doc (stages ask for the mentions of many spans), again only when the Doc's list is
-    replaced. Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises."""
+    """The ``mentions`` of a Doc that ``keep`` keeps, ordered by (start, end), with their
+    starts: sorted once per Doc (stages ask for the mentions of many spans), again only when
+    the Doc's list is replaced. Held beside the Doc, not in ``doc.user_data``, which
+    ``Doc.to_bytes`` serialises."""
     cached = cache.get(doc)
     if cached is None or cached[0] is not mentions:
-        ordered: list[M] = sorted((m for m in mentions or () if keep(m)), key=lambda m: (m.start, m.end))
+        ordered = sorted(keep(mentions or ()), key=_START_END)
         cached = cache[doc] = (mentions, ordered, [m.start for m in ordered])
     return cached[1], cached[2]
 

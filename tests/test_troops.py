@@ -243,6 +243,21 @@ def test_sentences_split_at_blank_lines_and_after_years() -> None:
     ]
 
 
+def test_sentences_leave_out_each_part_overlapping_boilerplate() -> None:
+    text = (
+        "Erster Satz.\n\nWerbung hier.\n\nZweiter Satz für 2025. Dritter Satz.\n\nMehr Werbung.\n\nLetzter."
+    )
+    ads = ((text.index("Werbung"), text.index("Werbung") + 7), (text.index("Mehr"), text.index("Mehr") + 4))
+    nlp = cached_nlp("de")
+    doc = nlp(make_doc(nlp, text, published=date(2025, 1, 1), boilerplate=ads))
+    assert [text[s:e] for s, e in sentences(doc)] == [
+        "Erster Satz.",
+        "Zweiter Satz für 2025.",
+        "Dritter Satz.",
+        "Letzter.",
+    ]
+
+
 def test_segment_splits_at_colon_and_dash() -> None:
     text = "Kishida hat das Militär gestärkt: Japan verdoppelte den Etat – ein Rekord."
     start, end = segment(text, 0, len(text), text.index("verdoppelte"))
