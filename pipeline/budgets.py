@@ -95,7 +95,9 @@ _OWNER_LINKS = frozenset({"der", "des", "of", "the"})
 _STATUS_ORDER = ("proposed", "draft", "target", "intent", "planned")
 #: Words after "für"/"for" that name whose budget it is ("Sondervermögen für die Bundeswehr").
 _BY = re.compile(r"(?<!\w)(?:by|bis)\b", re.IGNORECASE)
-_CLAUSE_BREAK = re.compile(r"(?<!-)[,;]\s")
+#: A comma or semicolon ending a clause (``(?<!-)[,;]\s``; the look-behind after the mark, so
+#: that ``re`` scans for the marks instead of trying the look-behind at every character).
+_CLAUSE_BREAK = re.compile(r"[,;](?<!-[,;])\s")
 _RECIPIENT = re.compile(r"^(?:to|an|für|for|into|nach)\b")
 _SHARE_OF = re.compile(
     r"\s*(?:prozent|percent|per\s+cent|%)?\s*(?:of|des|der|ihres|seines|ihrer|seiner)\s", re.I
@@ -649,7 +651,10 @@ class BudgetsStage(BatchedStage):
 
 #: A GDP word right after a share ("2 Prozent des BIP"): not the figure's owner.
 _IN_SHARE = re.compile(r"(?:prozent|percent|per\s+cent|%)\s+(?:des|der|of|of\s+the)\s+$", re.IGNORECASE)
-_YEAR_SPAN = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:bis|to|through|until|–|-)\s*(?:19|20)\d{2}(?!\d)")
+#: A span of years ("2023 bis 2027"). "(?<!\d\d\d)" after "19"/"20" says no digit precedes them
+#: (as a leading "(?<!\d)" would), so that ``re`` scans for "1" and "2" instead of trying the
+#: look-behind at every character.
+_YEAR_SPAN = re.compile(r"(?:19|20)(?<!\d\d\d)\d{2}\s*(?:bis|to|through|until|–|-)\s*(?:19|20)\d{2}(?!\d)")
 _GOAL_COMPOUND = re.compile(
     r"(?<![\w-])([\w,.]+)-(?:prozent|percent|per-cent)-(?:ziel|marke|vorgabe|schwelle|target|goal|benchmark)\w*",
     re.IGNORECASE,

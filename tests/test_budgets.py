@@ -3,6 +3,7 @@ and the seed articles' gold (skipped when ../shared is absent)."""
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pipeline import budgets
 from pipeline.budgets import BudgetsStage
 from pipeline.lexicon import lang_file, load_tsv
 from pipeline.records import BudgetFigure, BudgetStatus
@@ -162,3 +164,28 @@ def test_terms_grouped_by_opening_letter_are_the_terms_of_the_plain_alternation(
         assert [t.measure for t in stage._terms(text, 0, len(text))] == [
             stage.measures[int((w[3] or "t0")[1:])] for w in want
         ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "plain"),
+    [
+        (budgets._CLAUSE_BREAK, r"(?<!-)[,;]\s"),
+        (
+            budgets._YEAR_SPAN,
+            r"(?<!\d)(?:19|20)\d{2}\s*(?:bis|to|through|until|–|-)\s*(?:19|20)\d{2}(?!\d)",
+        ),
+    ],
+)
+def test_look_behind_after_the_first_mark_matches_the_plain_form(
+    pattern: re.Pattern[str], plain: str
+) -> None:
+    """Random strings of the marks, digits, years and range words, searched from every start:
+    the same matches as the pattern with its look-behind in front."""
+    simple = re.compile(plain)
+    pieces = ["1", "2", "9", "0", "19", "20", "2023", "1999", " ", "-", ",", ";", "a", "bis", "to", "–", "٣"]
+    rnd = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        for pos in range(len(text) + 1):
+            found = [m.span() for m in pattern.finditer(text, pos)]
+            assert found == [m.span() for m in simple.finditer(text, pos)], (text, pos)

@@ -3,6 +3,7 @@ helpers, and the seed articles' gold (skipped when ../shared is absent)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import date
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pipeline import facts
 from pipeline.facts import Cues, Gated, required_literals, segment, sentences, to_date
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
@@ -256,6 +258,25 @@ def test_sentences_leave_out_each_part_overlapping_boilerplate() -> None:
         "Dritter Satz.",
         "Letzter.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "plain"),
+    [
+        (facts._SEGMENT_BREAK, r"[:;]\s|\s[–—]\s|\s-\s"),
+        (facts._CLAUSE_END, r"(?<!-)[,;:]\s|\s[–—]\s|\("),
+    ],
+)
+def test_class_led_breaks_match_their_plain_form(pattern: re.Pattern[str], plain: str) -> None:
+    """Every string of up to four characters from the marks' alphabet, searched whole and from
+    each start: the same matches as the alternation the pattern was rewritten from."""
+    simple = re.compile(plain)
+    for size in range(5):
+        for chars in itertools.product("a1 ,;:-–—(\n", repeat=size):
+            text = "".join(chars)
+            for pos in range(len(text) + 1):
+                found = [m.span() for m in pattern.finditer(text, pos)]
+                assert found == [m.span() for m in simple.finditer(text, pos)], (text, pos)
 
 
 def test_segment_splits_at_colon_and_dash() -> None:
