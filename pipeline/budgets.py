@@ -66,6 +66,7 @@ from .facts import (
     is_state,
     main_country,
     numbers_in,
+    opening_guard,
     owner_after,
     people_in,
     prepare,
@@ -136,9 +137,12 @@ class BudgetsStage(BatchedStage):
 
         def term_regex(kept: tuple[int, ...]) -> re.Pattern[str]:
             """The kept rows as one alternation behind the compound prefix, row ``i`` in group
-            ``t<i>`` (see ``_terms``)."""
+            ``t<i>`` (see ``_terms``). A look-ahead of the rows' opening letters stands between
+            them (:func:`~pipeline.facts.opening_guard`): the prefix grows through every letter
+            of a word, and most letters open no row."""
             rows = "|".join(f"(?P<t{i}>{patterns[i]})" for i in kept)
-            return re.compile(rf"(?<![\w-]){prefix}(?:{rows})(?!\w)", re.IGNORECASE)
+            guard = opening_guard(patterns[i] for i in kept)
+            return re.compile(rf"(?<![\w-]){prefix}{guard}(?:{rows})(?!\w)", re.IGNORECASE)
 
         self.term_rows = PatternRows(patterns, term_regex)
         gdp = load_tsv(lang_file(self.lang, "budget_gdp.tsv"))

@@ -537,6 +537,48 @@ def required_literals(pattern: str) -> tuple[str, ...]:
     return tuple(_needs(pattern) or ())
 
 
+def opening_letters(pattern: str) -> str:
+    """The lowercase letters one of which opens every match of ``pattern`` searched
+    case-insensitively ("soldat(?:en|innen)|truppen" -> "st"); "" when an alternative may
+    open otherwise ("\\w+", "[ab]c", "(?:die\\s+)?x", a look-around) or the pattern has an
+    inline flag.
+
+    A look-ahead of these letters in front of an alternation ("(?=[st])(?:...)") lets ``re``
+    reject a position with one class test instead of entering every alternative.
+    """
+    if _INLINE_FLAGS.search(pattern):
+        return ""
+    letters: set[str] = set()
+    for alternative in _split_bars(pattern):
+        first = alternative[:1]
+        if first and first.lower() in _LETTER_SET and alternative[1:2] not in _QUANTIFIERS:
+            letters.add(first.lower())
+            continue
+        if first != "(":
+            return ""
+        close, body = _skip_group(alternative, 0), _group_body(alternative, 0)
+        if body < 0 or alternative[close + 1 : close + 2] in _QUANTIFIERS:
+            return ""
+        inner = opening_letters(alternative[body:close])
+        if not inner:
+            return ""
+        letters.update(inner)
+    return "".join(sorted(letters))
+
+
+def opening_guard(patterns: Iterable[str]) -> str:
+    """A look-ahead for the letters that open every match of any of ``patterns``
+    (:func:`opening_letters`), to stand in front of their alternation; "" when one of them
+    may open otherwise."""
+    letters: set[str] = set()
+    for pattern in patterns:
+        opening = opening_letters(pattern)
+        if not opening:
+            return ""
+        letters.update(opening)
+    return f"(?=[{''.join(sorted(letters))}])" if letters else ""
+
+
 def _needs(pattern: str) -> list[str] | None:
     """:func:`required_literals` of a pattern or group body; None when none is known."""
     alternatives = _split_bars(pattern)

@@ -42,6 +42,7 @@ from .facts import (
     located,
     main_country,
     numbers_in,
+    opening_guard,
     owner_after,
     people_in,
     prepare,
@@ -79,13 +80,16 @@ class _Noun:
 
 
 def _noun_rows(rows: list[dict[str, str]]) -> PatternRows:
-    """The nouns of ``rows`` as one alternation, each row's pattern in its own group."""
+    """The nouns of ``rows`` as one alternation, each row's pattern in its own group. A
+    compound row's prefix grows through every letter of a word; a look-ahead of the row's
+    opening letters (:func:`~pipeline.facts.opening_guard`) rejects most of them at once."""
 
     def build(kept: tuple[int, ...]) -> re.Pattern[str]:
         parts: list[str] = []
         for i in kept:
-            prefix = r"[\w.-]*?" if rows[i]["compound"] == "yes" else ""
-            parts.append(f"{prefix}(?P<h{i}>(?:{rows[i]['pattern']}))")
+            pattern = rows[i]["pattern"]
+            prefix = r"[\w.-]*?" + opening_guard([pattern]) if rows[i]["compound"] == "yes" else ""
+            parts.append(f"{prefix}(?P<h{i}>(?:{pattern}))")
         return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
     return PatternRows([row["pattern"] for row in rows], build)

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from pipeline import facts
-from pipeline.facts import Cues, Gated, required_literals, segment, sentences, to_date
+from pipeline.budgets import BudgetsStage
+from pipeline.facts import Cues, Gated, opening_letters, required_literals, segment, sentences, to_date
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import TroopCount
@@ -147,6 +148,64 @@ def test_to_date(value: str | None, expected: date | None) -> None:
 )
 def test_required_literals(pattern: str, needed: tuple[str, ...]) -> None:
     assert required_literals(pattern) == needed
+
+
+@pytest.mark.parametrize(
+    ("pattern", "letters"),
+    [
+        ("soldat(?:en|innen)|truppen", "st"),
+        ("(?:fünf|zehn|mehr)jahr", "fmz"),
+        ("(?P<x>ab|cd)e", "ac"),
+        ("Kx", "k"),
+        ("angehörige[n]?\\s+", "a"),
+        ("\\w+", ""),
+        ("[ab]c", ""),
+        ("(?:die\\s+)?x", ""),
+        ("a?b", ""),
+        ("(?:a|)b", ""),
+        ("(?:ab)+c", ""),
+        ("(?=a)b", ""),
+        ("(?i)ab", ""),
+        ("", ""),
+    ],
+)
+def test_opening_letters(pattern: str, letters: str) -> None:
+    assert opening_letters(pattern) == letters
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_opening_guard_keeps_the_matches(lang: str) -> None:
+    """Noun and term alternations with the look-ahead of opening letters match as without it
+    (same spans, same row, same compound prefix), also with ſ, İ, the Kelvin sign and capitals."""
+    nouns = list(load_tsv(lang_file(lang, "troop_nouns.tsv")))
+    terms = [row["pattern"] for row in load_tsv(lang_file(lang, "budget_terms.tsv"))]
+    words = re.findall(r"[a-zäöüß]{3,}", " ".join(terms + [row["pattern"] for row in nouns]))
+    texts = [
+        " ".join([w, w.upper(), "US-" + w.capitalize(), "Bundes" + w, w.replace("s", "ſ"), "x" + w])
+        + " für die "
+        + w.replace("k", "\u212a").replace("i", "İ")
+        for w in words
+    ]
+    for position in ("after", "before"):
+        rows = [row for row in nouns if row["position"] == position]
+        guarded = _noun_rows(rows)._build(tuple(range(len(rows))))
+        parts = [
+            ("[\\w.-]*?" if row["compound"] == "yes" else "") + f"(?P<h{i}>(?:{row['pattern']}))"
+            for i, row in enumerate(rows)
+        ]
+        plain = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.I)
+        for text in texts:
+            assert _matches(guarded, text) == _matches(plain, text), text
+    prefix = r"[\w-]*?" if lang == "de" else ""
+    rows_alternation = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(terms))
+    plain = re.compile(rf"(?<![\w-]){prefix}(?:{rows_alternation})(?!\w)", re.I)
+    guarded = BudgetsStage(lang).term_rows._build(tuple(range(len(terms))))
+    for text in texts:
+        assert _matches(guarded, text) == _matches(plain, text), text
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str | None, int]]:
+    return [(m.span(), m.lastgroup, m.start(m.lastgroup or 0)) for m in pattern.finditer(text)]
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
