@@ -336,7 +336,9 @@ class Cues:
                 continue
             raw = row["pattern"]
             anchored = raw.startswith("^") or raw.endswith("$")
-            pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
+            # the look-ahead of the cue's opening letters rejects most places at once
+            opened = rf"{opening_guard([raw])}(?<![\w-])(?:{raw})"
+            pattern = re.compile(raw if anchored else opened, re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
         #: per scope, its cues in file order and what each needs (see :class:`RowGate`)
         self._scoped: dict[str, tuple[list[Cue], RowGate]] = {}
@@ -813,9 +815,9 @@ def people_in(doc: Doc, start: int, end: int) -> list[PersonMention]:
 
 @lru_cache(maxsize=4)
 def _attribution(lang: str) -> re.Pattern[str]:
-    rows = load_tsv(lang_file(lang, "modality_sources.tsv"))
-    alternation = "|".join(f"(?:{r['pattern']})" for r in rows)
-    return re.compile(rf"(?<![\w-])(?:{alternation})\s+(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
+    rows = [f"(?:{r['pattern']})" for r in load_tsv(lang_file(lang, "modality_sources.tsv"))]
+    guard = opening_guard(rows)  # most places fail its one class test
+    return re.compile(rf"{guard}(?<![\w-])(?:{'|'.join(rows)})\s+(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
 
 
 def prepare(lang: str) -> None:

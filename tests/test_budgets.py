@@ -189,3 +189,42 @@ def test_look_behind_after_the_first_mark_matches_the_plain_form(
         for pos in range(len(text) + 1):
             found = [m.span() for m in pattern.finditer(text, pos)]
             assert found == [m.span() for m in simple.finditer(text, pos)], (text, pos)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_letter_look_aheads_keep_the_matches(lang: str) -> None:
+    """Cue and word-list patterns led by a look-ahead of their opening letters find what the
+    same patterns without it find, also with capitals, ſ, İ and the Kelvin sign."""
+    stage = BudgetsStage(lang)
+    pairs: list[tuple[re.Pattern[str], str]] = [
+        (budgets._RATE, r"(?<!\w)(?:um|by|up|down)\s+$"),
+        (budgets._FROM, r"(?<!\w)(?:von|from)\s+(?:\w+\s+){0,2}$"),
+        (stage.spans, "(?<![\\w-])(?:" + "|".join(_column(lang, "budget_spans.tsv")) + ")"),
+        (stage.demands, "(?<![\\w-])(?:" + "|".join(_column(lang, "budget_demands.tsv")) + ")"),
+        (
+            stage.alliance.pattern,
+            "(?<![\\w-])(?:" + "|".join(_column(lang, "budget_alliance.tsv")) + ")(?!\\w)",
+        ),
+    ]
+    assert all(pattern.pattern.startswith("(?=[") for pattern, _ in pairs)
+    for cue, raw in zip(stage.status.cues, _column(lang, "modality.tsv", "budgets"), strict=True):
+        anchored = raw.startswith("^") or raw.endswith("$")
+        pairs.append((cue.pattern, raw if anchored else rf"(?<![\w-])(?:{raw})"))
+    words = sorted({w for _, plain in pairs for w in re.findall(r"[a-zäöüß]{2,}", plain)})
+    texts = [
+        f"{w} {w.upper()} x{w} -{w.capitalize()} {w.replace('s', 'ſ')} {w.replace('i', 'İ')} "
+        f"{w.replace('k', chr(0x212A))} von 2 um "
+        for w in words
+    ]
+    for pattern, plain in pairs:
+        simple = re.compile(plain, re.IGNORECASE)
+        for text in texts:
+            for pos in (0, len(text) // 2):
+                found, expected = pattern.search(text, pos), simple.search(text, pos)
+                assert (found and found.span()) == (expected and expected.span()), (plain, text, pos)
+
+
+def _column(lang: str, name: str, label: str | None = None) -> list[str]:
+    """The patterns of a word list (with a label column: of the rows labelled)."""
+    rows = load_tsv(lang_file(lang, name))
+    return [r["pattern"] for r in rows if label is None or r[label] not in ("", "-")]
