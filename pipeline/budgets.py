@@ -281,10 +281,11 @@ class BudgetsStage(BatchedStage):
         term: _Term | None,
         mentions: list[CountryMention],
         seg_start: int,
+        own_start: int,
         ev_end: int,
         recent: str | None,
     ) -> str | None:
-        code = self._spender(doc, num, term, mentions, seg_start, ev_end, recent)
+        code = self._spender(doc, num, term, mentions, seg_start, own_start, ev_end, recent)
         return code if code not in ORG_CODES else None  # NATO-wide goals carry no country
 
     def _spender(
@@ -294,9 +295,11 @@ class BudgetsStage(BatchedStage):
         term: _Term | None,
         mentions: list[CountryMention],
         seg_start: int,
+        own_start: int,
         ev_end: int,
         recent: str | None,
     ) -> str | None:
+        """The spender; ``own_start`` is where the figure's own clause starts."""
         text = doc_text(doc)
         actors = self._actors(doc, mentions, seg_start)
         for asked in actors:
@@ -333,7 +336,6 @@ class BudgetsStage(BatchedStage):
             for anchor in (term.end, num.end):
                 if m := owner_after(text, actors, anchor, links):
                     return m.code
-        own_start = max([seg_start, *(b.end() for b in _CLAUSE_BREAK.finditer(text, seg_start, num.start))])
         if m := actor_before([a for a in actors if a.start >= own_start and is_state(a)], num.start):
             return m.code  # "Litauen will 5,38 Prozent ausgeben, Estland plant mit 5,4 Prozent"
         first = min(num.start, term.start) if term is not None and term.start >= seg_start else num.start
@@ -365,12 +367,18 @@ class BudgetsStage(BatchedStage):
         return main_country(doc, exclude=governed)
 
     def _status(
-        self, text: str, num: NumberMention, unit: str, seg_start: int, ev_end: int, s_end: int
+        self,
+        text: str,
+        num: NumberMention,
+        unit: str,
+        seg_start: int,
+        own_start: int,
+        ev_end: int,
+        s_end: int,
     ) -> BudgetStatus:
-        """Status from cues: first in the figure's own clause ("..., part of a plan to double
-        spending to 2% of GDP"), else in the whole segment ("Die Regierung plant, den Etat
-        auf 53 Milliarden Euro zu erhöhen")."""
-        own_start = max([seg_start, *(m.end() for m in _CLAUSE_BREAK.finditer(text, seg_start, num.start))])
+        """Status from cues: first in the figure's own clause from ``own_start`` ("..., part of a
+        plan to double spending to 2% of GDP"), else in the whole segment ("Die Regierung plant,
+        den Etat auf 53 Milliarden Euro zu erhöhen")."""
         labels = self.status.labels(text[own_start:ev_end]) or self.status.labels(text[seg_start:ev_end])
         if "actual" in labels:
             return BudgetStatus.ACTUAL
@@ -439,13 +447,22 @@ class BudgetsStage(BatchedStage):
         ]
 
     def _other_quantity(
-        self, text: str, num: NumberMention, unit: str, seg_start: int, terms: list[_Term]
+        self,
+        text: str,
+        num: NumberMention,
+        unit: str,
+        seg_start: int,
+        own_break: tuple[int, int] | None,
+        terms: list[_Term],
     ) -> bool:
         """Is the figure the whole state budget, economic output, a deficit or a debt
-        (``budget_not_defence.tsv``)? Only words in its own clause chunk count, with no
-        defence term between them and the figure and not inside a GDP share."""
+        (``budget_not_defence.tsv``)? Only words in its own clause chunk count (up to
+        ``WINDOW`` characters, after the segment's last clause break before the figure,
+        ``own_break``), with no defence term between them and the figure and not inside a GDP
+        share."""
         chunk = max(seg_start, num.start - WINDOW)
-        chunk = max([chunk, *(m.end() for m in _CLAUSE_BREAK.finditer(text, chunk, num.start))])
+        if own_break is not None and own_break[0] >= chunk:
+            chunk = own_break[1]
         pattern = self.not_defence["both" if unit == "percent_gdp" else "amount"]
         for hit in pattern.finditer(text, chunk, num.start):
             if _IN_SHARE.search(text, max(0, hit.start() - 30), hit.start()):
@@ -522,7 +539,9 @@ class BudgetsStage(BatchedStage):
                     clause_start = max(seg_start, num.start - WINDOW)
                     if self.corporate.search(text[clause_start : num.start].rsplit(", ", 1)[-1]):
                         continue  # "einen Umsatz von 9,8 Milliarden Euro": a company's figure
-                if self._other_quantity(text, num, unit, seg_start, terms):
+                own_break = _last_clause_break(text, seg_start, num.start)
+                own_start = own_break[1] if own_break is not None else seg_start
+                if self._other_quantity(text, num, unit, seg_start, own_break, terms):
                     continue  # "Der Gesamthaushalt sieht 520 Milliarden Euro vor"
                 seg_terms = [t for t in terms if t.start >= seg_start and t.end <= seg_end]
                 if not seg_terms and unit != "percent_gdp":
@@ -542,7 +561,7 @@ class BudgetsStage(BatchedStage):
                     doc, seg_start, ev_end, num.start
                 )
                 recent = last[1] if last is not None and number - last[0] <= INHERIT_SENTENCES else None
-                country = self._country(doc, num, term, mentions, seg_start, ev_end, recent)
+                country = self._country(doc, num, term, mentions, seg_start, own_start, ev_end, recent)
                 if country is not None and unit != "percent_gdp":
                     own = self._local_unit(num, unit, country)
                     if own != unit:
@@ -552,7 +571,7 @@ class BudgetsStage(BatchedStage):
                 if unit == "percent_gdp":
                     last_share = number
                 value = num.value
-                status = self._status(text, num, unit, seg_start, ev_end, s_end)
+                status = self._status(text, num, unit, seg_start, own_start, ev_end, s_end)
                 year = int(dated.value[:4]) if dated is not None and dated.value else None
                 if year is None and published is not None:
                     year = self._fiscal_start_year(text[seg_start:ev_end], published)
@@ -728,6 +747,14 @@ def _number_word(word: str, lang: str, unit: bool = True) -> int | float | None:
     spaced = f"{word} {'Prozent' if lang == 'de' else 'percent'}" if unit else word
     found = [n for n in find_numbers(spaced, lang) if n.start == 0]
     return found[0].value if found else None
+
+
+def _last_clause_break(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of the last clause break (``_CLAUSE_BREAK``) in ``text[start:end]``: the figure's
+    own clause starts after it. Breaks never overlap (each is a mark and a space), so those in a
+    narrower window ending at ``end`` are the ones starting inside it."""
+    spans = [m.span() for m in _CLAUSE_BREAK.finditer(text, start, end)]
+    return spans[-1] if spans else None
 
 
 def _measure(term: _Term | None, unit: str, carried: bool) -> BudgetMeasure:

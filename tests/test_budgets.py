@@ -228,3 +228,17 @@ def _column(lang: str, name: str, label: str | None = None) -> list[str]:
     """The patterns of a word list (with a label column: of the rows labelled)."""
     rows = load_tsv(lang_file(lang, name))
     return [r["pattern"] for r in rows if label is None or r[label] not in ("", "-")]
+
+
+def test_own_clause_chunk_from_the_segment_s_last_break() -> None:
+    """The clause chunk start derived from the segment's last break equals a search of the
+    narrower window itself, wherever the window starts."""
+    rnd = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rnd.choice(["a", " ", ",", ";", "-", ", ", "x,y"]) for _ in range(rnd.randint(0, 20)))
+        end = len(text)
+        own_break = budgets._last_clause_break(text, 0, end)
+        for chunk in range(end + 1):
+            expected = max([chunk, *(m.end() for m in budgets._CLAUSE_BREAK.finditer(text, chunk, end))])
+            derived = own_break[1] if own_break is not None and own_break[0] >= chunk else chunk
+            assert derived == expected, (text, chunk)

@@ -338,6 +338,16 @@ def test_class_led_breaks_match_their_plain_form(pattern: re.Pattern[str], plain
                 assert found == [m.span() for m in simple.finditer(text, pos)], (text, pos)
 
 
+def test_people_pattern_look_ahead_keeps_the_matches() -> None:
+    """The known-people pattern led by a look-ahead of first characters matches as without it."""
+    pattern, names = facts._people_pattern()
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    plain = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+    texts = [f"{n}, x{n} {n}s {n.upper()} -{n}- _{n}" for n in names]
+    for text in texts:
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
 def test_segment_splits_at_colon_and_dash() -> None:
     text = "Kishida hat das Militär gestärkt: Japan verdoppelte den Etat – ein Rekord."
     start, end = segment(text, 0, len(text), text.index("verdoppelte"))
