@@ -232,15 +232,21 @@ class BudgetsStage(BatchedStage):
         if any(p.search(word) for p in self.gdp.get("compound", ())):
             return True
         sentence = text[s_start:s_end]
-        nato = _NATO.search(sentence) is not None
-        gdp_word = _GDP_WORD.search(sentence) is not None
-        gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or gdp_word
-        if gdp_named and (nato or has_term()):
+
+        def nato() -> bool:
+            return _NATO.search(sentence) is not None
+
+        def gdp_word() -> bool:
+            return _GDP_WORD.search(sentence) is not None
+
+        # each sentence-wide search runs only when the answer still depends on it
+        gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or gdp_word()
+        if gdp_named and (nato() or has_term()):
             return True  # "zwei Prozent des BIP"; "Gemessen an der Wirtschaftsleistung soll ... 3,5 Prozent"
         goal = any(p.search(after) for p in self.gdp.get("goal_after", ())) or any(
             p.search(before) for p in self.gdp.get("goal_before", ())
         )
-        return goal and (nato or gdp_word or has_term())
+        return goal and (nato() or gdp_word() or has_term())
 
     def _continues_shares(
         self, text: str, num: NumberMention, s_start: int, s_end: int, number: int, last_share: int
@@ -379,7 +385,9 @@ class BudgetsStage(BatchedStage):
         """Status from cues: first in the figure's own clause from ``own_start`` ("..., part of a
         plan to double spending to 2% of GDP"), else in the whole segment ("Die Regierung plant,
         den Etat auf 53 Milliarden Euro zu erhöhen")."""
-        labels = self.status.labels(text[own_start:ev_end]) or self.status.labels(text[seg_start:ev_end])
+        labels = self.status.labels(text[own_start:ev_end])
+        if not labels and own_start > seg_start:  # else the segment is the clause just searched
+            labels = self.status.labels(text[seg_start:ev_end])
         if "actual" in labels:
             return BudgetStatus.ACTUAL
         if self._local_target(text, num, seg_start, s_end):
