@@ -52,8 +52,9 @@ from functools import partial
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .countries import ORG_CODES, CountryMention, doc_countries
+from .countries import ORG_CODES, CountryMention
 from .facts import (
+    CountryIndex,
     Gated,
     PatternRows,
     actor_before,
@@ -511,7 +512,7 @@ class BudgetsStage(BatchedStage):
         if not figures:
             return []
         context = _Sentences(self, text, spans)
-        all_mentions = doc_countries(doc)
+        countries = CountryIndex(doc)
         records: list[BudgetFigure] = []
         published = published_date(doc)
         seen: set[tuple[str | None, float, str, int | None]] = set()
@@ -556,7 +557,7 @@ class BudgetsStage(BatchedStage):
                     seg_terms = terms
                 seg_terms = [t for t in seg_terms if not t.generic] or seg_terms
                 term = min(seg_terms, key=lambda t: _distance(t, num)) if seg_terms else None
-                mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
+                mentions = countries.within(seg_start, seg_end)
                 fact_end = num.end
                 if term is not None and seg_start <= term.start < seg_end:
                     fact_end = max(fact_end, term.end)

@@ -28,8 +28,9 @@ from datetime import date
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .countries import CountryMention, doc_countries
+from .countries import CountryMention
 from .facts import (
+    CountryIndex,
     PatternRows,
     actor_before,
     calendar_date,
@@ -322,7 +323,7 @@ class TroopsStage(BatchedStage):
         records: list[TroopCount] = []
         seen: set[tuple[str, str | None, int]] = set()
         last: tuple[int, str, str | None] | None = None  # (sentence, force, host) of the last count
-        all_mentions: list[CountryMention] | None = None
+        countries: CountryIndex | None = None
         for number, nums in sorted(counts.items()):
             s_start, s_end = spans[number]
             after = _nouns(self.after, text, s_start, s_end)
@@ -332,11 +333,12 @@ class TroopsStage(BatchedStage):
                 before = _nouns(self.before, text, s_start, s_end)
             if not after and not before:
                 continue
-            if all_mentions is None:
-                all_mentions = self._doc_mentions = doc_countries(doc)
+            if countries is None:
+                countries = CountryIndex(doc)
+                self._doc_mentions = countries.mentions
             for num in nums:
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
-                mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
+                mentions = countries.within(seg_start, seg_end)
                 noun = self._anchor(text, num, after, before, mentions)
                 if noun is None or noun.start < seg_start or noun.end > seg_end:
                     continue

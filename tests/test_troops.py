@@ -15,7 +15,16 @@ import yaml
 
 from pipeline import facts
 from pipeline.budgets import BudgetsStage
-from pipeline.facts import Cues, Gated, opening_letters, required_literals, segment, sentences, to_date
+from pipeline.facts import (
+    CountryIndex,
+    Cues,
+    Gated,
+    opening_letters,
+    required_literals,
+    segment,
+    sentences,
+    to_date,
+)
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import TroopCount
@@ -346,6 +355,21 @@ def test_people_pattern_look_ahead_keeps_the_matches() -> None:
     texts = [f"{n}, x{n} {n}s {n.upper()} -{n}- _{n}" for n in names]
     for text in texts:
         assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def test_country_index_gives_the_mentions_of_a_span() -> None:
+    text = "Japan und Südkorea: die USA haben 50.000 Soldaten in Japan, Deutschland 1000 in Litauen."
+    doc = run(text, "de", date(2024, 4, 10))
+    index = CountryIndex(doc)
+    assert index.ordered and len(index.mentions) >= 4
+    bounds = sorted({0, len(text), *(m.start for m in index.mentions), *(m.end for m in index.mentions)})
+    for start in bounds:
+        for end in bounds:
+            expected = [m for m in index.mentions if m.start >= start and m.end <= end]
+            assert index.within(start, end) == expected
+            index.ordered = False  # the fallback for mentions out of text order
+            assert index.within(start, end) == expected
+            index.ordered = True
 
 
 def test_segment_splits_at_colon_and_dash() -> None:
