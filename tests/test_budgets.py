@@ -242,3 +242,28 @@ def test_own_clause_chunk_from_the_segment_s_last_break() -> None:
             expected = max([chunk, *(m.end() for m in budgets._CLAUSE_BREAK.finditer(text, chunk, end))])
             derived = own_break[1] if own_break is not None and own_break[0] >= chunk else chunk
             assert derived == expected, (text, chunk)
+
+
+def test_compound_matches_equal_the_lazy_prefix_search() -> None:
+    """German terms found by searching the rows and walking back to the word start are the
+    matches (start, end, row, term start) of the rows behind a lazy compound prefix."""
+    stage = BudgetsStage("de")
+    patterns = _column("de", "budget_terms.tsv")
+    rows = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(patterns))
+    prefixed = re.compile(rf"(?<![\w-])[\w-]*?(?:{rows})(?!\w)", re.IGNORECASE)
+    regex = stage.term_rows._build(tuple(range(len(patterns))))
+    words = sorted(set(re.findall(r"[a-zäöüß]{3,}", " ".join(patterns))))
+    pieces = [*words, "-", " ", "US", "x", "_", "3", ", ", "für die ", "Verteidigungsetat-", "Wehretat"]
+    rnd = random.Random(17)
+    for _ in range(4000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8)))
+        for pos in (0, rnd.randint(0, len(text))):
+            expected = [
+                (m.start(), m.end(), m.lastgroup, m.start(m.lastgroup or 0))
+                for m in prefixed.finditer(text, pos)
+            ]
+            found = [
+                (word, m.end(), m.lastgroup, m.start(m.lastgroup or 0))
+                for word, m in budgets._compound_matches(regex, text, pos, len(text))
+            ]
+            assert found == expected, (text, pos)
