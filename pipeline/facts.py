@@ -435,9 +435,13 @@ class RowGate:
 
     def rows(self, text: str) -> list[int]:
         """The rows that may match somewhere in ``text``, in order."""
-        if not (text.isascii() or _folds_like_lower(text)):
+        return self.rows_in(folded(text))
+
+    def rows_in(self, lowered: str | None) -> list[int]:
+        """:meth:`rows` of a text whose :func:`folded` form is ``lowered`` (for callers that
+        ask several gates about one text)."""
+        if lowered is None:
             return self.all
-        lowered = text.lower()
         if len(self.rows_of) <= _FEW_LITERALS:  # a substring test each: quicker than the trie then
             found = [rows for literal, rows in self.rows_of.items() if literal in lowered]
             if not found:  # most texts
@@ -501,7 +505,11 @@ class PatternRows:
 
     def regex(self, text: str, start: int, end: int) -> re.Pattern[str] | None:
         """The alternation for ``text[start:end]``; None when no row can match there."""
-        rows = self.gate.rows(text[start:end])
+        return self.regex_in(folded(text[start:end]))
+
+    def regex_in(self, lowered: str | None) -> re.Pattern[str] | None:
+        """:meth:`regex` for the text whose :func:`folded` form is ``lowered``."""
+        rows = self.gate.rows_in(lowered)
         return self._build(tuple(rows)) if rows else None
 
 
@@ -516,6 +524,13 @@ _QUANTIFIERS = ("?", "*", "+", "{")
 _INLINE_FLAGS = re.compile(r"\(\?[-aiLmsux]")
 #: How many characters an escape takes: "\x41", "\u00e4", "\U0001F600" name one character.
 _ESCAPE_SIZE = {"x": 4, "u": 6, "U": 10}
+
+
+def folded(text: str) -> str | None:
+    """``text.lower()``, in which a required literal occurs wherever a case-insensitive search
+    of ``text`` finds it (:func:`_folds_like_lower`); None for the rare text where that may
+    not hold (then every row may match)."""
+    return text.lower() if text.isascii() or _folds_like_lower(text) else None
 
 
 def _folds_like_lower(text: str) -> bool:

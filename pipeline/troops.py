@@ -39,6 +39,7 @@ from .facts import (
     cues,
     dates_in,
     fact_evidence,
+    folded,
     is_source,
     located,
     main_country,
@@ -96,8 +97,10 @@ def _noun_rows(rows: list[dict[str, str]]) -> PatternRows:
     return PatternRows([row["pattern"] for row in rows], build)
 
 
-def _nouns(rows: PatternRows, text: str, start: int, end: int) -> list[_Noun]:
-    regex = rows.regex(text, start, end)
+def _nouns(rows: PatternRows, text: str, start: int, end: int, lowered: str | None) -> list[_Noun]:
+    """The nouns of ``rows`` in ``text[start:end]``, whose :func:`~pipeline.facts.folded` form
+    is ``lowered`` (computed once for both noun lists)."""
+    regex = rows.regex_in(lowered)
     if regex is None:
         return []
     found: list[_Noun] = []
@@ -326,11 +329,12 @@ class TroopsStage(BatchedStage):
         countries: CountryIndex | None = None
         for number, nums in sorted(counts.items()):
             s_start, s_end = spans[number]
-            after = _nouns(self.after, text, s_start, s_end)
+            lowered = folded(text[s_start:s_end])
+            after = _nouns(self.after, text, s_start, s_end, lowered)
             before: list[_Noun] = []
             if not after or max(num.end for num in nums) > after[-1].start:
                 # a strength noun before a number counts only where no personnel noun follows it
-                before = _nouns(self.before, text, s_start, s_end)
+                before = _nouns(self.before, text, s_start, s_end, lowered)
             if not after and not before:
                 continue
             if countries is None:
