@@ -21,9 +21,11 @@ Vocabulary: ``<lang>/troop_nouns.tsv``, ``<lang>/troop_roles.tsv``.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -135,9 +137,7 @@ class TroopsStage(BatchedStage):
     # ---- anchors -----------------------------------------------------------------------
 
     def _countable(self, num: NumberMention) -> bool:
-        if num.unit is not None and (num.unit == "percent" or _CURRENCY.match(num.unit)):
-            return False
-        return num.value >= MIN_COUNT and float(num.value).is_integer()
+        return _countable_unit(num.unit) and num.value >= MIN_COUNT and float(num.value).is_integer()
 
     def _gap_ok(self, text: str, gap_start: int, gap_end: int, mentions: list[CountryMention]) -> bool:
         """Words between number and noun: few, no digits or punctuation, no casualty words;
@@ -307,11 +307,11 @@ class TroopsStage(BatchedStage):
         """Sentences (by index) with numbers that may be a troop count, and those numbers:
         one pass over the Doc's numbers, so that sentences without any are never searched
         for personnel nouns."""
-        dates = dates_in(doc, 0, len(text))
+        dates = _DateSpans(dates_in(doc, 0, len(text)))
         starts = [start for start, _ in spans]
         found: dict[int, list[NumberMention]] = {}
         for num in numbers_in(doc, 0, len(text)):
-            if not self._countable(num) or _in_date(num, dates):
+            if not self._countable(num) or dates.overlap(num.start, num.end):
                 continue
             k = bisect.bisect_right(starts, num.start) - 1
             if k >= 0 and num.end <= spans[k][1]:
@@ -398,14 +398,25 @@ class TroopsStage(BatchedStage):
         return records
 
 
-def _in_date(num: NumberMention, dates: list[DateMention]) -> bool:
-    """Does ``num`` overlap one of ``dates`` (ordered by start)?"""
-    for d in dates:
-        if d.start >= num.end:
-            return False
-        if num.start < d.end:
-            return True
-    return False
+@lru_cache(maxsize=256)
+def _countable_unit(unit: str | None) -> bool:
+    """May a number in ``unit`` count troops (not a percentage, not money)?"""
+    return unit is None or not (unit == "percent" or _CURRENCY.match(unit))
+
+
+class _DateSpans:
+    """The spans of a Doc's dates (ordered by start), asked whether a number overlaps one."""
+
+    def __init__(self, dates: list[DateMention]) -> None:
+        self.starts = [d.start for d in dates]
+        #: the furthest end among the first k + 1 dates
+        self.reach = list(itertools.accumulate((d.end for d in dates), max))
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Does ``[start, end)`` overlap a date? Only dates starting before ``end`` can, and one
+        of them does when the furthest of their ends lies past ``start``."""
+        k = bisect.bisect_left(self.starts, end)
+        return k > 0 and self.reach[k - 1] > start
 
 
 def _int(value: int | float | None) -> int | None:

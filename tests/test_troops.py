@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -28,8 +29,8 @@ from pipeline.facts import (
 )
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
-from pipeline.records import TroopCount
-from pipeline.troops import _noun_rows, _nouns
+from pipeline.records import DateKind, DateMention, TroopCount
+from pipeline.troops import _DateSpans, _noun_rows, _nouns
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -417,3 +418,27 @@ def test_seed_troops_match_gold(seeds: Path) -> None:
         ]
         want = [(g["force"], g["host"], g["count"], g["qualifier"], g["as_of"]) for g in gold["troops"]]
         assert got == want, gold["doc"]
+
+
+def test_date_spans_overlap_as_a_scan_of_the_dates() -> None:
+    """_DateSpans.overlap answers what a scan of the ordered dates answers."""
+    rnd = random.Random(3)
+    for _ in range(500):
+        spans = sorted(
+            (s, s + rnd.randint(1, 6)) for s in (rnd.randint(0, 40) for _ in range(rnd.randint(0, 6)))
+        )
+        dates = [
+            DateMention(text="x" * (end - start), start=start, end=end, kind=DateKind.ABSOLUTE, rule="t")
+            for start, end in spans
+        ]
+        index = _DateSpans(dates)
+        for start in range(45):
+            for end in range(start + 1, start + 8):
+                scanned = False
+                for d in dates:
+                    if d.start >= end:
+                        break
+                    if start < d.end:
+                        scanned = True
+                        break
+                assert index.overlap(start, end) == scanned, (spans, start, end)
