@@ -63,6 +63,7 @@ from .facts import (
     compound_country,
     cues,
     fact_evidence,
+    folded,
     is_source,
     is_state,
     main_country,
@@ -203,15 +204,16 @@ class BudgetsStage(BatchedStage):
 
     # ---- anchors -----------------------------------------------------------------------
 
-    def _terms(self, text: str, start: int, end: int) -> list[_Term]:
+    def _terms(self, text: str, start: int, end: int, lowered: str | None) -> list[_Term]:
         """The terms in ``text[start:end]``, in order: one search of the rows whose letters
-        occur there (:class:`~pipeline.facts.PatternRows`; most sentences hold none).
+        occur there (:class:`~pipeline.facts.PatternRows`; most sentences hold none), told by
+        ``lowered``, the :func:`~pipeline.facts.folded` form of ``text[start:end]``.
 
         A German term counts from the start of the compound word it closes
         (:func:`_compound_matches`): per word the term that begins first, then the first row in
         the file.
         """
-        regex = self.term_rows.regex(text, start, end)
+        regex = self.term_rows.regex_in(lowered)
         if regex is None:
             return []
         if self.compounds:
@@ -226,10 +228,17 @@ class BudgetsStage(BatchedStage):
         return found
 
     def _share_of_gdp(
-        self, text: str, num: NumberMention, s_start: int, s_end: int, has_term: Callable[[], bool]
+        self,
+        text: str,
+        num: NumberMention,
+        s_start: int,
+        s_end: int,
+        has_term: Callable[[], bool],
+        lowered: Callable[[], str | None],
     ) -> bool:
         """Is the percentage ``num`` a share of GDP (or a NATO goal that implies one)? Whether the
-        sentence names a budget term (``has_term``) is asked last, as finding out costs most."""
+        sentence names a budget term (``has_term``) is asked last, as finding out costs most;
+        ``lowered`` gives the sentence's :func:`~pipeline.facts.folded` form."""
         before = text[max(s_start, num.start - WINDOW) : num.start]
         after = text[num.end : min(s_end, num.end + WINDOW)]
         if _RATE.search(before):
@@ -240,10 +249,10 @@ class BudgetsStage(BatchedStage):
         sentence = text[s_start:s_end]
 
         def nato() -> bool:
-            return _NATO.search(sentence) is not None
+            return _NATO.search_in(lowered(), sentence) is not None
 
         def gdp_word() -> bool:
-            return _GDP_WORD.search(sentence) is not None
+            return _GDP_WORD.search_in(lowered(), sentence) is not None
 
         # each sentence-wide search runs only when the answer still depends on it
         gdp_named = any(p.search(after) for p in self.gdp.get("gdp_after", ())) or gdp_word()
@@ -255,7 +264,14 @@ class BudgetsStage(BatchedStage):
         return goal and (nato() or gdp_word() or has_term())
 
     def _continues_shares(
-        self, text: str, num: NumberMention, s_start: int, s_end: int, number: int, last_share: int
+        self,
+        text: str,
+        num: NumberMention,
+        s_start: int,
+        s_end: int,
+        number: int,
+        last_share: int,
+        lowered: Callable[[], str | None],
     ) -> bool:
         """A bare percentage right after a share of GDP continues the comparison ("Estland
         plant mit 5,4 Prozent. Lettland hat sich verpflichtet, bis 2028 fünf Prozent zu
@@ -269,7 +285,7 @@ class BudgetsStage(BatchedStage):
         )
         if not gdp and _SHARE_OF.match(text, num.end, s_end):
             return False  # "0,3 Prozent des Haushalts": a share of something else
-        return not self.percent_topics.search(text, s_start, s_end)
+        return not self.percent_topics.search_in(lowered(), text, s_start, s_end)
 
     # ---- roles -------------------------------------------------------------------------
 
@@ -528,12 +544,13 @@ class BudgetsStage(BatchedStage):
             s_start, s_end = spans[number]
             # the sentence's terms are searched only once a figure needs them (most do not)
             has_terms = partial(context.has_figure_terms, number)
+            lowered = partial(context.folded, number)
             for num in self._numbers(text, found, s_start, s_end):
                 unit = num.unit or ""
                 tags: list[str] = []  # sub-rules that decided this figure, for the record's rule name
                 if unit == "percent":
-                    if not self._share_of_gdp(text, num, s_start, s_end, has_terms):
-                        if not self._continues_shares(text, num, s_start, s_end, number, last_share):
+                    if not self._share_of_gdp(text, num, s_start, s_end, has_terms, lowered):
+                        if not self._continues_shares(text, num, s_start, s_end, number, last_share, lowered):
                             continue
                         tags.append("continued_share")
                     unit = "percent_gdp"
@@ -710,13 +727,22 @@ class _Sentences:
         self._terms: dict[int, list[_Term]] = {}
         self._figure_terms: dict[int, list[_Term]] = {}
         self._draft: dict[int, bool] = {}
+        self._folded: dict[int, str | None] = {}
+
+    def folded(self, k: int) -> str | None:
+        """Sentence ``k``'s :func:`~pipeline.facts.folded` form, for every gate that asks about it."""
+        if k not in self._folded:
+            start, end = self.spans[k]
+            self._folded[k] = folded(self.text[start:end])
+        return self._folded[k]
 
     def terms(self, k: int) -> list[_Term]:
         """The terms sentence ``k`` names itself."""
         found = self._terms.get(k)
         if found is None:
             start, end = self.spans[k]
-            found = self.stage._terms(self.text, start, end) or self.stage._span_terms(self.text, start, end)
+            found = self.stage._terms(self.text, start, end, self.folded(k))
+            found = found or self.stage._span_terms(self.text, start, end)
             self._terms[k] = found
         return found
 
@@ -727,7 +753,7 @@ class _Sentences:
         if found is None:
             found = self.terms(k)
             start, end = self.spans[k]
-            if not found and self.stage.anaphors.search(self.text, start, end):
+            if not found and self.stage.anaphors.search_in(self.folded(k), self.text, start, end):
                 found = self.carried_terms(k)
             self._figure_terms[k] = found
         return found
@@ -745,7 +771,7 @@ class _Sentences:
     def _has_draft(self, k: int) -> bool:
         if k not in self._draft:
             start, end = self.spans[k]
-            self._draft[k] = self.stage.status.has("draft", self.text[start:end])
+            self._draft[k] = self.stage.status.has_in("draft", self.text[start:end], self.folded(k))
         return self._draft[k]
 
     def after_draft(self, k: int) -> bool:

@@ -367,11 +367,15 @@ class Cues:
 
     def _candidates(self, text: str, scope: str) -> list[Cue]:
         """The cues of ``scope`` that may match in ``text``, in file order."""
+        return self._candidates_in(folded(text), scope)
+
+    def _candidates_in(self, lowered: str | None, scope: str) -> list[Cue]:
+        """:meth:`_candidates` for a text whose :func:`folded` form is ``lowered``."""
         scoped = self._scoped.get(scope)
         if scoped is None:
             return []
         cues, gate = scoped
-        return [cues[i] for i in gate.rows(text)]
+        return [cues[i] for i in gate.rows_in(lowered)]
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
         found: set[str] = set()
@@ -382,7 +386,11 @@ class Cues:
 
     def has(self, label: str, text: str, scope: str = "clause") -> bool:
         """``label in self.labels(text, scope)``, searching only that label's cues."""
-        return any(c.pattern.search(text) for c in self._candidates(text, scope) if c.label == label)
+        return self.has_in(label, text, folded(text), scope)
+
+    def has_in(self, label: str, text: str, lowered: str | None, scope: str = "clause") -> bool:
+        """:meth:`has` for a ``text`` whose :func:`folded` form is ``lowered``."""
+        return any(c.pattern.search(text) for c in self._candidates_in(lowered, scope) if c.label == label)
 
     def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
         """The earliest match in ``text``: (start, end, label); the first cue in the file on
@@ -482,9 +490,15 @@ class Gated:
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         start, end = max(0, pos), len(text) if endpos is None else endpos
-        if not self.may_match(text[start:end]):
+        return self.search_in(folded(text[start:end]), text, start, end)
+
+    def search_in(
+        self, lowered: str | None, text: str, pos: int = 0, endpos: int | None = None
+    ) -> re.Match[str] | None:
+        """:meth:`search` of ``text[pos:endpos]``, whose :func:`folded` form is ``lowered``."""
+        if not self.gate.rows_in(lowered):
             return None
-        return self.pattern.search(text, start, end)
+        return self.pattern.search(text, max(0, pos), len(text) if endpos is None else endpos)
 
 
 class PatternRows:

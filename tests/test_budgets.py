@@ -13,6 +13,7 @@ import pytest
 
 from pipeline import budgets
 from pipeline.budgets import BudgetsStage
+from pipeline.facts import folded
 from pipeline.lexicon import lang_file, load_tsv
 from pipeline.records import BudgetFigure, BudgetStatus
 
@@ -159,9 +160,9 @@ def test_terms_grouped_by_opening_letter_are_the_terms_of_the_plain_alternation(
     ]
     for text in texts:
         want = [(m.start(), m.end(), m.start(m.lastgroup or 0), m.lastgroup) for m in plain.finditer(text)]
-        got = [(t.start, t.end, t.head) for t in stage._terms(text, 0, len(text))]
+        got = [(t.start, t.end, t.head) for t in stage._terms(text, 0, len(text), folded(text))]
         assert got == [w[:3] for w in want]
-        assert [t.measure for t in stage._terms(text, 0, len(text))] == [
+        assert [t.measure for t in stage._terms(text, 0, len(text), folded(text))] == [
             stage.measures[int((w[3] or "t0")[1:])] for w in want
         ]
 
