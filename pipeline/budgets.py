@@ -47,7 +47,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -554,7 +554,7 @@ class BudgetsStage(BatchedStage):
                             continue
                         tags.append("continued_share")
                     unit = "percent_gdp"
-                elif _CURRENCY.match(unit):
+                elif _is_currency(unit):
                     if (
                         num.value < MIN_AMOUNT
                         or _RATE.search(text, max(s_start, num.start - 8), num.start)
@@ -666,7 +666,7 @@ class BudgetsStage(BatchedStage):
         found: dict[int, list[NumberMention]] = {}
         for num in numbers_in(doc, 0, len(text)):
             unit = num.unit or ""
-            if unit != "percent" and not _CURRENCY.match(unit):
+            if unit != "percent" and not _is_currency(unit):
                 continue
             k = bisect.bisect_right(starts, num.start) - 1
             if k >= 0 and num.end <= spans[k][1]:
@@ -826,6 +826,12 @@ def _compound_matches(
 
 #: A character of a compound word.
 _COMPOUND_CHAR = re.compile(r"[\w-]")
+
+
+@lru_cache(maxsize=256)
+def _is_currency(unit: str) -> bool:
+    """Is ``unit`` an ISO 4217 code (asked per number of the Doc; memoised per unit)?"""
+    return _CURRENCY.match(unit) is not None
 
 
 def _measure(term: _Term | None, unit: str, carried: bool) -> BudgetMeasure:

@@ -757,9 +757,10 @@ def published_date(doc: Doc) -> date | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def to_date(value: str | None) -> date | None:
     """The first day of an ISO 8601 value: "2027" -> 2027-01-01, "2024-W15" -> its Monday,
-    "2023-FA" -> 2023-09-01."""
+    "2023-FA" -> 2023-09-01. Memoised: stages ask for the same few values (per date per figure)."""
     if not value:
         return None
     if m := _WEEK.match(value):
