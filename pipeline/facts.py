@@ -434,10 +434,13 @@ class RowGate:
             for literal in dict.fromkeys(literals):
                 self.rows_of.setdefault(literal, []).append(i)
         # Literals are found in the lowered text by one trie regex, which matches the longest
-        # literal starting at a place; the shorter ones it begins with start there too.
+        # literal starting at a place; the shorter ones it begins with start there too: a match
+        # keeps the rows of all of them (_rows_starting).
         self._any = re.compile(literal_trie(self.rows_of) or "(?!)")
-        self._starting = {
-            literal: [short for short in self.rows_of if literal.startswith(short)]
+        self._rows_starting = {
+            literal: frozenset(
+                i for short, rows in self.rows_of.items() if literal.startswith(short) for i in rows
+            )
             for literal in self.rows_of
         }
 
@@ -463,8 +466,7 @@ class RowGate:
             return self.always
         kept = set(self.always)
         while m is not None:  # every place a literal starts, overlapping ones too
-            for literal in self._starting[m.group()]:
-                kept.update(self.rows_of[literal])
+            kept.update(self._rows_starting[m.group()])
             m = self._any.search(lowered, m.start() + 1)
         return sorted(kept)
 
