@@ -18,6 +18,8 @@ dates (``doc._.dates``) and countries (:func:`pipeline.countries.doc_countries`)
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import re
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -34,11 +36,15 @@ from .nlp import boilerplate, doc_text, evidence, extension, token_table
 from .records import DateKind, DateMention, Evidence, Granularity, NumberKind, NumberMention
 
 #: Characters that end a segment inside a sentence: colon, semicolon, dashes used as
-#: punctuation. A fact's clause never crosses them.
-_SEGMENT_BREAK = re.compile(r"[:;]\s|\s[–—]\s|\s-\s")
+#: punctuation (``[:;]\s|\s[–—]\s|\s-\s``). A fact's clause never crosses them.
+#: Written to open with one class of every alternative's first character, so that ``re`` skips
+#: to the next candidate with a fast scan instead of trying each alternative at every
+#: character; the look-behinds tell which alternative the first character began.
+_SEGMENT_BREAK = re.compile(r"[:;\s](?:(?<=[:;])\s|(?<=\s)[–—-]\s)")
 #: Where a clause ends after the fact: a comma or semicolon followed by a space
-#: (a comma inside "28,500" is not followed by a space).
-_CLAUSE_END = re.compile(r"(?<!-)[,;:]\s|\s[–—]\s|\(")
+#: (a comma inside "28,500" is not followed by a space), a dash used as punctuation, a
+#: parenthesis (``(?<!-)[,;:]\s|\s[–—]\s|\(``, opening with a class as ``_SEGMENT_BREAK``).
+_CLAUSE_END = re.compile(r"[,;:\s(](?:(?<=[,;:])(?<!-[,;:])\s|(?<=\s)[–—]\s|(?<=\())")
 #: A date text that gives the start of a period, not the date of a figure.
 _SINCE = re.compile(r"^(?:seit|since|ab|from)\b", re.IGNORECASE)
 _SINCE_BEFORE = re.compile(r"(?<!\w)(?:seit|since|ab)\s+$", re.IGNORECASE)
@@ -77,31 +83,41 @@ _SENTENCES_KEY = "newsfacts.fact_sentences"
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
     text = doc_text(doc)
     table = token_table(doc)
-    ranges = boilerplate(doc)
+    idxs, ends = table.idxs, table.ends
     cuts = _cuts(text)
-    cut_starts = [start for start, _, _ in cuts]
     spans: list[tuple[int, int]] = []
+    k = 0  # the first cut not before the sentence at hand: sentences and cuts run in text order
     for first, last in table.sents:
         if first >= last:  # an empty Doc
             continue
-        start, end = table.idxs[first], table.ends[last - 1]
+        start, end = idxs[first], ends[last - 1]
         while end > start and text[end - 1].isspace():
             end -= 1
         while start < end and text[start].isspace():
             start += 1
-        parts: list[tuple[int, int]] = []
-        i = bisect.bisect_left(cut_starts, start)
-        while i < len(cuts) and cuts[i][2] <= end:
-            parts.append((start, cuts[i][1]))
-            start = cuts[i][2]
-            i += 1
-        parts.append((start, end))
-        for part_start, part_end in parts:
-            if part_end > part_start and not (
-                ranges and any(part_start < b_end and part_end > b_start for b_start, b_end in ranges)
-            ):
-                spans.append((part_start, part_end))
-    return spans
+        while k < len(cuts) and cuts[k][0] < start:
+            k += 1
+        while k < len(cuts) and cuts[k][2] <= end:
+            spans.append((start, cuts[k][1]))
+            start = cuts[k][2]
+            k += 1
+        spans.append((start, end))
+    ranges = boilerplate(doc)
+    if not ranges:  # most articles
+        return [(start, end) for start, end in spans if end > start]
+    # a span outside the stretch from the first range's start to the last one's end (most
+    # spans: boilerplate sits in a block, often at the end) overlaps none of them
+    lowest, highest = min(b_start for b_start, _ in ranges), max(b_end for _, b_end in ranges)
+    return [
+        (start, end)
+        for start, end in spans
+        if end > start
+        and not (
+            start < highest
+            and end > lowest
+            and any(start < b_end and end > b_start for b_start, b_end in ranges)
+        )
+    ]
 
 
 def _cuts(text: str) -> list[tuple[int, int, int]]:
@@ -158,37 +174,42 @@ def fact_evidence(doc: Doc, seg_start: int, fact_end: int, seg_end: int) -> Evid
 def numbers_in(doc: Doc, start: int, end: int) -> list[NumberMention]:
     """Quantities the numbers stage found inside ``[start, end)`` (not vague, not identifiers),
     ordered by (start, end)."""
-    ordered, starts = _by_offset(
-        doc,
-        _QUANTITIES,
-        extension(doc, "numbers"),
-        lambda n: isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY,
-    )
+    ordered, starts = _by_offset(doc, _QUANTITIES, extension(doc, "numbers"), _quantities)
     return _within(ordered, starts, start, end)
 
 
 def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
     """The dates stage's mentions inside ``[start, end)``, ordered by (start, end)."""
-    ordered, starts = _by_offset(doc, _DATES, extension(doc, "dates"), lambda d: isinstance(d, DateMention))
+    ordered, starts = _by_offset(doc, _DATES, extension(doc, "dates"), _date_mentions)
     return _within(ordered, starts, start, end)
 
 
-M = TypeVar("M", NumberMention, DateMention)
+def _quantities(mentions: Iterable[Any]) -> list[NumberMention]:
+    return [n for n in mentions if isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY]
+
+
+def _date_mentions(mentions: Iterable[Any]) -> list[DateMention]:
+    return [d for d in mentions if isinstance(d, DateMention)]
+
+
+M = TypeVar("M", NumberMention, DateMention, CountryMention)
 _Sorted = tuple[object, list[M], list[int]]
+_START_END = operator.attrgetter("start", "end")
 
 
 def _by_offset(
     doc: Doc,
     cache: weakref.WeakKeyDictionary[Doc, _Sorted[M]],
     mentions: Sequence[Any] | None,
-    keep: Callable[[Any], bool],
+    keep: Callable[[Iterable[Any]], list[M]],
 ) -> tuple[list[M], list[int]]:
-    """The kept ``mentions`` of a Doc ordered by (start, end), with their starts: sorted once
-    per Doc (stages ask for the mentions of many spans), again only when the Doc's list is
-    replaced. Held beside the Doc, not in ``doc.user_data``, which ``Doc.to_bytes`` serialises."""
+    """The ``mentions`` of a Doc that ``keep`` keeps, ordered by (start, end), with their
+    starts: sorted once per Doc (stages ask for the mentions of many spans), again only when
+    the Doc's list is replaced. Held beside the Doc, not in ``doc.user_data``, which
+    ``Doc.to_bytes`` serialises."""
     cached = cache.get(doc)
     if cached is None or cached[0] is not mentions:
-        ordered: list[M] = sorted((m for m in mentions or () if keep(m)), key=lambda m: (m.start, m.end))
+        ordered = sorted(keep(mentions or ()), key=_START_END)
         cached = cache[doc] = (mentions, ordered, [m.start for m in ordered])
     return cached[1], cached[2]
 
@@ -208,6 +229,23 @@ _DATES: weakref.WeakKeyDictionary[Doc, _Sorted[DateMention]] = weakref.WeakKeyDi
 
 def countries_in(doc: Doc, start: int, end: int) -> list[CountryMention]:
     return [m for m in doc_countries(doc) if m.start >= start and m.end <= end]
+
+
+class CountryIndex:
+    """A Doc's country mentions (:func:`doc_countries`) with their starts, for stages that ask
+    for the mentions of many spans: a bisect per span instead of a pass over all of them."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.mentions = doc_countries(doc)
+        self.starts = [m.start for m in self.mentions]
+        #: doc_countries gives them in text order; were it not so, spans are read one by one
+        self.ordered = all(a <= b for a, b in itertools.pairwise(self.starts))
+
+    def within(self, start: int, end: int) -> list[CountryMention]:
+        """The mentions inside ``[start, end)``, in the Doc's order."""
+        if not self.ordered:
+            return [m for m in self.mentions if m.start >= start and m.end <= end]
+        return _within(self.mentions, self.starts, start, end)
 
 
 # ---- who is who ------------------------------------------------------------------------
@@ -275,8 +313,12 @@ def located(
     "in ganz Japan", "nach Litauen", "auf Okinawa", "to Poland")."""
     found: list[CountryMention] = []
     for m in mentions:
-        prep = preposition_of(m, text)
-        if m.start >= start and m.end <= end and prep and prep.split()[0] in preps:
+        if (
+            m.start >= start
+            and m.end <= end
+            and (prep := preposition_of(m, text))
+            and prep.split()[0] in preps
+        ):
             found.append(m)
     return found
 
@@ -312,7 +354,9 @@ class Cues:
                 continue
             raw = row["pattern"]
             anchored = raw.startswith("^") or raw.endswith("$")
-            pattern = re.compile(raw if anchored else rf"(?<![\w-])(?:{raw})", re.IGNORECASE)
+            # the look-ahead of the cue's opening letters rejects most places at once
+            opened = rf"{opening_guard([raw])}(?<![\w-])(?:{raw})"
+            pattern = re.compile(raw if anchored else opened, re.IGNORECASE)
             self.cues.append(Cue(pattern, label, row[scope_col] if scope_col else "clause"))
         #: per scope, its cues in file order and what each needs (see :class:`RowGate`)
         self._scoped: dict[str, tuple[list[Cue], RowGate]] = {}
@@ -323,11 +367,15 @@ class Cues:
 
     def _candidates(self, text: str, scope: str) -> list[Cue]:
         """The cues of ``scope`` that may match in ``text``, in file order."""
+        return self._candidates_in(folded(text), scope)
+
+    def _candidates_in(self, lowered: str | None, scope: str) -> list[Cue]:
+        """:meth:`_candidates` for a text whose :func:`folded` form is ``lowered``."""
         scoped = self._scoped.get(scope)
         if scoped is None:
             return []
         cues, gate = scoped
-        return [cues[i] for i in gate.rows(text)]
+        return [cues[i] for i in gate.rows_in(lowered)]
 
     def labels(self, text: str, scope: str = "clause") -> set[str]:
         found: set[str] = set()
@@ -338,7 +386,11 @@ class Cues:
 
     def has(self, label: str, text: str, scope: str = "clause") -> bool:
         """``label in self.labels(text, scope)``, searching only that label's cues."""
-        return any(c.pattern.search(text) for c in self._candidates(text, scope) if c.label == label)
+        return self.has_in(label, text, folded(text), scope)
+
+    def has_in(self, label: str, text: str, lowered: str | None, scope: str = "clause") -> bool:
+        """:meth:`has` for a ``text`` whose :func:`folded` form is ``lowered``."""
+        return any(c.pattern.search(text) for c in self._candidates_in(lowered, scope) if c.label == label)
 
     def first(self, text: str, scope: str = "clause") -> tuple[int, int, str] | None:
         """The earliest match in ``text``: (start, end, label); the first cue in the file on
@@ -382,18 +434,25 @@ class RowGate:
             for literal in dict.fromkeys(literals):
                 self.rows_of.setdefault(literal, []).append(i)
         # Literals are found in the lowered text by one trie regex, which matches the longest
-        # literal starting at a place; the shorter ones it begins with start there too.
+        # literal starting at a place; the shorter ones it begins with start there too: a match
+        # keeps the rows of all of them (_rows_starting).
         self._any = re.compile(literal_trie(self.rows_of) or "(?!)")
-        self._starting = {
-            literal: [short for short in self.rows_of if literal.startswith(short)]
+        self._rows_starting = {
+            literal: frozenset(
+                i for short, rows in self.rows_of.items() if literal.startswith(short) for i in rows
+            )
             for literal in self.rows_of
         }
 
     def rows(self, text: str) -> list[int]:
         """The rows that may match somewhere in ``text``, in order."""
-        if not (text.isascii() or _folds_like_lower(text)):
+        return self.rows_in(folded(text))
+
+    def rows_in(self, lowered: str | None) -> list[int]:
+        """:meth:`rows` of a text whose :func:`folded` form is ``lowered`` (for callers that
+        ask several gates about one text)."""
+        if lowered is None:
             return self.all
-        lowered = text.lower()
         if len(self.rows_of) <= _FEW_LITERALS:  # a substring test each: quicker than the trie then
             found = [rows for literal, rows in self.rows_of.items() if literal in lowered]
             if not found:  # most texts
@@ -407,8 +466,7 @@ class RowGate:
             return self.always
         kept = set(self.always)
         while m is not None:  # every place a literal starts, overlapping ones too
-            for literal in self._starting[m.group()]:
-                kept.update(self.rows_of[literal])
+            kept.update(self._rows_starting[m.group()])
             m = self._any.search(lowered, m.start() + 1)
         return sorted(kept)
 
@@ -434,9 +492,15 @@ class Gated:
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         start, end = max(0, pos), len(text) if endpos is None else endpos
-        if not self.may_match(text[start:end]):
+        return self.search_in(folded(text[start:end]), text, start, end)
+
+    def search_in(
+        self, lowered: str | None, text: str, pos: int = 0, endpos: int | None = None
+    ) -> re.Match[str] | None:
+        """:meth:`search` of ``text[pos:endpos]``, whose :func:`folded` form is ``lowered``."""
+        if not self.gate.rows_in(lowered):
             return None
-        return self.pattern.search(text, start, end)
+        return self.pattern.search(text, max(0, pos), len(text) if endpos is None else endpos)
 
 
 class PatternRows:
@@ -457,7 +521,11 @@ class PatternRows:
 
     def regex(self, text: str, start: int, end: int) -> re.Pattern[str] | None:
         """The alternation for ``text[start:end]``; None when no row can match there."""
-        rows = self.gate.rows(text[start:end])
+        return self.regex_in(folded(text[start:end]))
+
+    def regex_in(self, lowered: str | None) -> re.Pattern[str] | None:
+        """:meth:`regex` for the text whose :func:`folded` form is ``lowered``."""
+        rows = self.gate.rows_in(lowered)
         return self._build(tuple(rows)) if rows else None
 
 
@@ -472,6 +540,13 @@ _QUANTIFIERS = ("?", "*", "+", "{")
 _INLINE_FLAGS = re.compile(r"\(\?[-aiLmsux]")
 #: How many characters an escape takes: "\x41", "\u00e4", "\U0001F600" name one character.
 _ESCAPE_SIZE = {"x": 4, "u": 6, "U": 10}
+
+
+def folded(text: str) -> str | None:
+    """``text.lower()``, in which a required literal occurs wherever a case-insensitive search
+    of ``text`` finds it (:func:`_folds_like_lower`); None for the rare text where that may
+    not hold (then every row may match)."""
+    return text.lower() if text.isascii() or _folds_like_lower(text) else None
 
 
 def _folds_like_lower(text: str) -> bool:
@@ -511,6 +586,48 @@ def required_literals(pattern: str) -> tuple[str, ...]:
     if _INLINE_FLAGS.search(pattern):
         return ()
     return tuple(_needs(pattern) or ())
+
+
+def opening_letters(pattern: str) -> str:
+    """The lowercase letters one of which opens every match of ``pattern`` searched
+    case-insensitively ("soldat(?:en|innen)|truppen" -> "st"); "" when an alternative may
+    open otherwise ("\\w+", "[ab]c", "(?:die\\s+)?x", a look-around) or the pattern has an
+    inline flag.
+
+    A look-ahead of these letters in front of an alternation ("(?=[st])(?:...)") lets ``re``
+    reject a position with one class test instead of entering every alternative.
+    """
+    if _INLINE_FLAGS.search(pattern):
+        return ""
+    letters: set[str] = set()
+    for alternative in _split_bars(pattern):
+        first = alternative[:1]
+        if first and first.lower() in _LETTER_SET and alternative[1:2] not in _QUANTIFIERS:
+            letters.add(first.lower())
+            continue
+        if first != "(":
+            return ""
+        close, body = _skip_group(alternative, 0), _group_body(alternative, 0)
+        if body < 0 or alternative[close + 1 : close + 2] in _QUANTIFIERS:
+            return ""
+        inner = opening_letters(alternative[body:close])
+        if not inner:
+            return ""
+        letters.update(inner)
+    return "".join(sorted(letters))
+
+
+def opening_guard(patterns: Iterable[str]) -> str:
+    """A look-ahead for the letters that open every match of any of ``patterns``
+    (:func:`opening_letters`), to stand in front of their alternation; "" when one of them
+    may open otherwise."""
+    letters: set[str] = set()
+    for pattern in patterns:
+        opening = opening_letters(pattern)
+        if not opening:
+            return ""
+        letters.update(opening)
+    return f"(?=[{''.join(sorted(letters))}])" if letters else ""
 
 
 def _needs(pattern: str) -> list[str] | None:
@@ -642,9 +759,10 @@ def published_date(doc: Doc) -> date | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def to_date(value: str | None) -> date | None:
     """The first day of an ISO 8601 value: "2027" -> 2027-01-01, "2024-W15" -> its Monday,
-    "2023-FA" -> 2023-09-01."""
+    "2023-FA" -> 2023-09-01. Memoised: stages ask for the same few values (per date per figure)."""
     if not value:
         return None
     if m := _WEEK.match(value):
@@ -733,7 +851,9 @@ def _people_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     if not names:
         return re.compile(r"(?!)"), names
     alternation = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), names
+    # a look-ahead of the names' first characters: most places fail its one class test
+    opening = "".join(re.escape(first) for first in sorted({n[0] for n in names}))
+    return re.compile(rf"(?=[{opening}])(?<!\w)(?:{alternation})(?!\w)"), names
 
 
 def people_in(doc: Doc, start: int, end: int) -> list[PersonMention]:
@@ -747,9 +867,9 @@ def people_in(doc: Doc, start: int, end: int) -> list[PersonMention]:
 
 @lru_cache(maxsize=4)
 def _attribution(lang: str) -> re.Pattern[str]:
-    rows = load_tsv(lang_file(lang, "modality_sources.tsv"))
-    alternation = "|".join(f"(?:{r['pattern']})" for r in rows)
-    return re.compile(rf"(?<![\w-])(?:{alternation})\s+(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
+    rows = [f"(?:{r['pattern']})" for r in load_tsv(lang_file(lang, "modality_sources.tsv"))]
+    guard = opening_guard(rows)  # most places fail its one class test
+    return re.compile(rf"{guard}(?<![\w-])(?:{'|'.join(rows)})\s+(?:[\w-]+\s+){{0,3}}$", re.IGNORECASE)
 
 
 def prepare(lang: str) -> None:

@@ -21,15 +21,18 @@ Vocabulary: ``<lang>/troop_nouns.tsv``, ``<lang>/troop_roles.tsv``.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .countries import CountryMention, doc_countries
+from .countries import CountryMention
 from .facts import (
+    CountryIndex,
     PatternRows,
     actor_before,
     calendar_date,
@@ -38,10 +41,12 @@ from .facts import (
     cues,
     dates_in,
     fact_evidence,
+    folded,
     is_source,
     located,
     main_country,
     numbers_in,
+    opening_guard,
     owner_after,
     people_in,
     prepare,
@@ -79,20 +84,25 @@ class _Noun:
 
 
 def _noun_rows(rows: list[dict[str, str]]) -> PatternRows:
-    """The nouns of ``rows`` as one alternation, each row's pattern in its own group."""
+    """The nouns of ``rows`` as one alternation, each row's pattern in its own group. A
+    compound row's prefix grows through every letter of a word; a look-ahead of the row's
+    opening letters (:func:`~pipeline.facts.opening_guard`) rejects most of them at once."""
 
     def build(kept: tuple[int, ...]) -> re.Pattern[str]:
         parts: list[str] = []
         for i in kept:
-            prefix = r"[\w.-]*?" if rows[i]["compound"] == "yes" else ""
-            parts.append(f"{prefix}(?P<h{i}>(?:{rows[i]['pattern']}))")
+            pattern = rows[i]["pattern"]
+            prefix = r"[\w.-]*?" + opening_guard([pattern]) if rows[i]["compound"] == "yes" else ""
+            parts.append(f"{prefix}(?P<h{i}>(?:{pattern}))")
         return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
     return PatternRows([row["pattern"] for row in rows], build)
 
 
-def _nouns(rows: PatternRows, text: str, start: int, end: int) -> list[_Noun]:
-    regex = rows.regex(text, start, end)
+def _nouns(rows: PatternRows, text: str, start: int, end: int, lowered: str | None) -> list[_Noun]:
+    """The nouns of ``rows`` in ``text[start:end]``, whose :func:`~pipeline.facts.folded` form
+    is ``lowered`` (computed once for both noun lists)."""
+    regex = rows.regex_in(lowered)
     if regex is None:
         return []
     found: list[_Noun] = []
@@ -127,9 +137,7 @@ class TroopsStage(BatchedStage):
     # ---- anchors -----------------------------------------------------------------------
 
     def _countable(self, num: NumberMention) -> bool:
-        if num.unit is not None and (num.unit == "percent" or _CURRENCY.match(num.unit)):
-            return False
-        return num.value >= MIN_COUNT and float(num.value).is_integer()
+        return _countable_unit(num.unit) and num.value >= MIN_COUNT and float(num.value).is_integer()
 
     def _gap_ok(self, text: str, gap_start: int, gap_end: int, mentions: list[CountryMention]) -> bool:
         """Words between number and noun: few, no digits or punctuation, no casualty words;
@@ -299,11 +307,11 @@ class TroopsStage(BatchedStage):
         """Sentences (by index) with numbers that may be a troop count, and those numbers:
         one pass over the Doc's numbers, so that sentences without any are never searched
         for personnel nouns."""
-        dates = dates_in(doc, 0, len(text))
+        dates = _DateSpans(dates_in(doc, 0, len(text)))
         starts = [start for start, _ in spans]
         found: dict[int, list[NumberMention]] = {}
         for num in numbers_in(doc, 0, len(text)):
-            if not self._countable(num) or _in_date(num, dates):
+            if not self._countable(num) or dates.overlap(num.start, num.end):
                 continue
             k = bisect.bisect_right(starts, num.start) - 1
             if k >= 0 and num.end <= spans[k][1]:
@@ -318,21 +326,23 @@ class TroopsStage(BatchedStage):
         records: list[TroopCount] = []
         seen: set[tuple[str, str | None, int]] = set()
         last: tuple[int, str, str | None] | None = None  # (sentence, force, host) of the last count
-        all_mentions: list[CountryMention] | None = None
+        countries: CountryIndex | None = None
         for number, nums in sorted(counts.items()):
             s_start, s_end = spans[number]
-            after = _nouns(self.after, text, s_start, s_end)
+            lowered = folded(text[s_start:s_end])
+            after = _nouns(self.after, text, s_start, s_end, lowered)
             before: list[_Noun] = []
             if not after or max(num.end for num in nums) > after[-1].start:
                 # a strength noun before a number counts only where no personnel noun follows it
-                before = _nouns(self.before, text, s_start, s_end)
+                before = _nouns(self.before, text, s_start, s_end, lowered)
             if not after and not before:
                 continue
-            if all_mentions is None:
-                all_mentions = self._doc_mentions = doc_countries(doc)
+            if countries is None:
+                countries = CountryIndex(doc)
+                self._doc_mentions = countries.mentions
             for num in nums:
                 seg_start, seg_end = segment(text, s_start, s_end, num.start)
-                mentions = [m for m in all_mentions if m.start >= seg_start and m.end <= seg_end]
+                mentions = countries.within(seg_start, seg_end)
                 noun = self._anchor(text, num, after, before, mentions)
                 if noun is None or noun.start < seg_start or noun.end > seg_end:
                     continue
@@ -388,14 +398,25 @@ class TroopsStage(BatchedStage):
         return records
 
 
-def _in_date(num: NumberMention, dates: list[DateMention]) -> bool:
-    """Does ``num`` overlap one of ``dates`` (ordered by start)?"""
-    for d in dates:
-        if d.start >= num.end:
-            return False
-        if num.start < d.end:
-            return True
-    return False
+@lru_cache(maxsize=256)
+def _countable_unit(unit: str | None) -> bool:
+    """May a number in ``unit`` count troops (not a percentage, not money)?"""
+    return unit is None or not (unit == "percent" or _CURRENCY.match(unit))
+
+
+class _DateSpans:
+    """The spans of a Doc's dates (ordered by start), asked whether a number overlaps one."""
+
+    def __init__(self, dates: list[DateMention]) -> None:
+        self.starts = [d.start for d in dates]
+        #: the furthest end among the first k + 1 dates
+        self.reach = list(itertools.accumulate((d.end for d in dates), max))
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Does ``[start, end)`` overlap a date? Only dates starting before ``end`` can, and one
+        of them does when the furthest of their ends lies past ``start``."""
+        k = bisect.bisect_left(self.starts, end)
+        return k > 0 and self.reach[k - 1] > start
 
 
 def _int(value: int | float | None) -> int | None:

@@ -3,6 +3,7 @@ and the seed articles' gold (skipped when ../shared is absent)."""
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from pipeline import budgets
 from pipeline.budgets import BudgetsStage
+from pipeline.facts import folded
 from pipeline.lexicon import lang_file, load_tsv
 from pipeline.records import BudgetFigure, BudgetStatus
 
@@ -157,8 +160,111 @@ def test_terms_grouped_by_opening_letter_are_the_terms_of_the_plain_alternation(
     ]
     for text in texts:
         want = [(m.start(), m.end(), m.start(m.lastgroup or 0), m.lastgroup) for m in plain.finditer(text)]
-        got = [(t.start, t.end, t.head) for t in stage._terms(text, 0, len(text))]
+        got = [(t.start, t.end, t.head) for t in stage._terms(text, 0, len(text), folded(text))]
         assert got == [w[:3] for w in want]
-        assert [t.measure for t in stage._terms(text, 0, len(text))] == [
+        assert [t.measure for t in stage._terms(text, 0, len(text), folded(text))] == [
             stage.measures[int((w[3] or "t0")[1:])] for w in want
         ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "plain"),
+    [
+        (budgets._CLAUSE_BREAK, r"(?<!-)[,;]\s"),
+        (
+            budgets._YEAR_SPAN,
+            r"(?<!\d)(?:19|20)\d{2}\s*(?:bis|to|through|until|–|-)\s*(?:19|20)\d{2}(?!\d)",
+        ),
+    ],
+)
+def test_look_behind_after_the_first_mark_matches_the_plain_form(
+    pattern: re.Pattern[str], plain: str
+) -> None:
+    """Random strings of the marks, digits, years and range words, searched from every start:
+    the same matches as the pattern with its look-behind in front."""
+    simple = re.compile(plain)
+    pieces = ["1", "2", "9", "0", "19", "20", "2023", "1999", " ", "-", ",", ";", "a", "bis", "to", "–", "٣"]
+    rnd = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        for pos in range(len(text) + 1):
+            found = [m.span() for m in pattern.finditer(text, pos)]
+            assert found == [m.span() for m in simple.finditer(text, pos)], (text, pos)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_first_letter_look_aheads_keep_the_matches(lang: str) -> None:
+    """Cue and word-list patterns led by a look-ahead of their opening letters find what the
+    same patterns without it find, also with capitals, ſ, İ and the Kelvin sign."""
+    stage = BudgetsStage(lang)
+    pairs: list[tuple[re.Pattern[str], str]] = [
+        (budgets._RATE, r"(?<!\w)(?:um|by|up|down)\s+$"),
+        (budgets._FROM, r"(?<!\w)(?:von|from)\s+(?:\w+\s+){0,2}$"),
+        (stage.spans, "(?<![\\w-])(?:" + "|".join(_column(lang, "budget_spans.tsv")) + ")"),
+        (stage.demands, "(?<![\\w-])(?:" + "|".join(_column(lang, "budget_demands.tsv")) + ")"),
+        (
+            stage.alliance.pattern,
+            "(?<![\\w-])(?:" + "|".join(_column(lang, "budget_alliance.tsv")) + ")(?!\\w)",
+        ),
+    ]
+    assert all(pattern.pattern.startswith("(?=[") for pattern, _ in pairs)
+    for cue, raw in zip(stage.status.cues, _column(lang, "modality.tsv", "budgets"), strict=True):
+        anchored = raw.startswith("^") or raw.endswith("$")
+        pairs.append((cue.pattern, raw if anchored else rf"(?<![\w-])(?:{raw})"))
+    words = sorted({w for _, plain in pairs for w in re.findall(r"[a-zäöüß]{2,}", plain)})
+    texts = [
+        f"{w} {w.upper()} x{w} -{w.capitalize()} {w.replace('s', 'ſ')} {w.replace('i', 'İ')} "
+        f"{w.replace('k', chr(0x212A))} von 2 um "
+        for w in words
+    ]
+    for pattern, plain in pairs:
+        simple = re.compile(plain, re.IGNORECASE)
+        for text in texts:
+            for pos in (0, len(text) // 2):
+                found, expected = pattern.search(text, pos), simple.search(text, pos)
+                assert (found and found.span()) == (expected and expected.span()), (plain, text, pos)
+
+
+def _column(lang: str, name: str, label: str | None = None) -> list[str]:
+    """The patterns of a word list (with a label column: of the rows labelled)."""
+    rows = load_tsv(lang_file(lang, name))
+    return [r["pattern"] for r in rows if label is None or r[label] not in ("", "-")]
+
+
+def test_own_clause_chunk_from_the_segment_s_last_break() -> None:
+    """The clause chunk start derived from the segment's last break equals a search of the
+    narrower window itself, wherever the window starts."""
+    rnd = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rnd.choice(["a", " ", ",", ";", "-", ", ", "x,y"]) for _ in range(rnd.randint(0, 20)))
+        end = len(text)
+        own_break = budgets._last_clause_break(text, 0, end)
+        for chunk in range(end + 1):
+            expected = max([chunk, *(m.end() for m in budgets._CLAUSE_BREAK.finditer(text, chunk, end))])
+            derived = own_break[1] if own_break is not None and own_break[0] >= chunk else chunk
+            assert derived == expected, (text, chunk)
+
+
+def test_compound_matches_equal_the_lazy_prefix_search() -> None:
+    """German terms found by searching the rows and walking back to the word start are the
+    matches (start, end, row, term start) of the rows behind a lazy compound prefix."""
+    stage = BudgetsStage("de")
+    patterns = _column("de", "budget_terms.tsv")
+    rows = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(patterns))
+    prefixed = re.compile(rf"(?<![\w-])[\w-]*?(?:{rows})(?!\w)", re.IGNORECASE)
+    regex = stage.term_rows._build(tuple(range(len(patterns))))
+    words = sorted(set(re.findall(r"[a-zäöüß]{3,}", " ".join(patterns))))
+    pieces = [*words, "-", " ", "US", "x", "_", "3", ", ", "für die ", "Verteidigungsetat-", "Wehretat"]
+    rnd = random.Random(17)
+    for _ in range(4000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8)))
+        for pos in (0, rnd.randint(0, len(text))):
+            expected = [
+                (m.start(), m.end(), m.lastgroup, m.start(m.lastgroup or 0))
+                for m in prefixed.finditer(text, pos)
+            ]
+            found = [
+                (word, m.end(), m.lastgroup, m.start(m.lastgroup or 0))
+                for word, m in budgets._compound_matches(regex, text, pos, len(text))
+            ]
+            assert found == expected, (text, pos)

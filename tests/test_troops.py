@@ -3,7 +3,9 @@ helpers, and the seed articles' gold (skipped when ../shared is absent)."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -12,11 +14,23 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.facts import Cues, Gated, required_literals, segment, sentences, to_date
+from pipeline import facts
+from pipeline.budgets import BudgetsStage
+from pipeline.facts import (
+    CountryIndex,
+    Cues,
+    Gated,
+    folded,
+    opening_letters,
+    required_literals,
+    segment,
+    sentences,
+    to_date,
+)
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
-from pipeline.records import TroopCount
-from pipeline.troops import _noun_rows, _nouns
+from pipeline.records import DateKind, DateMention, TroopCount
+from pipeline.troops import _DateSpans, _noun_rows, _nouns
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -147,6 +161,65 @@ def test_required_literals(pattern: str, needed: tuple[str, ...]) -> None:
     assert required_literals(pattern) == needed
 
 
+@pytest.mark.parametrize(
+    ("pattern", "letters"),
+    [
+        ("soldat(?:en|innen)|truppen", "st"),
+        ("(?:fünf|zehn|mehr)jahr", "fmz"),
+        ("(?P<x>ab|cd)e", "ac"),
+        ("Kx", "k"),
+        ("angehörige[n]?\\s+", "a"),
+        ("\\w+", ""),
+        ("[ab]c", ""),
+        ("(?:die\\s+)?x", ""),
+        ("a?b", ""),
+        ("(?:a|)b", ""),
+        ("(?:ab)+c", ""),
+        ("(?=a)b", ""),
+        ("(?i)ab", ""),
+        ("", ""),
+    ],
+)
+def test_opening_letters(pattern: str, letters: str) -> None:
+    assert opening_letters(pattern) == letters
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_opening_guard_keeps_the_matches(lang: str) -> None:
+    """Noun and term alternations with the look-ahead of opening letters match as without it
+    (same spans, same row, same compound prefix), also with ſ, İ, the Kelvin sign and capitals."""
+    nouns = list(load_tsv(lang_file(lang, "troop_nouns.tsv")))
+    terms = [row["pattern"] for row in load_tsv(lang_file(lang, "budget_terms.tsv"))]
+    words = re.findall(r"[a-zäöüß]{3,}", " ".join(terms + [row["pattern"] for row in nouns]))
+    texts = [
+        " ".join([w, w.upper(), "US-" + w.capitalize(), "Bundes" + w, w.replace("s", "ſ"), "x" + w])
+        + " für die "
+        + w.replace("k", "\u212a").replace("i", "İ")
+        for w in words
+    ]
+    for position in ("after", "before"):
+        rows = [row for row in nouns if row["position"] == position]
+        guarded = _noun_rows(rows)._build(tuple(range(len(rows))))
+        parts = [
+            ("[\\w.-]*?" if row["compound"] == "yes" else "") + f"(?P<h{i}>(?:{row['pattern']}))"
+            for i, row in enumerate(rows)
+        ]
+        plain = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)", re.I)
+        for text in texts:
+            assert _matches(guarded, text) == _matches(plain, text), text
+    prefix = r"[\w-]*?" if lang == "de" else ""
+    rows_alternation = "|".join(f"(?P<t{i}>{p})" for i, p in enumerate(terms))
+    plain = re.compile(rf"(?<![\w-]){prefix}(?:{rows_alternation})(?!\w)", re.I)
+    stage = BudgetsStage(lang)
+    for text in texts:
+        found = [(t.start, t.end, t.head) for t in stage._terms(text, 0, len(text), folded(text))]
+        assert found == [(m.start(), m.end(), m.start(m.lastgroup or 0)) for m in plain.finditer(text)], text
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str | None, int]]:
+    return [(m.span(), m.lastgroup, m.start(m.lastgroup or 0)) for m in pattern.finditer(text)]
+
+
 @pytest.mark.parametrize("lang", ["de", "en"])
 @pytest.mark.parametrize(
     ("name", "label_col", "scope_col"),
@@ -205,7 +278,8 @@ def test_noun_search_with_the_rows_a_sentence_may_hold_finds_every_noun(lang: st
     noun_rows = _noun_rows(rows)
     for text in texts:
         want = [(m.start(), m.end(), m.start(m.lastgroup or 0)) for m in full.finditer(text)]
-        assert [(n.start, n.end, n.head) for n in _nouns(noun_rows, text, 0, len(text))] == want
+        found = _nouns(noun_rows, text, 0, len(text), folded(text))
+        assert [(n.start, n.end, n.head) for n in found] == want
 
 
 def test_a_gated_search_finds_what_the_plain_search_finds() -> None:
@@ -241,6 +315,65 @@ def test_sentences_split_at_blank_lines_and_after_years() -> None:
         "Ende 2024.",
         "Neu.",
     ]
+
+
+def test_sentences_leave_out_each_part_overlapping_boilerplate() -> None:
+    text = (
+        "Erster Satz.\n\nWerbung hier.\n\nZweiter Satz für 2025. Dritter Satz.\n\nMehr Werbung.\n\nLetzter."
+    )
+    ads = ((text.index("Werbung"), text.index("Werbung") + 7), (text.index("Mehr"), text.index("Mehr") + 4))
+    nlp = cached_nlp("de")
+    doc = nlp(make_doc(nlp, text, published=date(2025, 1, 1), boilerplate=ads))
+    assert [text[s:e] for s, e in sentences(doc)] == [
+        "Erster Satz.",
+        "Zweiter Satz für 2025.",
+        "Dritter Satz.",
+        "Letzter.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "plain"),
+    [
+        (facts._SEGMENT_BREAK, r"[:;]\s|\s[–—]\s|\s-\s"),
+        (facts._CLAUSE_END, r"(?<!-)[,;:]\s|\s[–—]\s|\("),
+    ],
+)
+def test_class_led_breaks_match_their_plain_form(pattern: re.Pattern[str], plain: str) -> None:
+    """Every string of up to four characters from the marks' alphabet, searched whole and from
+    each start: the same matches as the alternation the pattern was rewritten from."""
+    simple = re.compile(plain)
+    for size in range(5):
+        for chars in itertools.product("a1 ,;:-–—(\n", repeat=size):
+            text = "".join(chars)
+            for pos in range(len(text) + 1):
+                found = [m.span() for m in pattern.finditer(text, pos)]
+                assert found == [m.span() for m in simple.finditer(text, pos)], (text, pos)
+
+
+def test_people_pattern_look_ahead_keeps_the_matches() -> None:
+    """The known-people pattern led by a look-ahead of first characters matches as without it."""
+    pattern, names = facts._people_pattern()
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    plain = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+    texts = [f"{n}, x{n} {n}s {n.upper()} -{n}- _{n}" for n in names]
+    for text in texts:
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def test_country_index_gives_the_mentions_of_a_span() -> None:
+    text = "Japan und Südkorea: die USA haben 50.000 Soldaten in Japan, Deutschland 1000 in Litauen."
+    doc = run(text, "de", date(2024, 4, 10))
+    index = CountryIndex(doc)
+    assert index.ordered and len(index.mentions) >= 4
+    bounds = sorted({0, len(text), *(m.start for m in index.mentions), *(m.end for m in index.mentions)})
+    for start in bounds:
+        for end in bounds:
+            expected = [m for m in index.mentions if m.start >= start and m.end <= end]
+            assert index.within(start, end) == expected
+            index.ordered = False  # the fallback for mentions out of text order
+            assert index.within(start, end) == expected
+            index.ordered = True
 
 
 def test_segment_splits_at_colon_and_dash() -> None:
@@ -285,3 +418,27 @@ def test_seed_troops_match_gold(seeds: Path) -> None:
         ]
         want = [(g["force"], g["host"], g["count"], g["qualifier"], g["as_of"]) for g in gold["troops"]]
         assert got == want, gold["doc"]
+
+
+def test_date_spans_overlap_as_a_scan_of_the_dates() -> None:
+    """_DateSpans.overlap answers what a scan of the ordered dates answers."""
+    rnd = random.Random(3)
+    for _ in range(500):
+        spans = sorted(
+            (s, s + rnd.randint(1, 6)) for s in (rnd.randint(0, 40) for _ in range(rnd.randint(0, 6)))
+        )
+        dates = [
+            DateMention(text="x" * (end - start), start=start, end=end, kind=DateKind.ABSOLUTE, rule="t")
+            for start, end in spans
+        ]
+        index = _DateSpans(dates)
+        for start in range(45):
+            for end in range(start + 1, start + 8):
+                scanned = False
+                for d in dates:
+                    if d.start >= end:
+                        break
+                    if start < d.end:
+                        scanned = True
+                        break
+                assert index.overlap(start, end) == scanned, (spans, start, end)
