@@ -137,9 +137,10 @@ def _table(lang: str) -> dict[str, _Entry]:
 
 
 def _reversed(surfaces: list[str]) -> str:
-    """An alternation of the words spelt backwards, longest first."""
-    backwards = [s[::-1] for s in surfaces]
-    return "|".join(re.escape(s) for s in sorted(backwards, key=lambda s: (-len(s), s)))
+    """The words spelt backwards, as a trie (:func:`pipeline.lexicon.literal_trie`: longest
+    first, like a longest-first alternation). Under IGNORECASE ``re`` cannot skip a flat
+    alternation's branches by their first letter and entered every one of them."""
+    return literal_trie(s[::-1] for s in surfaces)
 
 
 class _MentionRegex(NamedTuple):
@@ -198,16 +199,22 @@ def _lang(lang: str) -> str:
 
 def _preposition(text: str, start: int, before: re.Pattern[str]) -> str | None:
     """The preposition (and articles) right before ``start``, within 40 characters."""
-    m = before.match(text[max(0, start - 40) : start][::-1])
+    if not start or not text[start - 1].isspace():
+        return None  # ``before`` opens with \s+ (str.isspace is re's \s)
+    # text[max(0, start - 40) : start][::-1] in one slice
+    m = before.match(text[start - 1 : start - 41 : -1] if start > 40 else text[start - 1 :: -1])
     return " ".join(m.group(1)[::-1].lower().split()) if m else None
+
+
+#: letters, digits (str.isalnum: \w without "_") and hyphens
+_COMPOUND_REST = re.compile(r"(?:[^\W_]|-)*")
 
 
 def _compound_end(text: str, end: int) -> int:
     """End of the word a prefix starts ("US-" -> end of "US-Militärpersonal")."""
-    i = end
-    while i < len(text) and (text[i].isalnum() or text[i] == "-"):
-        i += 1
-    return i
+    m = _COMPOUND_REST.match(text, end)
+    assert m is not None  # it matches the empty string
+    return m.end()
 
 
 def find_countries(text: str, lang: str) -> list[CountryMention]:

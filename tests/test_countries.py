@@ -333,3 +333,18 @@ def test_reversed_preposition_reader_equals_a_forward_search(lang: str) -> None:
             assert _preposition(text, start, before) == _forward_preposition(text, start, lang), (text, start)
             checked += _forward_preposition(text, start, lang) is not None
     assert checked > 300  # the texts do put prepositions before many positions
+
+
+def test_compound_end_reads_letters_digits_and_hyphens_as_isalnum_does() -> None:
+    from pipeline.countries import _compound_end
+
+    def by_hand(text: str, end: int) -> int:
+        i = end
+        while i < len(text) and (text[i].isalnum() or text[i] == "-"):
+            i += 1
+        return i
+
+    for cp in range(0x3000):  # Latin, Greek, Cyrillic, ..., digits, marks, punctuation, spaces
+        text = f"US-a{chr(cp)}b-2 x"
+        assert _compound_end(text, 3) == by_hand(text, 3), hex(cp)
+    assert _compound_end("US-Militärpersonal,", 3) == len("US-Militärpersonal")
