@@ -504,7 +504,8 @@ class PeopleStage(BatchedStage):
     # _may_open results: the word alone says it cannot open a run of name tokens; it may (the
     # rest of the test in :meth:`runs`); it does, as a plain name word (no initial, rank or role)
     _NO_OPEN, _MAY_OPEN, _OPENS = range(3)
-    # a word's code (see :meth:`_word_codes`): its _may_open result in the low two bits, and
+    # A word's code (see :meth:`_word_codes`) holds its _may_open result in _OPEN_BITS and the
+    # flags below.
     _OPEN_BITS = 3
     _ROLE_WORD = 4  # German: a capitalised role word (a role phrase may start there)
     _KNOWN = 8  # it folds to a known person's full name or surname
