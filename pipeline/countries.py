@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from spacy.tokens import Doc
 
-from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
+from .lexicon import lang_file, literal_trie, load_tsv
 from .nlp import boilerplate, doc_text, in_boilerplate, sentence_starts
 
 #: Kinds of mention, from the most to the least explicit.
@@ -137,9 +137,10 @@ def _table(lang: str) -> dict[str, _Entry]:
 
 
 def _reversed(surfaces: list[str]) -> str:
-    """An alternation of the words spelt backwards, longest first."""
-    backwards = [s[::-1] for s in surfaces]
-    return "|".join(re.escape(s) for s in sorted(backwards, key=lambda s: (-len(s), s)))
+    """The words spelt backwards, as a trie (:func:`pipeline.lexicon.literal_trie`: longest
+    first, like a longest-first alternation). Under IGNORECASE ``re`` cannot skip a flat
+    alternation's branches by their first letter and entered every one of them."""
+    return literal_trie(s[::-1] for s in surfaces)
 
 
 class _MentionRegex(NamedTuple):
@@ -151,9 +152,44 @@ class _MentionRegex(NamedTuple):
     rest: re.Pattern[str]
 
 
+class _AnaphorRegex(NamedTuple):
+    """The anaphor phrases ("das Land", "the island nation"): each is a first word (an article
+    or "this") and the rest after a space. ``re`` could not skip ahead to a phrase under
+    IGNORECASE (it tested every character for a "d" or "D"), but skips to a space fast; so
+    ``rest`` (" " + the rests) is searched and ``phrase`` matched where a first word would start."""
+
+    phrase: re.Pattern[str]
+    rest: re.Pattern[str]
+    first_lengths: tuple[int, ...]  # of the phrases' first words
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _anaphor_matches(regex: _AnaphorRegex, text: str) -> list[re.Match[str]]:
+    """The matches of ``phrase`` that :func:`pipeline.lexicon.finditer_not_after` finds in
+    ``text``, in text order: those at every position where ``phrase`` matches and no word
+    character stands before (a phrase holds no other phrase's first word, so no two overlap,
+    and the scan misses none). Such a position lies a first word's length before a space
+    where ``rest`` matches."""
+    found: dict[int, re.Match[str]] = {}
+    hit = regex.rest.search(text)
+    while hit is not None:
+        space = hit.start()
+        for length in regex.first_lengths:
+            at = space - length
+            if at < 0 or at in found or (at > 0 and _WORD_CHAR.match(text, at - 1)):
+                continue
+            m = regex.phrase.match(text, at)
+            if m is not None:
+                found[at] = m
+        hit = regex.rest.search(text, space + 1)
+    return [found[at] for at in sorted(found)]
+
+
 @lru_cache(maxsize=4)
-def _patterns(lang: str) -> tuple[_MentionRegex, re.Pattern[str], re.Pattern[str]]:
-    """(mention regexes, preposition-before regex, anaphor regex) for ``lang``."""
+def _patterns(lang: str) -> tuple[_MentionRegex, re.Pattern[str], _AnaphorRegex]:
+    """(mention regexes, preposition-before regex, anaphor regexes) for ``lang``."""
     table = _table(lang)
     closed = [s for s, e in table.items() if not e.open_right]
     opened = [s for s, e in table.items() if e.open_right]
@@ -174,11 +210,18 @@ def _patterns(lang: str) -> tuple[_MentionRegex, re.Pattern[str], re.Pattern[str
         rf"\s+((?:(?:{_reversed(dets)})\s+){{0,2}}(?:{_reversed(preps)}))(?!\w)", re.IGNORECASE
     )
     phrases = [r["phrase"] for r in load_tsv(lang_file(col, "country_anaphors.tsv"))]
-    # A trie, not a flat alternation: every "der", "die" or "the" in the text starts a try. No
-    # leading ``(?<!\w)``: the lookbehind made ``re`` try every character (see lexicon.finditer_not_after).
-    # The mention trie does not search first: German compounds hold country stems inside words
-    # so often that rejecting mid-word hits was slower there (see _MentionRegex).
-    anaphor = re.compile(rf"(?:{literal_trie(phrases)})(?!\w)", re.IGNORECASE)
+    # Tries, not flat alternations. No leading ``(?<!\w)``: the lookbehind made ``re`` try every
+    # character (see lexicon.finditer_not_after). The mention trie does not search first: German
+    # compounds hold country stems inside words so often that rejecting mid-word hits was
+    # slower there (see _MentionRegex).
+    firsts, rests = zip(*(phrase.split(" ", 1) for phrase in phrases), strict=True)
+    # no phrase may start inside another (see _anaphor_matches)
+    assert not {w.casefold() for rest in rests for w in rest.split()} & {f.casefold() for f in firsts}
+    anaphor = _AnaphorRegex(
+        re.compile(rf"(?:{literal_trie(phrases)})(?!\w)", re.IGNORECASE),
+        re.compile(rf" (?:{literal_trie(rests)})(?!\w)", re.IGNORECASE),
+        tuple(sorted({len(first) for first in firsts})),
+    )
     return mention, before, anaphor
 
 
@@ -198,16 +241,22 @@ def _lang(lang: str) -> str:
 
 def _preposition(text: str, start: int, before: re.Pattern[str]) -> str | None:
     """The preposition (and articles) right before ``start``, within 40 characters."""
-    m = before.match(text[max(0, start - 40) : start][::-1])
+    if not start or not text[start - 1].isspace():
+        return None  # ``before`` opens with \s+ (str.isspace is re's \s)
+    # text[max(0, start - 40) : start][::-1] in one slice
+    m = before.match(text[start - 1 : start - 41 : -1] if start > 40 else text[start - 1 :: -1])
     return " ".join(m.group(1)[::-1].lower().split()) if m else None
+
+
+#: letters, digits (str.isalnum: \w without "_") and hyphens
+_COMPOUND_REST = re.compile(r"(?:[^\W_]|-)*")
 
 
 def _compound_end(text: str, end: int) -> int:
     """End of the word a prefix starts ("US-" -> end of "US-Militärpersonal")."""
-    i = end
-    while i < len(text) and (text[i].isalnum() or text[i] == "-"):
-        i += 1
-    return i
+    m = _COMPOUND_REST.match(text, end)
+    assert m is not None  # it matches the empty string
+    return m.end()
 
 
 def find_countries(text: str, lang: str) -> list[CountryMention]:
@@ -310,7 +359,7 @@ def doc_countries(doc: Doc) -> list[CountryMention]:
         mentions = [m for m in mentions if outside(m.start, m.end)]
     sents: list[int] = []  # the mentions' sentences, found at the first anaphor (most Docs have none)
     resolved: list[CountryMention] = []
-    for a in finditer_not_after(anaphor, text):
+    for a in _anaphor_matches(anaphor, text):
         if not outside(a.start(), a.end()):
             continue
         if len(sents) < len(mentions):

@@ -389,9 +389,8 @@ class PeopleStage(BatchedStage):
         self._role_defs: dict[str, tuple[RoleDef, str, str | None] | None] = {}
         self._common: dict[str, bool] = {}
         self._words: dict[str, int] = {}
-        self._opens: dict[str, int] = {}
+        self._codes: dict[str, int] = {}
         self._ends_run: dict[str, bool] = {}
-        self._role_word: dict[str, bool] = {}
         self._surname_keys: dict[tuple[str, ...], str] = {}
         # compile the big alternations now, not inside the first document's timing
         _not_names_pattern(self.lang)
@@ -505,10 +504,15 @@ class PeopleStage(BatchedStage):
     # _may_open results: the word alone says it cannot open a run of name tokens; it may (the
     # rest of the test in :meth:`runs`); it does, as a plain name word (no initial, rank or role)
     _NO_OPEN, _MAY_OPEN, _OPENS = range(3)
+    # A word's code (see :meth:`_word_codes`) holds its _may_open result in _OPEN_BITS and the
+    # flags below.
+    _OPEN_BITS = 3
+    _ROLE_WORD = 4  # German: a capitalised role word (a role phrase may start there)
+    _KNOWN = 8  # it folds to a known person's full name or surname
 
     def _may_open(self, text: str) -> int:
         """Whether the word may open a run of name tokens (or opens one, whatever its
-        neighbours): a name token or a first name; remembered in ``self._opens``."""
+        neighbours): a name token or a first name."""
         cls = self._word_class(text)
         if cls == self._NAME:
             opens = self._OPENS
@@ -516,10 +520,32 @@ class PeopleStage(BatchedStage):
             opens = self._MAY_OPEN
         else:
             opens = self._NO_OPEN
-        self._opens[text] = opens
         # after a name: neither a name token, nor a hyphen piece or double name, nor a particle
         self._ends_run[text] = cls == self._NOT_NAME and "-" not in text and text.lower() not in _PARTICLES
         return opens
+
+    def _word_code(self, text: str) -> int:
+        """What :meth:`runs`, :meth:`_role_words` and :meth:`candidates` ask of a word's text
+        alone, as bits (0 for most words: they can neither open a name nor start a role)."""
+        code = self._may_open(text)
+        if self.lang == "de" and text[:1].isupper() and self.role_def(text) is not None:
+            code |= self._ROLE_WORD
+        key = fold(text)
+        if key in self.lex.known or key in self.lex.known_surnames:
+            code |= self._KNOWN
+        return code
+
+    def _word_codes(self, texts: list[str]) -> list[int]:
+        """:meth:`_word_code` of every token, read from a memo (one look-up per token serves
+        every per-word test of the stage; new words are coded once, and ``self._ends_run`` with
+        them)."""
+        memo = self._codes
+        try:
+            return list(map(memo.__getitem__, texts))
+        except KeyError:  # words not seen before
+            for word in set(texts).difference(memo):
+                memo[word] = self._word_code(word)
+            return list(map(memo.__getitem__, texts))
 
     def is_name_token(self, t: TokenTable, i: int, allow_role: bool = False) -> bool:
         cls = self._word_class(t.texts[i])
@@ -570,40 +596,36 @@ class PeopleStage(BatchedStage):
 
     # ---- runs of name tokens -------------------------------------------------------------
 
-    def runs(self, doc: Doc) -> list[tuple[int, int]]:
+    def runs(self, t: TokenTable, codes: list[int], marked: list[int]) -> list[tuple[int, int]]:
         """Maximal runs [i, j) of name tokens (with particles inside), within a sentence.
 
-        A line break is a token of its own ("\\n"), never a name token, so it ends a run."""
+        ``codes`` are the tokens' :meth:`_word_codes`, ``marked`` the tokens whose code is not 0
+        (most words are ruled out by their text alone: neither name nor first name, so the
+        openers are picked without a Python loop). A line break is a token of its own ("\\n"),
+        never a name token, so it ends a run."""
         out: list[tuple[int, int]] = []
-        t = token_table(doc)
         texts, lowers = t.texts, t.lowers
         given, org_words = self.lex.given, self.lex.org_words
         sent_starts = {start for start, _ in t.sents}
         n = len(texts)
-        # most words are ruled out by their text alone (memoised): neither name nor first name;
-        # classify the Doc's new words once, then pick the openers without a Python loop
-        known = self._opens
-        try:
-            may_open = list(map(known.__getitem__, texts))
-        except KeyError:  # words not seen before: classify them (self._words too)
-            for word in set(texts).difference(known):
-                self._may_open(word)
-            may_open = list(map(known.__getitem__, texts))
-        opens = itertools.compress(range(n), may_open)
         # is_name_token, inline for the hot loop: a name class, unless a rank split from its "."
-        word_class, names, rank, initial, plain = (
+        word_class, names, rank, initial, plain, open_bits = (
             self._words,
             self._NAME_CLASSES,
             self._NAME_RANK,
             self._INITIAL_NAME,
             self._OPENS,
+            self._OPEN_BITS,
         )
-        ends_run = self._ends_run  # filled with self._opens
+        ends_run = self._ends_run  # filled with the codes
         j = 0
-        for i in opens:
+        for i in marked:
             if i < j:
                 continue  # inside the previous run
-            if may_open[i] != plain:  # most openers are plain name words: nothing to test
+            opens = codes[i] & open_bits
+            if opens != plain:  # most openers are plain name words: nothing to test
+                if not opens:
+                    continue  # a role word or known name that cannot open a run
                 cls = word_class[texts[i]]
                 if cls == initial:
                     continue  # "J." does not open a name
@@ -922,21 +944,16 @@ class PeopleStage(BatchedStage):
             org=country in ORG_CODES,
         )
 
-    def _role_words(self, doc: Doc, t: TokenTable) -> tuple[set[int], set[int]]:
+    def _role_words(self, doc: Doc, codes: list[int], marked: list[int]) -> tuple[set[int], set[int]]:
         """Where role phrases may start and end: the first token and the token after the last
-        of every role word (German) or role matcher hit (English). :meth:`_role_ending` finds a
-        role only at such an end, and :meth:`role_after` only from such a start."""
+        of every role word (German: read from the tokens' codes, see :meth:`runs`) or role
+        matcher hit (English). :meth:`_role_ending` finds a role only at such an end, and
+        :meth:`role_after` only from such a start."""
         if self.lang == "en":
             by_start, by_end = self._en_matches(doc)
             return set(by_start), set(by_end)
-        known = self._role_word
-        try:
-            is_role = list(map(known.__getitem__, t.texts))
-        except KeyError:  # words not seen before
-            for word in set(t.texts).difference(known):
-                known[word] = word[:1].isupper() and self.role_def(word) is not None
-            is_role = list(map(known.__getitem__, t.texts))
-        starts = set(itertools.compress(range(len(t.texts)), is_role))
+        role = self._ROLE_WORD
+        starts = {k for k in marked if codes[k] & role}
         return starts, {k + 1 for k in starts}
 
     def _en_role_ending(self, doc: Doc, t: TokenTable, i: int) -> Role | None:
@@ -994,18 +1011,20 @@ class PeopleStage(BatchedStage):
         """The cued mentions, and the runs of name tokens outside boilerplate."""
         lex = self.lex
         cands: list[Candidate] = []
-        runs = self.runs(doc)
         t = token_table(doc)
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
+        codes = self._word_codes(texts)
+        marked = list(itertools.compress(range(n), codes))
+        runs = self.runs(t, codes, marked)
         text = doc_text(doc)
         ranges = boilerplate(doc)
         if ranges:  # runs in newsletter/advert text are neither candidates nor mentions
             runs = _outside(ranges, [(t.idxs[i], t.ends[j - 1], i, j) for i, j in runs])
-        role_starts, role_ends = self._role_words(doc, t) if runs else (set(), set())
+        role_starts, role_ends = self._role_words(doc, codes, marked) if runs else (set(), set())
         # role_before looks at most three tokens back ("Botschafter in Deutschland, Ron Prosor"):
         # the tokens a run may start at to have a role before it, once per Doc
         role_near = {end + back for end in role_ends for back in range(4)}
-        speech, known, known_surnames = lex.speech, lex.known, lex.known_surnames
+        speech, known_word = lex.speech, self._KNOWN
         for run_start, j in runs:
             i = run_start
             if (  # most runs are one word without any cue (tested in full below): pass them at once
@@ -1013,8 +1032,7 @@ class PeopleStage(BatchedStage):
                 and i not in role_near
                 and not (j < n and (texts[j] == "," or lowers[j] in speech))
                 and not (i > 0 and lowers[i - 1] in speech)
-                and (key := fold(texts[i])) not in known
-                and key not in known_surnames
+                and not codes[i] & known_word
             ):
                 continue
             start, end = t.idxs[i], t.ends[j - 1]

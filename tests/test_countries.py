@@ -333,3 +333,51 @@ def test_reversed_preposition_reader_equals_a_forward_search(lang: str) -> None:
             assert _preposition(text, start, before) == _forward_preposition(text, start, lang), (text, start)
             checked += _forward_preposition(text, start, lang) is not None
     assert checked > 300  # the texts do put prepositions before many positions
+
+
+def test_compound_end_reads_letters_digits_and_hyphens_as_isalnum_does() -> None:
+    from pipeline.countries import _compound_end
+
+    def by_hand(text: str, end: int) -> int:
+        i = end
+        while i < len(text) and (text[i].isalnum() or text[i] == "-"):
+            i += 1
+        return i
+
+    for cp in range(0x3000):  # Latin, Greek, Cyrillic, ..., digits, marks, punctuation, spaces
+        text = f"US-a{chr(cp)}b-2 x"
+        assert _compound_end(text, 3) == by_hand(text, 3), hex(cp)
+    assert _compound_end("US-Militärpersonal,", 3) == len("US-Militärpersonal")
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_anaphor_search_from_the_space_finds_what_a_full_scan_finds(lang: str) -> None:
+    import random
+
+    from pipeline.countries import _anaphor_matches
+    from pipeline.lexicon import finditer_not_after
+
+    regex = _patterns(lang)[2]
+    phrases = [r["phrase"] for r in load_tsv(lang_file(lang, "country_anaphors.tsv"))]
+    pieces = [
+        *phrases,
+        *(p.upper() for p in phrases),
+        *(p.title() for p in phrases),
+        *("x" + p for p in phrases),
+        *(p + "s" for p in phrases),
+        *(p.replace(" ", "  ") for p in phrases),
+        "das",
+        "the",
+        "island",
+        "Land",
+        "nation",
+    ]
+    gaps = [" ", "", "\n", ",", "-", "_", "\u00a0"]
+    rng = random.Random(3)
+    texts = ["".join(rng.choice(pieces) + rng.choice(gaps) for _ in range(8)) for _ in range(1500)]
+    found = 0
+    for text in texts:
+        expected = [(m.start(), m.end()) for m in finditer_not_after(regex.phrase, text)]
+        assert [(m.start(), m.end()) for m in _anaphor_matches(regex, text)] == expected, text
+        found += len(expected)
+    assert found > 1000
