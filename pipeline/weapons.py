@@ -469,9 +469,11 @@ def _tail_licensed_uncached(tail: str, lex: Lexicon) -> bool:
     return bool(lex.deal_index.find(word, word))
 
 
-def find_systems(text: str, lang: str) -> list[SystemMention]:
+def find_systems(text: str, lang: str, offset: int = 0) -> list[SystemMention]:
     """Weapons systems named in ``text``, in order. Compounds count only with a licensed
-    tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no)."""
+    tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no). ``offset`` (where
+    ``text`` stands in a longer one) is added to the mentions' offsets, so a sentence's
+    mentions are built once, where they stand in the Doc."""
     lex = lexicon(lang)
     found: list[SystemMention] = []
     for m in finditer_not_after(lex.pattern, text, before=_ALIAS_AFTER):
@@ -483,11 +485,12 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
             continue
         system, ambiguous = lex.systems[alias]
         prev = found[-1] if found else None
-        if prev is not None and prev.system == system and not text[prev.end : m.start()].strip():
+        if prev is not None and prev.system == system and not text[prev.end - offset : m.start()].strip():
             # "AH-64E Apache", "K2 Black Panther": one mention in two aliases
-            found[-1] = SystemMention(system, prev.start, m.end(), prev.alias, tail or prev.tail, False)
+            end = offset + m.end()
+            found[-1] = SystemMention(system, prev.start, end, prev.alias, tail or prev.tail, False)
             continue
-        found.append(SystemMention(system, m.start(), m.end(), alias, tail, ambiguous))
+        found.append(SystemMention(system, offset + m.start(), offset + m.end(), alias, tail, ambiguous))
     return found
 
 
@@ -1500,13 +1503,13 @@ def _extract_sentence(
     (see :func:`find_orders`)."""
     text = doc_text(doc)
     numbers = facts.numbers
-    found = find_systems(text[start:end], lex.lang) if may_name else []
+    found = find_systems(text[start:end], lex.lang, start) if may_name else []
     mentions = [
-        SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
+        m
         for m in found
-        if not (facts.boilerplate and in_boilerplate(doc, start + m.start, start + m.end))
+        if not (facts.boilerplate and in_boilerplate(doc, m.start, m.end))
+        and _in_context(doc, m, lex, numbers)
     ]
-    mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     follows_order = previous is not None and previous.order is not None
     pointing: list[SystemMention] | None = None  # the anaphors, when looked for first
     if not mentions and not follows_order:
