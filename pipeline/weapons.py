@@ -54,6 +54,7 @@ from typing import Any, NamedTuple
 from spacy.language import Language
 from spacy.lexeme import Lexeme
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
@@ -504,6 +505,17 @@ def _lexeme(doc: Doc, text: str) -> Lexeme:
     return doc.vocab[text]
 
 
+def _like_num(doc: Doc, text: str) -> bool:
+    """``like_num`` of a token's ``text``, remembered per word (a vocabulary look-up builds a
+    new Lexeme each time, and the stage asks of the same few words again and again)."""
+    return _vocab_like_num(doc.vocab, text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _vocab_like_num(vocab: Vocab, text: str) -> bool:
+    return bool(vocab[text].like_num)
+
+
 def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[NumberMention]) -> bool:
     """An ambiguous alias ("Tiger", "Puma") counts only next to a category noun, in a
     licensed compound or right after a count."""
@@ -570,7 +582,7 @@ def _anaphor_count(
                 pointing = True
             return _count(number) if pointing else None
         kind = lex.ellipsis.get(table.lowers[i])
-        like_num = _lexeme(doc, text).like_num
+        like_num = _like_num(doc, text)
         if kind in ("of", "more", "def"):
             pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
         elif text == "-" or (like_num and _dates_overlap(extension(doc, "dates"), idx, idx + len(text))):
@@ -643,7 +655,7 @@ def _anaphors(
         if german and not text[:1].isupper():
             continue
         refers = noun_refers(text, lex)
-        if not refers or is_punct[i] or _lexeme(doc, text).like_num:
+        if not refers or is_punct[i] or _like_num(doc, text):
             continue
         idx = idxs[i]
         if _segment_of(segs, idx) in named:
@@ -804,7 +816,7 @@ def _attributive(doc: Doc, i: int, lex: Lexicon) -> bool:
         return False
     if not lowers[i].endswith(_PARTICIPLE[lex.lang]):
         return False
-    if not (_lexeme(doc, texts[i - 1]).like_num or lex.ellipsis.get(lowers[i - 1]) in ("def", "more")):
+    if not (_like_num(doc, texts[i - 1]) or lex.ellipsis.get(lowers[i - 1]) in ("def", "more")):
         return False
     nxt = texts[i + 1]
     if table.is_punct[i + 1] or (not _lexeme(doc, nxt).is_alpha and not any(ch.isdigit() for ch in nxt)):
@@ -1303,7 +1315,7 @@ def _quantity(
     for i in tokens:
         if table.is_punct[i] and table.texts[i] != "-":
             return None
-        if _lexeme(doc, table.texts[i]).like_num or table.lowers[i] in lex.quantity_breaks:
+        if _like_num(doc, table.texts[i]) or table.lowers[i] in lex.quantity_breaks:
             return None
         if _table_cues(table.texts[i], table.lemma(i), lex.lang, "triggers") and not _attributive(
             doc, i, lex
