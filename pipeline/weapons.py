@@ -54,6 +54,7 @@ from typing import Any, NamedTuple
 from spacy.language import Language
 from spacy.lexeme import Lexeme
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
 from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
@@ -469,9 +470,11 @@ def _tail_licensed_uncached(tail: str, lex: Lexicon) -> bool:
     return bool(lex.deal_index.find(word, word))
 
 
-def find_systems(text: str, lang: str) -> list[SystemMention]:
+def find_systems(text: str, lang: str, offset: int = 0) -> list[SystemMention]:
     """Weapons systems named in ``text``, in order. Compounds count only with a licensed
-    tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no)."""
+    tail ("Patriot-Raketenabwehrsysteme" yes, "F-35-Programm" no). ``offset`` (where
+    ``text`` stands in a longer one) is added to the mentions' offsets, so a sentence's
+    mentions are built once, where they stand in the Doc."""
     lex = lexicon(lang)
     found: list[SystemMention] = []
     for m in finditer_not_after(lex.pattern, text, before=_ALIAS_AFTER):
@@ -483,11 +486,12 @@ def find_systems(text: str, lang: str) -> list[SystemMention]:
             continue
         system, ambiguous = lex.systems[alias]
         prev = found[-1] if found else None
-        if prev is not None and prev.system == system and not text[prev.end : m.start()].strip():
+        if prev is not None and prev.system == system and not text[prev.end - offset : m.start()].strip():
             # "AH-64E Apache", "K2 Black Panther": one mention in two aliases
-            found[-1] = SystemMention(system, prev.start, m.end(), prev.alias, tail or prev.tail, False)
+            end = offset + m.end()
+            found[-1] = SystemMention(system, prev.start, end, prev.alias, tail or prev.tail, False)
             continue
-        found.append(SystemMention(system, m.start(), m.end(), alias, tail, ambiguous))
+        found.append(SystemMention(system, offset + m.start(), offset + m.end(), alias, tail, ambiguous))
     return found
 
 
@@ -499,6 +503,17 @@ def _token_at(doc: Doc, char: int) -> int:
 def _lexeme(doc: Doc, text: str) -> Lexeme:
     """The vocabulary entry of a token's ``text`` (``like_num``, ``is_alpha``), without a Token."""
     return doc.vocab[text]
+
+
+def _like_num(doc: Doc, text: str) -> bool:
+    """``like_num`` of a token's ``text``, remembered per word (a vocabulary look-up builds a
+    new Lexeme each time, and the stage asks of the same few words again and again)."""
+    return _vocab_like_num(doc.vocab, text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _vocab_like_num(vocab: Vocab, text: str) -> bool:
+    return bool(vocab[text].like_num)
 
 
 def _in_context(doc: Doc, mention: SystemMention, lex: Lexicon, numbers: list[NumberMention]) -> bool:
@@ -567,7 +582,7 @@ def _anaphor_count(
                 pointing = True
             return _count(number) if pointing else None
         kind = lex.ellipsis.get(table.lowers[i])
-        like_num = _lexeme(doc, text).like_num
+        like_num = _like_num(doc, text)
         if kind in ("of", "more", "def"):
             pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
         elif text == "-" or (like_num and _dates_overlap(extension(doc, "dates"), idx, idx + len(text))):
@@ -640,7 +655,7 @@ def _anaphors(
         if german and not text[:1].isupper():
             continue
         refers = noun_refers(text, lex)
-        if not refers or is_punct[i] or _lexeme(doc, text).like_num:
+        if not refers or is_punct[i] or _like_num(doc, text):
             continue
         idx = idxs[i]
         if _segment_of(segs, idx) in named:
@@ -801,7 +816,7 @@ def _attributive(doc: Doc, i: int, lex: Lexicon) -> bool:
         return False
     if not lowers[i].endswith(_PARTICIPLE[lex.lang]):
         return False
-    if not (_lexeme(doc, texts[i - 1]).like_num or lex.ellipsis.get(lowers[i - 1]) in ("def", "more")):
+    if not (_like_num(doc, texts[i - 1]) or lex.ellipsis.get(lowers[i - 1]) in ("def", "more")):
         return False
     nxt = texts[i + 1]
     if table.is_punct[i + 1] or (not _lexeme(doc, nxt).is_alpha and not any(ch.isdigit() for ch in nxt)):
@@ -1300,7 +1315,7 @@ def _quantity(
     for i in tokens:
         if table.is_punct[i] and table.texts[i] != "-":
             return None
-        if _lexeme(doc, table.texts[i]).like_num or table.lowers[i] in lex.quantity_breaks:
+        if _like_num(doc, table.texts[i]) or table.lowers[i] in lex.quantity_breaks:
             return None
         if _table_cues(table.texts[i], table.lemma(i), lex.lang, "triggers") and not _attributive(
             doc, i, lex
@@ -1500,13 +1515,13 @@ def _extract_sentence(
     (see :func:`find_orders`)."""
     text = doc_text(doc)
     numbers = facts.numbers
-    found = find_systems(text[start:end], lex.lang) if may_name else []
+    found = find_systems(text[start:end], lex.lang, start) if may_name else []
     mentions = [
-        SystemMention(m.system, start + m.start, start + m.end, m.alias, m.tail, m.ambiguous)
+        m
         for m in found
-        if not (facts.boilerplate and in_boilerplate(doc, start + m.start, start + m.end))
+        if not (facts.boilerplate and in_boilerplate(doc, m.start, m.end))
+        and _in_context(doc, m, lex, numbers)
     ]
-    mentions = [m for m in mentions if _in_context(doc, m, lex, numbers)]
     follows_order = previous is not None and previous.order is not None
     pointing: list[SystemMention] | None = None  # the anaphors, when looked for first
     if not mentions and not follows_order:

@@ -126,6 +126,18 @@ def test_find_systems_handles_compounds_and_variants(text: str, lang: str, syste
     assert [m.system.name for m in found] == [system]
 
 
+def test_find_systems_offset_shifts_mentions() -> None:
+    """A sentence's mentions built where they stand in the Doc equal the shifted ones,
+    also for one mention in two aliases ("AH-64E Apache")."""
+    from dataclasses import replace
+
+    text = "Polen bestellt 96 AH-64E Apache und 400 Tomahawk-Marschflugkörper."
+    found = find_systems(text, "de")
+    assert len(found) == 2
+    shifted = [replace(m, start=m.start + 17, end=m.end + 17) for m in found]
+    assert find_systems(text, "de", 17) == shifted
+
+
 @pytest.mark.parametrize(
     "text", ["F-35-Programm", "Taurus-Debatte", "Patriot-Hersteller", "Tigerente", "Leopardenfell"]
 )
