@@ -320,6 +320,31 @@ def _not_name_ranges(text: str, lang: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=4)
+def _longest_not_name(lang: str) -> int:
+    """The length of the longest non-person name."""
+    return max(map(len, lexicon(lang).not_names), default=0)
+
+
+def _not_name_near(text: str, lang: str, start: int, end: int) -> bool:
+    """Whether a non-person name matches the pattern somewhere in ``text`` so that it overlaps
+    ``[start, end)``. The ranges of :func:`_not_name_ranges` are such matches (a scan from the
+    text's start drops some), so only where this holds can one of them overlap the span: a
+    few searches in a window around it instead of a scan of the whole text (most candidates
+    have no such name near them). Every start position in the window is tried, as a range may
+    start before ``start``."""
+    pattern = _not_names_pattern(lang)
+    longest = _longest_not_name(lang)
+    # a name overlapping the span starts after ``start - longest`` and ends by ``end + longest``
+    stop = min(len(text), end + longest)
+    m = pattern.search(text, max(0, start - longest + 1), stop)
+    while m is not None and m.start() < end:
+        if m.end() > start:
+            return True
+        m = pattern.search(text, m.start() + 1, stop)
+    return False
+
+
+@lru_cache(maxsize=4)
 def lexicon(lang: str) -> Lexicon:
     lang = "de" if lang.startswith("de") else "en"
     names = load_tsv("first_names.tsv")
@@ -992,10 +1017,11 @@ class PeopleStage(BatchedStage):
         start, end = t.idxs[i], t.ends[j - 1]
         if text[start:end] in self.lex.not_names:
             return True
-        ranges, ends = self._not_names(doc)
-        k = bisect.bisect_right(ends, start)  # the first range ending after ``start``
-        if k < len(ranges) and ranges[k][0] < end:
-            return True
+        if _not_name_near(text, self.lang, start, end):  # else no range can overlap the run
+            ranges, ends = self._not_names(doc)
+            k = bisect.bisect_right(ends, start)  # the first range ending after ``start``
+            if k < len(ranges) and ranges[k][0] < end:
+                return True
         if j < n:
             nxt, nxt_lower = t.texts[j], t.lowers[j]
             if nxt_lower in _PLACE_HEADS or (

@@ -24,6 +24,9 @@ from pipeline.people import (
     _BYLINE_PREFIXED_FIRST,
     _BYLINE_PREFIXED_OPENS,
     _line_matches,
+    _not_name_near,
+    _not_name_ranges,
+    lexicon,
 )
 from pipeline.records import Person
 
@@ -299,3 +302,26 @@ def test_bare_byline_lookahead_keeps_the_matches() -> None:
         )
         found = [(m.span(), m.group("names"), m.group("date")) for m in _BYLINE_BARE.finditer(text)]
         assert found == [(m.span(), m.group("names"), m.group("date")) for m in plain.finditer(text)], text
+
+
+def test_not_name_window_finds_every_overlapping_range() -> None:
+    """``_not_name_near`` holds wherever a range of ``_not_name_ranges`` (the scan of the whole
+    text) overlaps the span: random texts of non-person names, cut or glued to other words."""
+    rnd = random.Random(5)
+    overlapping = 0
+    for lang in ("de", "en"):
+        names = sorted(lexicon(lang).not_names)
+        glue = ["", " ", "x", "-", "\n", "s ", ".", "Ä"]
+        for _ in range(300):
+            text = "".join(
+                rnd.choice(glue) + rnd.choice(names)[: rnd.randint(1, 40)] + rnd.choice(glue)
+                for _ in range(rnd.randint(1, 10))
+            )
+            ranges = _not_name_ranges(text, lang)
+            for _ in range(50):
+                start = rnd.randrange(len(text))
+                end = min(len(text), start + rnd.randint(1, 40))
+                if any(s < end and e > start for s, e in ranges):
+                    assert _not_name_near(text, lang, start, end), (text, start, end)
+                    overlapping += 1
+    assert overlapping > 1000
