@@ -117,6 +117,18 @@ def _outside(
     return kept
 
 
+#: 0, 1, 2, ...: the token indexes :func:`_nonzero` picks from, grown to the longest Doc seen
+_INDEXES: list[int] = []
+
+
+def _nonzero(flags: list[int]) -> list[int]:
+    """The indexes of the non-zero items of ``flags``. Picked from one list of indexes kept
+    from Doc to Doc: over a ``range`` each of a Doc's ~600 tokens would build and free an int."""
+    if len(_INDEXES) < len(flags):
+        _INDEXES.extend(range(len(_INDEXES), len(flags)))
+    return list(itertools.compress(_INDEXES, flags))  # stops at the end of ``flags``
+
+
 def _glued(t: TokenTable, i: int) -> bool:
     """No whitespace after token ``i`` ("Maj" ".", "Jae" "-" "myung")."""
     return not t.spaces[i]
@@ -1040,7 +1052,7 @@ class PeopleStage(BatchedStage):
         t = token_table(doc)
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
         codes = self._word_codes(texts)
-        marked = list(itertools.compress(range(n), codes))
+        marked = _nonzero(codes)
         runs = self.runs(t, codes, marked)
         text = doc_text(doc)
         ranges = boilerplate(doc)

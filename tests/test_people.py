@@ -24,6 +24,7 @@ from pipeline.people import (
     _BYLINE_PREFIXED_FIRST,
     _BYLINE_PREFIXED_OPENS,
     _line_matches,
+    _nonzero,
     _not_name_near,
     _not_name_ranges,
     lexicon,
@@ -325,3 +326,12 @@ def test_not_name_window_finds_every_overlapping_range() -> None:
                     assert _not_name_near(text, lang, start, end), (text, start, end)
                     overlapping += 1
     assert overlapping > 1000
+
+
+def test_nonzero_is_the_indexes_of_nonzero_items() -> None:
+    """``_nonzero`` (indexes picked from a list kept between calls) is ``compress(range(n))``,
+    for longer and shorter lists in any order."""
+    rnd = random.Random(3)
+    for size in [0, 5, 300, 2, 1000, 999, 1]:
+        flags = [rnd.choice([0, 0, 1, 4, 9]) for _ in range(size)]
+        assert _nonzero(flags) == [k for k, flag in enumerate(flags) if flag]
