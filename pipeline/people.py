@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ _DE_INFLECTIONS = ("", "innen", "in", "en", "n", "s", "e", "es", "em", "er")
 _DE_ADJ_END = re.compile(r"(?:e|en|er|es|em)$")
 _ROLE_KINDS_RANK = {"office": 0, "expert": 0, "media": 0, "counterpart": 0, "title": 1, "honorific": 2}
 _JOURNALIST = "journalist"
+_START = operator.attrgetter("start")  # the sort key of candidates by position
 
 
 def _name_part_shape(part: str, first: bool) -> bool:
@@ -242,6 +244,13 @@ class Role:
     country: str | None = None
     possessor: str | None = None  # "Trumps Kandidat": the person whose role it is
     org: bool = False  # an office of NATO/EU/UN: no state
+
+
+def _role_rank(r: Role) -> tuple[float, int]:
+    """Which of a person's roles :meth:`PeopleStage._best_role` names: the best kind, then the
+    first. "Navy chief Adm. Tripathi": the rank says more than "chief"."""
+    head = r.kind == "expert" and (r.role_en or "").startswith("head")
+    return 1.5 if head else _ROLE_KINDS_RANK.get(r.kind, 3), r.start
 
 
 @dataclass
@@ -1249,8 +1258,8 @@ class PeopleStage(BatchedStage):
             add(
                 tuple(name.split()), Candidate(tuple(name.split()), s, e, "byline"), "byline"
             ).journalist = True
-        full = sorted((c for c in cands if len(c.tokens) >= 2), key=lambda c: c.start)
-        single = sorted((c for c in cands if len(c.tokens) == 1), key=lambda c: c.start)
+        full = sorted((c for c in cands if len(c.tokens) >= 2), key=_START)
+        single = sorted((c for c in cands if len(c.tokens) == 1), key=_START)
         for c in full:
             add(c.tokens, c, c.rule)
         if self.lang == "de":  # "der Wahlsieg Donald Trumps": a genitive, not another person
@@ -1333,18 +1342,11 @@ class PeopleStage(BatchedStage):
                     ent.aliases.append(alias)
 
     def _best_role(self, ent: _Entity) -> Role | None:
-        if not any(c.roles for c in ent.cands):  # most people: no need to sort their mentions
+        with_roles = [c for c in ent.cands if c.roles]
+        if not with_roles:  # most people: no need to sort their mentions
             return None
-        roles = [r for c in sorted(ent.cands, key=lambda c: c.start) for r in c.roles]
-        roles = [r for r in roles if r.kind != "honorific"]
-        if not roles:
-            return None
-
-        def rank(r: Role) -> float:  # "Navy chief Adm. Tripathi": the rank says more than "chief"
-            head = r.kind == "expert" and (r.role_en or "").startswith("head")
-            return 1.5 if head else _ROLE_KINDS_RANK.get(r.kind, 3)
-
-        return min(roles, key=lambda r: (rank(r), r.start))
+        roles = [r for c in sorted(with_roles, key=_START) for r in c.roles if r.kind != "honorific"]
+        return min(roles, key=_role_rank) if roles else None
 
     def _person(self, doc: Doc, doc_id: str, ent: _Entity, entities: list[_Entity]) -> Person | None:
         name_tokens = ent.name_tokens
@@ -1383,7 +1385,7 @@ class PeopleStage(BatchedStage):
         # evidence: the first mention of the full name, with its role when adjacent
         first = [c for c in ent.cands if c.tokens == name_tokens] or ent.cands
         if first:
-            c = min(first, key=lambda c: c.start)
+            c = min(first, key=_START)
             start, end = c.start, c.end
             adj = [r for r in c.roles if r.end <= start and start - r.end <= 3 and r.start >= start - 120]
             if adj:
