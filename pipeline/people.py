@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ _DE_INFLECTIONS = ("", "innen", "in", "en", "n", "s", "e", "es", "em", "er")
 _DE_ADJ_END = re.compile(r"(?:e|en|er|es|em)$")
 _ROLE_KINDS_RANK = {"office": 0, "expert": 0, "media": 0, "counterpart": 0, "title": 1, "honorific": 2}
 _JOURNALIST = "journalist"
+_START = operator.attrgetter("start")  # the sort key of candidates by position
 
 
 def _name_part_shape(part: str, first: bool) -> bool:
@@ -115,6 +117,18 @@ def _outside(
         if k == 0 or furthest[k - 1] <= start:
             kept.append((i, j))
     return kept
+
+
+#: 0, 1, 2, ...: the token indexes :func:`_nonzero` picks from, grown to the longest Doc seen
+_INDEXES: list[int] = []
+
+
+def _nonzero(flags: list[int]) -> list[int]:
+    """The indexes of the non-zero items of ``flags``. Picked from one list of indexes kept
+    from Doc to Doc: over a ``range`` each of a Doc's ~600 tokens would build and free an int."""
+    if len(_INDEXES) < len(flags):
+        _INDEXES.extend(range(len(_INDEXES), len(flags)))
+    return list(itertools.compress(_INDEXES, flags))  # stops at the end of ``flags``
 
 
 def _glued(t: TokenTable, i: int) -> bool:
@@ -232,6 +246,13 @@ class Role:
     org: bool = False  # an office of NATO/EU/UN: no state
 
 
+def _role_rank(r: Role) -> tuple[float, int]:
+    """Which of a person's roles :meth:`PeopleStage._best_role` names: the best kind, then the
+    first. "Navy chief Adm. Tripathi": the rank says more than "chief"."""
+    head = r.kind == "expert" and (r.role_en or "").startswith("head")
+    return 1.5 if head else _ROLE_KINDS_RANK.get(r.kind, 3), r.start
+
+
 @dataclass
 class Candidate:
     """One cued mention of a (possible) person."""
@@ -317,6 +338,31 @@ def _not_names_pattern(lang: str) -> re.Pattern[str]:
 def _not_name_ranges(text: str, lang: str) -> list[tuple[int, int]]:
     """Char ranges of the non-person names that stand as whole words."""
     return [(m.start(), m.end()) for m in finditer_not_after(_not_names_pattern(lang), text)]
+
+
+@lru_cache(maxsize=4)
+def _longest_not_name(lang: str) -> int:
+    """The length of the longest non-person name."""
+    return max(map(len, lexicon(lang).not_names), default=0)
+
+
+def _not_name_near(text: str, lang: str, start: int, end: int) -> bool:
+    """Whether a non-person name matches the pattern somewhere in ``text`` so that it overlaps
+    ``[start, end)``. The ranges of :func:`_not_name_ranges` are such matches (a scan from the
+    text's start drops some), so only where this holds can one of them overlap the span: a
+    few searches in a window around it instead of a scan of the whole text (most candidates
+    have no such name near them). Every start position in the window is tried, as a range may
+    start before ``start``."""
+    pattern = _not_names_pattern(lang)
+    longest = _longest_not_name(lang)
+    # a name overlapping the span starts after ``start - longest`` and ends by ``end + longest``
+    stop = min(len(text), end + longest)
+    m = pattern.search(text, max(0, start - longest + 1), stop)
+    while m is not None and m.start() < end:
+        if m.end() > start:
+            return True
+        m = pattern.search(text, m.start() + 1, stop)
+    return False
 
 
 @lru_cache(maxsize=4)
@@ -992,10 +1038,11 @@ class PeopleStage(BatchedStage):
         start, end = t.idxs[i], t.ends[j - 1]
         if text[start:end] in self.lex.not_names:
             return True
-        ranges, ends = self._not_names(doc)
-        k = bisect.bisect_right(ends, start)  # the first range ending after ``start``
-        if k < len(ranges) and ranges[k][0] < end:
-            return True
+        if _not_name_near(text, self.lang, start, end):  # else no range can overlap the run
+            ranges, ends = self._not_names(doc)
+            k = bisect.bisect_right(ends, start)  # the first range ending after ``start``
+            if k < len(ranges) and ranges[k][0] < end:
+                return True
         if j < n:
             nxt, nxt_lower = t.texts[j], t.lowers[j]
             if nxt_lower in _PLACE_HEADS or (
@@ -1014,7 +1061,7 @@ class PeopleStage(BatchedStage):
         t = token_table(doc)
         texts, lowers, n = t.texts, t.lowers, len(t.texts)
         codes = self._word_codes(texts)
-        marked = list(itertools.compress(range(n), codes))
+        marked = _nonzero(codes)
         runs = self.runs(t, codes, marked)
         text = doc_text(doc)
         ranges = boilerplate(doc)
@@ -1211,8 +1258,8 @@ class PeopleStage(BatchedStage):
             add(
                 tuple(name.split()), Candidate(tuple(name.split()), s, e, "byline"), "byline"
             ).journalist = True
-        full = sorted((c for c in cands if len(c.tokens) >= 2), key=lambda c: c.start)
-        single = sorted((c for c in cands if len(c.tokens) == 1), key=lambda c: c.start)
+        full = sorted((c for c in cands if len(c.tokens) >= 2), key=_START)
+        single = sorted((c for c in cands if len(c.tokens) == 1), key=_START)
         for c in full:
             add(c.tokens, c, c.rule)
         if self.lang == "de":  # "der Wahlsieg Donald Trumps": a genitive, not another person
@@ -1295,18 +1342,11 @@ class PeopleStage(BatchedStage):
                     ent.aliases.append(alias)
 
     def _best_role(self, ent: _Entity) -> Role | None:
-        if not any(c.roles for c in ent.cands):  # most people: no need to sort their mentions
+        with_roles = [c for c in ent.cands if c.roles]
+        if not with_roles:  # most people: no need to sort their mentions
             return None
-        roles = [r for c in sorted(ent.cands, key=lambda c: c.start) for r in c.roles]
-        roles = [r for r in roles if r.kind != "honorific"]
-        if not roles:
-            return None
-
-        def rank(r: Role) -> float:  # "Navy chief Adm. Tripathi": the rank says more than "chief"
-            head = r.kind == "expert" and (r.role_en or "").startswith("head")
-            return 1.5 if head else _ROLE_KINDS_RANK.get(r.kind, 3)
-
-        return min(roles, key=lambda r: (rank(r), r.start))
+        roles = [r for c in sorted(with_roles, key=_START) for r in c.roles if r.kind != "honorific"]
+        return min(roles, key=_role_rank) if roles else None
 
     def _person(self, doc: Doc, doc_id: str, ent: _Entity, entities: list[_Entity]) -> Person | None:
         name_tokens = ent.name_tokens
@@ -1345,7 +1385,7 @@ class PeopleStage(BatchedStage):
         # evidence: the first mention of the full name, with its role when adjacent
         first = [c for c in ent.cands if c.tokens == name_tokens] or ent.cands
         if first:
-            c = min(first, key=lambda c: c.start)
+            c = min(first, key=_START)
             start, end = c.start, c.end
             adj = [r for r in c.roles if r.end <= start and start - r.end <= 3 and r.start >= start - 120]
             if adj:

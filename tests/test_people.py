@@ -24,6 +24,10 @@ from pipeline.people import (
     _BYLINE_PREFIXED_FIRST,
     _BYLINE_PREFIXED_OPENS,
     _line_matches,
+    _nonzero,
+    _not_name_near,
+    _not_name_ranges,
+    lexicon,
 )
 from pipeline.records import Person
 
@@ -299,3 +303,35 @@ def test_bare_byline_lookahead_keeps_the_matches() -> None:
         )
         found = [(m.span(), m.group("names"), m.group("date")) for m in _BYLINE_BARE.finditer(text)]
         assert found == [(m.span(), m.group("names"), m.group("date")) for m in plain.finditer(text)], text
+
+
+def test_not_name_window_finds_every_overlapping_range() -> None:
+    """``_not_name_near`` holds wherever a range of ``_not_name_ranges`` (the scan of the whole
+    text) overlaps the span: random texts of non-person names, cut or glued to other words."""
+    rnd = random.Random(5)
+    overlapping = 0
+    for lang in ("de", "en"):
+        names = sorted(lexicon(lang).not_names)
+        glue = ["", " ", "x", "-", "\n", "s ", ".", "Ä"]
+        for _ in range(300):
+            text = "".join(
+                rnd.choice(glue) + rnd.choice(names)[: rnd.randint(1, 40)] + rnd.choice(glue)
+                for _ in range(rnd.randint(1, 10))
+            )
+            ranges = _not_name_ranges(text, lang)
+            for _ in range(50):
+                start = rnd.randrange(len(text))
+                end = min(len(text), start + rnd.randint(1, 40))
+                if any(s < end and e > start for s, e in ranges):
+                    assert _not_name_near(text, lang, start, end), (text, start, end)
+                    overlapping += 1
+    assert overlapping > 1000
+
+
+def test_nonzero_is_the_indexes_of_nonzero_items() -> None:
+    """``_nonzero`` (indexes picked from a list kept between calls) is ``compress(range(n))``,
+    for longer and shorter lists in any order."""
+    rnd = random.Random(3)
+    for size in [0, 5, 300, 2, 1000, 999, 1]:
+        flags = [rnd.choice([0, 0, 1, 4, 9]) for _ in range(size)]
+        assert _nonzero(flags) == [k for k, flag in enumerate(flags) if flag]
