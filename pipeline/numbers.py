@@ -1144,12 +1144,17 @@ class NumbersStage(BatchedStage):
 
 def token_spans(doc: Doc, mentions: Iterable[NumberMention]) -> list[Span]:
     """The tokens each mention touches (``char_span``'s "expand" mode, by
-    :func:`~pipeline.nlp.token_range`), labelled with its kind."""
+    :func:`~pipeline.nlp.token_range`), labelled with its kind. A label is passed as its id in
+    the string store, added once per kind: given the name, ``Span`` adds it for every span."""
     spans = []
+    labels: dict[NumberKind, int] = {}
     for n in mentions:
         tokens = token_range(doc, n.start, n.end)
         if tokens is not None:
-            spans.append(Span(doc, *tokens, label=n.kind.value))
+            label = labels.get(n.kind)
+            if label is None:
+                label = labels[n.kind] = doc.vocab.strings.add(n.kind.value)
+            spans.append(Span(doc, *tokens, label=label))
     return spans
 
 
