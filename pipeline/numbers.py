@@ -444,7 +444,9 @@ class _Grammar:
         # the next character comes first, as it rejects most of those stops (the white space
         # before a word), then the heads (most words that pass fail them), then the non-word
         # test. The two branches exclude each other, so their order changes nothing. A digit
-        # takes the rest of its run along: a stop inside the run could only fail.
+        # takes the rest of its run along, and the groups after a point, comma or apostrophe
+        # ("50.000", "1,5"): a stop inside the run could only fail, and no number starts right
+        # after those marks (``DIGIT_BEFORE``), so the master would fail at a group's digit.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
@@ -455,7 +457,7 @@ class _Grammar:
         )
         self.start_gate = re.compile(
             rf"[^{LATIN1_LETTERS}](?:(?=[+{re.escape(first)}])(?=\+|{word_heads})(?<=[\W_])"
-            rf"|(?<=\d)(?<!\d\d)(?P<digit>)\d*)"
+            rf"|(?<=\d)(?<!\d\d)(?P<digit>)\d*(?:[.,'’]\d+)*)"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).

@@ -418,6 +418,7 @@ def _gate_texts(lang: str) -> list[str]:
         for spelling in (form, form.upper(), form.capitalize(), form.replace(" ", "\u00a0 ")):
             texts += [f"{spelling} Millionen", f"x ({spelling} billion", f"„{spelling}-5", f"a{spelling} 3"]
     texts += ["K2 und F-35", "+49 30 1234567", "\u0663\u0660 Tage", "1.000.000 $", "Q3 2024", "_7 x"]
+    texts += ["1’000'5 und 3,5.2", "K2.5 F-35,5 x.5 a,7 ,5 .25", "1.5K2 2,5-3 7.F-16 1,A4"]
     joiners = [r["word"] for r in load_tsv(lang_file(lang, "numbers_words.tsv")) if r["use"] == "joiner"]
     for first in g.morphemes:  # compounds: a short part goes on with the next one ("einhundert")
         texts += [f"({first}{second} x" for second in [*g.morphemes, *joiners]]
