@@ -74,7 +74,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
-from .lexicon import lang_file, literal_trie, load_tsv
+from .lexicon import lang_file, literal_trie, load_tsv, trie_regex
 from .nlp import BatchedStage, boilerplate, doc_text, extension, in_boilerplate, token_range
 from .records import NumberKind, NumberMention, Qualifier
 
@@ -103,6 +103,7 @@ GROUP_SEPS = ".,'’\u00a0\u202f\u2009 "
 YEAR_MIN, YEAR_MAX = 1800, 2100
 APPROX_LOW, APPROX_HIGH = Decimal("0.9"), Decimal("1.1")
 LONG_DIGITS = 7  # ungrouped integers this long are ids, not amounts
+LATIN1_LETTERS = "a-zA-Z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"  # a class body: no gate stop
 
 
 def _norm(form: str) -> str:
@@ -438,11 +439,14 @@ class _Grammar:
         # number word, an article or quantifier with a scale word after it, or "+". Letters glued
         # to a digit ("F-35", "K2") are found from the digit (see ``_Scanner.starts``). One
         # C-level scan finds these few places (most words are no number); the master runs there.
-        # It stops at every character but an ASCII letter (a fast table test, where "\W" costs a
-        # Unicode lookup per character) and tests digit and non-word only there; the test of
+        # It stops at every character but a Latin-1 letter (a fast table test, where "\W" costs
+        # a Unicode lookup per character) and tests digit and non-word only there; the test of
         # the next character comes first, as it rejects most of those stops (the white space
         # before a word), then the heads (most words that pass fail them), then the non-word
-        # test. The two branches exclude each other, so their order changes nothing.
+        # test. The two branches exclude each other, so their order changes nothing. A digit
+        # takes the rest of its run along, and the groups after a point, comma or apostrophe
+        # ("50.000", "1,5"): a stop inside the run could only fail, and no number starts right
+        # after those marks (``DIGIT_BEFORE``), so the master would fail at a group's digit.
         single = [f for f in (*quantifiers, *articles) if len(f.split()) == 1]
         multi = [f for f in (*quantifiers, *articles) if len(f.split()) > 1]
         scale_first = "".join(sorted({re.escape(c) for f, _ in spaced for c in (f[0].lower(), f[0].upper())}))
@@ -452,7 +456,8 @@ class _Grammar:
             (_heads((), single), rf"[^\W_]*{H}+(?i:[{scale_first}])"),  # "mehrere Tausend"
         )
         self.start_gate = re.compile(
-            rf"[^a-zA-Z](?:(?=[+{re.escape(first)}])(?=\+|{word_heads})(?<=[\W_])|(?<=\d)(?<!\d\d)(?P<digit>))"
+            rf"[^{LATIN1_LETTERS}](?:(?=[+{re.escape(first)}])(?=\+|{word_heads})(?<=[\W_])"
+            rf"|(?<=\d)(?<!\d\d)(?P<digit>)\d*(?:[.,'’]\d+)*)"
         )
         # Before a number, a currency symbol is looked up with a short right-anchored regex;
         # qualifier phrases and identifier prefixes by the words before it (dict lookups).
@@ -513,44 +518,60 @@ class _Grammar:
         return self.word_values[words]
 
 
-def _heads(parts: Iterable[str], words: Iterable[str], glued: Iterable[str] = ()) -> dict[str, set[str]]:
-    """How a number word can begin, as case-insensitive regexes of what follows each first
-    letter: the first ``HEAD`` letters of a word part (compounds go on: "dreihundert"); a part
-    that short ends there or goes on with the first two letters of one of the ``glued`` parts
-    ("ein" + "hu", "ein" + "un": not "einer"); the first ``WORD_HEAD`` letters of a whole
-    word, which must end there when it is that short ("eine"); a form of several words by its
-    whole first word and the start of the next ("a few", not "a major")."""
-    nexts = literal_trie(sorted({g.lower()[:2] for g in glued if g.strip()}))
-    tails: dict[str, set[str]] = {}
+def _heads(
+    parts: Iterable[str], words: Iterable[str], glued: Iterable[str] = ()
+) -> dict[str, set[tuple[str, ...]]]:
+    """How a number word can begin, as paths of regex atoms (see :func:`_head_char`) for what
+    follows each first letter: the first ``HEAD`` letters of a word part (compounds go on:
+    "dreihundert"); a part that short ends there or goes on with the first two letters of one
+    of the ``glued`` parts ("ein" + "hu", "ein" + "un": not "einer"); the first ``WORD_HEAD``
+    letters of a whole word, which must end there when it is that short ("eine"); a form of
+    several words by its whole first word and the start of the next ("a few", not "a major")."""
+    nexts = trie_regex(sorted({tuple(map(_head_char, g.lower()[:2])) for g in glued if g.strip()}))
+    tails: dict[str, set[tuple[str, ...]]] = {}
     for part in (p.split()[0].lower() for p in parts if p.strip()):
-        short = len(part) < HEAD and nexts
-        tail = re.escape(part[1:]) + f"(?:{WB_AFTER}|{nexts})" if short else re.escape(part[1:HEAD])
+        if len(part) < HEAD and nexts:
+            tail = (*map(_head_char, part[1:]), f"(?:{WB_AFTER}|{nexts})")
+        else:
+            tail = tuple(map(_head_char, part[1:HEAD]))
         tails.setdefault(part[0], set()).add(tail)
     for word, *more in (form.lower().split() for form in words if form.strip()):
         whole = len(word) <= WORD_HEAD and word[-1:].isalnum()
         if more:
-            tail = re.escape(word[1:]) + H + "+" + re.escape(more[0][:WORD_HEAD])
+            tail = (*map(_head_char, word[1:]), H + "+", *map(_head_char, more[0][:WORD_HEAD]))
         else:
-            tail = re.escape(word[1:WORD_HEAD]) + (WB_AFTER if whole else "")
+            tail = (*map(_head_char, word[1:WORD_HEAD]), *([WB_AFTER] if whole else []))
         tails.setdefault(word[0], set()).add(tail)
     return tails
 
 
-def _by_first_letter(*alternatives: tuple[dict[str, set[str]], str]) -> str:
+def _head_char(char: str) -> str:
+    """A regex atom letting through every character ``(?i:char)`` matches, for the gate's
+    heads: both ASCII cases of a letter and any character outside ASCII (case folding also
+    maps some of those to ASCII letters: the Kelvin sign, the long s). The gate may let
+    through more than the master takes, never less. A class, unlike ``(?i:...)``, lets
+    ``re`` skip a branch at one test."""
+    if not char.isascii():
+        return "[\\x80-\\U0010ffff]"
+    if char.isalpha():
+        return f"[{char.lower()}{char.upper()}\\x80-\\U0010ffff]"
+    return re.escape(char)
+
+
+def _by_first_letter(*alternatives: tuple[dict[str, set[tuple[str, ...]]], str]) -> str:
     """One regex of ``(heads, then)`` pairs (see :func:`_heads`; ``then`` must follow those
-    heads): a branch per first letter, holding every pair's tails for it, so ``re`` tries a
-    branch per letter, not one per form or per pair."""
+    heads): a branch per first letter, holding every pair's paths for it as one trie, so
+    ``re`` tries a branch per letter, not one per form or per pair. The gate asks only
+    whether some head is there, so the order of the branches does not matter."""
     branches = []
     for first in sorted({letter for heads, _ in alternatives for letter in heads}):
-        options = []
-        for heads, then in alternatives:
-            if first in heads:
-                tails = sorted(heads[first], key=lambda t: (-len(t), t))
-                options.append("(?i:" + "|".join(tails) + ")" + then)
+        paths = [
+            (*tail, then) if then else tail for heads, then in alternatives for tail in heads.get(first, ())
+        ]
         # "[dD]", not "(?i:d)": re skips a branch opening with a character class at one test
         # (callers guard the first character to ASCII case variants already)
         letter = "[" + re.escape(first) + re.escape(first.upper()) + "]"
-        branches.append(letter + (options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"))
+        branches.append(f"{letter}(?:{trie_regex(paths)})")
     return "(?:" + "|".join(branches) + ")" if branches else "(?!)"
 
 
@@ -1125,12 +1146,17 @@ class NumbersStage(BatchedStage):
 
 def token_spans(doc: Doc, mentions: Iterable[NumberMention]) -> list[Span]:
     """The tokens each mention touches (``char_span``'s "expand" mode, by
-    :func:`~pipeline.nlp.token_range`), labelled with its kind."""
+    :func:`~pipeline.nlp.token_range`), labelled with its kind. A label is passed as its id in
+    the string store, added once per kind: given the name, ``Span`` adds it for every span."""
     spans = []
+    labels: dict[NumberKind, int] = {}
     for n in mentions:
         tokens = token_range(doc, n.start, n.end)
         if tokens is not None:
-            spans.append(Span(doc, *tokens, label=n.kind.value))
+            label = labels.get(n.kind)
+            if label is None:
+                label = labels[n.kind] = doc.vocab.strings.add(n.kind.value)
+            spans.append(Span(doc, *tokens, label=label))
     return spans
 
 

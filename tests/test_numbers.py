@@ -418,6 +418,7 @@ def _gate_texts(lang: str) -> list[str]:
         for spelling in (form, form.upper(), form.capitalize(), form.replace(" ", "\u00a0 ")):
             texts += [f"{spelling} Millionen", f"x ({spelling} billion", f"„{spelling}-5", f"a{spelling} 3"]
     texts += ["K2 und F-35", "+49 30 1234567", "\u0663\u0660 Tage", "1.000.000 $", "Q3 2024", "_7 x"]
+    texts += ["1’000'5 und 3,5.2", "K2.5 F-35,5 x.5 a,7 ,5 .25", "1.5K2 2,5-3 7.F-16 1,A4"]
     joiners = [r["word"] for r in load_tsv(lang_file(lang, "numbers_words.tsv")) if r["use"] == "joiner"]
     for first in g.morphemes:  # compounds: a short part goes on with the next one ("einhundert")
         texts += [f"({first}{second} x" for second in [*g.morphemes, *joiners]]
@@ -565,3 +566,24 @@ def test_kept_number_values_do_not_depend_on_the_spelling_seen_first() -> None:
         _to_number.cache_clear()
         want = _to_number.__wrapped__(a), _to_number.__wrapped__(b)
         assert got == want and [type(x) for x in got] == [type(x) for x in want], (first, second)
+
+
+def test_gate_heads_let_through_every_case_folding_of_a_letter() -> None:
+    """``_head_char(c)`` lets through every character ``(?i:c)`` matches (checked against all
+    of Unicode for each character of a number word), so the gate's classes never reject what
+    the master's case-insensitive words accept; and the gate stops at every character that is
+    no letter (a stop skipped must be a letter, which neither of its branches takes)."""
+    from pipeline.lexicon import lang_file, load_tsv
+    from pipeline.numbers import LATIN1_LETTERS, _head_char
+
+    everything = "".join(map(chr, range(0x110000)))
+    rows = [r for lang in ("de", "en") for r in load_tsv(lang_file(lang, "numbers_words.tsv"))]
+    chars = {c for r in rows for c in r["word"]}
+    chars |= set("abcdefghijklmnopqrstuvwxyzäöüß")
+    # every character that matches one of them in some case, found in one pass over Unicode
+    candidates = set(re.findall("(?i:" + "|".join(map(re.escape, chars)) + ")", everything))
+    for char in sorted(chars):
+        folded = {x for x in candidates if re.fullmatch(f"(?i:{re.escape(char)})", x)}
+        assert folded and all(re.fullmatch(_head_char(char), x) for x in folded), char
+    skipped = re.findall(f"[{LATIN1_LETTERS}]", everything)
+    assert all(c.isalpha() and not re.match(r"\d", c) for c in skipped)
