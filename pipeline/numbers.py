@@ -107,8 +107,13 @@ LATIN1_LETTERS = "a-zA-Z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"  # a class body
 
 
 def _norm(form: str) -> str:
-    """Lookup key of a case-insensitive form: lower case, single spaces, plain hyphen."""
-    return " ".join(form.replace("\u2011", "-").split()).lower()
+    """Lookup key of a case-insensitive form: lower case, single spaces, plain hyphen. The three
+    letters ``re``'s IGNORECASE takes for an ASCII one although ``str.lower`` does not (long s,
+    dotted and dotless i) are read as that letter, so every form the patterns match has a key."""
+    return " ".join(form.translate(_AS_RE_FOLDS).replace("\u2011", "-").split()).lower()
+
+
+_AS_RE_FOLDS = str.maketrans({"\u017f": "s", "\u0130": "i", "\u0131": "i"})
 
 
 def _form_pattern(form: str, boundary_before: bool = True) -> str:
@@ -426,7 +431,9 @@ class _Grammar:
         starters = {c for f in self.morphemes + list(self.inflected) + list(self.vague) for c in f[:1]}
         starters |= {c for f in quantifiers + articles for c in f[:1]}
         first = "".join(sorted({c.lower() for c in starters} | {c.upper() for c in starters}))
-        expr = rf"(?=[\d{re.escape(first)}]){expr}"
+        # any non-ASCII letter too: ``(?i:...)`` also takes "ſ", "ı", "İ" or the Kelvin sign
+        # for an ASCII letter, and the gate lets them through for the same reason
+        expr = rf"(?=[\d{re.escape(first)}\x80-\U0010ffff]){expr}"
         master = (
             rf"(?<![^\W_])(?=[^\W_]|\+)(?:(?P<skip>{self.skip_guard}{DIGIT_BEFORE}(?:{'|'.join(skip)}))"
             rf"|(?P<id>{WB_BEFORE}[^\W\d_]+{DASH}?\d[^\W_]*)"

@@ -587,3 +587,23 @@ def test_gate_heads_let_through_every_case_folding_of_a_letter() -> None:
         assert folded and all(re.fullmatch(_head_char(char), x) for x in folded), char
     skipped = re.findall(f"[{LATIN1_LETTERS}]", everything)
     assert all(c.isalpha() and not re.match(r"\d", c) for c in skipped)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("a few thousand troops and dozens of tanks", "en"),
+        ("several hundred soldiers, thousands of drones", "en"),
+        ("zwei Milliarden Euro und einige tausend Soldaten", "de"),
+        ("Dutzende Panzer, mehrere hundert Millionen Dollar", "de"),
+    ],
+)
+def test_letters_re_folds_like_ascii_read_as_the_ascii_letter(text: str, lang: str) -> None:
+    """Long s, dotless i and dotted capital I match s and i under IGNORECASE although
+    ``str.lower`` keeps them apart: the lexicon lookup must read them as ``re`` does."""
+    plain = [(n.start, n.end, n.value, n.qualifier) for n in find_numbers(text, lang)]
+    assert plain
+    long_s, dotless_i = text.replace("s", "\u017f"), text.replace("i", "\u0131")
+    odd_spellings = (long_s, dotless_i, text.upper().replace("I", "\u0130"))
+    for odd in odd_spellings:
+        assert [(n.start, n.end, n.value, n.qualifier) for n in find_numbers(odd, lang)] == plain, odd
