@@ -381,8 +381,6 @@ def print_table(result: dict[str, Any]) -> None:
             (f"pipeline, {workers} processes, started per run", "pipeline_started"),
         )
         for label, name in lines:
-            if name not in tp:
-                continue
             table.add_row(
                 label,
                 f"{tp[name]['wall_s']:.2f}",
@@ -395,8 +393,6 @@ def print_table(result: dict[str, Any]) -> None:
             (f"{workers} processes", "ratio_parallel"),
             (f"{workers} processes, started per run", "ratio_started"),
         ):
-            if name not in tp:
-                continue
             table.add_row(
                 f"ratio, {label} (target ≥ {tp['target_ratio']})",
                 "",
