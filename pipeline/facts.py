@@ -184,6 +184,13 @@ def dates_in(doc: Doc, start: int, end: int) -> list[DateMention]:
     return _within(ordered, starts, start, end)
 
 
+def in_date(doc: Doc, start: int, end: int) -> bool:
+    """Does ``[start, end)`` overlap one of the dates stage's mentions (a number inside a date is
+    no count: "am 3. Mai", "die 2022 bestellten Panzer")? Only dates starting before ``end`` can."""
+    ordered, starts = _by_offset(doc, _DATES, extension(doc, "dates"), _date_mentions)
+    return any(d.end > start for d in ordered[: bisect.bisect_left(starts, end)])
+
+
 def _quantities(mentions: Iterable[Any]) -> list[NumberMention]:
     return [n for n in mentions if isinstance(n, NumberMention) and n.kind is NumberKind.QUANTITY]
 

@@ -21,7 +21,6 @@ Vocabulary: ``<lang>/troop_nouns.tsv``, ``<lang>/troop_roles.tsv``.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -39,9 +38,9 @@ from .facts import (
     clause_end,
     compound_country,
     cues,
-    dates_in,
     fact_evidence,
     folded,
+    in_date,
     is_source,
     located,
     main_country,
@@ -58,7 +57,7 @@ from .facts import (
 )
 from .lexicon import lang_file, load_tsv
 from .nlp import BatchedStage, doc_id, doc_text
-from .records import DateMention, Modality, NumberMention, TroopCount
+from .records import Modality, NumberMention, TroopCount
 
 #: Smallest count read as a troop count ("ein Soldat" is a person, not a force).
 MIN_COUNT = 2
@@ -307,11 +306,10 @@ class TroopsStage(BatchedStage):
         """Sentences (by index) with numbers that may be a troop count, and those numbers:
         one pass over the Doc's numbers, so that sentences without any are never searched
         for personnel nouns."""
-        dates = _DateSpans(dates_in(doc, 0, len(text)))
         starts = [start for start, _ in spans]
         found: dict[int, list[NumberMention]] = {}
         for num in numbers_in(doc, 0, len(text)):
-            if not self._countable(num) or dates.overlap(num.start, num.end):
+            if not self._countable(num) or in_date(doc, num.start, num.end):
                 continue
             k = bisect.bisect_right(starts, num.start) - 1
             if k >= 0 and num.end <= spans[k][1]:
@@ -402,21 +400,6 @@ class TroopsStage(BatchedStage):
 def _countable_unit(unit: str | None) -> bool:
     """May a number in ``unit`` count troops (not a percentage, not money)?"""
     return unit is None or not (unit == "percent" or _CURRENCY.match(unit))
-
-
-class _DateSpans:
-    """The spans of a Doc's dates (ordered by start), asked whether a number overlaps one."""
-
-    def __init__(self, dates: list[DateMention]) -> None:
-        self.starts = [d.start for d in dates]
-        #: the furthest end among the first k + 1 dates
-        self.reach = list(itertools.accumulate((d.end for d in dates), max))
-
-    def overlap(self, start: int, end: int) -> bool:
-        """Does ``[start, end)`` overlap a date? Only dates starting before ``end`` can, and one
-        of them does when the furthest of their ends lies past ``start``."""
-        k = bisect.bisect_left(self.starts, end)
-        return k > 0 and self.reach[k - 1] > start
 
 
 def _int(value: int | float | None) -> int | None:

@@ -57,6 +57,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from .countries import ORG_CODES, CountryMention, country_before, doc_countries
+from .facts import in_date
 from .lexicon import finditer_not_after, lang_file, literal_trie, load_tsv
 from .nlp import (
     BatchedStage,
@@ -585,7 +586,7 @@ def _anaphor_count(
         like_num = _like_num(doc, text)
         if kind in ("of", "more", "def"):
             pointing = True  # "26 of the fighters", "12 more jets", "180 der Panzer"
-        elif text == "-" or (like_num and _dates_overlap(extension(doc, "dates"), idx, idx + len(text))):
+        elif text == "-" or (like_num and in_date(doc, idx, idx + len(text))):
             continue  # "180 der 2022 bestellten Panzer"
         elif table.is_punct[i] or like_num or text[:1].isupper() or is_category_noun(text, lex):
             return None
@@ -1338,11 +1339,6 @@ def _elliptic_count(
     if not _table_cues(table.texts[nxt[0]], table.lemma(nxt[0]), lex.lang, "triggers"):
         return None
     return _count(number)
-
-
-def _dates_overlap(dates: list[Any] | None, start: int, end: int) -> bool:
-    """Does ``[start, end)`` overlap one of the dates stage's ``dates`` (``doc._.dates``)?"""
-    return any(start < d.end and end > d.start for d in (dates or []) if hasattr(d, "start"))
 
 
 # ---- the stage -----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from pipeline.facts import (
 from pipeline.lexicon import DATA_DIR, lang_file, load_tsv
 from pipeline.nlp import cached_nlp, make_doc
 from pipeline.records import DateKind, DateMention, TroopCount
-from pipeline.troops import _DateSpans, _noun_rows, _nouns
+from pipeline.troops import _noun_rows, _nouns
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -420,9 +420,12 @@ def test_seed_troops_match_gold(seeds: Path) -> None:
         assert got == want, gold["doc"]
 
 
-def test_date_spans_overlap_as_a_scan_of_the_dates() -> None:
-    """_DateSpans.overlap answers what a scan of the ordered dates answers."""
+def test_in_date_answers_as_a_scan_of_the_dates() -> None:
+    """facts.in_date answers what a scan of the ordered dates answers."""
+    from pipeline.facts import in_date
+
     rnd = random.Random(3)
+    nlp = cached_nlp("de")
     for _ in range(500):
         spans = sorted(
             (s, s + rnd.randint(1, 6)) for s in (rnd.randint(0, 40) for _ in range(rnd.randint(0, 6)))
@@ -431,7 +434,8 @@ def test_date_spans_overlap_as_a_scan_of_the_dates() -> None:
             DateMention(text="x" * (end - start), start=start, end=end, kind=DateKind.ABSOLUTE, rule="t")
             for start, end in spans
         ]
-        index = _DateSpans(dates)
+        doc = nlp.make_doc("x " * 30)
+        doc._.dates = dates
         for start in range(45):
             for end in range(start + 1, start + 8):
                 scanned = False
@@ -441,4 +445,4 @@ def test_date_spans_overlap_as_a_scan_of_the_dates() -> None:
                     if start < d.end:
                         scanned = True
                         break
-                assert index.overlap(start, end) == scanned, (spans, start, end)
+                assert in_date(doc, start, end) == scanned, (spans, start, end)
