@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from spacy.tokens import Doc
 
-from .lexicon import lang_file, literal_trie, load_tsv
+from .lexicon import WORD_CHAR, lang_file, literal_trie, load_tsv
 from .nlp import boilerplate, doc_text, in_boilerplate, sentence_starts
 
 #: Kinds of mention, from the most to the least explicit.
@@ -163,9 +163,6 @@ class _AnaphorRegex(NamedTuple):
     first_lengths: tuple[int, ...]  # of the phrases' first words
 
 
-_WORD_CHAR = re.compile(r"\w")
-
-
 def _anaphor_matches(regex: _AnaphorRegex, text: str) -> list[re.Match[str]]:
     """The matches of ``phrase`` that :func:`pipeline.lexicon.finditer_not_after` finds in
     ``text``, in text order: those at every position where ``phrase`` matches and no word
@@ -178,7 +175,7 @@ def _anaphor_matches(regex: _AnaphorRegex, text: str) -> list[re.Match[str]]:
         space = hit.start()
         for length in regex.first_lengths:
             at = space - length
-            if at < 0 or at in found or (at > 0 and _WORD_CHAR.match(text, at - 1)):
+            if at < 0 or at in found or (at > 0 and WORD_CHAR.match(text, at - 1)):
                 continue
             m = regex.phrase.match(text, at)
             if m is not None:

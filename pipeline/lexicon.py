@@ -97,7 +97,8 @@ def literal_trie(surfaces: Iterable[str]) -> str:
     return trie_regex([re.escape(ch) for ch in surface] for surface in surfaces)
 
 
-_WORD_CHAR = re.compile(r"\w")
+#: A word character: what ``finditer_not_after`` and its hand-made twins look for before a hit.
+WORD_CHAR = re.compile(r"\w")
 
 
 def finditer_not_after(
@@ -106,7 +107,7 @@ def finditer_not_after(
     pos: int = 0,
     endpos: int | None = None,
     *,
-    before: re.Pattern[str] = _WORD_CHAR,
+    before: re.Pattern[str] = WORD_CHAR,
 ) -> Iterator[re.Match[str]]:
     r"""``pattern.finditer(text, pos, endpos)``, keeping the matches whose previous character
     does not match ``before`` (by default a word character): what a leading ``(?<!\w)`` (or
