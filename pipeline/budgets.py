@@ -47,7 +47,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache, partial
+from functools import partial
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -64,6 +64,7 @@ from .facts import (
     cues,
     fact_evidence,
     folded,
+    is_currency,
     is_source,
     is_state,
     main_country,
@@ -84,7 +85,6 @@ from .records import BudgetFigure, BudgetMeasure, BudgetStatus, DateMention, Num
 MIN_AMOUNT = 1_000_000
 #: Characters looked at before/after a number for GDP phrases and local cues.
 WINDOW = 60
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 #: A percentage right after "um"/"by" is a change rate, not a share of GDP. (The look-aheads
 #: of first letters here and below reject most places with one class test.)
 _RATE = re.compile(r"(?=[ubd])(?<!\w)(?:um|by|up|down)\s+$", re.IGNORECASE)
@@ -554,7 +554,7 @@ class BudgetsStage(BatchedStage):
                             continue
                         tags.append("continued_share")
                     unit = "percent_gdp"
-                elif _is_currency(unit):
+                elif is_currency(unit):
                     if (
                         num.value < MIN_AMOUNT
                         or _RATE.search(text, max(s_start, num.start - 8), num.start)
@@ -666,7 +666,7 @@ class BudgetsStage(BatchedStage):
         found: dict[int, list[NumberMention]] = {}
         for num in numbers_in(doc, 0, len(text)):
             unit = num.unit or ""
-            if unit != "percent" and not _is_currency(unit):
+            if unit != "percent" and not is_currency(unit):
                 continue
             k = bisect.bisect_right(starts, num.start) - 1
             if k >= 0 and num.end <= spans[k][1]:
@@ -826,12 +826,6 @@ def _compound_matches(
 
 #: A character of a compound word.
 _COMPOUND_CHAR = re.compile(r"[\w-]")
-
-
-@lru_cache(maxsize=256)
-def _is_currency(unit: str) -> bool:
-    """Is ``unit`` an ISO 4217 code (asked per number of the Doc; memoised per unit)?"""
-    return _CURRENCY.match(unit) is not None
 
 
 def _measure(term: _Term | None, unit: str, carried: bool) -> BudgetMeasure:

@@ -549,6 +549,16 @@ _INLINE_FLAGS = re.compile(r"\(\?[-aiLmsux]")
 _ESCAPE_SIZE = {"x": 4, "u": 6, "U": 10}
 
 
+#: A number's unit that is a currency: the numbers stage writes ISO 4217 codes.
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@lru_cache(maxsize=256)
+def is_currency(unit: str) -> bool:
+    """Is ``unit`` an ISO 4217 code (asked per number of a Doc; memoised per unit)?"""
+    return _CURRENCY.match(unit) is not None
+
+
 def folded(text: str) -> str | None:
     """``text.lower()``, in which a required literal occurs wherever a case-insensitive search
     of ``text`` finds it (:func:`_folds_like_lower`); None for the rare text where that may

@@ -24,7 +24,6 @@ import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -41,6 +40,7 @@ from .facts import (
     fact_evidence,
     folded,
     in_date,
+    is_currency,
     is_source,
     located,
     main_country,
@@ -69,7 +69,6 @@ MAX_GAP_BEFORE = 5
 INHERIT_SENTENCES = 3
 #: How far after the noun "after" exclusions are looked for (characters).
 AFTER_WINDOW = 60
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 #: Kinds of mention that can be a subject standing after the count ("... will Deutschland").
 _SUBJECT_KINDS = frozenset({"name", "capital", "org"})
 _GAP_BAD = re.compile(r"[\d,;:()!?\"„“”]")
@@ -136,7 +135,10 @@ class TroopsStage(BatchedStage):
     # ---- anchors -----------------------------------------------------------------------
 
     def _countable(self, num: NumberMention) -> bool:
-        return _countable_unit(num.unit) and num.value >= MIN_COUNT and float(num.value).is_integer()
+        unit = num.unit
+        if unit is not None and (unit == "percent" or is_currency(unit)):
+            return False  # a percentage or money
+        return num.value >= MIN_COUNT and float(num.value).is_integer()
 
     def _gap_ok(self, text: str, gap_start: int, gap_end: int, mentions: list[CountryMention]) -> bool:
         """Words between number and noun: few, no digits or punctuation, no casualty words;
@@ -394,12 +396,6 @@ class TroopsStage(BatchedStage):
                     )
                 )
         return records
-
-
-@lru_cache(maxsize=256)
-def _countable_unit(unit: str | None) -> bool:
-    """May a number in ``unit`` count troops (not a percentage, not money)?"""
-    return unit is None or not (unit == "percent" or _CURRENCY.match(unit))
 
 
 def _int(value: int | float | None) -> int | None:
