@@ -684,17 +684,13 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
         return triggers, modals
     covered = -1
     table = token_table(doc)
-    idxs, ends, lowers = table.idxs, table.ends, table.lowers
-    # most cue tokens open no two-word trigger and are no separable verb: asked here once
-    # instead of in _pair_cue and _separable_cues, each reading the lemma again
-    pair_lemmas, pair_words = _pair_firsts(lex.lang)
-    separables = _separable_index(lex.lang)
+    idxs, ends = table.idxs, table.ends
     for i in _cue_scan(lex.lang).tokens(table, *tokens):
         if i <= covered:
             continue
-        lemma = table.lemma(i)
+        lemma = table.lemma(i)  # read once for the tests below
         low = lemma.lower()
-        pair = _pair_cue(table, i, lex) if lowers[i] in pair_words or low in pair_lemmas else None
+        pair = _pair_cue(table, i, low, lex)
         if pair is not None:
             if pair.value == OrderStatus.PLANNED.value:
                 modals.append(idxs[i])
@@ -702,7 +698,7 @@ def _triggers(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[list[_Trigg
                 triggers.append(_Trigger(i + 1, idxs[i], ends[i + 1], _STATUS[pair.value], pair.actor))
             covered = i + 1
             continue
-        separable = _separable_cues(table, i, tokens[1], lex) if low in separables else []
+        separable = _separable_cues(table, i, low, tokens[1], lex)
         if separable:
             words = _table_cues(table.texts[i], lemma, lex.lang, "triggers")
             modal, deal = _modal_and_deal((*separable, *words))
@@ -827,10 +823,11 @@ def _attributive(doc: Doc, i: int, lex: Lexicon) -> bool:
     return lowers[i + 1] not in lex.known_prepositions and lowers[i + 1] not in lex.determiners
 
 
-def _separable_cues(table: TokenTable, i: int, limit: int, lex: Lexicon) -> list[_Cue]:
+def _separable_cues(table: TokenTable, i: int, lemma: str, limit: int, lex: Lexicon) -> list[_Cue]:
     """German separable verbs whose particle closes the clause: "sagt der Ukraine weitere
-    IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu")."""
-    cues = _separable_index(lex.lang).get(table.lemma(i).lower())
+    IRIS-T zu" (trigger rows with match "separable" and form "sagen+zu"); ``lemma`` is token
+    ``i``'s, lower-cased."""
+    cues = _separable_index(lex.lang).get(lemma)
     if not cues:
         return []
     k = i + 1
@@ -859,11 +856,11 @@ def _pair_firsts(lang: str) -> tuple[frozenset[str], frozenset[str]]:
     return lemmas, words
 
 
-def _pair_cue(table: TokenTable, i: int, lex: Lexicon) -> _Cue | None:
-    """A two-word trigger starting at token ``i`` ("took delivery")."""
+def _pair_cue(table: TokenTable, i: int, lemma: str, lex: Lexicon) -> _Cue | None:
+    """A two-word trigger starting at token ``i`` ("took delivery"); ``lemma`` is token ``i``'s,
+    lower-cased."""
     if i + 1 >= len(table.texts):
         return None
-    lemma = table.lemma(i).lower()
     lemmas, words = _pair_firsts(lex.lang)
     if table.lowers[i] not in words and lemma not in lemmas:
         return None
